@@ -1,0 +1,65 @@
+"""dyadscore: questionnaire scoring, dyadic analysis and the dependency paradox.
+
+The public API is re-exported here lazily, so ``import dyadscore`` stays fast and
+heavy libraries (pandas, scipy, matplotlib) load only when a function needs them.
+
+Examples
+--------
+>>> import dyadscore as ds
+>>> callable(ds.score)
+True
+"""
+
+from __future__ import annotations
+
+import importlib
+from typing import Any
+
+__version__ = "0.1.0"
+
+# public name -> module that defines it
+_EXPORTS: dict[str, str] = {
+    "Instrument": "instruments",
+    "load_instrument": "instruments",
+    "list_instruments": "instruments",
+    "InputError": "errors",
+    "DyadscoreError": "errors",
+    "score": "scoring",
+    "ScoreResult": "scoring",
+    "reliability": "psychometrics",
+    "reliable_change": "psychometrics",
+    "read_table": "io",
+    "write_table": "io",
+    "to_dyad": "dyads",
+    "to_pairwise": "dyads",
+    "to_individual": "dyads",
+    "nonindependence": "dyads",
+    "discrepancy": "dyads",
+    "profile_similarity": "dyads",
+    "apim": "apim_gls",
+    "APIMResult": "apim_gls",
+    "simulate_dyads": "simulate",
+    "simulate_items": "simulate",
+    "power": "power_analysis",
+}
+
+# Modules are named apart from the functions they export (``ds.apim`` is the function in
+# ``apim_gls``), because importing a submodule binds its name on the package.
+_SUBMODULES = {"paradox", "dyads", "apim_gls", "scoring", "psychometrics", "io", "simulate"}
+
+__all__ = sorted([*_EXPORTS, *_SUBMODULES, "__version__"])
+
+
+def __getattr__(name: str) -> Any:
+    if name in _EXPORTS:
+        module = importlib.import_module(f".{_EXPORTS[name]}", __name__)
+        value = getattr(module, name)
+        globals()[name] = value
+        return value
+    if name in _SUBMODULES:
+        return importlib.import_module(f".{name}", __name__)
+    raise AttributeError(f"module 'dyadscore' has no attribute {name!r}")
+
+
+def __dir__() -> list[str]:
+    return __all__

@@ -1,0 +1,63 @@
+"""The ``dyadscore`` command: a thin layer over the public API.
+
+Each subcommand lives in its own module of this package with two functions:
+``register(subparsers)`` adds its parser (and must import nothing heavy), and
+``run(args) -> int`` does the work by calling one public function. Errors of the
+user's input (:class:`~dyadscore.errors.InputError`) print one line and exit 2.
+
+Examples
+--------
+>>> main(["instruments", "list"])  # doctest: +SKIP
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import sys
+
+from .. import __version__
+from ..errors import DyadscoreError
+
+# Subcommand modules, in the order `dyadscore --help` lists them.
+SUBCOMMANDS: tuple[str, ...] = (
+    "instruments",
+    "score",
+    "reliability",
+)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="dyadscore",
+        description="Score couples' questionnaires, analyse dyads (APIM) and test the "
+        "dependency paradox. Nothing leaves this computer.",
+    )
+    parser.add_argument("--version", action="version", version=f"dyadscore {__version__}")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+    for name in SUBCOMMANDS:
+        module = importlib.import_module(f".{name}_cmd", __name__)
+        module.register(sub)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if not getattr(args, "run", None):
+        parser.print_help()
+        return 0
+    try:
+        return int(args.run(args) or 0)
+    except DyadscoreError as exc:
+        print(f"dyadscore: error: {exc}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print("dyadscore: interrupted", file=sys.stderr)
+        return 130
+    except BrokenPipeError:
+        return 0
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

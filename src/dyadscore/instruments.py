@@ -1,0 +1,412 @@
+"""Questionnaire instruments as data: the model, loading, validation and linting.
+
+An instrument is a YAML file (see ``instruments/`` and ``DESIGN.md``) holding bilingual
+titles and items, the response scale, reverse keys, subscales, the missing-item rule,
+provenance and references. :func:`load_instrument` accepts a shipped id, a path to a
+user's own YAML file, or an :class:`Instrument` and returns a validated
+:class:`Instrument`; every problem is an :class:`~dyadscore.errors.InstrumentError`
+naming the file and, where possible, the YAML line.
+
+Examples
+--------
+>>> inst = load_instrument("acceptance-of-dependence")
+>>> inst.scale_min, inst.scale_max
+(1, 7)
+>>> sorted(inst.subscales)
+['acceptance_given', 'perceived_acceptance']
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import re
+import sys
+from functools import cached_property, lru_cache
+from pathlib import Path
+from typing import Any, Literal
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+
+from .errors import InstrumentError
+
+LANGUAGES: tuple[str, ...] = ("en", "nl")
+_ID_RE = r"^[a-z0-9]+(-[a-z0-9]+)*$"
+_NAME_RE = r"^[A-Za-z_][A-Za-z0-9_]*$"
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+Text = dict[str, str]
+
+
+def _check_languages(text: Text, what: str) -> Text:
+    missing = [lang for lang in LANGUAGES if not str(text.get(lang, "")).strip()]
+    if missing:
+        raise ValueError(f"{what} has no text in {', '.join(missing)}")
+    return text
+
+
+class ResponseScale(_Strict):
+    """Numeric response scale with verbal anchors per language."""
+
+    min: int
+    max: int
+    labels: dict[str, dict[int, str]] = Field(default_factory=dict)
+
+    @model_validator(mode="after")
+    def _valid(self) -> ResponseScale:
+        if self.max <= self.min:
+            raise ValueError(f"response_scale: max ({self.max}) must exceed min ({self.min})")
+        for lang, labels in self.labels.items():
+            bad = [k for k in labels if not self.min <= k <= self.max]
+            if bad:
+                raise ValueError(
+                    f"response_scale.labels.{lang}: anchor {bad[0]} is outside {self.min}-{self.max}"
+                )
+        return self
+
+    def label(self, value: int, lang: str = "en") -> str:
+        """Verbal anchor of ``value`` in ``lang`` ('' when the point has none)."""
+        return self.labels.get(lang, {}).get(value, "")
+
+
+class Item(_Strict):
+    """One questionnaire item."""
+
+    id: str = Field(pattern=_NAME_RE)
+    text: Text
+    reverse: bool = False
+
+    @field_validator("text")
+    @classmethod
+    def _bilingual(cls, v: Text) -> Text:
+        return _check_languages(v, "item text")
+
+
+class Subscale(_Strict):
+    """A subscale: which items, and mean or sum scoring."""
+
+    items: list[str] = Field(min_length=1)
+    method: Literal["mean", "sum"] = "mean"
+    label: Text | None = None
+
+
+class MissingRule(_Strict):
+    """How missing item answers affect a subscale score.
+
+    ``prorate``: score from the answered items when at least ``min_answered`` (a share
+    of the subscale's items, 0-1) are answered, else missing. A prorated sum is the
+    mean of the answered items times the number of items. ``complete``: any missing
+    item makes the score missing.
+    """
+
+    rule: Literal["prorate", "complete"] = "prorate"
+    min_answered: float = Field(default=0.8, gt=0, le=1)
+
+
+class Provenance(_Strict):
+    authors: str
+    licence: str
+    based_on: list[str] = Field(default_factory=list)
+    status: str = "research instrument; not normed, not a clinical test"
+    notes: str | None = None
+
+
+class Instrument(_Strict):
+    """A validated questionnaire instrument.
+
+    Examples
+    --------
+    >>> inst = load_instrument("relationship-satisfaction")
+    >>> inst.reverse_items[:1]
+    ['sat3']
+    """
+
+    id: str = Field(pattern=_ID_RE)
+    version: str = Field(pattern=r"^\d+\.\d+(\.\d+)?$")
+    title: Text
+    construct: str
+    instructions: Text | None = None
+    response_scale: ResponseScale
+    missing: MissingRule = MissingRule()
+    allow_skip: bool = True
+    subscales: dict[str, Subscale] = Field(min_length=1)
+    items: list[Item] = Field(min_length=1)
+    provenance: Provenance
+    references: list[str] = Field(default_factory=list)
+
+    @field_validator("title")
+    @classmethod
+    def _title(cls, v: Text) -> Text:
+        return _check_languages(v, "title")
+
+    @field_validator("subscales")
+    @classmethod
+    def _subscale_names(cls, v: dict[str, Subscale]) -> dict[str, Subscale]:
+        for name in v:
+            if not re.match(_NAME_RE, name):
+                raise ValueError(f"subscale name {name!r} must be a valid identifier")
+        return v
+
+    @model_validator(mode="after")
+    def _consistent(self) -> Instrument:
+        ids = [it.id for it in self.items]
+        dup = sorted({i for i in ids if ids.count(i) > 1})
+        if dup:
+            raise ValueError(f"duplicate item id {dup[0]!r}")
+        known = set(ids)
+        for name, sub in self.subscales.items():
+            unknown = [i for i in sub.items if i not in known]
+            if unknown:
+                raise ValueError(f"subscale {name!r} names unknown item {unknown[0]!r}")
+            if len(set(sub.items)) != len(sub.items):
+                raise ValueError(f"subscale {name!r} lists an item twice")
+        return self
+
+    # ----------------------------------------------------------------- helpers
+    @property
+    def scale_min(self) -> int:
+        return self.response_scale.min
+
+    @property
+    def scale_max(self) -> int:
+        return self.response_scale.max
+
+    @property
+    def item_ids(self) -> list[str]:
+        return [it.id for it in self.items]
+
+    @property
+    def reverse_items(self) -> list[str]:
+        return [it.id for it in self.items if it.reverse]
+
+    def item(self, item_id: str) -> Item:
+        for it in self.items:
+            if it.id == item_id:
+                return it
+        raise KeyError(item_id)
+
+    @cached_property
+    def key_hash(self) -> str:
+        """SHA-256 (first 16 hex digits) of everything that determines a score.
+
+        The hash covers the scale range, reverse keys, subscale membership and
+        method, and the missing rule, not the wording, so it identifies the scoring key.
+        """
+        key = {
+            "scale": [self.scale_min, self.scale_max],
+            "reverse": sorted(self.reverse_items),
+            "subscales": {
+                n: {"items": s.items, "method": s.method} for n, s in sorted(self.subscales.items())
+            },
+            "missing": self.missing.model_dump(),
+        }
+        blob = json.dumps(key, sort_keys=True, separators=(",", ":")).encode()
+        return hashlib.sha256(blob).hexdigest()[:16]
+
+    def provenance_record(self) -> dict[str, Any]:
+        """What a score needs to be traced back to the key that produced it."""
+        from . import __version__
+
+        return {
+            "instrument": self.id,
+            "version": self.version,
+            "key_hash": self.key_hash,
+            "dyadscore_version": __version__,
+            "missing_rule": self.missing.model_dump(),
+            "licence": self.provenance.licence,
+        }
+
+
+# --------------------------------------------------------------------- loading
+def instrument_dirs() -> list[Path]:
+    """Folders searched for shipped instruments, in order.
+
+    ``$DYADSCORE_INSTRUMENTS`` (``os.pathsep``-separated) first, then the source
+    checkout's ``instruments/``, then the installed ``share/dyadscore/instruments``.
+    """
+    dirs: list[Path] = []
+    env = os.environ.get("DYADSCORE_INSTRUMENTS")
+    if env:
+        dirs += [Path(p) for p in env.split(os.pathsep) if p]
+    dirs.append(Path(__file__).resolve().parents[2] / "instruments")
+    dirs.append(Path(sys.prefix) / "share" / "dyadscore" / "instruments")
+    return [d for d in dirs if d.is_dir()]
+
+
+def _shipped_paths() -> dict[str, Path]:
+    found: dict[str, Path] = {}
+    for d in instrument_dirs():
+        for p in sorted(d.glob("*.yaml")):
+            found.setdefault(p.stem, p)
+    return found
+
+
+def list_instruments() -> list[str]:
+    """Ids of the shipped instruments.
+
+    Examples
+    --------
+    >>> "responsiveness" in list_instruments()
+    True
+    """
+    return sorted(_shipped_paths())
+
+
+class _LineLoader(yaml.SafeLoader):
+    """SafeLoader that remembers the line of each mapping key."""
+
+
+def _construct_mapping(loader: _LineLoader, node: yaml.MappingNode) -> dict:
+    mapping = {}
+    for key_node, value_node in node.value:
+        key = loader.construct_object(key_node, deep=True)
+        if key in mapping:
+            raise yaml.constructor.ConstructorError(
+                None, None, f"duplicate key {key!r}", key_node.start_mark
+            )
+        mapping[key] = loader.construct_object(value_node, deep=True)
+    return mapping
+
+
+_LineLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _construct_mapping)
+
+
+def _line_of(text: str, loc: tuple) -> int | None:
+    """Best-effort YAML line number for a pydantic error location."""
+    try:
+        node = yaml.compose(text, Loader=yaml.SafeLoader)
+    except yaml.YAMLError:
+        return None
+    line = None
+    for part in loc:
+        if isinstance(node, yaml.MappingNode):
+            nxt = None
+            for k, v in node.value:
+                if k.value == str(part):
+                    line, nxt = k.start_mark.line + 1, v
+                    break
+            if nxt is None:
+                break
+            node = nxt
+        elif isinstance(node, yaml.SequenceNode) and isinstance(part, int):
+            if part >= len(node.value):
+                break
+            node = node.value[part]
+            line = node.start_mark.line + 1
+        else:
+            break
+    return line
+
+
+def parse_instrument(text: str, source: str = "<string>") -> Instrument:
+    """Parse and validate instrument YAML text.
+
+    Raises
+    ------
+    InstrumentError
+        One line naming ``source``, the YAML line and what is wrong.
+    """
+    try:
+        data = yaml.load(text, Loader=_LineLoader)  # noqa: S506 - SafeLoader subclass
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None) or getattr(exc, "context_mark", None)
+        line = f" line {mark.line + 1}" if mark is not None else ""
+        problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
+        raise InstrumentError(f"{source}:{line}: malformed YAML: {problem}") from None
+    if not isinstance(data, dict):
+        raise InstrumentError(f"{source}: expected a YAML mapping with id, items, subscales, ...")
+    try:
+        return Instrument.model_validate(data)
+    except ValidationError as exc:
+        err = exc.errors()[0]
+        loc = tuple(err["loc"])
+        line = _line_of(text, loc)
+        where = ".".join(str(p) for p in loc) or "instrument"
+        msg = err["msg"].removeprefix("Value error, ")
+        at = f" line {line}" if line else ""
+        raise InstrumentError(f"{source}:{at}: {where}: {msg}") from None
+
+
+@lru_cache(maxsize=64)
+def _load_path(path: str, mtime: float) -> Instrument:
+    p = Path(path)
+    try:
+        text = p.read_text(encoding="utf-8")
+    except UnicodeDecodeError:
+        raise InstrumentError(f"{path}: not UTF-8 text; save the instrument as UTF-8") from None
+    return parse_instrument(text, source=str(path))
+
+
+def load_instrument(spec: str | os.PathLike | Instrument) -> Instrument:
+    """Load a shipped instrument by id, a YAML file by path, or pass an Instrument through.
+
+    Examples
+    --------
+    >>> load_instrument("attachment-short").subscales["anxiety"].method
+    'mean'
+    """
+    if isinstance(spec, Instrument):
+        return spec
+    s = str(spec)
+    p = Path(s)
+    if s.endswith((".yaml", ".yml")) or p.is_file():
+        if not p.is_file():
+            raise InstrumentError(f"{s}: instrument file not found")
+        return _load_path(str(p.resolve()), p.stat().st_mtime)
+    shipped = _shipped_paths()
+    if s not in shipped:
+        raise InstrumentError(
+            f"unknown instrument id {s!r}; expected one of: {', '.join(sorted(shipped))} "
+            "or a path to a .yaml file"
+        )
+    path = shipped[s]
+    return _load_path(str(path), path.stat().st_mtime)
+
+
+def load_instruments(specs) -> list[Instrument]:
+    """Load one or several instruments (a single spec or an iterable of specs)."""
+    if isinstance(specs, str | os.PathLike | Instrument):
+        specs = [specs]
+    return [load_instrument(s) for s in specs]
+
+
+# ----------------------------------------------------------------------- lint
+def lint_instrument(path: str | os.PathLike) -> list[str]:
+    """Validate a YAML file and return lint warnings (empty when clean).
+
+    Errors (the file cannot be used) raise :class:`InstrumentError`; warnings are
+    things that load but look wrong: an id that does not match the file name, items
+    in no subscale, untranslated text (same in en and nl), a subscale with fewer
+    than three items, no reverse-keyed item, missing references.
+    """
+    p = Path(path)
+    inst = load_instrument(p)
+    warnings: list[str] = []
+    if p.stem != inst.id:
+        warnings.append(f"{p}: id {inst.id!r} does not match the file name {p.stem!r}")
+    in_sub = {i for s in inst.subscales.values() for i in s.items}
+    for it in inst.items:
+        if it.id not in in_sub:
+            warnings.append(f"{p}: item {it.id!r} belongs to no subscale")
+        if it.text["en"].strip() == it.text["nl"].strip():
+            warnings.append(f"{p}: item {it.id!r} has the same text in en and nl (untranslated?)")
+    for name, sub in inst.subscales.items():
+        if len(sub.items) < 3:
+            warnings.append(f"{p}: subscale {name!r} has {len(sub.items)} item(s); reliability needs 3+")
+    for lang in LANGUAGES:
+        if lang not in inst.response_scale.labels:
+            warnings.append(f"{p}: response_scale has no labels in {lang}")
+    if not inst.references:
+        warnings.append(f"{p}: no references to the construct's literature")
+    return warnings
+
+
+def instrument_schema() -> dict[str, Any]:
+    """JSON Schema of the instrument format (generated from the model)."""
+    return Instrument.model_json_schema()
