@@ -25,7 +25,6 @@ _EXPORTS: dict[str, str] = {
     "InputError": "errors",
     "DyadscoreError": "errors",
     "score": "scoring",
-    "ScoreResult": "scoring",
     "reliability": "psychometrics",
     "reliable_change": "psychometrics",
     "read_table": "io",

@@ -23,6 +23,7 @@ import json
 import os
 import re
 import sys
+import warnings
 from functools import cached_property, lru_cache
 from pathlib import Path
 from typing import Any, Literal
@@ -39,6 +40,14 @@ _NAME_RE = r"^[A-Za-z_][A-Za-z0-9_]*$"
 
 class _Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class _LocatedError(ValueError):
+    """A cross-field validation error that knows where in the file it is."""
+
+    def __init__(self, msg: str, loc: tuple) -> None:
+        super().__init__(msg)
+        self.loc = loc
 
 
 Text = dict[str, str]
@@ -117,6 +126,11 @@ class Provenance(_Strict):
     notes: str | None = None
 
 
+# pydantic warns that the field name `construct` shadows a deprecated BaseModel method;
+# the field is part of the instrument format, so keep the name and silence the warning.
+warnings.filterwarnings("ignore", message='Field name "construct"', category=UserWarning)
+
+
 class Instrument(_Strict):
     """A validated questionnaire instrument.
 
@@ -156,16 +170,17 @@ class Instrument(_Strict):
     @model_validator(mode="after")
     def _consistent(self) -> Instrument:
         ids = [it.id for it in self.items]
-        dup = sorted({i for i in ids if ids.count(i) > 1})
-        if dup:
-            raise ValueError(f"duplicate item id {dup[0]!r}")
+        for k, i in enumerate(ids):
+            if i in ids[:k]:
+                raise _LocatedError(f"duplicate item id {i!r}", ("items", k, "id"))
         known = set(ids)
         for name, sub in self.subscales.items():
-            unknown = [i for i in sub.items if i not in known]
-            if unknown:
-                raise ValueError(f"subscale {name!r} names unknown item {unknown[0]!r}")
-            if len(set(sub.items)) != len(sub.items):
-                raise ValueError(f"subscale {name!r} lists an item twice")
+            for k, i in enumerate(sub.items):
+                loc = ("subscales", name, "items", k)
+                if i not in known:
+                    raise _LocatedError(f"subscale {name!r} names unknown item {i!r}", loc)
+                if i in sub.items[:k]:
+                    raise _LocatedError(f"subscale {name!r} lists item {i!r} twice", loc)
         return self
 
     # ----------------------------------------------------------------- helpers
@@ -316,21 +331,21 @@ def parse_instrument(text: str, source: str = "<string>") -> Instrument:
         data = yaml.load(text, Loader=_LineLoader)  # noqa: S506 - SafeLoader subclass
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None) or getattr(exc, "context_mark", None)
-        line = f" line {mark.line + 1}" if mark is not None else ""
+        where = f"{source}: line {mark.line + 1}" if mark is not None else source
         problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
-        raise InstrumentError(f"{source}:{line}: malformed YAML: {problem}") from None
+        raise InstrumentError(f"{where}: malformed YAML: {problem}") from None
     if not isinstance(data, dict):
         raise InstrumentError(f"{source}: expected a YAML mapping with id, items, subscales, ...")
     try:
         return Instrument.model_validate(data)
     except ValidationError as exc:
         err = exc.errors()[0]
-        loc = tuple(err["loc"])
+        loc = tuple(err["loc"]) or getattr(err.get("ctx", {}).get("error"), "loc", ())
         line = _line_of(text, loc)
         where = ".".join(str(p) for p in loc) or "instrument"
         msg = err["msg"].removeprefix("Value error, ")
-        at = f" line {line}" if line else ""
-        raise InstrumentError(f"{source}:{at}: {where}: {msg}") from None
+        at = f"{source}: line {line}" if line else source
+        raise InstrumentError(f"{at}: {where}: {msg}") from None
 
 
 @lru_cache(maxsize=64)
@@ -398,7 +413,9 @@ def lint_instrument(path: str | os.PathLike) -> list[str]:
             warnings.append(f"{p}: item {it.id!r} has the same text in en and nl (untranslated?)")
     for name, sub in inst.subscales.items():
         if len(sub.items) < 3:
-            warnings.append(f"{p}: subscale {name!r} has {len(sub.items)} item(s); reliability needs 3+")
+            warnings.append(
+                f"{p}: subscale {name!r} has {len(sub.items)} item(s); reliability needs 3+"
+            )
     for lang in LANGUAGES:
         if lang not in inst.response_scale.labels:
             warnings.append(f"{p}: response_scale has no labels in {lang}")

@@ -1,0 +1,97 @@
+"""Export stored answers in the shapes :func:`dyadscore.score` reads.
+
+``long``: one row per person, wave and answered item, columns
+``person, couple, role, wave, item, value``. ``wide``: one row per person and wave,
+columns ``person, couple, role, wave`` and one column per item (named by item id, in
+battery order; skipped or unanswered items are empty).
+
+Examples
+--------
+>>> import tempfile, os
+>>> from dyadscore.administer.store import AnswerStore
+>>> db = os.path.join(tempfile.mkdtemp(), "a.db")
+>>> st = AnswerStore(db)
+>>> s = st.start_session("c01", "A", battery=["felt-dependence"])
+>>> st.save_answer(s.id, "felt-dependence", "fd2", 6)
+>>> export_answers(db, "long").to_dict("records")
+[{'person': 'c01_A', 'couple': 'c01', 'role': 'A', 'wave': 1, 'item': 'fd2', 'value': 6}]
+"""
+
+from __future__ import annotations
+
+import os
+
+import pandas as pd
+
+from ..errors import InputError
+from .store import AnswerStore
+
+ID_COLUMNS = ["person", "couple", "role", "wave"]
+SHAPES = ("long", "wide")
+
+
+def _item_order(store: AnswerStore, couple: str | None) -> list[str]:
+    from ..instruments import load_instrument
+
+    order: list[str] = []
+    seen_inst: set[str] = set()
+    for s in store.sessions(couple):
+        for inst_id in s.battery:
+            if inst_id in seen_inst:
+                continue
+            seen_inst.add(inst_id)
+            try:
+                order += [i for i in load_instrument(inst_id).item_ids if i not in order]
+            except InputError:  # instrument no longer available: keep stored order
+                continue
+    return order
+
+
+def export_answers(
+    db: str | os.PathLike,
+    shape: str = "long",
+    *,
+    couple: str | None = None,
+    wave: int | None = None,
+) -> pd.DataFrame:
+    """Answers of an answer database as a long or wide table.
+
+    Parameters
+    ----------
+    db
+        The answer database (opened read-only).
+    shape
+        ``"long"`` or ``"wide"``.
+    couple, wave
+        Restrict to one couple and/or one wave.
+
+    Returns
+    -------
+    pandas.DataFrame
+        See the module docstring; ``value`` and item columns are nullable integers.
+    """
+    if shape not in SHAPES:
+        raise InputError(f"shape {shape!r}: expected one of {', '.join(SHAPES)}")
+    store = AnswerStore(db, create=False, readonly=True)
+    rows = store.answer_rows(couple=couple, wave=wave)
+    long = pd.DataFrame(
+        rows, columns=["person", "couple", "role", "wave", "instrument", "item", "value"]
+    )
+    long["wave"] = long["wave"].astype("int64")
+    long["value"] = long["value"].astype("Int64")
+    long = long.drop(columns="instrument")
+    if shape == "long":
+        return long.reset_index(drop=True)
+    wide = long.pivot(index=ID_COLUMNS, columns="item", values="value")
+    order = _item_order(store, couple)
+    cols = [c for c in order if c in wide.columns] + [c for c in wide.columns if c not in order]
+    persons = pd.DataFrame(
+        [(s.person, s.couple, s.role, s.wave) for s in store.sessions(couple)],
+        columns=ID_COLUMNS,
+    )
+    if wave is not None:
+        persons = persons[persons["wave"] == int(wave)]
+    wide = wide.reindex(columns=cols)
+    wide.columns.name = None
+    out = persons.merge(wide.reset_index(), on=ID_COLUMNS, how="left")
+    return out.sort_values(["couple", "wave", "role"], kind="stable").reset_index(drop=True)

@@ -1,0 +1,40 @@
+"""``dyadscore administer``: answer a questionnaire battery in the terminal."""
+
+from __future__ import annotations
+
+import argparse
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:
+    p = subparsers.add_parser(
+        "administer",
+        help="administer a questionnaire battery to a couple in the terminal",
+        description="Administer a battery item by item in the terminal, one partner at a time. "
+        "Type a number to answer, b to go back, s to skip (where allowed), q to save and stop. "
+        "Every answer is saved at once; Ctrl-C stops (exit 130) and running the same command "
+        "again resumes where you stopped.",
+    )
+    p.add_argument("--db", required=True, help="answer database (created, owner-only, if missing)")
+    p.add_argument("--couple", required=True, help="couple code, e.g. c01")
+    p.add_argument("--partner", default=None, help="partner role (e.g. A or B); default: A, then B")
+    p.add_argument("--wave", type=int, default=1, help="measurement wave (default 1)")
+    p.add_argument(
+        "--battery",
+        default="intake",
+        help="battery name (intake, followup) or comma-separated instrument ids/paths",
+    )
+    p.add_argument("--lang", choices=["en", "nl"], default="en")
+    p.set_defaults(run=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    from ..administer.terminal import administer
+
+    return administer(
+        args.db,
+        args.couple,
+        args.partner,
+        wave=args.wave,
+        battery=args.battery,
+        lang=args.lang,
+    )

@@ -1,0 +1,101 @@
+"""``dyadscore instruments list|show|check|schema``: browse and lint instruments."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import textwrap
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser(
+        "instruments",
+        help="list, show and check questionnaire instruments",
+        description="List the shipped instruments, show one in English or Dutch, or check "
+        "(validate and lint) instrument YAML files, shipped or your own.",
+    )
+    isub = p.add_subparsers(dest="action", metavar="ACTION", required=True)
+    ls = isub.add_parser("list", help="list shipped instruments")
+    ls.add_argument("--lang", choices=["en", "nl"], default="en")
+    show = isub.add_parser("show", help="display one instrument")
+    show.add_argument("instrument", help="instrument id or path to a .yaml file")
+    show.add_argument("--lang", choices=["en", "nl"], default="en")
+    check = isub.add_parser("check", help="validate and lint instrument files")
+    check.add_argument("paths", nargs="*", help="YAML files (default: all shipped instruments)")
+    check.add_argument("--strict", action="store_true", help="exit 1 when there are warnings")
+    isub.add_parser("schema", help="print the JSON Schema of the instrument format")
+    p.set_defaults(run=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    from .. import instruments as ins
+
+    if args.action == "list":
+        rows = [ins.load_instrument(i) for i in ins.list_instruments()]
+        width = max(len(r.id) for r in rows)
+        for r in rows:
+            subs = ", ".join(r.subscales)
+            print(f"{r.id:<{width}}  v{r.version}  {len(r.items):>2} items  {r.title[args.lang]}")
+            print(f"{'':<{width}}  subscales: {subs}")
+        return 0
+    if args.action == "show":
+        print(render(ins.load_instrument(args.instrument), args.lang))
+        return 0
+    if args.action == "schema":
+        print(json.dumps(ins.instrument_schema(), indent=2))
+        return 0
+    paths = args.paths or [str(p) for p in _shipped_files()]
+    n_warn = 0
+    for path in paths:
+        warnings = ins.lint_instrument(path)
+        n_warn += len(warnings)
+        print(f"{path}: OK" + (f" ({len(warnings)} warning(s))" if warnings else ""))
+        for w in warnings:
+            print(f"  warning: {w}")
+    return 1 if (args.strict and n_warn) else 0
+
+
+def _shipped_files():
+    from .. import instruments as ins
+
+    found = {}
+    for d in ins.instrument_dirs():
+        for p in sorted(d.glob("*.yaml")):
+            found.setdefault(p.stem, p)
+    return list(found.values())
+
+
+def render(inst, lang: str = "en") -> str:
+    """Readable text of an instrument in one language."""
+    scale = inst.response_scale
+    lines = [f"{inst.title[lang]}  ({inst.id} v{inst.version})", ""]
+    if inst.instructions:
+        lines += textwrap.wrap(inst.instructions[lang], 88) + [""]
+    anchors = ", ".join(f"{k} = {v}" for k, v in sorted(scale.labels.get(lang, {}).items()))
+    lines.append(f"Scale {scale.min}-{scale.max}: {anchors}")
+    lines.append("")
+    for n, item in enumerate(inst.items, 1):
+        mark = " (R)" if item.reverse else ""
+        lines.append(f"{n:>3}. [{item.id}]{mark} {item.text[lang]}")
+    lines.append("")
+    lines.append("Subscales:")
+    for name, sub in inst.subscales.items():
+        lines.append(f"  {name} ({sub.method}): {', '.join(sub.items)}")
+    rule = inst.missing
+    lines.append(
+        "Missing answers: "
+        + (
+            "any missing item -> missing score"
+            if rule.rule == "complete"
+            else f"prorated when at least {rule.min_answered:.0%} of a subscale's items are answered"
+        )
+    )
+    lines.append(f"(R) = reverse-keyed: scored as {scale.min + scale.max} - answer")
+    lines.append("")
+    prov = inst.provenance
+    lines.append(f"Provenance: {prov.authors}; licence {prov.licence}; {prov.status}")
+    if prov.based_on:
+        lines.append(f"Based on: {'; '.join(prov.based_on)}")
+    for ref in inst.references:
+        lines += textwrap.wrap(f"- {ref}", 88, subsequent_indent="  ")
+    return "\n".join(lines)

@@ -1,0 +1,711 @@
+"""Couple data shapes, pairing checks, nonindependence, discrepancy and profile similarity.
+
+Three shapes (Kenny, Kashy & Cook 2006):
+
+* **individual**: one row per person, with a dyad id, optionally a role (distinguishable
+  dyads), a person id and a wave;
+* **dyad**: one row per couple (per wave), each variable twice (``v_<role>`` or ``v_1``/``v_2``);
+* **pairwise** (double entry): one row per person carrying ``v_actor`` (own value) and
+  ``v_partner`` (the partner's value).
+
+Pairing is strict: a dyad with more than two members, a person without a partner (unless
+``drop_singles=True``; the number dropped is stored in ``out.attrs["n_singles_dropped"]``),
+two members with the same role in distinguishable dyads, and a person listed in two dyads
+(within a wave) all raise :class:`~dyadscore.errors.PairingError` naming the dyad.
+
+Examples
+--------
+>>> import pandas as pd
+>>> df = pd.DataFrame({"couple": [1, 1, 2, 2], "role": ["w", "m", "m", "w"],
+...                    "sat": [4.0, 5.0, 3.0, 2.0]})
+>>> to_pairwise(df, "sat", dyad="couple", role="role")[["couple", "role", "sat_actor",
+...                                                       "sat_partner"]]
+   couple role  sat_actor  sat_partner
+0       1    m        5.0          4.0
+1       1    w        4.0          5.0
+2       2    m        3.0          2.0
+3       2    w        2.0          3.0
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+from scipy import stats
+
+from .errors import InputError, PairingError
+
+__all__ = [
+    "Pairing",
+    "pair_members",
+    "to_pairwise",
+    "to_dyad",
+    "to_individual",
+    "nonindependence",
+    "discrepancy",
+    "profile_similarity",
+]
+
+
+# --------------------------------------------------------------------------------------
+# pairing
+# --------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Pairing:
+    """Positions (0-based, into the input rows) of the two members of every complete dyad.
+
+    ``first[i]`` and ``second[i]`` belong to the same dyad; in distinguishable dyads
+    ``first`` has role ``roles[0]`` and ``second`` role ``roles[1]``; in indistinguishable
+    dyads the order follows the person id (if given) or the row order. Dyads are sorted by
+    dyad id (and wave). ``singles`` are the positions of persons without a partner
+    (only when ``drop_singles=True``).
+    """
+
+    first: np.ndarray
+    second: np.ndarray
+    roles: tuple[str, str] | None
+    singles: np.ndarray
+
+    @property
+    def n_dyads(self) -> int:
+        return int(self.first.size)
+
+
+def _label(value: object) -> str:
+    return repr(value.item() if isinstance(value, np.generic) else value)
+
+
+def _require_columns(data: pd.DataFrame, columns: Sequence[str], source: str | None) -> None:
+    if not isinstance(data, pd.DataFrame):
+        raise InputError(f"{source or 'input'}: expected a pandas DataFrame, got {type(data)!r}")
+    missing = [c for c in columns if c not in data.columns]
+    if missing:
+        have = ", ".join(map(str, list(data.columns)[:12]))
+        raise InputError(f"{source or 'input'}: column {missing[0]!r} not found (columns: {have})")
+
+
+def _as_list(value: str | Sequence[str] | None) -> list[str]:
+    if value is None:
+        return []
+    if isinstance(value, str):
+        return [value]
+    return list(value)
+
+
+def _role_order(values: pd.Series, roles: Sequence[str] | None, source: str | None) -> list:
+    present = pd.unique(values.dropna())
+    if roles is not None:
+        roles = list(roles)
+        if len(roles) != 2:
+            raise InputError(
+                f"{source or 'input'}: roles must name exactly two roles, got {roles!r}"
+            )
+        extra = [r for r in present if r not in roles]
+        if extra:
+            raise InputError(
+                f"{source or 'input'}: role {_label(extra[0])} is not one of {roles!r}"
+            )
+        return roles
+    ordered = sorted(present, key=lambda v: str(v))
+    if len(ordered) > 2:
+        raise InputError(
+            f"{source or 'input'}: column role has {len(ordered)} values "
+            f"({', '.join(map(str, ordered[:5]))}); distinguishable dyads need exactly two roles"
+        )
+    return ordered
+
+
+def pair_members(
+    data: pd.DataFrame,
+    dyad: str,
+    role: str | None = None,
+    *,
+    person: str | None = None,
+    wave: str | None = None,
+    roles: Sequence[str] | None = None,
+    drop_singles: bool = False,
+    source: str | None = None,
+) -> Pairing:
+    """Find the two members of every dyad and check the pairing.
+
+    Parameters
+    ----------
+    data : DataFrame
+        Individual format, one row per person (per wave).
+    dyad, role, person, wave : str
+        Column names. ``role=None`` means indistinguishable dyads.
+    roles : sequence of two labels, optional
+        Role order (the first is the reference role); default sorted role labels.
+    drop_singles : bool
+        Drop persons without a partner instead of raising :class:`PairingError`.
+
+    Returns
+    -------
+    Pairing
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> df = pd.DataFrame({"d": [7, 7, 3, 3], "r": ["b", "a", "a", "b"]})
+    >>> p = pair_members(df, "d", "r")
+    >>> p.first.tolist(), p.second.tolist(), p.roles
+    ([2, 1], [3, 0], ('a', 'b'))
+    """
+    cols = [dyad] + [c for c in (role, person, wave) if c is not None]
+    _require_columns(data, cols, source)
+    src = source or "input"
+    n = len(data)
+    dyad_vals = data[dyad]
+    if dyad_vals.isna().any():
+        pos = int(np.flatnonzero(dyad_vals.isna().to_numpy())[0])
+        raise InputError(f"{src}: row {pos + 1}, column {dyad!r}: dyad id is missing")
+    keys = [dyad_vals] if wave is None else [data[wave], dyad_vals]
+    if wave is not None and data[wave].isna().any():
+        pos = int(np.flatnonzero(data[wave].isna().to_numpy())[0])
+        raise InputError(f"{src}: row {pos + 1}, column {wave!r}: wave is missing")
+    key_frame = pd.DataFrame({f"k{i}": k.to_numpy() for i, k in enumerate(keys)})
+    # dyad groups sorted by (wave, dyad) value
+    group = key_frame.groupby(list(key_frame.columns), sort=True).ngroup().to_numpy()
+    sizes = np.bincount(group, minlength=group.max() + 1 if n else 0)
+    where_wave = "" if wave is None else " in wave {w}"
+
+    def dyad_name(pos: int) -> str:
+        text = f"dyad {_label(dyad_vals.iloc[pos])}"
+        if wave is not None:
+            text += where_wave.format(w=_label(data[wave].iloc[pos]))
+        return text
+
+    big = np.flatnonzero(sizes[group] > 2)
+    if big.size:
+        pos = int(big[0])
+        raise PairingError(
+            f"{src}: {dyad_name(pos)} has {int(sizes[group[pos]])} members; a dyad has exactly two"
+        )
+    if person is not None:
+        pid = data[person]
+        if pid.isna().any():
+            pos = int(np.flatnonzero(pid.isna().to_numpy())[0])
+            raise InputError(f"{src}: row {pos + 1}, column {person!r}: person id is missing")
+        pkeys = [pid] if wave is None else [data[wave], pid]
+        pframe = pd.DataFrame({f"k{i}": k.to_numpy() for i, k in enumerate(pkeys)})
+        pframe["g"] = group
+        n_dyads_per_person = pframe.groupby(list(pframe.columns[:-1]))["g"].transform("nunique")
+        two = np.flatnonzero(n_dyads_per_person.to_numpy() > 1)
+        if two.size:
+            pos = int(two[0])
+            others = pd.unique(dyad_vals[(pid == pid.iloc[pos]).to_numpy()])
+            raise PairingError(
+                f"{src}: person {_label(pid.iloc[pos])} is in two dyads "
+                f"({', '.join(map(str, others[:3]))}); a person belongs to one dyad"
+            )
+        dup = pframe.duplicated(list(pframe.columns[:-1])).to_numpy()
+        if dup.any():
+            pos = int(np.flatnonzero(dup)[0])
+            raise PairingError(
+                f"{src}: person {_label(pid.iloc[pos])} is listed twice in {dyad_name(pos)}"
+            )
+
+    single_mask = sizes[group] == 1
+    if single_mask.any() and not drop_singles:
+        pos = int(np.flatnonzero(single_mask)[0])
+        raise PairingError(
+            f"{src}: {dyad_name(pos)} has only one member "
+            f"({int(single_mask.sum())} such persons; pass drop_singles=True to drop them)"
+        )
+
+    role_labels: tuple | None = None
+    if role is not None:
+        rvals = data[role]
+        if rvals.isna().any():
+            pos = int(np.flatnonzero(rvals.isna().to_numpy())[0])
+            raise InputError(f"{src}: row {pos + 1}, column {role!r}: role is missing")
+        order = _role_order(rvals, roles, source)
+        role_code = pd.Categorical(rvals, categories=order).codes.astype(np.int64)
+        role_labels = tuple(order) if len(order) == 2 else (order[0], None)
+        secondary = role_code
+    elif person is not None:
+        secondary = pd.factorize(data[person], sort=True)[0]
+    else:
+        secondary = np.arange(n)
+    paired = np.flatnonzero(~single_mask)
+    order_idx = paired[np.lexsort((secondary[paired], group[paired]))]
+    first, second = order_idx[0::2], order_idx[1::2]
+    if role is not None:
+        same = np.flatnonzero(role_code[first] == role_code[second])
+        if same.size:
+            pos = int(first[same[0]])
+            raise PairingError(
+                f"{src}: {dyad_name(pos)} has two members with role "
+                f"{_label(data[role].iloc[pos])}; distinguishable dyads need one of each role"
+            )
+        if role_labels is not None and role_labels[1] is None:  # pragma: no cover - guarded above
+            raise PairingError(f"{src}: only one role present")
+    return Pairing(
+        first=first.astype(np.int64),
+        second=second.astype(np.int64),
+        roles=None if role_labels is None else (str(role_labels[0]), str(role_labels[1])),
+        singles=np.flatnonzero(single_mask),
+    )
+
+
+def _numeric(data: pd.DataFrame, columns: Sequence[str], source: str | None) -> np.ndarray:
+    """Float matrix of the columns; non-numeric text is an InputError naming the cell."""
+    out = np.empty((len(data), len(columns)))
+    for j, col in enumerate(columns):
+        s = data[col]
+        vals = pd.to_numeric(s, errors="coerce")
+        bad = vals.isna().to_numpy() & s.notna().to_numpy()
+        if bad.any():
+            pos = int(np.flatnonzero(bad)[0])
+            raise InputError(
+                f"{source or 'input'}: row {pos + 1}, column {col!r}: value "
+                f"{s.iloc[pos]!r} is not a number"
+            )
+        out[:, j] = vals.to_numpy(dtype=float, na_value=np.nan)
+    return out
+
+
+def _id_columns(
+    data: pd.DataFrame, rows: np.ndarray, dyad: str, wave: str | None, extra: Sequence[str]
+) -> pd.DataFrame:
+    cols = [dyad] + ([wave] if wave else []) + [c for c in extra if c]
+    return data.iloc[rows][cols].reset_index(drop=True)
+
+
+# --------------------------------------------------------------------------------------
+# shapes
+# --------------------------------------------------------------------------------------
+
+
+def to_pairwise(
+    data: pd.DataFrame,
+    variables: str | Sequence[str],
+    dyad: str,
+    role: str | None = None,
+    *,
+    person: str | None = None,
+    wave: str | None = None,
+    roles: Sequence[str] | None = None,
+    drop_singles: bool = False,
+    actor_suffix: str = "_actor",
+    partner_suffix: str = "_partner",
+    source: str | None = None,
+) -> pd.DataFrame:
+    """Individual -> pairwise (double-entry) shape.
+
+    Each person of a complete dyad gets one row with ``<v>_actor`` (own value) and
+    ``<v>_partner`` (partner's value) for every variable. Rows are sorted by (wave,) dyad
+    and role (or person / row order).
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> df = pd.DataFrame({"d": [1, 1], "x": [2.0, 5.0]})
+    >>> to_pairwise(df, "x", "d")
+       d  x_actor  x_partner
+    0  1      2.0        5.0
+    1  1      5.0        2.0
+    """
+    variables = _as_list(variables)
+    _require_columns(data, variables, source)
+    pairing = pair_members(
+        data,
+        dyad,
+        role,
+        person=person,
+        wave=wave,
+        roles=roles,
+        drop_singles=drop_singles,
+        source=source,
+    )
+    own = np.column_stack([pairing.first, pairing.second]).ravel()
+    other = np.column_stack([pairing.second, pairing.first]).ravel()
+    out = _id_columns(data, own, dyad, wave, [person, role])
+    for v in variables:
+        vals = data[v].to_numpy()
+        out[f"{v}{actor_suffix}"] = vals[own]
+        out[f"{v}{partner_suffix}"] = vals[other]
+    out.attrs["n_singles_dropped"] = int(pairing.singles.size)
+    return out
+
+
+def to_dyad(
+    data: pd.DataFrame,
+    variables: str | Sequence[str],
+    dyad: str,
+    role: str | None = None,
+    *,
+    person: str | None = None,
+    wave: str | None = None,
+    roles: Sequence[str] | None = None,
+    drop_singles: bool = False,
+    suffixes: Sequence[str] | None = None,
+    source: str | None = None,
+) -> pd.DataFrame:
+    """Individual -> dyad shape (one row per dyad, or per dyad and wave).
+
+    Columns are ``<v><suffix>``: suffixes default to ``_<role label>`` for distinguishable
+    dyads and ``_1``/``_2`` for indistinguishable ones (member 1 = lower person id, or first row).
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> df = pd.DataFrame({"d": [1, 1, 2, 2], "r": ["m", "f", "f", "m"], "x": [1., 2., 3., 4.]})
+    >>> to_dyad(df, "x", "d", "r")
+       d  x_f  x_m
+    0  1  2.0  1.0
+    1  2  3.0  4.0
+    """
+    variables = _as_list(variables)
+    _require_columns(data, variables, source)
+    pairing = pair_members(
+        data,
+        dyad,
+        role,
+        person=person,
+        wave=wave,
+        roles=roles,
+        drop_singles=drop_singles,
+        source=source,
+    )
+    if suffixes is None:
+        suffixes = [f"_{r}" for r in pairing.roles] if pairing.roles else ["_1", "_2"]
+    if len(suffixes) != 2:
+        raise InputError(f"{source or 'input'}: suffixes must be two strings, got {suffixes!r}")
+    out = _id_columns(data, pairing.first, dyad, wave, [])
+    if person is not None:
+        pid = data[person].to_numpy()
+        out[f"{person}{suffixes[0]}"] = pid[pairing.first]
+        out[f"{person}{suffixes[1]}"] = pid[pairing.second]
+    for v in variables:
+        vals = data[v].to_numpy()
+        out[f"{v}{suffixes[0]}"] = vals[pairing.first]
+        out[f"{v}{suffixes[1]}"] = vals[pairing.second]
+    out.attrs["n_singles_dropped"] = int(pairing.singles.size)
+    return out
+
+
+def to_individual(
+    data: pd.DataFrame,
+    variables: str | Sequence[str],
+    dyad: str,
+    *,
+    suffixes: Sequence[str] = ("_1", "_2"),
+    role: str = "role",
+    roles: Sequence[str] | None = None,
+    wave: str | None = None,
+    source: str | None = None,
+) -> pd.DataFrame:
+    """Dyad shape -> individual shape (two rows per dyad).
+
+    Parameters
+    ----------
+    variables : str or list of str
+        Variable stems; the columns read are ``<stem><suffix>``.
+    suffixes : two strings
+        Column suffixes of the two members (e.g. ``("_female", "_male")``).
+    role : str
+        Name of the role column created; its labels are ``roles`` or the suffixes
+        without a leading underscore.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> w = pd.DataFrame({"d": [1], "x_f": [2.0], "x_m": [1.0]})
+    >>> to_individual(w, "x", "d", suffixes=("_f", "_m"))
+       d role    x
+    0  1    f  2.0
+    1  1    m  1.0
+    """
+    variables = _as_list(variables)
+    suffixes = list(suffixes)
+    cols = [f"{v}{s}" for v in variables for s in suffixes]
+    _require_columns(data, [dyad] + ([wave] if wave else []) + cols, source)
+    labels = list(roles) if roles is not None else [s.lstrip("_") for s in suffixes]
+    n, m = len(data), len(suffixes)
+    rows = np.repeat(np.arange(n), m)
+    out = _id_columns(data, rows, dyad, wave, [])
+    out[role] = np.tile(np.array(labels, dtype=object), n)
+    for v in variables:
+        block = np.column_stack([data[f"{v}{s}"].to_numpy() for s in suffixes])
+        out[v] = block.ravel()
+    return out
+
+
+# --------------------------------------------------------------------------------------
+# nonindependence
+# --------------------------------------------------------------------------------------
+
+
+def _pearson_block(v1: np.ndarray, v2: np.ndarray, ci: float) -> dict:
+    n = v1.size
+    r = float(np.corrcoef(v1, v2)[0, 1]) if n > 2 else np.nan
+    df = n - 2
+    t = r * np.sqrt(df / (1 - r * r)) if n > 2 else np.nan
+    p = 2 * stats.t.sf(abs(t), df) if n > 2 else np.nan
+    if n > 3:
+        zc = stats.norm.ppf(0.5 + ci / 2) / np.sqrt(n - 3)
+        lo, hi = np.tanh(np.arctanh(r) - zc), np.tanh(np.arctanh(r) + zc)
+    else:
+        lo = hi = np.nan
+    return {
+        "method": "pearson",
+        "n_dyads": n,
+        "r": r,
+        "ci_low": lo,
+        "ci_high": hi,
+        "statistic": t,
+        "df1": float(df),
+        "df2": np.nan,
+        "p": p,
+    }
+
+
+def _icc_blocks(v1: np.ndarray, v2: np.ndarray) -> list[dict]:
+    n = v1.size
+    a = np.concatenate([v1, v2])
+    b = np.concatenate([v2, v1])
+    grand = a.mean()
+    dev_a = a - grand
+    r_p = float(np.sum(dev_a * (b - grand)) / np.sum(dev_a**2))
+    z = r_p * np.sqrt(n)
+    pairwise = {
+        "method": "pairwise_icc",
+        "n_dyads": n,
+        "r": r_p,
+        "ci_low": np.nan,
+        "ci_high": np.nan,
+        "statistic": z,
+        "df1": np.nan,
+        "df2": np.nan,
+        "p": float(2 * stats.norm.sf(abs(z))),
+    }
+    m = (v1 + v2) / 2
+    msb = 2 * np.sum((m - grand) ** 2) / (n - 1)
+    msw = np.sum((v1 - v2) ** 2) / (2 * n)
+    f = msb / msw
+    p_two = min(1.0, 2 * min(stats.f.sf(f, n - 1, n), stats.f.cdf(f, n - 1, n)))
+    anova = {
+        "method": "anova_icc",
+        "n_dyads": n,
+        "r": float((msb - msw) / (msb + msw)),
+        "ci_low": np.nan,
+        "ci_high": np.nan,
+        "statistic": float(f),
+        "df1": float(n - 1),
+        "df2": float(n),
+        "p": float(p_two),
+    }
+    return [pairwise, anova]
+
+
+def nonindependence(
+    data: pd.DataFrame,
+    variables: str | Sequence[str],
+    dyad: str,
+    role: str | None = None,
+    *,
+    person: str | None = None,
+    roles: Sequence[str] | None = None,
+    ci: float = 0.95,
+    drop_singles: bool = False,
+    source: str | None = None,
+) -> pd.DataFrame:
+    """Dependence between partners' scores, one or more rows per variable.
+
+    Distinguishable dyads (``role`` given): Pearson r between the two roles' scores, t test on
+    n - 2 df and a Fisher-z confidence interval (``method="pearson"``). Indistinguishable dyads:
+    the pairwise (double-entry) intraclass correlation with z = r·sqrt(n)
+    (``method="pairwise_icc"``; Griffin & Gonzalez 1995) and the ANOVA intraclass correlation
+    (MS_B - MS_W)/(MS_B + MS_W) with F = MS_B/MS_W on (n - 1, n) df, two-sided p = twice the
+    smaller tail (``method="anova_icc"``; Kenny, Kashy & Cook 2006, pp. 34-35). Dyads with a
+    missing score on a variable are left out for that variable (``n_dyads``).
+
+    Returns
+    -------
+    DataFrame
+        Columns variable, method, n_dyads, r, ci_low, ci_high, statistic, df1, df2, p.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> df = pd.DataFrame({"d": [1, 1, 2, 2, 3, 3, 4, 4, 5, 5, 6, 6],
+    ...                    "x": [8, 6, 5, 3, 7, 2, 8, 5, 8, 7, 5, 6]})
+    >>> float(round(nonindependence(df, "x", "d").set_index("method").loc["anova_icc", "r"], 3))
+    0.035
+    """
+    variables = _as_list(variables)
+    _require_columns(data, variables, source)
+    pairing = pair_members(
+        data, dyad, role, person=person, roles=roles, drop_singles=drop_singles, source=source
+    )
+    values = _numeric(data, variables, source)
+    rows = []
+    for j, v in enumerate(variables):
+        v1, v2 = values[pairing.first, j], values[pairing.second, j]
+        ok = np.isfinite(v1) & np.isfinite(v2)
+        v1, v2 = v1[ok], v2[ok]
+        if v1.size < 3:
+            raise InputError(
+                f"{source or 'input'}: column {v!r}: {v1.size} complete dyads; need at least 3"
+            )
+        blocks = [_pearson_block(v1, v2, ci)] if role is not None else _icc_blocks(v1, v2)
+        rows += [{"variable": v, **b} for b in blocks]
+    return pd.DataFrame(rows)
+
+
+# --------------------------------------------------------------------------------------
+# discrepancy and profile similarity
+# --------------------------------------------------------------------------------------
+
+
+def _member_labels(pairing: Pairing) -> tuple[str, str]:
+    return pairing.roles if pairing.roles else ("member_1", "member_2")
+
+
+def discrepancy(
+    data: pd.DataFrame,
+    variables: str | Sequence[str],
+    dyad: str,
+    role: str | None = None,
+    *,
+    person: str | None = None,
+    wave: str | None = None,
+    roles: Sequence[str] | None = None,
+    drop_singles: bool = False,
+    source: str | None = None,
+) -> pd.DataFrame:
+    """Per dyad and variable: both scores, signed and absolute difference, who is higher.
+
+    ``difference`` = score of ``first`` minus score of ``second`` (the first role, or member 1
+    of an indistinguishable dyad = lower person id / first row); ``higher`` names the member
+    with the higher score (``"equal"`` on ties, missing if either score is missing).
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> df = pd.DataFrame({"d": [1, 1], "r": ["w", "m"], "sat": [4.0, 5.5]})
+    >>> discrepancy(df, "sat", "d", "r")[["first", "second", "difference", "absolute", "higher"]]
+      first second  difference  absolute higher
+    0     m      w         1.5       1.5      m
+    """
+    variables = _as_list(variables)
+    _require_columns(data, variables, source)
+    pairing = pair_members(
+        data,
+        dyad,
+        role,
+        person=person,
+        wave=wave,
+        roles=roles,
+        drop_singles=drop_singles,
+        source=source,
+    )
+    values = _numeric(data, variables, source)
+    lab1, lab2 = _member_labels(pairing)
+    ids = _id_columns(data, pairing.first, dyad, wave, [])
+    frames = []
+    for j, v in enumerate(variables):
+        a, b = values[pairing.first, j], values[pairing.second, j]
+        d = a - b
+        higher = np.where(d > 0, lab1, np.where(d < 0, lab2, "equal")).astype(object)
+        higher[~np.isfinite(d)] = None
+        f = ids.copy()
+        f["variable"] = v
+        f["first"], f["second"] = lab1, lab2
+        f["value_first"], f["value_second"] = a, b
+        f["difference"], f["absolute"], f["higher"] = d, np.abs(d), higher
+        frames.append(f)
+    out = pd.concat(frames, ignore_index=True)
+    out.attrs["n_singles_dropped"] = int(pairing.singles.size)
+    return out
+
+
+def _rowwise_corr(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """Correlation across columns for every row, using columns where both are finite."""
+    ok = np.isfinite(a) & np.isfinite(b)
+    k = ok.sum(axis=1)
+    a0, b0 = np.where(ok, a, 0.0), np.where(ok, b, 0.0)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        ma, mb = a0.sum(1) / k, b0.sum(1) / k
+        da = np.where(ok, a0 - ma[:, None], 0.0)
+        db = np.where(ok, b0 - mb[:, None], 0.0)
+        r = (da * db).sum(1) / np.sqrt((da**2).sum(1) * (db**2).sum(1))
+    r[k < 3] = np.nan
+    return r
+
+
+def profile_similarity(
+    data: pd.DataFrame,
+    variables: Sequence[str],
+    dyad: str,
+    role: str | None = None,
+    *,
+    normative: str = "role",
+    person: str | None = None,
+    wave: str | None = None,
+    roles: Sequence[str] | None = None,
+    drop_singles: bool = False,
+    source: str | None = None,
+) -> pd.DataFrame:
+    """Profile similarity of the two partners across a set of variables (Furr 2008).
+
+    * ``raw_r``: correlation of the two partners' profiles across the variables;
+    * ``distinctive_r``: correlation of the distinctive profiles, each profile minus the
+      normative profile (the sample mean of each variable; computed per role when
+      ``normative="role"`` and roles are given, else pooled over all paired persons);
+    * ``normativeness_<member>``: correlation of each person's raw profile with the
+      normative profile that person's distinctive profile was formed with;
+    * ``d2``: squared Euclidean distance (Cronbach & Gleser 1953);
+    * ``n_variables``: variables with both scores present (correlations need >= 3).
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> df = pd.DataFrame({"d": [1, 1], "a": [1., 2.], "b": [3., 3.], "c": [5., 6.]})
+    >>> round(float(profile_similarity(df, ["a", "b", "c"], "d", normative="pooled")
+    ...             ["raw_r"].iloc[0]), 3)
+    0.961
+    """
+    variables = _as_list(variables)
+    if len(variables) < 3:
+        raise InputError(f"{source or 'input'}: profile similarity needs at least 3 variables")
+    if normative not in ("role", "pooled"):
+        raise InputError(f"normative must be 'role' or 'pooled', got {normative!r}")
+    _require_columns(data, variables, source)
+    pairing = pair_members(
+        data,
+        dyad,
+        role,
+        person=person,
+        wave=wave,
+        roles=roles,
+        drop_singles=drop_singles,
+        source=source,
+    )
+    values = _numeric(data, variables, source)
+    a, b = values[pairing.first], values[pairing.second]
+    if normative == "role" and pairing.roles is not None:
+        norm_a, norm_b = np.nanmean(a, axis=0), np.nanmean(b, axis=0)
+    else:
+        norm_a = norm_b = np.nanmean(np.vstack([a, b]), axis=0)
+    lab1, lab2 = _member_labels(pairing)
+    out = _id_columns(data, pairing.first, dyad, wave, [])
+    ok = np.isfinite(a) & np.isfinite(b)
+    out["n_variables"] = ok.sum(axis=1)
+    out["raw_r"] = _rowwise_corr(a, b)
+    out["distinctive_r"] = _rowwise_corr(a - norm_a, b - norm_b)
+    out[f"normativeness_{lab1}"] = _rowwise_corr(a, np.broadcast_to(norm_a, a.shape))
+    out[f"normativeness_{lab2}"] = _rowwise_corr(b, np.broadcast_to(norm_b, b.shape))
+    out["d2"] = np.where(ok, (a - b) ** 2, 0.0).sum(axis=1)
+    out.attrs["normative_profile"] = {
+        lab1: dict(zip(variables, map(float, norm_a), strict=True)),
+        lab2: dict(zip(variables, map(float, norm_b), strict=True)),
+    }
+    out.attrs["n_singles_dropped"] = int(pairing.singles.size)
+    return out

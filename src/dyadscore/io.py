@@ -1,0 +1,405 @@
+"""Reading and writing tables: CSV (``,`` or ``;`` with decimal commas), Excel, Parquet, JSON.
+
+Readers turn every problem into a one-line :class:`~dyadscore.errors.InputError`
+(empty file, wrong encoding, unreadable format). Writers are atomic (temporary file
+in the same folder, fsync, rename), create files readable by the owner only, refuse
+to overwrite without ``force=True``, and guard CSV cells against formula injection.
+
+Examples
+--------
+>>> import pandas as pd, tempfile, os
+>>> d = tempfile.mkdtemp()
+>>> path = write_table(pd.DataFrame({"person": ["p1"], "pa1": [5]}), os.path.join(d, "x.csv"))
+>>> read_table(path).columns.tolist()
+['person', 'pa1']
+"""
+
+from __future__ import annotations
+
+import contextlib
+import io as _io
+import json
+import os
+import sys
+import tempfile
+from collections.abc import Iterator
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from .errors import InputError
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
+_FORMATS = {
+    ".csv": "csv",
+    ".txt": "csv",
+    ".tsv": "csv",
+    ".xlsx": "excel",
+    ".xlsm": "excel",
+    ".parquet": "parquet",
+    ".pq": "parquet",
+    ".json": "json",
+}
+
+
+# ---------------------------------------------------------------------- reading
+def _detect_format(path: str, fmt: str | None) -> str:
+    if fmt:
+        return fmt
+    suffix = Path(path).suffix.lower()
+    if suffix == ".xls":
+        raise InputError(f"{path}: old Excel .xls files are not supported; save as .xlsx or CSV")
+    return _FORMATS.get(suffix, "csv")
+
+
+def _sniff_csv(head: bytes, name: str) -> tuple[str, str]:
+    """Return (separator, decimal) from the first line of a CSV file."""
+    first = head.split(b"\n", 1)[0]
+    counts = {sep: first.count(sep.encode()) for sep in (",", ";", "\t")}
+    sep = max(counts, key=counts.get)
+    if counts[sep] == 0:
+        sep = ","
+    # ';'-separated files come from locales (e.g. Dutch Excel) that write decimal commas
+    decimal = "," if sep == ";" else "."
+    return sep, decimal
+
+
+def read_table(
+    path: str | os.PathLike | _io.IOBase, *, fmt: str | None = None, sheet: str | int = 0
+) -> pd.DataFrame:
+    """Read a table from CSV, Excel, Parquet or JSON (``-`` reads CSV from stdin).
+
+    CSV files may use ``,``, ``;`` or tab separators; ``;`` files are read with
+    decimal commas (Dutch and German Excel exports). UTF-8 with or without BOM.
+
+    Parameters
+    ----------
+    path : path, ``"-"`` or a binary file object
+    fmt : {"csv", "excel", "parquet", "json"}, optional
+        Overrides detection by file extension.
+    sheet : str or int
+        Excel sheet.
+
+    Returns
+    -------
+    pandas.DataFrame
+
+    Raises
+    ------
+    InputError
+        Missing or empty file, wrong encoding, unreadable content.
+
+    Examples
+    --------
+    >>> import io
+    >>> read_table(io.BytesIO(b"person;pa1\\np1;3,5\\n")).iloc[0, 1]
+    np.float64(3.5)
+    """
+    import pandas as pd
+
+    if isinstance(path, _io.IOBase) or hasattr(path, "read"):
+        raw = path.read()
+        name = getattr(path, "name", "<stream>")
+        return _read_csv_bytes(raw if isinstance(raw, bytes) else raw.encode(), str(name))
+    name = str(path)
+    if name == "-":
+        return _read_csv_bytes(sys.stdin.buffer.read(), "<stdin>")
+    p = Path(name)
+    if not p.is_file():
+        raise InputError(f"{name}: file not found")
+    if p.stat().st_size == 0:
+        raise InputError(f"{name}: the file is empty; expected a header row and data")
+    kind = _detect_format(name, fmt)
+    try:
+        if kind == "csv":
+            return _read_csv_path(p)
+        if kind == "excel":
+            df = pd.read_excel(p, sheet_name=sheet, engine="openpyxl")
+        elif kind == "parquet":
+            df = pd.read_parquet(p)
+        elif kind == "json":
+            df = pd.read_json(p, orient="records")
+        else:
+            raise InputError(
+                f"{name}: unknown format {kind!r}; expected csv, excel, parquet or json"
+            )
+    except InputError:
+        raise
+    except Exception as exc:  # noqa: BLE001 - turn library errors into one line
+        msg = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+        raise InputError(f"{name}: cannot read as {kind}: {msg}") from None
+    if df.shape[0] == 0:
+        raise InputError(f"{name}: no data rows; expected a header row and data")
+    return df
+
+
+_SAMPLE = 1 << 16
+
+
+def _check_encoding(head: bytes, name: str) -> None:
+    try:
+        head.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        if len(head) == _SAMPLE and exc.start >= len(head) - 4:  # character cut by the sample
+            return
+        line = head[: exc.start].count(b"\n") + 1
+        raise InputError(
+            f"{name}: line {line}: byte 0x{head[exc.start]:02x} is not UTF-8; "
+            "save the file as UTF-8 (e.g. Excel: 'CSV UTF-8')"
+        ) from None
+
+
+def _read_csv_path(p: Path) -> pd.DataFrame:
+    import pandas as pd
+
+    name = str(p)
+    with open(p, "rb") as fh:
+        head = fh.read(_SAMPLE)
+    _check_encoding(head, name)
+    if not head.strip().strip(b"\xef\xbb\xbf"):
+        raise InputError(f"{name}: the file is empty; expected a header row and data")
+    sep, decimal = _sniff_csv(head.removeprefix(b"\xef\xbb\xbf"), name)
+    try:
+        if sep == "," and decimal == ".":
+            df = pd.read_csv(p, engine="pyarrow", encoding="utf-8-sig")
+        else:
+            df = pd.read_csv(p, sep=sep, decimal=decimal, encoding="utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise InputError(f"{name}: not UTF-8 text ({exc.reason}); save the file as UTF-8") from None
+    except Exception as exc:  # noqa: BLE001
+        msg = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+        raise InputError(f"{name}: cannot read as CSV: {msg}") from None
+    return _finish_csv(df, name)
+
+
+def _read_csv_bytes(raw: bytes, name: str) -> pd.DataFrame:
+    import pandas as pd
+
+    if not raw.strip().strip(b"\xef\xbb\xbf"):
+        raise InputError(f"{name}: the input is empty; expected a header row and data")
+    _check_encoding(raw[:_SAMPLE], name)
+    raw = raw.removeprefix(b"\xef\xbb\xbf")
+    sep, decimal = _sniff_csv(raw[:_SAMPLE], name)
+    try:
+        df = pd.read_csv(_io.BytesIO(raw), sep=sep, decimal=decimal, encoding="utf-8")
+    except Exception as exc:  # noqa: BLE001
+        msg = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+        raise InputError(f"{name}: cannot read as CSV: {msg}") from None
+    return _finish_csv(df, name)
+
+
+def _finish_csv(df: pd.DataFrame, name: str) -> pd.DataFrame:
+    if df.shape[0] == 0:
+        raise InputError(f"{name}: no data rows; expected a header row and data")
+    df.columns = [str(c).strip() for c in df.columns]
+    df.attrs["source"] = name
+    return df
+
+
+# ---------------------------------------------------------------------- writing
+@contextlib.contextmanager
+def atomic_path(
+    path: str | os.PathLike, *, force: bool = False, mode: int = 0o600
+) -> Iterator[Path]:
+    """Yield a temporary path beside ``path``; on success fsync and rename it into place.
+
+    Nothing is left behind on error; an existing ``path`` is kept unless ``force``.
+
+    Examples
+    --------
+    >>> import tempfile, os
+    >>> target = os.path.join(tempfile.mkdtemp(), "out.txt")
+    >>> with atomic_path(target) as tmp:
+    ...     _ = tmp.write_text("hello")
+    >>> open(target).read()
+    'hello'
+    """
+    target = Path(path)
+    if target.exists() and not force:
+        raise InputError(f"{target}: already exists; use --force (force=True) to overwrite")
+    if not target.parent.exists():
+        raise InputError(f"{target}: folder {target.parent} does not exist")
+    fd, tmp_name = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
+    os.close(fd)
+    tmp = Path(tmp_name)
+    try:
+        os.chmod(tmp, mode)
+        yield tmp
+        with open(tmp, "rb+") as fh:
+            os.fsync(fh.fileno())
+        os.replace(tmp, target)
+        with contextlib.suppress(OSError):
+            dir_fd = os.open(target.parent, os.O_RDONLY)
+            try:
+                os.fsync(dir_fd)
+            finally:
+                os.close(dir_fd)
+    except BaseException:
+        with contextlib.suppress(FileNotFoundError):
+            tmp.unlink()
+        raise
+
+
+def guard_formulas(df: pd.DataFrame) -> pd.DataFrame:
+    """Prefix text cells that a spreadsheet would run as a formula with ``'``.
+
+    Only text columns are touched; numbers (including negative ones) stay numbers.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> guard_formulas(pd.DataFrame({"note": ["=1+1", "ok"], "x": [-1, 2]}))["note"].tolist()
+    ["'=1+1", 'ok']
+    """
+    import pandas as pd
+
+    out = None
+    for col in df.columns:
+        s = df[col]
+        if isinstance(s.dtype, pd.CategoricalDtype):
+            cats = s.cat.categories.astype(str)
+            if cats.str.startswith(FORMULA_PREFIXES).any():
+                out = df.copy() if out is None else out
+                out[col] = s.cat.rename_categories(
+                    ["'" + c if c.startswith(FORMULA_PREFIXES) else c for c in cats]
+                )
+            continue
+        if not (pd.api.types.is_object_dtype(s.dtype) or pd.api.types.is_string_dtype(s.dtype)):
+            continue
+        text = s.astype("string")
+        risky = text.str.startswith(FORMULA_PREFIXES).fillna(False).to_numpy(dtype=bool)
+        if risky.any():
+            out = df.copy() if out is None else out
+            out[col] = text.mask(risky, "'" + text)
+    return df if out is None else out
+
+
+def _fmt_for(path: str, fmt: str | None) -> str:
+    kind = fmt or _FORMATS.get(Path(path).suffix.lower(), "csv")
+    if kind not in {"csv", "json", "parquet", "excel"}:
+        raise InputError(f"{path}: unknown output format {kind!r}; expected csv, json or parquet")
+    return kind
+
+
+def _write_csv(df: pd.DataFrame, tmp: Path) -> None:
+    import pandas as pd
+    import pyarrow as pa
+    import pyarrow.csv as pacsv
+
+    frame = guard_formulas(df)
+    cols = {}
+    for col in frame.columns:
+        s = frame[col]
+        if isinstance(s.dtype, pd.CategoricalDtype) or pd.api.types.is_object_dtype(s.dtype):
+            s = s.astype("string")
+        cols[str(col)] = s
+    table = pa.Table.from_pandas(pd.DataFrame(cols), preserve_index=False)
+    pacsv.write_csv(table, str(tmp), pacsv.WriteOptions(quoting_style="needed"))
+
+
+def write_table(
+    df: pd.DataFrame,
+    path: str | os.PathLike,
+    *,
+    force: bool = False,
+    fmt: str | None = None,
+    meta: dict[str, Any] | None = None,
+) -> Path:
+    """Write ``df`` atomically as CSV, JSON (records) or Parquet; ``"-"`` writes CSV to stdout.
+
+    ``meta`` (e.g. provenance and codebook) is stored beside the file as
+    ``<path>.meta.json`` and, for Parquet, also in the file's schema metadata.
+
+    Examples
+    --------
+    >>> import pandas as pd, tempfile, os
+    >>> p = write_table(pd.DataFrame({"a": [1]}), os.path.join(tempfile.mkdtemp(), "a.json"))
+    >>> p.read_text()
+    '[{"a":1}]'
+    """
+    name = str(path)
+    if name == "-":
+        guard_formulas(df).to_csv(sys.stdout, index=False)
+        return Path("-")
+    kind = _fmt_for(name, fmt)
+    meta_path = Path(name + ".meta.json") if meta else None
+    if meta_path is not None and meta_path.exists() and not force:
+        raise InputError(f"{meta_path}: already exists; use --force (force=True) to overwrite")
+    with atomic_path(name, force=force) as tmp:
+        if kind == "csv":
+            _write_csv(df, tmp)
+        elif kind == "json":
+            tmp.write_text(df.to_json(orient="records", force_ascii=False), encoding="utf-8")
+        elif kind == "excel":
+            guard_formulas(df).to_excel(tmp, index=False, engine="openpyxl")
+        else:
+            _write_parquet(df, tmp, meta)
+        if meta_path is not None:
+            write_text(json.dumps(meta, indent=2, default=str), meta_path, force=True)
+    return Path(name)
+
+
+def _write_parquet(df: pd.DataFrame, tmp: Path, meta: dict[str, Any] | None) -> None:
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    table = pa.Table.from_pandas(df, preserve_index=False)
+    if meta:
+        merged = dict(table.schema.metadata or {})
+        merged[b"dyadscore"] = json.dumps(meta, default=str).encode()
+        table = table.replace_schema_metadata(merged)
+    pq.write_table(table, str(tmp))
+
+
+def write_text(text: str, path: str | os.PathLike, *, force: bool = False) -> Path:
+    """Write text atomically (``"-"`` prints it).
+
+    Examples
+    --------
+    >>> import tempfile, os
+    >>> write_text("hi", os.path.join(tempfile.mkdtemp(), "t.txt")).read_text()
+    'hi'
+    """
+    if str(path) == "-":
+        sys.stdout.write(text if text.endswith("\n") else text + "\n")
+        return Path("-")
+    with atomic_path(path, force=force) as tmp:
+        tmp.write_text(text, encoding="utf-8")
+    return Path(path)
+
+
+def read_mapping(spec: str | os.PathLike | dict | None) -> dict[str, str]:
+    """Column mapping ``{export column: item id}`` from a dict or a YAML/JSON file.
+
+    The file is either a plain mapping or has a ``columns:`` key holding one.
+
+    Examples
+    --------
+    >>> read_mapping({"Q1": "pa1"})
+    {'Q1': 'pa1'}
+    """
+    if spec is None:
+        return {}
+    if isinstance(spec, dict):
+        data: Any = spec
+        name = "mapping"
+    else:
+        import yaml
+
+        name = str(spec)
+        p = Path(name)
+        if not p.is_file():
+            raise InputError(f"{name}: mapping file not found")
+        try:
+            data = yaml.safe_load(p.read_text(encoding="utf-8"))
+        except (yaml.YAMLError, UnicodeDecodeError) as exc:
+            mark = getattr(exc, "problem_mark", None)
+            line = f" line {mark.line + 1}" if mark is not None else ""
+            raise InputError(f"{name}:{line}: malformed mapping file") from None
+    if isinstance(data, dict) and isinstance(data.get("columns"), dict):
+        data = data["columns"]
+    if not isinstance(data, dict) or not all(isinstance(v, str) for v in data.values()):
+        raise InputError(f"{name}: expected a mapping 'export column: item id'")
+    return {str(k): v for k, v in data.items()}

@@ -1,0 +1,380 @@
+"""Vectorised scoring of questionnaire items into subscale scores.
+
+:func:`score` takes a wide table (one row per person or person-wave, item columns
+named by item id) or a long table (``person, item, value`` plus id columns) and one
+or more instruments, and returns one row per person with, for every subscale, the
+score, the number of items answered and a flag (``ok``, ``prorated`` or ``missing``).
+Reverse-keyed items are scored ``min + max - x``. The instrument's missing rule
+decides when a score is prorated or set missing. Every value is checked against the
+response scale first: a value off the scale or a non-numeric cell is an
+:class:`~dyadscore.errors.InputError` naming the person, column and value.
+
+Examples
+--------
+>>> import pandas as pd
+>>> df = pd.DataFrame({"person": ["p1", "p2"],
+...                    "sat1": [5, 4], "sat2": [4, None], "sat3": [1, 2],
+...                    "sat4": [5, 4], "sat5": [4, 4]})
+>>> out = score(df, "relationship-satisfaction")
+>>> out[["person", "satisfaction", "satisfaction_n", "satisfaction_flag"]].to_string(index=False)
+'person  satisfaction  satisfaction_n satisfaction_flag\\n    p1           4.6               5                ok\\n    p2           4.0               4          prorated'
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterable, Sequence
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+import pandas as pd
+
+from .errors import InputError, where
+from .instruments import Instrument, load_instrument, load_instruments
+from .io import read_mapping, read_table
+
+if TYPE_CHECKING:
+    from numpy.typing import NDArray
+
+FLAGS = ("ok", "prorated", "missing")
+PERSON_CANDIDATES = ("person", "person_id", "id", "respondent", "participant")
+ID_CANDIDATES = ("couple", "dyad", "role", "gender", "partner", "wave")
+
+InstrumentSpec = str | os.PathLike | Instrument
+
+
+# ----------------------------------------------------------------- input shape
+def _as_frame(data: Any) -> tuple[pd.DataFrame, str | None]:
+    if isinstance(data, pd.DataFrame):
+        return data, data.attrs.get("source")
+    if isinstance(data, str | os.PathLike):
+        df = read_table(data)
+        return df, str(data)
+    if type(data).__module__.startswith("dask"):
+        raise InputError("Dask frames: call data.map_partitions(ds.score, ...) (see README)")
+    raise InputError(f"expected a DataFrame or a path to a table, got {type(data).__name__}")
+
+
+def find_person_column(
+    df: pd.DataFrame, person: str | None = None, source: str | None = None
+) -> str:
+    """Name of the person-id column (``person`` or a common alternative)."""
+    if person is not None:
+        if person not in df.columns:
+            raise InputError(f"{source or 'data'}: person id column {person!r} not found")
+        return person
+    for cand in PERSON_CANDIDATES:
+        if cand in df.columns:
+            return cand
+    raise InputError(
+        f"{source or 'data'}: no person id column; expected one named 'person' (or pass person=...)"
+    )
+
+
+def _id_columns(df: pd.DataFrame, person: str, keep: Sequence[str] | None) -> list[str]:
+    if keep is not None:
+        missing = [c for c in keep if c not in df.columns]
+        if missing:
+            raise InputError(f"column {missing[0]!r} to keep is not in the data")
+        return [person, *[c for c in keep if c != person]]
+    return [person, *[c for c in ID_CANDIDATES if c in df.columns and c != person]]
+
+
+def long_to_wide(
+    df: pd.DataFrame, *, person: str, id_cols: list[str], source: str | None = None
+) -> pd.DataFrame:
+    """Pivot a long response table (``person, item, value`` + ids) to one row per person(-wave).
+
+    Examples
+    --------
+    >>> long = pd.DataFrame({"person": ["a", "a"], "item": ["x", "y"], "value": [1, 2]})
+    >>> long_to_wide(long, person="person", id_cols=["person"]).to_dict("records")
+    [{'person': 'a', 'x': 1, 'y': 2}]
+    """
+    keys = [c for c in id_cols if c in df.columns]
+    dup = df.duplicated([*keys, "item"], keep=False)
+    if dup.any():
+        row = df[dup].iloc[0]
+        raise InputError(
+            f"{where(source, row[person], 'item')}: item {row['item']!r} appears twice for this "
+            "person; expected one answer per person and item"
+        )
+    wide = df.pivot(index=keys, columns="item", values="value").reset_index()
+    wide.columns.name = None
+    return wide
+
+
+def _check_unique_people(df: pd.DataFrame, person: str, source: str | None) -> None:
+    keys = [person, "wave"] if "wave" in df.columns else [person]
+    dup = df.duplicated(keys, keep=False)
+    if dup.any():
+        first = df.loc[dup, person].iloc[0]
+        lines = (np.flatnonzero(dup.to_numpy()) + 2)[:2]
+        raise InputError(
+            f"{where(source, first, person)}: person id {first!r} occurs more than once "
+            f"(lines {lines[0]} and {lines[1]}); expected one row per person"
+            + (" and wave" if "wave" in df.columns else "")
+        )
+
+
+# ------------------------------------------------------------ item validation
+def _numeric_column(col: pd.Series, name: str, ids: pd.Series, source: str | None) -> NDArray:
+    """Column as float64 with NaN for blanks; non-numeric text is an error."""
+    if pd.api.types.is_bool_dtype(col.dtype):
+        raise InputError(f"{where(source, None, name)}: true/false values; expected numbers")
+    if pd.api.types.is_numeric_dtype(col.dtype):
+        return col.to_numpy(dtype="float64", na_value=np.nan)
+    text = col.astype("string").str.strip()
+    # decimal commas in an otherwise ','-separated file arrive as text "3,5"
+    numeric = pd.to_numeric(text.str.replace(",", ".", regex=False), errors="coerce")
+    bad = numeric.isna() & text.notna() & (text != "")
+    if bad.any():
+        i = int(np.flatnonzero(bad.to_numpy())[0])
+        raise InputError(
+            f"{where(source, ids.iloc[i], name)}: value {text.iloc[i]!r} is not a number; "
+            "expected a number on the response scale or an empty cell"
+        )
+    return numeric.to_numpy(dtype="float64", na_value=np.nan)
+
+
+def shift_hint(values: NDArray, lo: int, hi: int) -> str:
+    """Describe a whole-scale shift (e.g. 0-6 answers for a 1-7 scale), or ''.
+
+    Examples
+    --------
+    >>> shift_hint(np.array([0., 3., 6.]), 1, 7)
+    'the answers look shifted: 0-6 given for a 1-7 scale (recode by adding 1)'
+    """
+    v = values[~np.isnan(values)]
+    if v.size == 0:
+        return ""
+    vmin, vmax = v.min(), v.max()
+    for delta in (-1, 1):
+        if vmin >= lo + delta and vmax <= hi + delta and (vmin == lo + delta or vmax == hi + delta):
+            if (delta == -1 and vmin < lo) or (delta == 1 and vmax > hi):
+                fix = "adding 1" if delta == -1 else "subtracting 1"
+                return (
+                    f"the answers look shifted: {lo + delta:g}-{hi + delta:g} given for a "
+                    f"{lo}-{hi} scale (recode by {fix})"
+                )
+    return ""
+
+
+def _validated_matrix(
+    df: pd.DataFrame,
+    inst: Instrument,
+    ids: pd.Series,
+    source: str | None,
+) -> NDArray:
+    missing = [i for i in inst.item_ids if i not in df.columns]
+    if missing:
+        raise InputError(
+            f"{where(source, None, missing[0])}: item column of instrument {inst.id!r} not found "
+            f"({len(missing)} of {len(inst.item_ids)} missing); expected columns named by item id "
+            "or a mapping (--map)"
+        )
+    lo, hi = inst.scale_min, inst.scale_max
+    mat = np.empty((len(df), len(inst.item_ids)), dtype="float64")
+    for j, item in enumerate(inst.item_ids):
+        mat[:, j] = _numeric_column(df[item], item, ids, source)
+    with np.errstate(invalid="ignore"):
+        off = (mat < lo) | (mat > hi)
+    if off.any():
+        r, c = (int(a[0]) for a in np.nonzero(off))
+        hint = shift_hint(mat, lo, hi)
+        raise InputError(
+            f"{where(source, ids.iloc[r], inst.item_ids[c])}: value {mat[r, c]:g} is outside the "
+            f"response scale {lo}-{hi} of {inst.id!r}" + (f"; {hint}" if hint else "")
+        )
+    return mat
+
+
+def _apply_mapping(df: pd.DataFrame, mapping: Any) -> pd.DataFrame:
+    cmap = read_mapping(mapping)
+    if not cmap:
+        return df
+    absent = [k for k in cmap if k not in df.columns]
+    if absent:
+        raise InputError(f"mapping names column {absent[0]!r}, which is not in the data")
+    return df.rename(columns=cmap)
+
+
+def keyed_items(
+    data: Any,
+    instrument: InstrumentSpec,
+    *,
+    mapping: Any = None,
+    source: str | None = None,
+    person: str | None = None,
+) -> pd.DataFrame:
+    """Validated, reverse-keyed item values of one instrument (NaN for missing).
+
+    Examples
+    --------
+    >>> df = pd.DataFrame({"person": ["p1"], "sat1": [5], "sat2": [4], "sat3": [1],
+    ...                    "sat4": [5], "sat5": [4]})
+    >>> keyed_items(df, "relationship-satisfaction")["sat3"].tolist()
+    [5.0]
+    """
+    df, src = _as_frame(data)
+    source = source or src
+    inst = load_instrument(instrument)
+    df = _apply_mapping(df, mapping)
+    try:
+        ids = df[find_person_column(df, person, source)]
+    except InputError:
+        ids = pd.Series(np.arange(2, len(df) + 2), index=df.index).map(lambda n: f"line {n}")
+    mat = _validated_matrix(df, inst, ids, source)
+    rev = np.array([it.reverse for it in inst.items])
+    mat[:, rev] = (inst.scale_min + inst.scale_max) - mat[:, rev]
+    return pd.DataFrame(mat, index=df.index, columns=inst.item_ids)
+
+
+# -------------------------------------------------------------------- scoring
+def score_matrix(keyed: NDArray, inst: Instrument) -> dict[str, tuple[NDArray, NDArray, NDArray]]:
+    """Score a keyed item matrix (columns in instrument order).
+
+    Returns ``{subscale: (score, n_answered, flag_code)}``, flag codes index
+    :data:`FLAGS`.
+    """
+    col = {item: j for j, item in enumerate(inst.item_ids)}
+    answered = ~np.isnan(keyed)
+    filled = np.where(answered, keyed, 0.0)
+    rule = inst.missing
+    out = {}
+    for name, sub in inst.subscales.items():
+        idx = [col[i] for i in sub.items]
+        k = len(idx)
+        n = answered[:, idx].sum(axis=1)
+        total = filled[:, idx].sum(axis=1)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            mean = total / n
+        if rule.rule == "complete":
+            ok = n == k
+        else:
+            ok = (n > 0) & (n >= rule.min_answered * k - 1e-9)
+        value = np.where(ok, mean if sub.method == "mean" else mean * k, np.nan)
+        flag = np.where(~ok, 2, np.where(n < k, 1, 0)).astype("int8")
+        out[name] = (value, n.astype("int64"), flag)
+    return out
+
+
+def score(
+    data: Any,
+    instruments: InstrumentSpec | Iterable[InstrumentSpec],
+    *,
+    person: str | None = None,
+    keep: Sequence[str] | None = None,
+    mapping: Any = None,
+    source: str | None = None,
+) -> pd.DataFrame:
+    """Score one or more instruments for every person (row) in ``data``.
+
+    Parameters
+    ----------
+    data : DataFrame or path
+        Wide (one row per person or person-wave; item columns named by item id) or
+        long (columns ``person, item, value`` plus optional ``couple, role, wave``).
+    instruments : id, path, Instrument, or a list of them
+    person : str, optional
+        Person-id column; default the first of ``person, person_id, id, respondent``.
+    keep : list of str, optional
+        Id columns to carry into the output (default: person and any of
+        ``couple, dyad, role, gender, partner, wave`` present).
+    mapping : dict or path, optional
+        ``{export column: item id}`` for exports whose columns are named differently.
+    source : str, optional
+        Name used in error messages (default: the file name).
+
+    Returns
+    -------
+    DataFrame
+        Id columns, then per subscale ``<name>``, ``<name>_n`` and ``<name>_flag``.
+        ``attrs["provenance"]`` traces each score to its instrument version and key hash.
+
+    Examples
+    --------
+    >>> import dyadscore as ds
+    >>> df = pd.DataFrame({"person": ["p1"], "sat1": [5], "sat2": [4], "sat3": [1],
+    ...                    "sat4": [5], "sat5": [4]})
+    >>> ds.score(df, "relationship-satisfaction")["satisfaction"].tolist()
+    [4.6]
+    """
+    df, src = _as_frame(data)
+    source = source or src
+    insts = load_instruments(instruments)
+    df = _apply_mapping(df, mapping)
+    if {"item", "value"} <= set(df.columns):
+        pid = find_person_column(df, person, source)
+        id_cols = _id_columns(df, pid, keep)
+        df = long_to_wide(df, person=pid, id_cols=id_cols, source=source)
+    pid = find_person_column(df, person, source)
+    id_cols = _id_columns(df, pid, keep)
+    _check_unique_people(df, pid, source)
+    ids = df[pid]
+
+    columns: dict[str, Any] = {c: df[c].to_numpy() for c in id_cols}
+    names_seen: dict[str, str] = {}
+    flag_categories = pd.CategoricalDtype(list(FLAGS))
+    for inst in insts:
+        mat = _validated_matrix(df, inst, ids, source)
+        rev = np.array([it.reverse for it in inst.items])
+        mat[:, rev] = (inst.scale_min + inst.scale_max) - mat[:, rev]
+        for name, (value, n, flag) in score_matrix(mat, inst).items():
+            out_name = name
+            if name in names_seen or name in columns:
+                out_name = f"{inst.id.replace('-', '_')}_{name}"
+            names_seen[out_name] = inst.id
+            columns[out_name] = value
+            columns[f"{out_name}_n"] = n
+            columns[f"{out_name}_flag"] = pd.Categorical.from_codes(flag, dtype=flag_categories)
+    out = pd.DataFrame(columns, index=pd.RangeIndex(len(df)))
+    out.attrs["provenance"] = [inst.provenance_record() for inst in insts]
+    out.attrs["codebook"] = codebook(insts, names=names_seen)
+    if source:
+        out.attrs["source"] = source
+    return out
+
+
+def codebook(
+    instruments: InstrumentSpec | Iterable[InstrumentSpec], names: dict[str, str] | None = None
+) -> list[dict[str, Any]]:
+    """One record per output score variable: label, instrument, version, key hash, rule.
+
+    Examples
+    --------
+    >>> codebook("relationship-satisfaction")[0]["variable"]
+    'satisfaction'
+    """
+    insts = load_instruments(instruments)
+    by_id = {i.id: i for i in insts}
+    if names is None:
+        names = {n: i.id for i in insts for n in i.subscales}
+    records = []
+    for out_name, inst_id in names.items():
+        inst = by_id[inst_id]
+        sub_name = next(n for n in inst.subscales if out_name.endswith(n))
+        sub = inst.subscales[sub_name]
+        label = sub.label or inst.title
+        records.append(
+            {
+                "variable": out_name,
+                "label_en": label.get("en", ""),
+                "label_nl": label.get("nl", ""),
+                "instrument": inst.id,
+                "version": inst.version,
+                "key_hash": inst.key_hash,
+                "method": sub.method,
+                "items": " ".join(sub.items),
+                "reversed": " ".join(i for i in sub.items if inst.item(i).reverse),
+                "scale": f"{inst.scale_min}-{inst.scale_max}",
+                "missing_rule": (
+                    "complete"
+                    if inst.missing.rule == "complete"
+                    else f"prorate if >= {inst.missing.min_answered:.0%} answered"
+                ),
+                "n_column": f"{out_name}_n",
+                "flag_column": f"{out_name}_flag",
+            }
+        )
+    return records

@@ -1,0 +1,169 @@
+"""The `dyadscore score` and `instruments` commands, including every bad-input case."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+
+import numpy as np
+import pandas as pd
+import pytest
+
+import dyadscore as ds
+from dyadscore.cli import main
+
+SAT = ds.load_instrument("relationship-satisfaction")
+
+
+def _sat_frame(n: int = 4) -> pd.DataFrame:
+    rng = np.random.default_rng(0)
+    df = pd.DataFrame(
+        {"person": [f"p{i}" for i in range(n)], "couple": np.repeat(range(n // 2), 2)}
+    )
+    for it in SAT.item_ids:
+        df[it] = rng.integers(1, 6, n)
+    return df
+
+
+def _run(argv, capsys):
+    code = main(argv)
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def test_score_writes_csv_and_meta(tmp_path, capsys):
+    src = tmp_path / "in.csv"
+    _sat_frame().to_csv(src, index=False)
+    out = tmp_path / "scores.csv"
+    code, _, err = _run(
+        ["score", str(src), "-i", "relationship-satisfaction", "-o", str(out)], capsys
+    )
+    assert code == 0, err
+    scores = pd.read_csv(out)
+    expected = ds.score(_sat_frame(), SAT)
+    np.testing.assert_allclose(scores["satisfaction"], expected["satisfaction"])
+    meta = json.loads((tmp_path / "scores.csv.meta.json").read_text())
+    assert meta["provenance"][0]["key_hash"] == SAT.key_hash
+
+
+def test_score_dutch_excel_export_autodetects_instrument(tmp_path, capsys):
+    df = _sat_frame()
+    src = tmp_path / "intake.csv"
+    src.write_bytes(b"\xef\xbb\xbf" + df.to_csv(index=False, sep=";").encode())
+    code, out, err = _run(["score", str(src)], capsys)
+    assert code == 0, err
+    assert "satisfaction" in out and "relationship-satisfaction" in out
+
+
+def test_score_xlsx_and_json_out(tmp_path, capsys):
+    src = tmp_path / "in.xlsx"
+    _sat_frame().to_excel(src, index=False)
+    out = tmp_path / "s.json"
+    assert (
+        _run(["score", str(src), "-i", "relationship-satisfaction", "-o", str(out)], capsys)[0] == 0
+    )
+    assert len(json.loads(out.read_text())) == 4
+
+
+def _bad_case(tmp_path, name):
+    df = _sat_frame()
+    path = tmp_path / "in.csv"
+    if name == "out_of_range":
+        df.loc[2, "sat4"] = 9
+    elif name == "non_numeric":
+        df["sat2"] = df["sat2"].astype(object)
+        df.loc[1, "sat2"] = "veel"
+    elif name == "missing_column":
+        df = df.drop(columns="sat5")
+    elif name == "duplicate_ids":
+        df.loc[3, "person"] = "p1"
+    elif name == "shifted":
+        for it in SAT.item_ids:
+            df[it] = df[it] - 1
+        df.loc[0, "sat1"] = 0
+    if name == "empty":
+        path.write_bytes(b"")
+    elif name == "encoding":
+        path.write_bytes(df.to_csv(index=False).replace("p1", "pé1").encode("latin-1"))
+    else:
+        df.to_csv(path, index=False)
+    return path
+
+
+@pytest.mark.parametrize(
+    ("case", "pattern"),
+    [
+        ("out_of_range", r"row 'p2', column 'sat4': value 9 is outside the response scale 1-5"),
+        ("non_numeric", r"row 'p1', column 'sat2': value 'veel' is not a number"),
+        (
+            "missing_column",
+            r"column 'sat5': item column of instrument 'relationship-satisfaction' not found",
+        ),
+        ("duplicate_ids", r"person id 'p1' occurs more than once \(lines 3 and 5\)"),
+        ("shifted", r"outside the response scale 1-5.*shifted: 0-4 given for a 1-5 scale"),
+        ("empty", r"the file is empty"),
+        ("encoding", r"is not UTF-8"),
+    ],
+)
+def test_bad_input_one_line_exit_2_no_output(tmp_path, capsys, case, pattern):
+    import re
+
+    src = _bad_case(tmp_path, case)
+    out = tmp_path / "scores.csv"
+    code, _, err = _run(
+        ["score", str(src), "-i", "relationship-satisfaction", "-o", str(out)], capsys
+    )
+    assert code == 2
+    assert err.count("\n") == 1 and err.startswith("dyadscore: error: ")
+    assert str(src) in err
+    assert re.search(pattern, err), err
+    assert not out.exists() and sorted(p.name for p in tmp_path.iterdir()) == ["in.csv"]
+
+
+def test_unknown_instrument(tmp_path, capsys):
+    src = tmp_path / "in.csv"
+    _sat_frame().to_csv(src, index=False)
+    code, _, err = _run(["score", str(src), "-i", "no-such-scale"], capsys)
+    assert code == 2 and "unknown instrument id 'no-such-scale'" in err
+
+
+def test_malformed_instrument_yaml_names_the_line(tmp_path, capsys):
+    src = tmp_path / "in.csv"
+    _sat_frame().to_csv(src, index=False)
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("id: bad\nversion: 1.0.0\ntitle: {en: x, nl: y\nitems: []\n")
+    code, _, err = _run(["score", str(src), "-i", str(bad)], capsys)
+    assert code == 2 and "bad.yaml: line 4: malformed YAML" in err
+
+
+def test_refuses_overwrite_without_force(tmp_path, capsys):
+    src = tmp_path / "in.csv"
+    _sat_frame().to_csv(src, index=False)
+    out = tmp_path / "scores.csv"
+    out.write_text("precious")
+    code, _, err = _run(
+        ["score", str(src), "-i", "relationship-satisfaction", "-o", str(out)], capsys
+    )
+    assert code == 2 and "--force" in err and out.read_text() == "precious"
+    args = ["score", str(src), "-i", "relationship-satisfaction", "-o", str(out), "--force"]
+    assert _run(args, capsys)[0] == 0
+
+
+def test_instruments_commands(capsys):
+    code, out, _ = _run(["instruments", "list"], capsys)
+    assert code == 0 and "acceptance-of-dependence" in out
+    code, out, _ = _run(["instruments", "show", "felt-dependence", "--lang", "nl"], capsys)
+    assert code == 0 and "Afhankelijkheid" in out or "afhankelijk" in out.lower()
+    code, out, _ = _run(["instruments", "check"], capsys)
+    assert code == 0 and "warning" not in out
+
+
+def test_help_is_fast_and_imports_nothing_heavy():
+    code = (
+        "import sys; from dyadscore.cli import build_parser; build_parser(); "
+        "heavy = [m for m in ('pandas', 'numpy', 'scipy', 'matplotlib', 'pydantic') if m in sys.modules]; "
+        "print(heavy)"
+    )
+    res = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert res.stdout.strip() == "[]"

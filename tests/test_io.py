@@ -1,0 +1,122 @@
+"""Readers and writers: separators, decimal commas, BOM, Excel, Parquet, JSON, atomic writes."""
+
+from __future__ import annotations
+
+import json
+import os
+import stat
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from dyadscore.errors import InputError
+from dyadscore.io import guard_formulas, read_mapping, read_table, write_table
+
+FRAME = pd.DataFrame({"person": ["p1", "p2"], "x": [3.5, 4.0], "i": [1, 2]})
+
+
+@pytest.mark.parametrize(
+    "content",
+    [
+        b"person,x,i\np1,3.5,1\np2,4.0,2\n",
+        b"\xef\xbb\xbfperson,x,i\np1,3.5,1\np2,4.0,2\n",  # UTF-8 with BOM
+        b"person;x;i\np1;3,5;1\np2;4,0;2\n",  # Dutch Excel: ';' and decimal comma
+        b"\xef\xbb\xbfperson;x;i\r\np1;3,5;1\r\np2;4;2\r\n",  # BOM + CRLF
+        b"person\tx\ti\np1\t3.5\t1\np2\t4\t2\n",
+    ],
+)
+def test_csv_dialects(tmp_path, content):
+    path = tmp_path / "data.csv"
+    path.write_bytes(content)
+    df = read_table(path)
+    assert df.columns.tolist() == ["person", "x", "i"]
+    np.testing.assert_allclose(df["x"], [3.5, 4.0])
+    assert df["person"].tolist() == ["p1", "p2"]
+
+
+@pytest.mark.parametrize("suffix", [".csv", ".json", ".parquet", ".xlsx"])
+def test_round_trip(tmp_path, suffix):
+    path = tmp_path / f"out{suffix}"
+    write_table(FRAME, path)
+    back = read_table(path)
+    assert back["person"].tolist() == ["p1", "p2"]
+    np.testing.assert_allclose(back["x"], FRAME["x"])
+    assert back["i"].tolist() == [1, 2]
+
+
+def test_parquet_and_sidecar_keep_metadata(tmp_path):
+    import pyarrow.parquet as pq
+
+    path = tmp_path / "s.parquet"
+    write_table(FRAME, path, meta={"provenance": [{"instrument": "x", "key_hash": "abc"}]})
+    md = pq.read_schema(path).metadata[b"dyadscore"]
+    assert json.loads(md)["provenance"][0]["key_hash"] == "abc"
+    assert json.loads((tmp_path / "s.parquet.meta.json").read_text())["provenance"]
+
+
+def test_no_overwrite_without_force_and_owner_only(tmp_path):
+    path = tmp_path / "s.csv"
+    write_table(FRAME, path)
+    assert stat.S_IMODE(os.stat(path).st_mode) == 0o600
+    before = path.read_bytes()
+    with pytest.raises(InputError, match="already exists; use --force"):
+        write_table(FRAME.iloc[:1], path)
+    assert path.read_bytes() == before
+    write_table(FRAME.iloc[:1], path, force=True)
+    assert len(read_table(path)) == 1
+    assert [p.name for p in tmp_path.iterdir()] == ["s.csv"]  # no temp files left
+
+
+def test_failed_write_leaves_nothing(tmp_path):
+    class Boom:
+        columns = ["a"]
+
+    with pytest.raises(Exception):  # noqa: B017 - any failure
+        write_table(Boom(), tmp_path / "x.csv")
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_formula_injection_guard():
+    df = pd.DataFrame(
+        {"note": ["=HYPERLINK(1)", "+1", "-x", "@SUM", "fine"], "v": [-1, 2, 3, 4, 5]}
+    )
+    out = guard_formulas(df)
+    assert out["note"].tolist() == ["'=HYPERLINK(1)", "'+1", "'-x", "'@SUM", "fine"]
+    assert out["v"].tolist() == [-1, 2, 3, 4, 5]
+
+
+def test_csv_writer_guards_cells(tmp_path):
+    path = tmp_path / "g.csv"
+    write_table(pd.DataFrame({"person": ["=cmd|' /C calc'!A0"], "x": [1]}), path)
+    assert "'=cmd" in path.read_text()
+
+
+@pytest.mark.parametrize(
+    ("content", "message"),
+    [
+        (b"", "the file is empty"),
+        (b"\n\n", "the file is empty"),
+        (b"person,x\n", "no data rows"),
+        (b"person,x\np\xe9,1\n", "is not UTF-8"),
+    ],
+)
+def test_bad_files(tmp_path, content, message):
+    path = tmp_path / "bad.csv"
+    path.write_bytes(content)
+    with pytest.raises(InputError, match=message):
+        read_table(path)
+
+
+def test_missing_file():
+    with pytest.raises(InputError, match="file not found"):
+        read_table("/nonexistent/data.csv")
+
+
+def test_read_mapping_file(tmp_path):
+    p = tmp_path / "m.yaml"
+    p.write_text("Q1: pa1\nQ2: pa2\n")
+    assert read_mapping(p) == {"Q1": "pa1", "Q2": "pa2"}
+    p.write_text("Q1: [pa1\n")
+    with pytest.raises(InputError, match="malformed mapping"):
+        read_mapping(p)

@@ -1,0 +1,213 @@
+"""Scoring: hand-worked cases, psych::scoreItems cross-check, shapes, mapping, properties."""
+
+from __future__ import annotations
+
+import textwrap
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from hypothesis.extra.numpy import arrays
+
+import dyadscore as ds
+from dyadscore.errors import InputError
+from dyadscore.instruments import parse_instrument
+from dyadscore.scoring import keyed_items, score_matrix
+
+ORACLE = Path(__file__).parent / "oracle"
+
+
+def _six_item_instrument(rule: str = "prorate", min_answered: float = 0.8, method: str = "mean"):
+    """The oracle's six-item scale (i3, i5 reverse-keyed, 1-7)."""
+    items = "\n".join(
+        f"  - {{id: i{k}, reverse: {str(k in (3, 5)).lower()}, text: {{en: item {k}, nl: vraag {k}}}}}"
+        for k in range(1, 7)
+    )
+    text = textwrap.dedent(
+        f"""\
+        id: oracle-six
+        version: 1.0.0
+        title: {{en: Six items, nl: Zes vragen}}
+        construct: test scale
+        response_scale: {{min: 1, max: 7}}
+        missing: {{rule: {rule}, min_answered: {min_answered}}}
+        subscales:
+          scale: {{items: [i1, i2, i3, i4, i5, i6], method: {method}}}
+        provenance: {{authors: tests, licence: CC0}}
+        """
+    )
+    return parse_instrument(text + "items:\n" + items + "\n")
+
+
+# ------------------------------------------------------------------ hand-worked
+def test_hand_worked_satisfaction_with_reverse_key_and_proration():
+    df = pd.DataFrame(
+        {
+            "person": ["p1", "p2", "p3"],
+            "sat1": [5, 4, None],
+            "sat2": [4, None, None],
+            "sat3": [1, 2, 3],  # reverse-keyed: 6 - x
+            "sat4": [5, 4, 3],
+            "sat5": [4, 4, 3],
+        }
+    )
+    out = ds.score(df, "relationship-satisfaction")
+    # p1: (5 + 4 + 5 + 5 + 4) / 5 = 4.6 ; p2: (4 + 4 + 4 + 4) / 4 = 4.0 (4 of 5 = 80 %: prorated)
+    # p3: 3 of 5 answered = 60 % < 80 % -> missing
+    assert out["satisfaction"].iloc[0] == pytest.approx(4.6)
+    assert out["satisfaction"].iloc[1] == pytest.approx(4.0)
+    assert np.isnan(out["satisfaction"].iloc[2])
+    assert out["satisfaction_n"].tolist() == [5, 4, 3]
+    assert out["satisfaction_flag"].astype(str).tolist() == ["ok", "prorated", "missing"]
+
+
+def test_sum_method_prorates_by_item_count():
+    inst = _six_item_instrument(method="sum", min_answered=0.5)
+    row = {"id": [1], "i1": [7], "i2": [6], "i3": [2], "i4": [np.nan], "i5": [np.nan], "i6": [5]}
+    out = ds.score(pd.DataFrame(row), inst)
+    # keyed answered: 7, 6, 8-2=6, 5 -> mean 6.0 -> prorated sum 6 * 6 = 36
+    assert out["scale"].iloc[0] == pytest.approx(36.0)
+    assert out["scale_flag"].iloc[0] == "prorated"
+
+
+def test_complete_rule_sets_any_missing_to_missing():
+    inst = _six_item_instrument(rule="complete")
+    df = pd.DataFrame({"id": [1, 2], **{f"i{k}": [4, 4 if k != 2 else None] for k in range(1, 7)}})
+    out = ds.score(df, inst)
+    assert out["scale"].iloc[0] == pytest.approx(4.0)
+    assert np.isnan(out["scale"].iloc[1])
+    assert out["scale_flag"].astype(str).tolist() == ["ok", "missing"]
+
+
+# -------------------------------------------------------- psych::scoreItems
+def test_mean_scores_equal_psych_scoreitems_impute_none():
+    items = pd.read_csv(ORACLE / "reliability_items.csv")
+    ref = pd.read_csv(ORACLE / "reliability_scores.csv")
+    # impute = "none": mean of whatever keyed items were answered (any one item suffices)
+    inst = _six_item_instrument(min_answered=1 / 6)
+    out = ds.score(items, inst)
+    np.testing.assert_allclose(out["scale"], ref["score_impute_none"], rtol=0, atol=1e-12)
+    np.testing.assert_array_equal(out["scale_n"], ref["n_items_answered"])
+
+
+def test_keyed_items_reverse_keys_with_scale_min_plus_max():
+    items = pd.read_csv(ORACLE / "reliability_items.csv")
+    keyed = keyed_items(items, _six_item_instrument())
+    np.testing.assert_array_equal(keyed["i3"].to_numpy(), (8 - items["i3"]).to_numpy(dtype=float))
+    np.testing.assert_array_equal(keyed["i1"].to_numpy(), items["i1"].to_numpy(dtype=float))
+
+
+# ------------------------------------------------------------------ shapes
+def test_long_input_scores_like_wide():
+    items = pd.read_csv(ORACLE / "reliability_items.csv").rename(columns={"id": "person"})
+    long = items.melt(id_vars="person", var_name="item", value_name="value").dropna()
+    long = long.sample(frac=1, random_state=3)
+    inst = _six_item_instrument()
+    a = ds.score(items, inst).set_index("person").sort_index()
+    b = ds.score(long, inst).set_index("person").sort_index()
+    pd.testing.assert_series_equal(a["scale"], b["scale"])
+
+
+def test_several_instruments_and_provenance():
+    rng = np.random.default_rng(1)
+    sat = ds.load_instrument("relationship-satisfaction")
+    acc = ds.load_instrument("acceptance-of-dependence")
+    df = pd.DataFrame({"person": range(5), "couple": [1, 1, 2, 2, 3], "role": list("ABABA")})
+    for it in sat.item_ids:
+        df[it] = rng.integers(1, 6, 5)
+    for it in acc.item_ids:
+        df[it] = rng.integers(1, 8, 5)
+    out = ds.score(df, [sat, "acceptance-of-dependence"])
+    assert {"person", "couple", "role", "satisfaction", "perceived_acceptance"} <= set(out.columns)
+    prov = out.attrs["provenance"]
+    assert [p["instrument"] for p in prov] == [
+        "relationship-satisfaction",
+        "acceptance-of-dependence",
+    ]
+    assert all(len(p["key_hash"]) == 16 and p["dyadscore_version"] for p in prov)
+    assert {c["variable"] for c in out.attrs["codebook"]} >= {"satisfaction", "acceptance_given"}
+
+
+def test_key_hash_changes_with_the_key_not_the_wording():
+    base = _six_item_instrument()
+    reworded = base.model_copy(update={"title": {"en": "Other", "nl": "Ander"}})
+    rekeyed = _six_item_instrument(min_answered=0.5)
+    assert base.key_hash == reworded.key_hash
+    assert base.key_hash != rekeyed.key_hash
+
+
+def test_mapping_dict_and_file(tmp_path):
+    items = pd.read_csv(ORACLE / "reliability_items.csv")
+    renamed = items.rename(columns={f"i{k}": f"Q{k}" for k in range(1, 7)})
+    inst = _six_item_instrument()
+    expected = ds.score(items, inst)["scale"]
+    mapping = {f"Q{k}": f"i{k}" for k in range(1, 7)}
+    pd.testing.assert_series_equal(ds.score(renamed, inst, mapping=mapping)["scale"], expected)
+    path = tmp_path / "map.yaml"
+    path.write_text("columns:\n" + "".join(f"  Q{k}: i{k}\n" for k in range(1, 7)))
+    pd.testing.assert_series_equal(ds.score(renamed, inst, mapping=path)["scale"], expected)
+
+
+def test_user_instrument_from_path(tmp_path):
+    src = Path(ds.instruments.__file__).resolve().parents[2] / "instruments"
+    text = (src / "felt-dependence.yaml").read_text().replace("id: felt-dependence", "id: my-scale")
+    path = tmp_path / "my-scale.yaml"
+    path.write_text(text)
+    inst = ds.load_instrument(str(path))
+    df = pd.DataFrame({"person": [1], **{i: [3] for i in inst.item_ids}})
+    assert ds.score(df, path)["felt_dependence"].notna().all()
+
+
+# --------------------------------------------------------------- properties
+SIX = _six_item_instrument(min_answered=0.5)
+
+
+@settings(max_examples=60, deadline=None)
+@given(arrays(np.float64, (8, 6), elements=st.integers(1, 7).map(float)))
+def test_reverse_keying_twice_is_identity(raw):
+    lo, hi = SIX.scale_min, SIX.scale_max
+    assert np.array_equal((lo + hi) - ((lo + hi) - raw), raw)
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    arrays(np.float64, (10, 6), elements=st.integers(1, 7).map(float)),
+    arrays(np.bool_, (10, 6)),
+)
+def test_proration_never_changes_complete_rows_and_scores_stay_in_range(raw, holes):
+    complete = score_matrix(raw.copy(), SIX)["scale"][0]
+    with_holes = raw.copy()
+    with_holes[1:][holes[1:]] = np.nan  # row 0 stays complete
+    value, n, flag = score_matrix(with_holes, SIX)["scale"]
+    assert value[0] == complete[0] and flag[0] == 0
+    ok = ~np.isnan(value)
+    assert np.all((value[ok] >= 1) & (value[ok] <= 7))
+    assert np.all(np.isnan(value[n < 3]))  # fewer than 50 % answered -> missing
+
+
+@settings(max_examples=40, deadline=None)
+@given(arrays(np.float64, (6, 6), elements=st.integers(1, 7).map(float)))
+def test_scores_do_not_depend_on_row_order(raw):
+    df = pd.DataFrame(raw, columns=[f"i{k}" for k in range(1, 7)])
+    df.insert(0, "id", range(len(df)))
+    a = ds.score(df, SIX).set_index("id")["scale"]
+    b = ds.score(df.iloc[::-1], SIX).set_index("id")["scale"].sort_index()
+    pd.testing.assert_series_equal(a, b)
+
+
+def test_string_ids_survive_and_empty_strings_count_as_missing():
+    df = pd.DataFrame({"id": ["a", "b"], **{f"i{k}": ["4", "5"] for k in range(1, 7)}})
+    df.loc[1, "i2"] = " "
+    out = ds.score(df, SIX)
+    assert out["id"].tolist() == ["a", "b"]
+    assert out["scale_n"].tolist() == [6, 5]
+
+
+def test_non_numeric_text_is_an_error():
+    df = pd.DataFrame({"id": ["a", "b"], **{f"i{k}": ["4", "5"] for k in range(1, 7)}})
+    df.loc[1, "i4"] = "vier"
+    with pytest.raises(InputError, match=r"row 'b', column 'i4': value 'vier' is not a number"):
+        ds.score(df, SIX)
