@@ -120,3 +120,22 @@ def test_read_mapping_file(tmp_path):
     p.write_text("Q1: [pa1\n")
     with pytest.raises(InputError, match="malformed mapping"):
         read_mapping(p)
+
+
+def test_large_csv_written_in_two_parts_reads_back_exactly(tmp_path):
+    n = 200_001
+    rng = np.random.default_rng(5)
+    df = pd.DataFrame(
+        {
+            "person": np.arange(n),
+            "score": rng.integers(6, 43, n) / 6,
+            "flag": pd.Categorical.from_codes(rng.integers(0, 3, n), ["ok", "prorated", "missing"]),
+        }
+    )
+    df.loc[::7, "score"] = np.nan
+    path = tmp_path / "big.csv"
+    write_table(df, path)
+    back = pd.read_csv(path)
+    assert len(back) == n and back["person"].is_monotonic_increasing
+    np.testing.assert_array_equal(back["score"].to_numpy(), df["score"].to_numpy())
+    assert (back["flag"] == df["flag"].astype(str)).all()

@@ -67,7 +67,11 @@ def _sniff_csv(head: bytes, name: str) -> tuple[str, str]:
 
 
 def read_table(
-    path: str | os.PathLike | _io.IOBase, *, fmt: str | None = None, sheet: str | int = 0
+    path: str | os.PathLike | _io.IOBase,
+    *,
+    fmt: str | None = None,
+    sheet: str | int = 0,
+    arrow: bool = False,
 ) -> pd.DataFrame:
     """Read a table from CSV, Excel, Parquet or JSON (``-`` reads CSV from stdin).
 
@@ -81,6 +85,10 @@ def read_table(
         Overrides detection by file extension.
     sheet : str or int
         Excel sheet.
+    arrow : bool
+        Keep CSV columns Arrow-backed (``dtype_backend="pyarrow"``): much faster for
+        large files that are only scored and written again, as ``dyadscore score`` does.
+        Missing values are then ``pd.NA``, so numeric work needs ``to_numpy(na_value=...)``.
 
     Returns
     -------
@@ -114,7 +122,7 @@ def read_table(
     kind = _detect_format(name, fmt)
     try:
         if kind == "csv":
-            return _read_csv_path(p)
+            return _read_csv_path(p, arrow=arrow)
         if kind == "excel":
             df = pd.read_excel(p, sheet_name=sheet, engine="openpyxl")
         elif kind == "parquet":
@@ -151,7 +159,7 @@ def _check_encoding(head: bytes, name: str) -> None:
         ) from None
 
 
-def _read_csv_path(p: Path) -> pd.DataFrame:
+def _read_csv_path(p: Path, *, arrow: bool = False) -> pd.DataFrame:
     import pandas as pd
 
     name = str(p)
@@ -163,7 +171,8 @@ def _read_csv_path(p: Path) -> pd.DataFrame:
     sep, decimal = _sniff_csv(head.removeprefix(b"\xef\xbb\xbf"), name)
     try:
         if sep == "," and decimal == ".":
-            df = pd.read_csv(p, engine="pyarrow", encoding="utf-8-sig")
+            backend = {"dtype_backend": "pyarrow"} if arrow else {}
+            df = pd.read_csv(p, engine="pyarrow", encoding="utf-8-sig", **backend)
         else:
             df = pd.read_csv(p, sep=sep, decimal=decimal, encoding="utf-8-sig")
     except UnicodeDecodeError as exc:
@@ -283,20 +292,60 @@ def _fmt_for(path: str, fmt: str | None) -> str:
     return kind
 
 
+def _compact(column):
+    """Dictionary-encode a numeric Arrow column with few distinct values.
+
+    Questionnaire scores take few distinct values (means of a handful of integers).
+    Formatting each distinct value once and writing the dictionary is exact (the
+    text is pyarrow's own rendering of the same number) and much faster than
+    formatting a million doubles.
+    """
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    if not (pa.types.is_floating(column.type) or pa.types.is_integer(column.type)):
+        return column
+    if len(column) < 10_000:
+        return column
+    encoded = pc.dictionary_encode(column).combine_chunks()
+    if len(encoded.dictionary) > len(column) // 20:
+        return column
+    return pa.DictionaryArray.from_arrays(encoded.indices, encoded.dictionary.cast(pa.string()))
+
+
 def _write_csv(df: pd.DataFrame, tmp: Path) -> None:
     import pandas as pd
     import pyarrow as pa
     import pyarrow.csv as pacsv
 
     frame = guard_formulas(df)
-    cols = {}
+    arrays, names = [], []
     for col in frame.columns:
         s = frame[col]
-        if isinstance(s.dtype, pd.CategoricalDtype) or pd.api.types.is_object_dtype(s.dtype):
+        if pd.api.types.is_object_dtype(s.dtype):
             s = s.astype("string")
-        cols[str(col)] = s
-    table = pa.Table.from_pandas(pd.DataFrame(cols), preserve_index=False)
-    pacsv.write_csv(table, str(tmp), pacsv.WriteOptions(quoting_style="needed"))
+        arrays.append(_compact(pa.chunked_array([pa.array(s, from_pandas=True)])))
+        names.append(str(col))
+    table = pa.Table.from_arrays(arrays, names=names)
+    if table.num_rows < 200_000:
+        with open(tmp, "wb") as fh:
+            pacsv.write_csv(table, fh, pacsv.WriteOptions(quoting_style="needed"))
+        return
+    # large tables: format halves in two threads (pyarrow releases the GIL), then join
+    from concurrent.futures import ThreadPoolExecutor
+
+    def render(part: pa.Table, header: bool) -> bytes:
+        sink = _io.BytesIO()
+        opts = pacsv.WriteOptions(quoting_style="needed", include_header=header)
+        pacsv.write_csv(part, sink, opts)
+        return sink.getvalue()
+
+    half = table.num_rows // 2
+    with ThreadPoolExecutor(2) as pool:
+        parts = pool.map(render, [table.slice(0, half), table.slice(half)], [True, False])
+        with open(tmp, "wb") as fh:
+            for chunk in parts:
+                fh.write(chunk)
 
 
 def write_table(

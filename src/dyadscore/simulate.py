@@ -332,6 +332,19 @@ class LatentModel:
         vals = z @ self.loadings.T  # (..., n, 2V) ordered var-major, member-minor
         return vals.reshape(*size, n_dyads, len(self.names), 2).swapaxes(-1, -2)
 
+    def sample_columns(
+        self, names: Sequence[str], n_dyads: int, rng: np.random.Generator, size: tuple = ()
+    ) -> np.ndarray:
+        """Draw only ``names``: ``size + (n_dyads, 2, len(names))`` (cheap for Monte Carlo)."""
+        for name in names:
+            if name not in self.index:
+                raise InputError(f"latent model: unknown variable {name!r}; expected one of {self.names}")
+        rows = [2 * self.index[v] + k for v in names for k in (0, 1)]
+        chol = np.linalg.cholesky(self.cov()[np.ix_(rows, rows)])
+        z = rng.standard_normal((*size, n_dyads, len(rows)))
+        vals = z @ chol.T
+        return vals.reshape(*size, n_dyads, len(names), 2).swapaxes(-1, -2)
+
     def implied(
         self, outcome: str, actor: Sequence[str], partner: Sequence[str] = ()
     ) -> dict[str, float]:

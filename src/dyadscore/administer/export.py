@@ -84,7 +84,7 @@ def export_answers(
         return long.reset_index(drop=True)
     wide = long.pivot(index=ID_COLUMNS, columns="item", values="value")
     order = _item_order(store, couple)
-    cols = [c for c in order if c in wide.columns] + [c for c in wide.columns if c not in order]
+    cols = order + [c for c in wide.columns if c not in order]
     persons = pd.DataFrame(
         [(s.person, s.couple, s.role, s.wave) for s in store.sessions(couple)],
         columns=ID_COLUMNS,

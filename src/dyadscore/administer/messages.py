@@ -60,10 +60,10 @@ MESSAGES: dict[str, dict[str, str]] = {
         "nl": "Geef het toetsenbord aan partner {role} en druk op Enter om te beginnen.",
     },
     "stopped": {
-        "en": "Stopped. {k} answers are saved. Run the same command again to continue where you "
-        "stopped.",
-        "nl": "Gestopt. {k} antwoorden zijn opgeslagen. Voer dezelfde opdracht opnieuw uit om verder "
-        "te gaan waar u stopte.",
+        "en": "Stopped. All answers given so far are saved ({k} in this session). Run the same "
+        "command again to continue where you stopped.",
+        "nl": "Gestopt. Alle antwoorden tot nu toe zijn opgeslagen ({k} in deze sessie). Voer "
+        "dezelfde opdracht opnieuw uit om verder te gaan waar u stopte.",
     },
     # web
     "save_next": {"en": "Save and continue", "nl": "Opslaan en verder"},

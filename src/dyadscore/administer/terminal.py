@@ -62,9 +62,15 @@ def _scale_line(inst: Instrument, lang: str, width: int = 78) -> str:
     for v in range(lo, hi + 1):
         label = inst.response_scale.label(v, lang)
         parts.append(f"{v} = {label}" if label else str(v))
-    return textwrap.fill(
-        "   ".join(parts), width=width, initial_indent="  ", subsequent_indent="  "
-    )
+    lines, line = [], ""
+    for part in parts:  # wrap between anchors, never inside one
+        if line and len(line) + 3 + len(part) > width - 2:
+            lines.append(line)
+            line = part
+        else:
+            line = f"{line}   {part}" if line else part
+    lines.append(line)
+    return "\n".join("  " + x for x in lines)
 
 
 class TerminalSession:

@@ -28,6 +28,9 @@ SUBCOMMANDS: tuple[str, ...] = (
     "serve",
     "export",
     "report",
+    "paradox",
+    "simulate",
+    "power",
 )
 
 

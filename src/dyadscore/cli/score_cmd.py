@@ -36,7 +36,7 @@ def run(args: argparse.Namespace) -> int:
     from ..io import read_mapping, read_table, write_table
     from ..scoring import score
 
-    data = read_table(args.data)
+    data = read_table(args.data, arrow=True)
     data.attrs["source"] = args.data
     instruments = args.instrument or _present_instruments(data, read_mapping(args.mapping))
     if not instruments:

@@ -1,0 +1,115 @@
+"""Matplotlib figures. matplotlib is imported inside each function (Agg-safe, lazy).
+
+Examples
+--------
+>>> import matplotlib
+>>> matplotlib.use("Agg")
+>>> # ax = apim_path_diagram(result)   # result = dyadscore.apim(...)
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+__all__ = ["apim_path_diagram"]
+
+
+def _stars(p: float) -> str:
+    if p is None or not np.isfinite(p):
+        return ""
+    return "***" if p < 0.001 else "**" if p < 0.01 else "*" if p < 0.05 else ""
+
+
+def _label(est: float, p: float) -> str:
+    return f"{est:.2f}{_stars(p)}"
+
+
+def apim_path_diagram(result: Any, ax: Any = None, predictor: str | None = None) -> Any:
+    """Draw the APIM path diagram of an :class:`~dyadscore.apim_gls.APIMResult`.
+
+    X boxes (person 1 / person 2, or the two roles) on the left, Y boxes on the right;
+    actor paths horizontal, partner paths crossing, each labelled with its estimate and
+    significance stars (* p < .05, ** p < .01, *** p < .001); a double-headed arc joins the
+    residuals of the two outcomes, labelled with the residual correlation.
+
+    Parameters
+    ----------
+    result : APIMResult
+    ax : matplotlib Axes, optional
+        Drawn into a new figure when omitted.
+    predictor : str, optional
+        Which predictor to draw when the model has several (default the first).
+
+    Returns
+    -------
+    matplotlib.axes.Axes
+
+    Examples
+    --------
+    >>> import matplotlib; matplotlib.use("Agg")
+    >>> # res.plot().figure.savefig("apim.png")
+    """
+    import matplotlib.pyplot as plt
+    from matplotlib.patches import FancyArrowPatch, FancyBboxPatch
+
+    if ax is None:
+        _fig, ax = plt.subplots(figsize=(7, 4.2))
+    info = result.info
+    xname = predictor or info["x"][0]
+    eff = result.effects
+    roles = info.get("roles") or [None, None]
+    labels = [str(r) for r in roles] if roles[0] is not None else ["1", "2"]
+
+    def row(effect: str, role: Any) -> Any:
+        sel = eff[(eff.effect == effect) & (eff.predictor == xname)]
+        if role is not None:
+            sel = sel[sel.role == role]
+        return sel.iloc[0]
+
+    ax.set_xlim(0, 10)
+    ax.set_ylim(0, 6)
+    ax.axis("off")
+    pos = {"X1": (1.5, 4.6), "X2": (1.5, 1.4), "Y1": (8.0, 4.6), "Y2": (8.0, 1.4)}
+    names = {
+        "X1": f"{xname}\n({labels[0]})", "X2": f"{xname}\n({labels[1]})",
+        "Y1": f"{info['y']}\n({labels[0]})", "Y2": f"{info['y']}\n({labels[1]})",
+    }
+    w, h = 2.2, 1.0
+    for key, (cx, cy) in pos.items():
+        ax.add_patch(FancyBboxPatch((cx - w / 2, cy - h / 2), w, h,
+                                    boxstyle="round,pad=0.05", fc="white", ec="black", lw=1.2))
+        ax.text(cx, cy, names[key], ha="center", va="center", fontsize=9)
+
+    def arrow(a: str, b: str, text: str, frac: float, dy: float) -> None:
+        (x0, y0), (x1, y1) = pos[a], pos[b]
+        start = (x0 + w / 2 + 0.05, y0)
+        end = (x1 - w / 2 - 0.05, y1)
+        ax.add_patch(FancyArrowPatch(start, end, arrowstyle="-|>", mutation_scale=14,
+                                     lw=1.3, color="black"))
+        tx = start[0] + frac * (end[0] - start[0])
+        ty = start[1] + frac * (end[1] - start[1]) + dy
+        ax.text(tx, ty, text, ha="center", va="center", fontsize=9,
+                bbox={"fc": "white", "ec": "none", "pad": 1})
+
+    r1, r2 = (roles[0], roles[1]) if roles[0] is not None else (None, None)
+    a1, a2 = row("actor", r1), row("actor", r2)
+    p1, p2 = row("partner", r1), row("partner", r2)  # partner effect on Y of role r
+    arrow("X1", "Y1", "a: " + _label(a1.estimate, a1.p), 0.5, 0.25)
+    arrow("X2", "Y2", "a: " + _label(a2.estimate, a2.p), 0.5, -0.25)
+    arrow("X2", "Y1", "p: " + _label(p1.estimate, p1.p), 0.3, 0.0)
+    arrow("X1", "Y2", "p: " + _label(p2.estimate, p2.p), 0.7, 0.0)
+    # residual correlation arc on the right of the outcomes
+    rho = result.covariance["correlation"]
+    p_rho = result.nonindependence.get("p", np.nan)
+    ax.add_patch(FancyArrowPatch((pos["Y1"][0] + w / 2 + 0.1, pos["Y1"][1]),
+                                 (pos["Y2"][0] + w / 2 + 0.1, pos["Y2"][1]),
+                                 connectionstyle="arc3,rad=-0.45", arrowstyle="<|-|>",
+                                 mutation_scale=12, lw=1.1, color="dimgray"))
+    ax.text(9.75, 3.0, f"r = {rho:.2f}{_stars(p_rho)}", ha="center", va="center",
+            fontsize=9, rotation=90)
+    kind = "distinguishable" if result.fit["distinguishable"] else "indistinguishable"
+    ax.set_title(f"APIM ({kind} dyads, {result.fit['method']}); * p < .05, ** p < .01, "
+                 "*** p < .001", fontsize=9)
+    return ax

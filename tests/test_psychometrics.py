@@ -1,0 +1,503 @@
+"""Reliability: alpha, omega, item statistics, SEM, RCI and the reliability() front end.
+
+References: psych 2.2.9 results in tests/oracle/reliability.json (alpha, item stats,
+alpha-if-dropped, Feldt CI, omega), pingouin.cronbach_alpha, numpy correlations, and
+hand-worked values for SEM and the reliable change index.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pingouin as pg
+import pytest
+from hypothesis import assume, given, settings
+from hypothesis import strategies as st
+from hypothesis.extra.numpy import arrays
+
+import dyadscore as ds
+from dyadscore import psychometrics as pm
+from dyadscore.cli import main
+from dyadscore.errors import InputError
+
+ORACLE = Path(__file__).parent / "oracle"
+REF = json.loads((ORACLE / "reliability.json").read_text())
+ITEMS = [f"i{j}" for j in range(1, 7)]
+REVERSED = ["i3", "i5"]
+
+
+@pytest.fixture(scope="module")
+def raw() -> pd.DataFrame:
+    return pd.read_csv(ORACLE / "reliability_items.csv")
+
+
+@pytest.fixture(scope="module")
+def keyed(raw: pd.DataFrame) -> pd.DataFrame:
+    x = raw[ITEMS].astype(float)
+    x[REVERSED] = 8 - x[REVERSED]
+    return x
+
+
+def _ref_table(block: str, table: str) -> pd.DataFrame:
+    t = pd.DataFrame(REF[block][table]).T.astype(float)
+    t.index = [i.rstrip("-") for i in t.index]
+    return t
+
+
+# ------------------------------------------------------------------ instrument on disk
+YAML = """\
+id: oracle-six
+version: 1.0.0
+title: {{en: Oracle six, nl: Orakel zes}}
+construct: test scale matching tests/oracle/reliability_items.csv
+response_scale: {{min: 1, max: 7}}
+subscales:
+  scale: {{items: [i1, i2, i3, i4, i5, i6], method: mean}}
+{extra_subscales}items:
+{items}provenance: {{authors: tests, licence: CC0}}
+"""
+
+
+def _write_instrument(path: Path, extra: str = "", extra_items: tuple[str, ...] = ()) -> Path:
+    lines = ""
+    for item in [*ITEMS, *extra_items]:
+        rev = "true" if item in REVERSED else "false"
+        lines += f"  - {{id: {item}, reverse: {rev}, text: {{en: '{item} en', nl: '{item} nl'}}}}\n"
+    p = path / "oracle-six.yaml"
+    p.write_text(YAML.format(extra_subscales=extra, items=lines))
+    return p
+
+
+@pytest.fixture
+def instrument(tmp_path: Path) -> Path:
+    return _write_instrument(tmp_path)
+
+
+# ============================================================ core vs psych (oracle)
+@pytest.mark.parametrize(
+    ("use", "block"), [("pairwise", "alpha_pairwise"), ("listwise", "alpha_complete_cases")]
+)
+def test_alpha_total_matches_psych(keyed, use, block):
+    a = pm.cronbach_alpha(keyed, use=use)
+    ref = REF[block]["total"]
+    pairs = {
+        "alpha": "raw_alpha",
+        "std_alpha": "std.alpha",
+        "g6": "G6(smc)",
+        "average_r": "average_r",
+        "sn": "S/N",
+        "ase": "ase",
+        "mean": "mean",
+        "sd": "sd",
+        "median_r": "median_r",
+    }
+    for ours, theirs in pairs.items():
+        assert a[ours] == pytest.approx(ref[theirs], abs=1e-9), ours
+    feldt = REF[block]["feldt_ci95"]
+    assert a["ci_low"] == pytest.approx(feldt["lower.ci"], abs=1e-9)
+    assert a["ci_high"] == pytest.approx(feldt["upper.ci"], abs=1e-9)
+    assert a["k"] == 6
+    assert a["n"] == (300 if use == "pairwise" else REF["meta"]["n_complete_cases"])
+
+
+@pytest.mark.parametrize(
+    ("use", "block"), [("pairwise", "alpha_pairwise"), ("listwise", "alpha_complete_cases")]
+)
+def test_item_statistics_match_psych(keyed, use, block):
+    st_ = pm.item_statistics(keyed, use=use)
+    ref = _ref_table(block, "item_stats").loc[ITEMS]
+    for ours, theirs in [
+        ("n", "n"),
+        ("raw_r", "raw.r"),
+        ("std_r", "std.r"),
+        ("r_cor", "r.cor"),
+        ("r_drop", "r.drop"),
+        ("mean", "mean"),
+        ("sd", "sd"),
+    ]:
+        np.testing.assert_allclose(st_[ours], ref[theirs], atol=1e-9, err_msg=ours)
+    drop = _ref_table(block, "alpha_if_item_dropped").loc[ITEMS]
+    for ours, theirs in [
+        ("alpha_if_deleted", "raw_alpha"),
+        ("std_alpha_if_deleted", "std.alpha"),
+        ("g6_if_deleted", "G6(smc)"),
+        ("average_r_if_deleted", "average_r"),
+        ("sn_if_deleted", "S/N"),
+    ]:
+        np.testing.assert_allclose(st_[ours], drop[theirs], atol=1e-9, err_msg=ours)
+
+
+def test_alpha_if_deleted_function_matches_psych(keyed):
+    out = pm.alpha_if_deleted(keyed)
+    drop = _ref_table("alpha_pairwise", "alpha_if_item_dropped").loc[ITEMS]
+    np.testing.assert_allclose(out["alpha"], drop["raw_alpha"], atol=1e-9)
+    np.testing.assert_allclose(out["g6"], drop["G6(smc)"], atol=1e-9)
+
+
+def test_alpha_matches_pingouin(keyed):
+    complete = keyed.dropna()
+    ref_alpha, ref_ci = pg.cronbach_alpha(data=complete, ci=0.95)
+    a = pm.cronbach_alpha(complete, use="listwise")
+    assert a["alpha"] == pytest.approx(ref_alpha, abs=1e-12)
+    # pingouin rounds its interval to 3 decimals
+    assert a["ci_low"] == pytest.approx(ref_ci[0], abs=5e-4 + 1e-12)
+    assert a["ci_high"] == pytest.approx(ref_ci[1], abs=5e-4 + 1e-12)
+    # pingouin's default nan_policy is pairwise covariances too
+    ref_pw, _ = pg.cronbach_alpha(data=keyed)
+    assert pm.cronbach_alpha(keyed)["alpha"] == pytest.approx(ref_pw, abs=1e-12)
+
+
+@pytest.mark.parametrize("level", [0.90, 0.95, 0.99])
+def test_feldt_matches_pingouin_levels(keyed, level):
+    complete = keyed.dropna()
+    _, ref_ci = pg.cronbach_alpha(data=complete, ci=level)
+    a = pm.cronbach_alpha(complete, ci=level)
+    np.testing.assert_allclose([a["ci_low"], a["ci_high"]], ref_ci, atol=5e-4 + 1e-12)
+
+
+def test_omega_matches_psych(keyed):
+    ref = REF["omega"]
+    om = pm.omega_total(keyed)
+    assert om["omega_total"] == pytest.approx(ref["omega_tot"], abs=1e-6)
+    assert om["std_alpha"] == pytest.approx(ref["alpha"], abs=1e-9)
+    load = om["loadings"] * np.sign(om["loadings"].sum())
+    np.testing.assert_allclose(load, pd.Series(ref["g_loadings"])[ITEMS], atol=1e-5)
+    np.testing.assert_allclose(om["h2"], pd.Series(ref["h2"])[ITEMS], atol=1e-5)
+    np.testing.assert_allclose(om["u2"], pd.Series(ref["u2"])[ITEMS], atol=1e-5)
+    assert om["converged"] and not om["heywood"]
+
+
+def test_omega_uses_pairwise_correlations(keyed):
+    ref = np.array(REF["omega"]["correlation_matrix_pairwise"]["matrix"])
+    np.testing.assert_allclose(keyed.corr().to_numpy(), ref, atol=1e-12)
+    u2 = pm.minres_one_factor(ref)["u2"]
+    assert 1 - u2.sum() / ref.sum() == pytest.approx(
+        REF["omega"]["check_formula_omega_tot"], abs=1e-6
+    )
+
+
+def test_minres_recovers_exact_one_factor_loadings():
+    lam = np.array([0.9, 0.75, 0.6, 0.45, 0.3])
+    r = np.outer(lam, lam)
+    np.fill_diagonal(r, 1.0)
+    fit = pm.minres_one_factor(r)
+    np.testing.assert_allclose(fit["loadings"], lam, atol=1e-8)
+    assert fit["rmsr"] < 1e-10
+    # omega of an exact congeneric model: (sum l)^2 / ((sum l)^2 + sum(1 - l^2))
+    om = pm.omega_total(pd.DataFrame(_sample_from_corr(r, 4000, seed=2)))
+    expect = lam.sum() ** 2 / (lam.sum() ** 2 + (1 - lam**2).sum())
+    assert om["omega_total"] == pytest.approx(expect, abs=0.02)
+
+
+def _sample_from_corr(r: np.ndarray, n: int, seed: int) -> np.ndarray:
+    rng = np.random.default_rng(seed)
+    return rng.standard_normal((n, r.shape[0])) @ np.linalg.cholesky(r).T
+
+
+def test_smc_matches_regression_r2():
+    rng = np.random.default_rng(5)
+    x = rng.standard_normal((200, 4)) @ rng.standard_normal((4, 4))
+    r = np.corrcoef(x, rowvar=False)
+    # R^2 of regressing column 0 on the others (independent route: least squares)
+    z = (x - x.mean(0)) / x.std(0)
+    beta, *_ = np.linalg.lstsq(z[:, 1:], z[:, 0], rcond=None)
+    resid = z[:, 0] - z[:, 1:] @ beta
+    assert pm.smc(r)[0] == pytest.approx(1 - resid.var() / z[:, 0].var(), abs=1e-10)
+
+
+# ============================================================ SEM and reliable change
+def test_sem_hand_worked():
+    assert pm.sem(10.0, 0.91) == pytest.approx(3.0)
+    np.testing.assert_allclose(pm.sem(np.array([2.0, 4.0]), 0.75), [1.0, 2.0])
+    with pytest.raises(InputError):
+        pm.sem(1.0, 1.5)
+
+
+def test_reliable_change_jacobson_truax_hand_worked():
+    # SD 5, r .80: S_diff = sqrt(2) * 5 * sqrt(.2) = sqrt(10) = 3.16228
+    out = pm.reliable_change([20, 20, 20, 20], [30, 22, 12, None], reliability=0.8, sd=5.0)
+    s_diff = math.sqrt(10)
+    np.testing.assert_allclose(out["s_diff"], s_diff)
+    np.testing.assert_allclose(out["diff"].iloc[:3], [10, 2, -8])
+    np.testing.assert_allclose(out["rci"].iloc[:3], np.array([10, 2, -8]) / s_diff)
+    assert out["category"].tolist() == [
+        "reliable improvement",
+        "no reliable change",
+        "reliable deterioration",
+        "missing",
+    ]
+    lower = pm.reliable_change([20, 20], [30, 12], reliability=0.8, sd=5.0, higher_is_better=False)
+    assert lower["category"].tolist() == ["reliable deterioration", "reliable improvement"]
+
+
+def test_reliable_change_maassen_and_z():
+    # SD1 3, SD2 4, r .75: S_diff = sqrt((9 + 16) * .25) = 2.5
+    out = pm.reliable_change(
+        [10, 10, 10], [15, 6, 5], reliability=0.75, sd=3.0, sd_t2=4.0, method="maassen"
+    )
+    np.testing.assert_allclose(out["s_diff"], 2.5)
+    np.testing.assert_allclose(out["rci"], [2.0, -1.6, -2.0])
+    assert out["category"].tolist() == [
+        "reliable improvement",
+        "no reliable change",
+        "reliable deterioration",
+    ]
+    one_sided = pm.reliable_change(
+        [10], [14.5], reliability=0.75, sd=3.0, sd_t2=4.0, method="maassen", z=1.645
+    )
+    assert one_sided["category"].iloc[0] == "reliable improvement"  # 1.8 > 1.645
+
+
+def test_reliable_change_default_sd_is_pretest_sd_and_keeps_index():
+    t1 = pd.Series([10.0, 12.0, 14.0, 16.0], index=list("abcd"))
+    t2 = pd.Series([11.0, 12.0, 20.0, 16.0], index=list("abcd"))
+    out = pm.reliable_change(t1, t2, reliability=0.9)
+    sd1 = np.std([10, 12, 14, 16], ddof=1)
+    np.testing.assert_allclose(out["s_diff"], sd1 * math.sqrt(2) * math.sqrt(0.1))
+    assert list(out.index) == list("abcd")
+    with pytest.raises(InputError):
+        pm.reliable_change(t1, t2, reliability=None)
+    with pytest.raises(InputError):
+        pm.reliable_change(t1, t2, reliability=0.9, method="edwards")
+    with pytest.raises(InputError):
+        pm.reliable_change(t1, t2.iloc[:3], reliability=0.9)
+
+
+# ============================================================ reliability() front end
+def test_reliability_end_to_end_matches_psych(raw, instrument):
+    res = ds.reliability(raw, instrument)
+    row = res.scales.iloc[0]
+    ref = REF["alpha_pairwise"]
+    assert row["instrument"] == "oracle-six" and row["group"] == "all"
+    assert row["alpha"] == pytest.approx(ref["total"]["raw_alpha"], abs=1e-9)
+    assert row["std_alpha"] == pytest.approx(ref["total"]["std.alpha"], abs=1e-9)
+    assert row["alpha_ci_low"] == pytest.approx(ref["feldt_ci95"]["lower.ci"], abs=1e-9)
+    assert row["alpha_ci_high"] == pytest.approx(ref["feldt_ci95"]["upper.ci"], abs=1e-9)
+    assert row["omega_total"] == pytest.approx(REF["omega"]["omega_tot"], abs=1e-6)
+    assert row["mean"] == pytest.approx(ref["total"]["mean"], abs=1e-9)
+    assert row["sd"] == pytest.approx(ref["total"]["sd"], abs=1e-9)
+    assert row["sem"] == pytest.approx(
+        ref["total"]["sd"] * math.sqrt(1 - ref["total"]["raw_alpha"]), abs=1e-9
+    )
+    items = res.items.set_index("item")
+    stats_ref = _ref_table("alpha_pairwise", "item_stats").loc[ITEMS]
+    np.testing.assert_allclose(items.loc[ITEMS, "r_drop"], stats_ref["r.drop"], atol=1e-9)
+    assert items.loc[REVERSED, "reversed"].all() and not items.loc["i1", "reversed"]
+    assert res.warnings == []
+
+
+def test_reliability_listwise_matches_psych_complete_cases(raw, instrument):
+    res = ds.reliability(raw, instrument, use="listwise")
+    ref = REF["alpha_complete_cases"]["total"]
+    assert res.scales["alpha"].iloc[0] == pytest.approx(ref["raw_alpha"], abs=1e-9)
+    assert res.scales["n"].iloc[0] == REF["meta"]["n_complete_cases"]
+
+
+def test_by_group_equals_subset(raw, instrument):
+    data = raw.assign(role=np.where(raw["id"] % 3 == 0, "man", "woman"))
+    res = ds.reliability(data, instrument, by="role")
+    assert res.scales["group"].tolist() == ["all", "man", "woman"]
+    for g in ("man", "woman"):
+        sub = ds.reliability(data[data["role"] == g], instrument)
+        got = res.scales[res.scales["group"] == g].drop(columns="group").reset_index(drop=True)
+        pd.testing.assert_frame_equal(got, sub.scales.drop(columns="group"), check_exact=False)
+        got_items = res.items[res.items["group"] == g].drop(columns="group")
+        pd.testing.assert_frame_equal(
+            got_items.reset_index(drop=True), sub.items.drop(columns="group"), check_exact=False
+        )
+
+
+def test_long_format_gives_the_same_result(raw, instrument):
+    long = raw.rename(columns={"id": "person"}).melt(
+        id_vars="person", var_name="item", value_name="value"
+    )
+    wide_res = ds.reliability(raw, instrument)
+    long_res = ds.reliability(long, instrument)
+    assert long_res.scales["alpha"].iloc[0] == pytest.approx(wide_res.scales["alpha"].iloc[0])
+
+
+def test_mapping_renames_columns(raw, instrument):
+    data = raw.rename(columns={f"i{j}": f"Q{j}" for j in range(1, 7)})
+    res = ds.reliability(data, instrument, mapping={f"Q{j}": f"i{j}" for j in range(1, 7)})
+    ref = REF["alpha_pairwise"]["total"]["raw_alpha"]
+    assert res.scales["alpha"].iloc[0] == pytest.approx(ref, abs=1e-9)
+
+
+# ---------------------------------------------------------------- silent-error checks
+def test_miskeyed_reversed_item_warns(raw, instrument):
+    flipped = raw.copy()
+    flipped["i3"] = 8 - flipped["i3"]  # already reversed in the export
+    res = ds.reliability(flipped, instrument)
+    hits = [w for w in res.warnings if "'i3'" in w]
+    assert len(hits) == 1 and "reverse-keyed" in hits[0]
+    assert res.items.set_index("item").loc["i3", "r_drop"] < 0
+    assert not [w for w in res.warnings if "'i5'" in w or "'i1'" in w]
+
+
+def test_unreversed_negative_item_warns(raw, instrument):
+    flipped = raw.copy()
+    flipped["i2"] = 8 - flipped["i2"]
+    res = ds.reliability(flipped, instrument)
+    assert len(res.warnings) == 1
+    assert "'i2'" in res.warnings[0] and "should it be reverse-keyed" in res.warnings[0]
+
+
+def test_shift_warning_for_zero_based_answers():
+    rng = np.random.default_rng(0)
+    inst = ds.load_instrument("felt-dependence")
+    shifted = pd.DataFrame(rng.integers(0, 7, size=(50, 6)), columns=inst.item_ids)
+    warns = pm.scale_shift_warnings(shifted, inst)
+    assert len(warns) == 1 and "0-6" in warns[0] and "1-7" in warns[0]
+    assert pm.scale_shift_warnings(shifted + 1, inst) == []
+    up = pm.scale_shift_warnings(shifted + 2, inst)
+    assert len(up) == 1 and "2-8" in up[0]
+    data = shifted.assign(person=[f"p{i}" for i in range(50)])
+    with pytest.raises(InputError, match="shift"):
+        ds.reliability(data, "felt-dependence")
+
+
+def test_shift_warning_names_a_single_shifted_item():
+    rng = np.random.default_rng(1)
+    inst = ds.load_instrument("felt-dependence")
+    data = pd.DataFrame(rng.integers(1, 8, size=(60, 6)), columns=inst.item_ids)
+    data["fd2"] = rng.integers(0, 7, size=60)
+    data.loc[0, "fd2"] = 0
+    warns = pm.scale_shift_warnings(data, inst)
+    assert len(warns) == 1 and "'fd2'" in warns[0] and "'fd1'" not in warns[0]
+    with pytest.raises(InputError, match="fd2"):
+        ds.reliability(data.assign(person=range(60)), inst)
+
+
+def test_zero_variance_and_single_item_subscale_warn_not_crash(raw, tmp_path):
+    extra = "  single: {items: [i7], method: mean}\n  pair: {items: [i1, i2], method: sum}\n"
+    path = _write_instrument(tmp_path, extra=extra, extra_items=("i7",))
+    data = raw.assign(i4=4, i7=raw["i1"])
+    res = ds.reliability(data, path)
+    scales = res.scales.set_index("subscale")
+    assert scales.loc["scale", "k"] == 5 and np.isfinite(scales.loc["scale", "alpha"])
+    # alpha without the constant item equals alpha on the other five items
+    keyed = data[ITEMS].astype(float)
+    keyed[REVERSED] = 8 - keyed[REVERSED]
+    five = pm.cronbach_alpha(keyed.drop(columns="i4"))["alpha"]
+    assert scales.loc["scale", "alpha"] == pytest.approx(five, abs=1e-12)
+    assert np.isnan(scales.loc["single", "alpha"]) and np.isnan(scales.loc["single", "omega_total"])
+    assert np.isfinite(scales.loc["pair", "alpha"]) and np.isnan(scales.loc["pair", "omega_total"])
+    # sum subscale: mean/sd on the prorated-sum metric (2 x person mean)
+    pair_sum = keyed[["i1", "i2"]].mean(axis=1) * 2
+    assert scales.loc["pair", "sd"] == pytest.approx(pair_sum.std(), abs=1e-12)
+    text = "\n".join(res.warnings)
+    assert "'i4' has no variance" in text
+    assert "single-item subscale" in text
+    assert "omega needs 3+" in text
+    json.dumps(res.to_dict())  # NaN -> null, serialisable
+    assert "NA" in res.summary()
+
+
+def test_bad_arguments_raise_input_error(raw, instrument):
+    with pytest.raises(InputError, match="role"):
+        ds.reliability(raw, instrument, by="role")
+    with pytest.raises(InputError, match="use="):
+        ds.reliability(raw, instrument, use="everything")
+    with pytest.raises(InputError, match="not a number|numeric"):
+        pm.cronbach_alpha(pd.DataFrame({"a": ["x", "y"], "b": [1, 2]}))
+
+
+def test_result_to_dict_and_summary(raw, instrument):
+    data = raw.assign(role=np.where(raw["id"] % 2 == 0, "a", "b"))
+    res = ds.reliability(data, instrument, by="role")
+    d = json.loads(json.dumps(res.to_dict()))
+    assert [s["group"] for s in d["scales"]] == ["all", "a", "b"]
+    assert d["settings"] == {"use": "pairwise", "ci": 0.95, "by": "role"}
+    assert d["provenance"][0]["instrument"] == "oracle-six"
+    assert len(d["items"]) == 18
+    text = res.summary(items=True)
+    assert "oracle-six" in text and "i3-" in text
+
+
+# ---------------------------------------------------------------- invariants
+_matrices = arrays(
+    np.float64,
+    st.tuples(st.integers(8, 30), st.integers(3, 6)),
+    elements=st.integers(1, 7).map(float),
+)
+
+
+def _usable(x: np.ndarray) -> bool:
+    if np.any(x.std(axis=0) == 0):
+        return False
+    c = np.cov(x, rowvar=False)
+    return c.sum() > 0.1 * np.trace(c) and np.linalg.cond(np.corrcoef(x, rowvar=False)) < 1e8
+
+
+@settings(max_examples=40, deadline=None)
+@given(x=_matrices, shift=st.floats(-10, 10), scale=st.floats(0.1, 10))
+def test_alpha_invariances(x, shift, scale):
+    assume(_usable(x))
+    df = pd.DataFrame(x)
+    base = pm.cronbach_alpha(df)
+    shifted = pm.cronbach_alpha(df + shift)
+    assert shifted["alpha"] == pytest.approx(base["alpha"], abs=1e-8)
+    rescaled = df.copy()
+    rescaled[0] = rescaled[0] * scale
+    assert pm.cronbach_alpha(rescaled)["std_alpha"] == pytest.approx(base["std_alpha"], abs=1e-8)
+
+
+@settings(max_examples=40, deadline=None)
+@given(x=_matrices)
+def test_drop_statistics_equal_direct_computation(x):
+    assume(_usable(x))
+    df = pd.DataFrame(x, columns=[f"c{j}" for j in range(x.shape[1])])
+    st_ = pm.item_statistics(df)
+    for col in df.columns:
+        rest = df.drop(columns=col)
+        if not _usable(rest.to_numpy()):
+            continue
+        direct = pm.cronbach_alpha(rest)
+        assert st_.loc[col, "alpha_if_deleted"] == pytest.approx(direct["alpha"], abs=1e-8)
+        assert st_.loc[col, "g6_if_deleted"] == pytest.approx(direct["g6"], abs=1e-8)
+        # complete data: r.drop is the Pearson r of the item with the sum of the others
+        r = np.corrcoef(df[col], rest.sum(axis=1))[0, 1]
+        assert st_.loc[col, "r_drop"] == pytest.approx(r, abs=1e-8)
+
+
+# ---------------------------------------------------------------- CLI
+def test_cli_table_json_and_out(raw, instrument, tmp_path, capsys):
+    csv = tmp_path / "items.csv"
+    raw.assign(role=np.where(raw["id"] % 2 == 0, "a", "b")).to_csv(csv, index=False)
+    assert main(["reliability", str(csv), "--instrument", str(instrument), "--by", "role"]) == 0
+    out = capsys.readouterr().out
+    assert "oracle-six" in out and "0.83" in out
+    assert main(["reliability", str(csv), "-i", str(instrument), "--json"]) == 0
+    d = json.loads(capsys.readouterr().out)
+    assert d["scales"][0]["alpha"] == pytest.approx(
+        REF["alpha_pairwise"]["total"]["raw_alpha"], abs=1e-12
+    )
+    target = tmp_path / "rel.json"
+    assert main(["reliability", str(csv), "-i", str(instrument), "--out", str(target)]) == 0
+    assert json.loads(target.read_text())["warnings"] == []
+    # refuses to overwrite without --force
+    assert main(["reliability", str(csv), "-i", str(instrument), "--out", str(target)]) == 2
+    args = ["reliability", str(csv), "-i", str(instrument), "--out", str(target), "--force"]
+    assert main(args) == 0
+
+
+def test_cli_bad_input_exits_2(raw, instrument, tmp_path, capsys):
+    csv = tmp_path / "items.csv"
+    raw.to_csv(csv, index=False)
+    assert main(["reliability", str(csv), "-i", str(instrument), "--by", "nope"]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "nope" in err
+
+
+def test_tiny_group_gives_na_and_one_warning(raw, instrument):
+    data = raw.assign(role=np.where(raw["id"] <= 2, "tiny", "rest"))
+    res = ds.reliability(data, instrument, by="role")
+    tiny = res.scales.set_index("group").loc["tiny"]
+    assert tiny["n"] == 2 and np.isnan(tiny["alpha"]) and np.isnan(tiny["omega_total"])
+    assert [w for w in res.warnings if "tiny" in w] == [
+        "oracle-six/scale [role=tiny]: only 2 person(s) answered; reliability is NA"
+    ]

@@ -1,0 +1,344 @@
+"""Answer store, batteries and export: durability, permissions, migrations, shapes."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import signal
+import sqlite3
+import stat
+import subprocess
+import sys
+import textwrap
+import threading
+import time
+from pathlib import Path
+
+import pandas as pd
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from dyadscore.administer.batteries import BATTERIES, battery_steps, resolve_battery
+from dyadscore.administer.export import export_answers
+from dyadscore.administer.store import (
+    MIGRATIONS,
+    SCHEMA_VERSION,
+    AnswerStore,
+    StoreError,
+    check_code,
+)
+from dyadscore.errors import InputError
+
+ROOT = Path(__file__).resolve().parents[1]
+SRC = ROOT / "src"
+ENV = {**os.environ, "PYTHONPATH": str(SRC)}
+
+
+def mode(path: Path) -> int:
+    return stat.S_IMODE(os.stat(path).st_mode)
+
+
+@pytest.fixture
+def store(tmp_path: Path) -> AnswerStore:
+    return AnswerStore(tmp_path / "answers.db")
+
+
+# ------------------------------------------------------------------ batteries
+def test_named_batteries_resolve_to_shipped_instruments():
+    intake = [i.id for i in resolve_battery("intake")]
+    assert intake == list(BATTERIES["intake"])
+    followup = [i.id for i in resolve_battery("followup")]
+    assert followup[-1] == "goal-progress" and set(intake) < set(followup)
+    steps = battery_steps(resolve_battery("intake"))
+    assert [s.index for s in steps] == list(range(len(steps)))
+    n_items = sum(len(i.item_ids) for i in resolve_battery("intake"))
+    assert len(steps) == n_items
+
+
+def test_battery_errors():
+    with pytest.raises(InputError, match="unknown instrument id 'nope'"):
+        resolve_battery("nope")
+    with pytest.raises(InputError, match="listed twice"):
+        resolve_battery("felt-dependence,felt-dependence")
+
+
+# -------------------------------------------------------------- permissions
+def test_db_and_wal_files_are_owner_only(tmp_path: Path):
+    old = os.umask(0o022)
+    try:
+        st_ = AnswerStore(tmp_path / "a.db")
+        s = st_.start_session("c01", "A", battery=["felt-dependence"])
+        with st_.connect() as con:  # keep a connection open so -wal/-shm exist
+            con.execute("SELECT 1")
+            st_.save_answer(s.id, "felt-dependence", "fd1", 4)
+            files = [p for p in tmp_path.iterdir() if p.name.startswith("a.db")]
+            assert {p.name for p in files} >= {"a.db", "a.db-wal", "a.db-shm"}
+            for p in files:
+                assert mode(p) == 0o600, p
+    finally:
+        os.umask(old)
+
+
+def test_export_file_is_owner_only(tmp_path: Path, store: AnswerStore):
+    s = store.start_session("c01", "A", battery=["felt-dependence"])
+    store.save_answer(s.id, "felt-dependence", "fd1", 4)
+    out = tmp_path / "long.csv"
+    old = os.umask(0o022)
+    try:
+        r = subprocess.run(
+            [sys.executable, "-m", "dyadscore", "export", "--db", str(store.path), "--shape",
+             "long", "--out", str(out)],
+            env=ENV, capture_output=True, text=True, timeout=60,
+        )
+    finally:
+        os.umask(old)
+    assert r.returncode == 0, r.stderr
+    assert mode(out) == 0o600
+    assert pd.read_csv(out).to_dict("records") == [
+        {"person": "c01_A", "couple": "c01", "role": "A", "wave": 1, "item": "fd1", "value": 4}
+    ]
+
+
+# ------------------------------------------------------------ schema/migrate
+def test_schema_version_and_wal(store: AnswerStore):
+    assert store.schema_version() == SCHEMA_VERSION == len(MIGRATIONS)
+    with store.connect() as con:
+        assert con.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+
+
+def test_migrates_a_version_1_file(tmp_path: Path):
+    db = tmp_path / "old.db"
+    con = sqlite3.connect(db)
+    con.executescript(MIGRATIONS[0] + "PRAGMA user_version = 1;")
+    con.execute("INSERT INTO couples VALUES ('c9', 'then')")
+    con.execute(
+        "INSERT INTO sessions (couple, role, person, wave, battery, lang, token, created) "
+        "VALUES ('c9', 'A', 'c9_A', 1, 'felt-dependence', 'en', 'tok', 'then')"
+    )
+    con.execute("INSERT INTO answers VALUES (1, 'felt-dependence', 'fd1', 3, 0, 'then')")
+    con.commit()
+    con.close()
+    store = AnswerStore(db)
+    assert store.schema_version() == SCHEMA_VERSION
+    assert store.answers(1) == {("felt-dependence", "fd1"): 3}
+    assert store.session_instruments(1) == []
+
+
+def test_newer_schema_is_refused(tmp_path: Path):
+    db = tmp_path / "new.db"
+    con = sqlite3.connect(db)
+    con.execute(f"PRAGMA user_version = {SCHEMA_VERSION + 1}")
+    con.close()
+    with pytest.raises(StoreError, match="newer dyadscore"):
+        AnswerStore(db)
+
+
+def test_not_a_database(tmp_path: Path):
+    db = tmp_path / "x.db"
+    db.write_bytes(b"this is not sqlite" * 100)
+    with pytest.raises(StoreError, match="not a dyadscore answer database"):
+        AnswerStore(db)
+
+
+def test_missing_db_for_export(tmp_path: Path):
+    with pytest.raises(StoreError, match="not found"):
+        export_answers(tmp_path / "none.db")
+
+
+# ---------------------------------------------------------------- sessions
+def test_sessions_resume_and_tokens(store: AnswerStore):
+    a = store.start_session("c01", "A", battery=["felt-dependence"])
+    b = store.start_session("c01", "B", battery=["felt-dependence"])
+    assert store.start_session("c01", "A", battery=["felt-dependence"]) == a
+    assert a.token != b.token and len(a.token) >= 43
+    assert store.session_by_token(a.token) == a
+    assert store.session_by_token(a.token[:-1] + ("x" if a.token[-1] != "x" else "y")) is None
+    assert store.session_by_token("short") is None
+    with pytest.raises(InputError, match="already has the battery"):
+        store.start_session("c01", "A", battery=["attachment-short"])
+    rec = store.session_instruments(a.id)
+    assert rec[0]["instrument"] == "felt-dependence" and len(rec[0]["key_hash"]) == 16
+
+
+def test_codes_are_checked(store: AnswerStore):
+    assert check_code("c-01.x_2") == "c-01.x_2"
+    for bad in ["=cmd", "", "a b", "-1", "x" * 65]:
+        with pytest.raises(InputError, match="letters, digits"):
+            store.start_session(bad, "A", battery=["felt-dependence"])
+
+
+def test_answers_replace_and_skip(store: AnswerStore):
+    s = store.start_session("c01", "A", battery=["felt-dependence"])
+    store.save_answer(s.id, "felt-dependence", "fd1", 2)
+    store.save_answer(s.id, "felt-dependence", "fd1", 6)
+    store.save_answer(s.id, "felt-dependence", "fd2", None)
+    assert store.answers(s.id) == {("felt-dependence", "fd1"): 6, ("felt-dependence", "fd2"): None}
+    store.finish(s.id)
+    assert store.session(s.id).is_finished
+
+
+# ------------------------------------------------------------------ export
+def _fill(store: AnswerStore) -> None:
+    a = store.start_session("c01", "A", battery=["felt-dependence"])
+    b = store.start_session("c01", "B", battery=["felt-dependence"])
+    a2 = store.start_session("c01", "A", wave=2, battery=["felt-dependence"])
+    store.save_answers(a.id, [("felt-dependence", f"fd{i}", i) for i in range(1, 7)])
+    store.save_answers(b.id, [("felt-dependence", f"fd{i}", 7) for i in range(1, 7)])
+    store.save_answers(a2.id, [("felt-dependence", "fd1", 1), ("felt-dependence", "fd2", None)])
+
+
+def test_export_long_and_wide(store: AnswerStore):
+    _fill(store)
+    long = export_answers(store.path, "long")
+    assert list(long.columns) == ["person", "couple", "role", "wave", "item", "value"]
+    assert len(long) == 6 + 6 + 1  # the skip is not an answer
+    wide = export_answers(store.path, "wide")
+    assert list(wide.columns) == ["person", "couple", "role", "wave"] + [f"fd{i}" for i in range(1, 7)]
+    assert wide[["person", "wave"]].values.tolist() == [["c01_A", 1], ["c01_B", 1], ["c01_A", 2]]
+    assert wide.iloc[0, 4:].tolist() == [1, 2, 3, 4, 5, 6]
+    assert wide.iloc[2, 4:].isna().tolist() == [False] + [True] * 5
+    assert len(export_answers(store.path, "wide", wave=2)) == 1
+    with pytest.raises(InputError, match="shape 'tall'"):
+        export_answers(store.path, "tall")
+
+
+def test_exports_score_like_hand_computation(store: AnswerStore):
+    """ds.score reads both shapes; scores equal hand-keyed means (fd4, fd6 reverse: 8 - x)."""
+    from dyadscore import load_instrument, score
+
+    _fill(store)
+    inst = load_instrument("felt-dependence")
+    rev = set(inst.reverse_items)
+    wave1 = {p: v for p, v in [("c01_A", [1, 2, 3, 4, 5, 6]), ("c01_B", [7] * 6)]}
+    expected = {
+        p: sum((8 - x) if f"fd{i + 1}" in rev else x for i, x in enumerate(v)) / 6
+        for p, v in wave1.items()
+    }
+    for shape in ("long", "wide"):
+        data = export_answers(store.path, shape, wave=1)
+        out = score(data, "felt-dependence").set_index("person")
+        for p, e in expected.items():
+            assert out.loc[p, "felt_dependence"] == pytest.approx(e)
+            assert out.loc[p, "felt_dependence_flag"] == "ok"
+        assert {"couple", "role", "wave"} <= set(out.columns)
+
+
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(st.lists(st.tuples(st.integers(1, 6), st.one_of(st.none(), st.integers(1, 7))), max_size=20))
+def test_export_holds_the_last_answer_per_item(tmp_path_factory, answers):
+    store = AnswerStore(tmp_path_factory.mktemp("h") / "a.db")
+    s = store.start_session("c01", "A", battery=["felt-dependence"])
+    last: dict[str, int | None] = {}
+    for i, v in answers:
+        store.save_answer(s.id, "felt-dependence", f"fd{i}", v)
+        last[f"fd{i}"] = v
+    long = export_answers(store.path, "long")
+    assert dict(zip(long["item"], long["value"], strict=True)) == {
+        k: v for k, v in last.items() if v is not None
+    }
+
+
+# ------------------------------------------------------------ concurrency
+def test_concurrent_writers_lose_nothing(store: AnswerStore):
+    sessions = [
+        store.start_session(f"c{k:02d}", "A", battery=["independent-functioning"]) for k in range(8)
+    ]
+    items = resolve_battery("independent-functioning")[0].item_ids
+    errors: list[BaseException] = []
+
+    def work(sid: int) -> None:
+        try:
+            for it in items:
+                store.save_answer(sid, "independent-functioning", it, 4)
+        except BaseException as exc:  # pragma: no cover - reported below
+            errors.append(exc)
+
+    threads = [threading.Thread(target=work, args=(s.id,)) for s in sessions]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert not errors
+    assert store.count_answers() == len(sessions) * len(items)
+
+
+# ----------------------------------------------------------------- faults
+WRITER = textwrap.dedent(
+    """
+    import sys
+    from dyadscore.administer.store import AnswerStore
+    store = AnswerStore(sys.argv[1])
+    s = store.start_session("c01", "A", battery=["independent-functioning"])
+    n = 0
+    while True:
+        n += 1
+        store.save_answer(s.id, "independent-functioning", f"x{n}", n % 7 + 1)
+        print(n, flush=True)   # reported only after the commit returned
+    """
+)
+
+
+def test_killed_writer_loses_no_committed_answer(tmp_path: Path):
+    db = tmp_path / "a.db"
+    proc = subprocess.Popen(
+        [sys.executable, "-c", WRITER, str(db)], env=ENV, stdout=subprocess.PIPE, text=True
+    )
+    last = 0
+    deadline = time.monotonic() + 30
+    while last < 40 and time.monotonic() < deadline:
+        line = proc.stdout.readline()
+        if not line:
+            break
+        last = int(line)
+    os.kill(proc.pid, signal.SIGKILL)
+    proc.wait(timeout=10)
+    proc.stdout.close()
+    assert last >= 40
+    store = AnswerStore(db)
+    got = store.answers(store.find_session("c01", "A").id)
+    # every answer reported as committed is there (one more may have committed unreported)
+    assert all(("independent-functioning", f"x{n}") in got for n in range(1, last + 1))
+    assert len(got) in (last, last + 1)
+    assert store.count_answers() == len(got)
+
+
+def _make_readonly(path: Path) -> None:
+    if os.geteuid() != 0:
+        os.chmod(path, 0o400)
+        return
+    chattr = shutil.which("chattr")
+    if chattr is None or subprocess.run([chattr, "+i", str(path)], capture_output=True).returncode:
+        pytest.skip("running as root and 'chattr +i' is unavailable: cannot make a file read-only")
+
+
+def _undo_readonly(path: Path) -> None:
+    if os.geteuid() == 0:
+        subprocess.run(["chattr", "-i", str(path)], capture_output=True)
+    os.chmod(path, 0o600)
+
+
+def test_readonly_database_gives_clear_error_and_keeps_answers(tmp_path: Path):
+    db = tmp_path / "a.db"
+    store = AnswerStore(db)
+    s = store.start_session("c01", "A", battery=["felt-dependence"])
+    store.save_answers(s.id, [("felt-dependence", "fd1", 3), ("felt-dependence", "fd2", 5)])
+    _make_readonly(db)
+    try:
+        with pytest.raises(StoreError, match="read-only"):
+            AnswerStore(db).check_writable()
+        with pytest.raises(StoreError, match="read-only"):
+            store.save_answer(s.id, "felt-dependence", "fd3", 1)
+        r = subprocess.run(
+            [sys.executable, "-m", "dyadscore", "administer", "--db", str(db), "--couple",
+             "c01", "--partner", "A", "--battery", "felt-dependence"],
+            env=ENV, capture_output=True, text=True, timeout=60, input="",
+        )
+        assert r.returncode == 2
+        assert "read-only" in r.stderr and "Traceback" not in r.stderr
+        assert export_answers(db, "long")["value"].tolist() == [3, 5]
+    finally:
+        _undo_readonly(db)
+    assert AnswerStore(db).answers(s.id) == {
+        ("felt-dependence", "fd1"): 3, ("felt-dependence", "fd2"): 5
+    }

@@ -1,0 +1,376 @@
+"""Local web form: validation, CSRF, tokens, limits, privacy, server faults and load."""
+
+from __future__ import annotations
+
+import http.cookiejar
+import os
+import random
+import re
+import subprocess
+import sys
+import threading
+import time
+import urllib.error
+import urllib.parse
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+pytest.importorskip("flask")
+
+from dyadscore.administer.store import AnswerStore, StoreError  # noqa: E402
+from dyadscore.administer.web import create_app, server_lock, serve  # noqa: E402
+from dyadscore.errors import InputError  # noqa: E402
+
+ROOT = Path(__file__).resolve().parents[1]
+ENV = {**os.environ, "PYTHONPATH": str(ROOT / "src")}
+BATTERY = ["felt-dependence", "relationship-satisfaction"]
+
+NO_SKIP = """\
+id: no-skip-demo
+version: 1.0.0
+title: {en: Demo without skipping, nl: Demo zonder overslaan}
+construct: demo
+allow_skip: false
+response_scale: {min: 1, max: 5, labels: {en: {1: Never, 5: Always}, nl: {1: Nooit, 5: Altijd}}}
+subscales:
+  demo: {items: [d1, d2], method: mean}
+items:
+  - id: d1
+    text: {en: First demo statement, nl: Eerste demo-uitspraak}
+  - id: d2
+    text: {en: Second demo statement, nl: Tweede demo-uitspraak}
+provenance: {authors: tests, licence: CC0}
+"""
+
+
+@pytest.fixture
+def env(tmp_path: Path):
+    db = tmp_path / "a.db"
+    store = AnswerStore(db)
+    a = store.start_session("c01", "A", battery=BATTERY)
+    b = store.start_session("c01", "B", battery=BATTERY, lang="nl")
+    app = create_app(db)
+    app.testing = True
+    return store, a, b, app
+
+
+def csrf_of(html: str) -> str:
+    return re.search(r'name="csrf_token" value="([^"]+)"', html).group(1)
+
+
+def open_page(client, token: str, page: int = 1) -> str:
+    r = client.get(f"/p/{token}/{page}")
+    assert r.status_code == 200
+    return r.get_data(as_text=True)
+
+
+def test_security_headers_and_unknown_links(env):
+    _, a, _, app = env
+    c = app.test_client()
+    r = c.get(f"/p/{a.token}/1")
+    csp = r.headers["Content-Security-Policy"]
+    assert "default-src 'self'" in csp and "script-src 'self'" in csp
+    assert r.headers["X-Content-Type-Options"] == "nosniff"
+    assert r.headers["Referrer-Policy"] == "no-referrer"
+    assert r.headers["Cache-Control"] == "no-store"
+    assert r.headers["X-Frame-Options"] == "DENY"
+    assert "HttpOnly" in r.headers["Set-Cookie"] and "SameSite=Strict" in r.headers["Set-Cookie"]
+    html = r.get_data(as_text=True)
+    assert "http://" not in html and "https://" not in html  # nothing from the internet
+    assert c.get("/").status_code == 404
+    r = c.get("/p/" + "x" * 43)
+    assert r.status_code == 404 and "This link is not valid" in r.get_data(as_text=True)
+    assert c.get(f"/p/{a.token}/99").status_code == 404
+    assert c.get("/static/form.css").mimetype == "text/css"
+    assert c.get("/static/form.js").mimetype == "text/javascript"
+
+
+def test_foreign_host_header_is_refused(env):
+    _, a, _, app = env
+    r = app.test_client().get(f"/p/{a.token}/1", headers={"Host": "evil.example:8765"})
+    assert r.status_code == 400 and "unexpected Host header" in r.get_data(as_text=True)
+
+
+def test_accessible_form_markup(env):
+    _, a, _, app = env
+    html = open_page(app.test_client(), a.token)
+    assert '<html lang="en">' in html and 'name="viewport"' in html
+    assert html.count("<fieldset") == 6 and html.count("<legend>") == 6
+    for v in range(1, 8):
+        assert f'<label for="fd1-{v}">' in html and f'id="fd1-{v}" name="fd1" value="{v}"' in html
+    assert "Strongly disagree" in html and "item 1–6 of 11" in html
+    assert 'aria-live="polite"' in html
+
+
+def test_post_flow_resume_and_finish(env):
+    store, a, b, app = env
+    c = app.test_client()
+    r = c.get(f"/p/{a.token}")
+    assert r.status_code == 303 and r.headers["Location"].endswith(f"/p/{a.token}/1")
+    tok = csrf_of(open_page(c, a.token))
+    form = {"csrf_token": tok, "nav": "next", **{f"fd{i}": str(i) for i in range(1, 6)}}
+    r = c.post(f"/p/{a.token}/1", data=form)
+    assert r.status_code == 303 and r.headers["Location"].endswith("/2")
+    got = store.answers(a.id)
+    assert got[("felt-dependence", "fd3")] == 3
+    assert got[("felt-dependence", "fd6")] is None  # left open on a skippable page
+    # reopening the link resumes at the first page with open items
+    assert c.get(f"/p/{a.token}").headers["Location"].endswith("/2")
+    html = open_page(c, a.token, 1)  # own earlier answers are shown
+    assert 'id="fd3-3" name="fd3" value="3" checked' in html
+    r = c.post(f"/p/{a.token}/2", data={"csrf_token": tok, "nav": "back", "sat1": "4"})
+    assert r.headers["Location"].endswith("/1")
+    form = {"csrf_token": tok, "nav": "next", **{f"sat{i}": "5" for i in range(1, 6)}}
+    r = c.post(f"/p/{a.token}/2", data=form)
+    assert r.headers["Location"].endswith("/done")
+    assert store.session(a.id).is_finished
+    done = c.get(f"/p/{a.token}/done").get_data(as_text=True)
+    assert "All your answers are saved" in done and "checked" not in done
+    assert c.get(f"/p/{a.token}/1").headers["Location"].endswith("/done")
+    r = c.post(f"/p/{a.token}/1", data={"csrf_token": tok, "fd1": "1"})
+    assert r.status_code == 409
+    assert store.answers(a.id)[("felt-dependence", "fd1")] == 1  # unchanged
+
+
+def test_partner_sees_only_own_answers(env):
+    store, a, b, app = env
+    store.save_answers(a.id, [("felt-dependence", "fd1", 7), ("felt-dependence", "fd2", 2)])
+    store.finish(a.id)
+    c = app.test_client()
+    html = open_page(c, b.token)
+    assert "checked" not in html and '<html lang="nl">' in html
+    assert "vraag 1–6 van 11" in html
+    tok = csrf_of(html)
+    # partner B cannot read or write A's session through B's token or page numbers
+    r = c.post(f"/p/{b.token}/answer", data={"csrf_token": tok, "item": "fd1", "value": "3"})
+    assert r.status_code == 200
+    assert store.answers(a.id)[("felt-dependence", "fd1")] == 7
+    assert store.answers(b.id) == {("felt-dependence", "fd1"): 3}
+    assert "7" not in c.get(f"/p/{a.token}/done").get_data(as_text=True)
+
+
+def test_csrf_is_required(env):
+    store, a, _, app = env
+    c = app.test_client()
+    r = c.post(f"/p/{a.token}/1", data={"fd1": "3", "nav": "next"})
+    assert r.status_code == 400 and "CSRF" in r.get_data(as_text=True)
+    open_page(c, a.token)
+    r = c.post(f"/p/{a.token}/1", data={"fd1": "3", "csrf_token": "forged"})
+    assert r.status_code == 400
+    other = app.test_client()  # a token from another browser session does not count
+    tok = csrf_of(open_page(other, a.token))
+    assert c.post(f"/p/{a.token}/1", data={"fd1": "3", "csrf_token": tok}).status_code == 400
+    assert store.answers(a.id) == {}
+
+
+@pytest.mark.parametrize(
+    ("field", "value", "message"),
+    [
+        ("fd1", "8", "item 'fd1': value '8' is not a whole number from 1 to 7"),
+        ("fd1", "0", "from 1 to 7"),
+        ("fd1", "-1", "from 1 to 7"),
+        ("fd1", "3.5", "from 1 to 7"),
+        ("fd1", "٣", "from 1 to 7"),  # a non-ASCII digit
+        ("fd1", "", "from 1 to 7"),
+        ("sat1", "3", "unknown field 'sat1': not an item of 'felt-dependence'"),
+        ("pa1", "3", "unknown field 'pa1'"),
+        ("<script>", "3", "unknown field"),
+    ],
+)
+def test_forged_values_are_rejected(env, field, value, message):
+    store, a, _, app = env
+    c = app.test_client()
+    tok = csrf_of(open_page(c, a.token))
+    r = c.post(f"/p/{a.token}/1", data={"csrf_token": tok, "fd2": "4", field: value})
+    assert r.status_code == 400
+    body = r.get_data(as_text=True)
+    assert message.replace("'", "&#39;") in body or message in body
+    assert "<script>" not in body
+    assert store.answers(a.id) == {}  # nothing of a rejected post is saved
+
+
+def test_duplicate_and_bad_nav_are_rejected(env):
+    store, a, _, app = env
+    c = app.test_client()
+    tok = csrf_of(open_page(c, a.token))
+    r = c.post(f"/p/{a.token}/1", data={"csrf_token": tok, "fd1": ["3", "4"]})
+    assert r.status_code == 400 and "expected one answer, got 2" in r.get_data(as_text=True)
+    r = c.post(f"/p/{a.token}/1", data={"csrf_token": tok, "nav": "jump"})
+    assert r.status_code == 400
+    assert store.answers(a.id) == {}
+
+
+def test_live_answer_endpoint(env):
+    store, a, _, app = env
+    c = app.test_client()
+    tok = csrf_of(open_page(c, a.token))
+    r = c.post(f"/p/{a.token}/answer", data={"csrf_token": tok, "item": "sat2", "value": "5"})
+    assert r.status_code == 200 and r.get_json() == {"ok": True, "item": "sat2", "value": 5}
+    assert store.answers(a.id) == {("relationship-satisfaction", "sat2"): 5}
+    r = c.post(f"/p/{a.token}/answer", data={"csrf_token": tok, "item": "sat2", "value": "6"})
+    assert r.status_code == 400 and "from 1 to 5" in r.get_json()["error"]
+    r = c.post(f"/p/{a.token}/answer", data={"csrf_token": tok, "item": "zz", "value": "1"})
+    assert r.status_code == 400 and r.get_json()["error"] == "unknown item 'zz'"
+    r = c.post(f"/p/{a.token}/answer", data={"item": "sat2", "value": "1"})
+    assert r.status_code == 400 and "CSRF" in r.get_json()["error"]
+    assert store.answers(a.id) == {("relationship-satisfaction", "sat2"): 5}
+
+
+def test_request_size_limit(env):
+    _, a, _, app = env
+    c = app.test_client()
+    tok = csrf_of(open_page(c, a.token))
+    r = c.post(f"/p/{a.token}/1", data={"csrf_token": tok, "fd1": "1" * 100_000})
+    assert r.status_code == 413 and "too large" in r.get_data(as_text=True)
+
+
+def test_required_items_when_skipping_is_not_allowed(tmp_path: Path):
+    path = tmp_path / "no-skip-demo.yaml"
+    path.write_text(NO_SKIP)
+    store = AnswerStore(tmp_path / "a.db")
+    s = store.start_session("c01", "A", battery=[str(path)])
+    c = create_app(store.path).test_client()
+    html = open_page(c, s.token)
+    assert "required" in html and "Save and finish" in html
+    r = c.post(f"/p/{s.token}/1", data={"csrf_token": csrf_of(html), "d1": "2", "nav": "next"})
+    assert r.status_code == 422 and "Please answer: 2" in r.get_data(as_text=True)
+    assert store.answers(s.id) == {("no-skip-demo", "d1"): 2}  # what was given is kept
+    r = c.post(f"/p/{s.token}/1", data={"csrf_token": csrf_of(html), "d2": "5", "nav": "next"})
+    assert r.headers["Location"].endswith("/done")
+
+
+# ----------------------------------------------------------------- server
+def test_serve_refuses_other_hosts(tmp_path: Path):
+    for host in ("0.0.0.0", "192.168.1.5", "example.org", "::"):
+        with pytest.raises(InputError, match="only listens on this computer"):
+            serve(tmp_path / "a.db", ["c01"], host=host)
+
+
+def test_server_lock_is_exclusive(tmp_path: Path):
+    db = tmp_path / "a.db"
+    with server_lock(db) as lock:
+        assert (os.stat(lock).st_mode & 0o777) == 0o600
+        with pytest.raises(StoreError, match="another 'dyadscore serve' is already using"):
+            with server_lock(db):
+                pass
+    with server_lock(db):  # released again
+        pass
+
+
+def start_server(db: Path, *couples: str, battery: str = ",".join(BATTERY)):
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "dyadscore", "serve", "--db", str(db), "--port", "0",
+         "--battery", battery, "--couple", *couples],
+        env=ENV, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+    )
+    lines = []
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        line = proc.stdout.readline()
+        if not line:
+            break
+        lines.append(line)
+        if line.startswith("Press Ctrl-C"):
+            break
+    base = re.search(r"on (http://127\.0\.0\.1:\d+)", lines[0]).group(1)
+    links = re.findall(r"(http://\S+/p/\S+)", "".join(lines))
+    return proc, base, links
+
+
+def stop_server(proc: subprocess.Popen) -> str:
+    proc.send_signal(2)  # SIGINT, as Ctrl-C
+    out, _ = proc.communicate(timeout=20)
+    return out
+
+
+def test_second_server_on_same_db_is_refused(tmp_path: Path):
+    db = tmp_path / "a.db"
+    proc, base, links = start_server(db, "c01")
+    try:
+        assert len(links) == 2 and all(len(x.rsplit("/", 1)[1]) >= 43 for x in links)
+        with urllib.request.urlopen(links[0]) as r:  # noqa: S310 - loopback
+            assert r.status == 200 and "fieldset" in r.read().decode()
+        r = subprocess.run(
+            [sys.executable, "-m", "dyadscore", "serve", "--db", str(db), "--port", "0",
+             "--couple", "c02"],
+            env=ENV, capture_output=True, text=True, timeout=60,
+        )
+        assert r.returncode == 2
+        assert "another 'dyadscore serve' is already using this answer database" in r.stderr
+        assert "Traceback" not in r.stderr
+    finally:
+        out = stop_server(proc)
+    assert "Stopped. All answers are saved." in out
+    assert proc.returncode == 0
+
+
+# ------------------------------------------------------------------- load
+class Partner:
+    """A simulated partner with its own cookie jar, posting answers on loopback."""
+
+    def __init__(self, base: str, token: str, items: list[tuple[str, int]]):
+        self.base, self.token, self.items = base, token, items
+        self.opener = urllib.request.build_opener(
+            urllib.request.HTTPCookieProcessor(http.cookiejar.CookieJar())
+        )
+        html = self.opener.open(f"{base}/p/{token}/1", timeout=30).read().decode()
+        self.csrf = csrf_of(html)
+        self.acked: dict[str, int] = {}
+        self.errors: list[str] = []
+        self.posts = 0
+
+    def run(self, stop_at: float, rng: random.Random) -> None:
+        while time.monotonic() < stop_at:
+            item, hi = rng.choice(self.items)
+            value = rng.randint(1, hi)
+            body = urllib.parse.urlencode(
+                {"csrf_token": self.csrf, "item": item, "value": value}
+            ).encode()
+            try:
+                with self.opener.open(f"{self.base}/p/{self.token}/answer", body, timeout=30) as r:
+                    if r.status == 200:
+                        self.acked[item] = value
+                        self.posts += 1
+            except (urllib.error.URLError, OSError) as exc:
+                self.errors.append(repr(exc))
+                return
+
+
+@pytest.mark.slow
+def test_load_50_partners_lose_nothing(tmp_path: Path):
+    """50 partners post answers concurrently for DYADSCORE_LOAD_SECONDS (default 10 s)."""
+    seconds = float(os.environ.get("DYADSCORE_LOAD_SECONDS", "10"))
+    db = tmp_path / "load.db"
+    couples = [f"c{k:02d}" for k in range(25)]
+    proc, base, links = start_server(db, *couples)
+    try:
+        items = [(f"fd{i}", 7) for i in range(1, 7)] + [(f"sat{i}", 5) for i in range(1, 6)]
+        partners = [Partner(base, link.rsplit("/", 1)[1], items) for link in links]
+        assert len(partners) == 50
+        stop_at = time.monotonic() + seconds
+        threads = [
+            threading.Thread(target=p.run, args=(stop_at, random.Random(k)))
+            for k, p in enumerate(partners)
+        ]
+        t0 = time.monotonic()
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join(timeout=seconds + 60)
+        elapsed = time.monotonic() - t0
+    finally:
+        stop_server(proc)
+    assert not any(p.errors for p in partners), [p.errors[:1] for p in partners if p.errors]
+    store = AnswerStore(db)
+    total = 0
+    for p in partners:
+        s = store.session_by_token(p.token)
+        got = {k[1]: v for k, v in store.answers(s.id).items()}
+        assert got == p.acked  # every acknowledged answer is stored, last one wins
+        total += len(p.acked)
+    posts = sum(p.posts for p in partners)
+    print(f"\nload: {len(partners)} partners, {elapsed:.1f} s, {posts} answers posted, "
+          f"{posts / elapsed:.0f} answers/s, {store.count_answers()} distinct answers stored")
+    assert total == store.count_answers() > 0
