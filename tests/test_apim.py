@@ -67,8 +67,9 @@ def test_distinguishable_matches_nlme(dist_long: pd.DataFrame, block: str) -> No
         ci = fx["ci95_coef_t"][term]
         assert _rel(row.ci_low, ci["lower"]) < RTOL and _rel(row.ci_high, ci["upper"]) < RTOL
     names = [_our_term(t) for t in fx["vcov"]["names"]]
-    np.testing.assert_allclose(res.vcov.loc[names, names].to_numpy(), fx["vcov"]["matrix"],
-                               rtol=RTOL)
+    np.testing.assert_allclose(
+        res.vcov.loc[names, names].to_numpy(), fx["vcov"]["matrix"], rtol=RTOL
+    )
     assert _rel(res.fit["loglik"], fx["logLik"]) < RTOL
     assert _rel(res.fit["aic"], fx["AIC"]) < RTOL
     assert _rel(res.fit["bic"], fx["BIC"]) < RTOL
@@ -94,8 +95,9 @@ def test_distinguishable_variance_closed_form(dist_long: pd.DataFrame, block: st
 def test_distinguishability_test_matches_nlme(dist_long: pd.DataFrame) -> None:
     fx = _load("apim_dist_gls.json")["distinguishability_test_ml"]
     for method in ("REML", "ML"):  # always computed from ML fits
-        d = ds.apim(dist_long, x="x_actor", y="y", dyad="dyad", role="role",
-                    method=method).distinguishability
+        d = ds.apim(
+            dist_long, x="x_actor", y="y", dyad="dyad", role="role", method=method
+        ).distinguishability
         assert _rel(d["loglik_full"], fx["logLik_full"]) < RTOL
         assert _rel(d["loglik_restricted"], fx["logLik_restricted"]) < RTOL
         assert _rel(d["chisq"], fx["chisq"]) < RTOL
@@ -131,8 +133,12 @@ def test_indistinguishable_matches_nlme(indist_long: pd.DataFrame, block: str) -
 
 
 # ------------------------------------------------------------------ lavaan (SEM conventions)
-LAVAAN_TERMS = {"a1": "rolefemale:x_actor", "a2": "rolemale:x_actor",
-                "p12": "rolefemale:x_actor_partner", "p21": "rolemale:x_actor_partner"}
+LAVAAN_TERMS = {
+    "a1": "rolefemale:x_actor",
+    "a2": "rolemale:x_actor",
+    "p12": "rolefemale:x_actor_partner",
+    "p21": "rolemale:x_actor_partner",
+}
 
 
 @pytest.mark.parametrize("block", ["main", "fixed_x_true", "observed_information"])
@@ -168,8 +174,9 @@ def test_equal_actor_partner_chisq_matches_lavaan(dist_long: pd.DataFrame) -> No
 
 
 # ------------------------------------------------------------------ dense reference
-def _dense_reference(X: np.ndarray, y: np.ndarray, dyad: np.ndarray, role: np.ndarray,
-                     *, hetero: bool, reml: bool) -> tuple[float, np.ndarray, float, float]:
+def _dense_reference(
+    X: np.ndarray, y: np.ndarray, dyad: np.ndarray, role: np.ndarray, *, hetero: bool, reml: bool
+) -> tuple[float, np.ndarray, float, float]:
     """Textbook GLS with the full N x N covariance, optimised by Nelder-Mead (slow, small N)."""
     N, p = X.shape
     same = dyad[:, None] == dyad[None, :]
@@ -193,37 +200,54 @@ def _dense_reference(X: np.ndarray, y: np.ndarray, dyad: np.ndarray, role: np.nd
         return -ll, beta
 
     x0 = np.zeros(2 if hetero else 1)
-    opt = optimize.minimize(lambda t: negll(t)[0], x0, method="Nelder-Mead",
-                            options={"xatol": 1e-10, "fatol": 1e-12, "maxiter": 5000})
+    opt = optimize.minimize(
+        lambda t: negll(t)[0],
+        x0,
+        method="Nelder-Mead",
+        options={"xatol": 1e-10, "fatol": 1e-12, "maxiter": 5000},
+    )
     ll, beta = negll(opt.x)
     return -ll, beta, (math.exp(opt.x[0]) if hetero else 1.0), math.tanh(opt.x[-1])
 
 
-def _sim(n: int, seed: int, *, rho: float = 0.3, lam: float = 1.3, a=(0.5, 0.4),
-         p=(0.2, 0.3)) -> pd.DataFrame:
+def _sim(
+    n: int, seed: int, *, rho: float = 0.3, lam: float = 1.3, a=(0.5, 0.4), p=(0.2, 0.3)
+) -> pd.DataFrame:
     rng = np.random.default_rng(seed)
     x = rng.multivariate_normal([3, 3], [[1, 0.4], [0.4, 1]], n)
     cov = np.array([[1, rho * lam], [rho * lam, lam**2]])
     e = rng.multivariate_normal([0, 0], cov, n)
     y = np.column_stack([1 + a[0] * x[:, 0] + p[0] * x[:, 1], 2 + a[1] * x[:, 1] + p[1] * x[:, 0]])
     c = rng.normal(size=(n, 2))
-    return pd.DataFrame({
-        "couple": np.repeat(np.arange(100, 100 + n), 2),
-        "gender": ["w", "m"][::-1] * n,  # 'm' row first: role order must not matter
-        "x": x[:, ::-1].ravel(),
-        "y": (y + e)[:, ::-1].ravel(),
-        "age": c.ravel(),
-        "mod": rng.normal(size=2 * n),
-    })
+    return pd.DataFrame(
+        {
+            "couple": np.repeat(np.arange(100, 100 + n), 2),
+            "gender": ["w", "m"][::-1] * n,  # 'm' row first: role order must not matter
+            "x": x[:, ::-1].ravel(),
+            "y": (y + e)[:, ::-1].ravel(),
+            "age": c.ravel(),
+            "mod": rng.normal(size=2 * n),
+        }
+    )
 
 
 def _design_arrays(df: pd.DataFrame, role: str | None, **kw) -> tuple:
     """Stack the design of the analysed rows (first members then second) for the reference."""
     design = _build_design(
-        df, ["x"], "y", "couple", role, person=None, roles=None,
-        covariates=kw.get("covariates", []), covariate_effects=kw.get("cov_eff", "actor_partner"),
-        moderator=kw.get("moderator"), moderator_level=kw.get("level", "actor"),
-        center=kw.get("center", False), partner_suffix="_partner", drop_singles=False,
+        df,
+        ["x"],
+        "y",
+        "couple",
+        role,
+        person=None,
+        roles=None,
+        covariates=kw.get("covariates", []),
+        covariate_effects=kw.get("cov_eff", "actor_partner"),
+        moderator=kw.get("moderator"),
+        moderator_level=kw.get("level", "actor"),
+        center=kw.get("center", False),
+        partner_suffix="_partner",
+        drop_singles=False,
         source=None,
     )
     m = design.Za.shape[0]
@@ -239,13 +263,15 @@ def test_missing_outcome_and_covariates_match_dense_gls(method: str, role: str |
     df = _sim(40, 5)
     df.loc[[3, 10, 51], "y"] = np.nan  # three one-member (1 x 1) blocks
     df.loc[20, "x"] = np.nan  # drops person 20 and, via x_partner, the partner too
-    res = ds.apim(df, x="x", y="y", dyad="couple", role=role, method=method,
-                  covariates="age", moderator="mod")
+    res = ds.apim(
+        df, x="x", y="y", dyad="couple", role=role, method=method, covariates="age", moderator="mod"
+    )
     assert res.fit["n_obs"] == 80 - 3 - 2
     assert res.fit["n_complete_dyads"] == 40 - 3 - 1
     X, y, dyad, rc = _design_arrays(df, role, covariates=["age"], moderator="mod")
-    ll, beta, lam, rho = _dense_reference(X, y, dyad, rc, hetero=role is not None,
-                                          reml=method == "REML")
+    ll, beta, lam, rho = _dense_reference(
+        X, y, dyad, rc, hetero=role is not None, reml=method == "REML"
+    )
     assert _rel(res.fit["loglik"], ll) < 1e-8
     np.testing.assert_allclose(res.effects.estimate, beta, rtol=1e-6, atol=1e-8)
     assert abs(res.covariance["correlation"] - rho) < 1e-6
@@ -256,8 +282,9 @@ def test_standard_errors_match_statsmodels_gls() -> None:
     sm = pytest.importorskip("statsmodels.api")
     df = _sim(60, 8)
     df.loc[[7, 30], "y"] = np.nan
-    res = ds.apim(df, x="x", y="y", dyad="couple", role="gender", covariates="age",
-                  covariate_effects="as_is")
+    res = ds.apim(
+        df, x="x", y="y", dyad="couple", role="gender", covariates="age", covariate_effects="as_is"
+    )
     X, y, dyad, rc = _design_arrays(df, "gender", covariates=["age"], cov_eff="as_is")
     lam, rho = res.covariance["variance_ratio_sd"], res.covariance["correlation"]
     sd = np.where(rc == 1, lam, 1.0)
@@ -318,8 +345,7 @@ def test_negative_icc_recovered() -> None:
     n = 400
     e = rng.multivariate_normal([0, 0], [[1, -0.5], [-0.5, 1]], n)
     x = rng.normal(size=(n, 2))
-    df = pd.DataFrame({"d": np.repeat(np.arange(n), 2), "x": x.ravel(),
-                       "y": (0.3 * x + e).ravel()})
+    df = pd.DataFrame({"d": np.repeat(np.arange(n), 2), "x": x.ravel(), "y": (0.3 * x + e).ravel()})
     res = ds.apim(df, x="x", y="y", dyad="d")
     assert -0.6 < res.covariance["correlation"] < -0.4
     assert res.nonindependence["p"] < 0.001
@@ -332,8 +358,10 @@ def test_standardised_effects_pooled_sd_indistinguishable() -> None:
     row = res.effects.set_index("effect")
     sd_y = df["y"].std(ddof=1)
     assert _rel(row.loc["actor", "beta"], row.loc["actor", "estimate"] * df.x.std() / sd_y) < 1e-12
-    assert _rel(row.loc["partner", "beta"],
-                row.loc["partner", "estimate"] * pw.x_partner.std() / sd_y) < 1e-12
+    assert (
+        _rel(row.loc["partner", "beta"], row.loc["partner", "estimate"] * pw.x_partner.std() / sd_y)
+        < 1e-12
+    )
 
 
 def test_centering_changes_only_intercepts() -> None:
@@ -345,19 +373,23 @@ def test_centering_changes_only_intercepts() -> None:
     pred = b.effects.set_index(["effect", "role"]).estimate
     m = df.x.mean()
     expected = pred[("intercept", "w")] - m * (pred[("actor", "w")] + pred[("partner", "w")])
-    assert _rel(a.effects.set_index(["effect", "role"]).estimate[("intercept", "w")],
-                expected) < 1e-8
+    assert (
+        _rel(a.effects.set_index(["effect", "role"]).estimate[("intercept", "w")], expected) < 1e-8
+    )
 
 
 def test_moderation_terms_and_dyad_level_moderator() -> None:
     df = _sim(40, 12)
     res = ds.apim(df, x="x", y="y", dyad="couple", role="gender", moderator="mod")
     effects = set(res.effects.effect)
-    assert {"moderator_actor", "moderator_partner", "actor_x_moderator",
-            "partner_x_moderator"} <= effects
+    assert {
+        "moderator_actor",
+        "moderator_partner",
+        "actor_x_moderator",
+        "partner_x_moderator",
+    } <= effects
     df["years"] = np.repeat(np.arange(40) % 7, 2).astype(float)
-    res2 = ds.apim(df, x="x", y="y", dyad="couple", moderator="years",
-                   moderator_level="partner")
+    res2 = ds.apim(df, x="x", y="y", dyad="couple", moderator="years", moderator_level="partner")
     assert "moderator" in set(res2.effects.effect)
     assert "moderator_partner" not in set(res2.effects.effect)
 
@@ -366,10 +398,23 @@ def test_moderation_terms_and_dyad_level_moderator() -> None:
 def test_batch_refit_equals_weighted_per_role_ols() -> None:
     """Balanced distinguishable APIM: GLS = per-role OLS for any couple weights."""
     df = _sim(25, 6)
-    design = _build_design(df, ["x"], "y", "couple", "gender", person=None, roles=None,
-                           covariates=[], covariate_effects="actor_partner", moderator=None,
-                           moderator_level="actor", center=False, partner_suffix="_partner",
-                           drop_singles=False, source=None)
+    design = _build_design(
+        df,
+        ["x"],
+        "y",
+        "couple",
+        "gender",
+        person=None,
+        roles=None,
+        covariates=[],
+        covariate_effects="actor_partner",
+        moderator=None,
+        moderator_level="actor",
+        center=False,
+        partner_suffix="_partner",
+        drop_singles=False,
+        source=None,
+    )
     units, _ = design.unit_data()
     rng = np.random.default_rng(1)
     W = rng.multinomial(25, np.full(25, 1 / 25), size=3).astype(float)
@@ -398,15 +443,22 @@ def test_bootstrap_k_ci_is_reproducible_and_covers_estimate() -> None:
 
 
 def test_patterns() -> None:
-    couple = ds.apim(_sim(600, 1, a=(0.5, 0.5), p=(0.5, 0.5)), x="x", y="y", dyad="couple",
-                     role="gender")
+    couple = ds.apim(
+        _sim(600, 1, a=(0.5, 0.5), p=(0.5, 0.5)), x="x", y="y", dyad="couple", role="gender"
+    )
     assert set(couple.pattern.pattern) == {"couple"}
-    actor = ds.apim(_sim(600, 2, a=(0.5, 0.5), p=(0.0, 0.0)), x="x", y="y", dyad="couple",
-                    role="gender", bootstrap=200, seed=3)
+    actor = ds.apim(
+        _sim(600, 2, a=(0.5, 0.5), p=(0.0, 0.0)),
+        x="x",
+        y="y",
+        dyad="couple",
+        role="gender",
+        bootstrap=200,
+        seed=3,
+    )
     assert set(actor.pattern.pattern) == {"actor-only"}
     assert actor.pattern.basis.str.contains("bootstrap").all()
-    contrast = ds.apim(_sim(600, 3, a=(0.5, 0.5), p=(-0.5, -0.5)), x="x", y="y",
-                       dyad="couple")
+    contrast = ds.apim(_sim(600, 3, a=(0.5, 0.5), p=(-0.5, -0.5)), x="x", y="y", dyad="couple")
     assert contrast.pattern.pattern.iloc[0] == "contrast"
     partner = ds.apim(_sim(600, 4, a=(0.0, 0.0), p=(0.5, 0.5)), x="x", y="y", dyad="couple")
     assert partner.pattern.pattern.iloc[0] == "partner-only"
@@ -419,8 +471,7 @@ def test_patterns() -> None:
 
 # ------------------------------------------------------------------ result object
 def test_summary_plot_and_json(dist_long: pd.DataFrame) -> None:
-    res = ds.apim(dist_long, x="x_actor", y="y", dyad="dyad", role="role", bootstrap=50,
-                  seed=1)
+    res = ds.apim(dist_long, x="x_actor", y="y", dyad="dyad", role="role", bootstrap=50, seed=1)
     text = res.summary()
     assert "0.521" in text and "t(df)" in text and "k = partner / actor" in text
     blob = json.loads(json.dumps(res.to_dict(), allow_nan=False))
@@ -439,8 +490,18 @@ def test_summary_plot_and_json(dist_long: pd.DataFrame) -> None:
 def test_effects_columns(dist_long: pd.DataFrame) -> None:
     res = ds.apim(dist_long, x="x_actor", y="y", dyad="dyad", role="role")
     assert list(res.effects.columns)[:11] == [
-        "effect", "predictor", "role", "estimate", "se", "ci_low", "ci_high", "statistic",
-        "df", "p", "beta"]
+        "effect",
+        "predictor",
+        "role",
+        "estimate",
+        "se",
+        "ci_low",
+        "ci_high",
+        "statistic",
+        "df",
+        "p",
+        "beta",
+    ]
     assert set(res.fit) >= {"loglik", "aic", "bic", "n_dyads", "n_obs", "method"}
 
 
@@ -465,8 +526,7 @@ def test_bad_input() -> None:
 def test_coverage_monte_carlo() -> None:
     """95% CIs of actor and partner effects cover the truth at about the nominal rate."""
     reps, hits = 300, np.zeros(4)
-    truth = {("actor", "w"): 0.5, ("actor", "m"): 0.4, ("partner", "w"): 0.2,
-             ("partner", "m"): 0.3}
+    truth = {("actor", "w"): 0.5, ("actor", "m"): 0.4, ("partner", "w"): 0.2, ("partner", "m"): 0.3}
     for r in range(reps):
         res = ds.apim(_sim(80, 1000 + r), x="x", y="y", dyad="couple", role="gender")
         e = res.effects.set_index(["effect", "role"])
@@ -474,3 +534,91 @@ def test_coverage_monte_carlo() -> None:
             hits[i] += e.loc[key, "ci_low"] <= val <= e.loc[key, "ci_high"]
     rate = hits / reps
     assert np.all((rate > 0.91) & (rate < 0.985)), rate
+
+
+def test_multiple_predictors_and_covariates_layout() -> None:
+    df = _sim(60, 13)
+    df["z"] = df["x"] * 0.5 + np.random.default_rng(0).normal(size=len(df))
+    res = ds.apim(df, x=["x", "z"], y="y", dyad="couple", role="gender", covariates="age")
+    eff = res.effects
+    assert len(eff) == 2 * (1 + 2 + 2 + 2)
+    assert set(zip(eff.effect, eff.predictor, strict=True)) >= {
+        ("actor", "z"),
+        ("partner", "x"),
+        ("covariate_actor", "age"),
+        ("covariate_partner", "age"),
+    }
+    assert len(res.k) == 4 and set(res.k.predictor) == {"x", "z"}
+    assert set(res.pattern_tests.predictor) == {"x", "z"}
+    assert res.distinguishability["equal_effects"]["df"] == 4
+
+
+# ------------------------------------------------------------------ CLI
+def test_cli_apim(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    from dyadscore.cli import main
+
+    data = str(ORACLE / "apim_dist_long.csv")
+    out = tmp_path / "apim.json"
+    rc = main(
+        [
+            "apim",
+            data,
+            "--x",
+            "x_actor",
+            "--y",
+            "y",
+            "--dyad",
+            "dyad",
+            "--role",
+            "role",
+            "--ml",
+            "--json",
+            "--out",
+            str(out),
+            "--plot",
+            str(tmp_path / "apim.png"),
+        ]
+    )
+    assert rc == 0 and (tmp_path / "apim.png").stat().st_size > 1000
+    blob = json.loads(out.read_text())
+    fx = _load("apim_dist_gls.json")["ml"]
+    assert _rel(blob["fit"]["loglik"], fx["logLik"]) < RTOL
+    assert (
+        main(
+            [
+                "apim",
+                data,
+                "--x",
+                "x_actor",
+                "--y",
+                "y",
+                "--dyad",
+                "dyad",
+                "--json",
+                "--out",
+                str(out),
+            ]
+        )
+        == 2
+    )  # exists, no --force
+    assert "already exists" in capsys.readouterr().err
+    rc = main(
+        [
+            "apim",
+            data,
+            "--x",
+            "x_actor",
+            "--y",
+            "y",
+            "--dyad",
+            "dyad",
+            "--role",
+            "role",
+            "--indistinguishable",
+        ]
+    )
+    text = capsys.readouterr().out
+    assert rc == 0 and "indistinguishable" in text
+    assert main(["apim", data, "--x", "nope", "--y", "y", "--dyad", "dyad"]) == 2
+    err = capsys.readouterr().err
+    assert "column 'nope' not found" in err and len(err.strip().splitlines()) == 1

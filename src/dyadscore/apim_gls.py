@@ -16,7 +16,10 @@ product, and people whose partner's row is missing, by role). For any (lam, rho)
 cross-product matrix is a weighted sum of those Gram matrices; its Cholesky factor gives the
 GLS coefficients (beta is profiled out), the residual sum of squares (sigma^2 is profiled out)
 and log det(X'V^-1 X). The remaining one or two parameters (log lam, atanh rho) are optimised
-with :mod:`scipy.optimize`. No n x n matrix is ever formed; the cost is one pass over the data.
+by Newton's method with finite-difference derivatives, started at the moment estimates from
+the OLS residuals (``scipy.optimize`` Nelder-Mead as a fallback). No n x n matrix is ever
+formed; the cost is one pass over the data. Bootstrap refits resample dyads as multinomial
+weights on per-dyad Gram matrices and run the same Newton iterations for all resamples at once.
 
 Log-likelihoods are nlme's: ML ``-N/2 (log 2 pi + 1 + log(RSS/N)) - log|R|/2`` and REML
 ``-(N-p)/2 (log 2 pi + 1 + log(RSS/(N-p))) - log|R|/2 - log|X'R^-1 X|/2``.
@@ -48,8 +51,8 @@ Examples
 >>> res = apim(df, x="x", y="y", dyad="couple", role="role")
 >>> res.effects.query("effect == 'actor'")[["role", "estimate"]].round(1)
   role  estimate
-2    f       0.5
-3    m       0.5
+2    f       0.4
+3    m       0.6
 """
 
 from __future__ import annotations
@@ -166,8 +169,9 @@ def _start(d: _Data, hetero: bool, corr: bool) -> tuple[float, float]:
     return lam, float(np.clip(rho, -0.95, 0.95))
 
 
-def _newton(d: _Data, theta: np.ndarray, free: list[int], reml: bool, *, h: float,
-            iters: int) -> tuple[np.ndarray, np.ndarray]:
+def _newton(
+    d: _Data, theta: np.ndarray, free: list[int], reml: bool, *, h: float, iters: int
+) -> tuple[np.ndarray, np.ndarray]:
     """Batched Newton ascent on (log lam, atanh rho) with finite-difference derivatives.
 
     ``theta`` has shape (B, 2); only the ``free`` coordinates move. Steps that do not
@@ -196,8 +200,12 @@ def _newton(d: _Data, theta: np.ndarray, free: list[int], reml: bool, *, h: floa
             H[:, a, a] = (fp - 2 * cur + fm) / h**2
         if k == 2:
             e1, e2 = np.array([h, 0.0]), np.array([0.0, h])
-            cross = (ll(theta + e1 + e2) - ll(theta + e1 - e2) - ll(theta - e1 + e2)
-                     + ll(theta - e1 - e2)) / (4 * h * h)
+            cross = (
+                ll(theta + e1 + e2)
+                - ll(theta + e1 - e2)
+                - ll(theta - e1 + e2)
+                + ll(theta - e1 - e2)
+            ) / (4 * h * h)
             H[:, 0, 1] = H[:, 1, 0] = cross
         ok = np.isfinite(g).all(1) & np.isfinite(H).all((1, 2))
         Hs = np.where(ok[:, None, None], H, -eye)
@@ -241,6 +249,7 @@ def _fit(d: _Data, *, hetero: bool, corr: bool, reml: bool) -> _Fit:
     theta, done = _newton(d, theta, free, reml, h=1e-5, iters=60)
     converged = bool(done[0])
     if not converged:  # robust fallback
+
         def negll(t: np.ndarray) -> float:
             th = theta[0].copy()
             th[free] = t
@@ -248,7 +257,9 @@ def _fit(d: _Data, *, hetero: bool, corr: bool, reml: bool) -> _Fit:
             return -val if np.isfinite(val) else 1e300
 
         res = optimize.minimize(
-            negll, theta[0, free], method="Nelder-Mead",
+            negll,
+            theta[0, free],
+            method="Nelder-Mead",
             options={"xatol": 1e-10, "fatol": 1e-12, "maxiter": 4000},
         )
         theta[0, free] = res.x
@@ -263,12 +274,12 @@ def _fit(d: _Data, *, hetero: bool, corr: bool, reml: bool) -> _Fit:
     ll = float(_loglik(d, np.array(lam), np.array(rho), reml))
     if abs(rho) > 1 - 1e-8:
         converged = False
-    return _Fit(beta, cov_unscaled, sigma2, lam, rho, ll, n_obs, p, 1 + len(free), reml,
-                converged)
+    return _Fit(beta, cov_unscaled, sigma2, lam, rho, ll, n_obs, p, 1 + len(free), reml, converged)
 
 
-def _batch_fit(d: _Data, start: tuple[float, float], *, hetero: bool, corr: bool,
-               reml: bool, iters: int = 30) -> np.ndarray:
+def _batch_fit(
+    d: _Data, start: tuple[float, float], *, hetero: bool, corr: bool, reml: bool, iters: int = 30
+) -> np.ndarray:
     """Refit a batch of (resampled) data sets at once; returns beta (B, p)."""
     B = d.n_obs.shape[0]
     free = [i for i, f in enumerate((hetero, corr)) if f]
@@ -309,6 +320,7 @@ class _Design:
     ok_b: np.ndarray
     columns: list[tuple[str, str | None, str | None]]  # (effect, predictor, role)
     n_dropped: int
+    partner_suffix: str = "_partner"
 
     def unit_data(self) -> tuple[_Data, np.ndarray]:
         """Per-dyad Gram contributions (U, q, q) for resampling, and the sums."""
@@ -330,8 +342,9 @@ class _Design:
             "s0": (outer * only_a[:, None, None] + outer_b * (w["s0"] & only_b)[:, None, None]),
             "s1": outer_b * w["s1"][:, None, None],
         }
-        counts = np.column_stack([both, w["s1"], self.ok_a[keep].astype(int)
-                                  + self.ok_b[keep].astype(int)]).astype(float)
+        counts = np.column_stack(
+            [both, w["s1"], self.ok_a[keep].astype(int) + self.ok_b[keep].astype(int)]
+        ).astype(float)
         return _Data(G, counts[:, 0], counts[:, 1], counts[:, 2]), counts
 
     def data(self) -> _Data:
@@ -352,10 +365,22 @@ class _Design:
 
 
 def _build_design(
-    data: pd.DataFrame, xs: list[str], y: str, dyad: str, role: str | None, *,
-    person: str | None, roles: Sequence[str] | None, covariates: list[str],
-    covariate_effects: str, moderator: str | None, moderator_level: str, center: bool,
-    partner_suffix: str, drop_singles: bool, source: str | None,
+    data: pd.DataFrame,
+    xs: list[str],
+    y: str,
+    dyad: str,
+    role: str | None,
+    *,
+    person: str | None,
+    roles: Sequence[str] | None,
+    covariates: list[str],
+    covariate_effects: str,
+    moderator: str | None,
+    moderator_level: str,
+    center: bool,
+    partner_suffix: str,
+    drop_singles: bool,
+    source: str | None,
 ) -> _Design:
     pairing = pair_members(
         data, dyad, role, person=person, roles=roles, drop_singles=drop_singles, source=source
@@ -422,7 +447,18 @@ def _build_design(
     Za = np.where(ok_a[:, None], np.column_stack([Xa, ya]), 0.0)
     Zb = np.where(ok_b[:, None], np.column_stack([Xb, yb]), 0.0)
     n_dropped = int((~ok_a).sum() + (~ok_b).sum())
-    return _Design(terms, distinguishable, pairing.roles, Za, Zb, ok_a, ok_b, columns, n_dropped)
+    return _Design(
+        terms,
+        distinguishable,
+        pairing.roles,
+        Za,
+        Zb,
+        ok_a,
+        ok_b,
+        columns,
+        n_dropped,
+        partner_suffix,
+    )
 
 
 # --------------------------------------------------------------------------------------
@@ -516,8 +552,11 @@ class APIMResult:
             f"predictor(s) {', '.join(map(repr, info.get('x', [])))}",
             f"Estimation: {f['method']} (GLS, 2x2 within-dyad covariance); "
             f"{f['n_dyads']} dyads ({f['n_complete_dyads']} complete), {f['n_obs']} persons"
-            + (f"; {f['n_rows_dropped']} rows dropped (missing values)"
-               if f["n_rows_dropped"] else ""),
+            + (
+                f"; {f['n_rows_dropped']} rows dropped (missing values)"
+                if f["n_rows_dropped"]
+                else ""
+            ),
             "",
             f"{'Effect':<22}{'Role':<12}{'b':>9}{'SE':>9}{'95% CI':>20}"
             f"{stat + '(df)' if stat == 't' else 'z':>14}{'p':>8}{'beta':>8}",
@@ -545,10 +584,15 @@ class APIMResult:
             lines += ["", "k = partner / actor effect (Kenny & Ledermann, 2010):"]
             for r in self.k.itertuples(index=False):
                 role = "" if _missing(r.role) else f" ({r.role})"
-                ci = (f", {int(r.n_boot)}-resample bootstrap 95% CI [{r.ci_low:.2f}, "
-                      f"{r.ci_high:.2f}]" if np.isfinite(r.ci_low) else "")
-                lines.append(f"  {r.predictor}{role}: k = {r.k:.2f}{ci}"
-                             + ("" if r.reported else f"  [not interpretable: {r.note}]"))
+                ci = (
+                    f", {int(r.n_boot)}-resample bootstrap 95% CI [{r.ci_low:.2f}, {r.ci_high:.2f}]"
+                    if np.isfinite(r.ci_low)
+                    else ""
+                )
+                lines.append(
+                    f"  {r.predictor}{role}: k = {r.k:.2f}{ci}"
+                    + ("" if r.reported else f"  [not interpretable: {r.note}]")
+                )
             for r in self.pattern.itertuples(index=False):
                 role = "" if _missing(r.role) else f" ({r.role})"
                 why = r.basis if r.pattern not in (None, "not reported") else r.reason
@@ -556,14 +600,19 @@ class APIMResult:
         if len(self.pattern_tests):
             lines += ["", "Pattern tests (likelihood ratio, ML):"]
             for r in self.pattern_tests.itertuples(index=False):
-                lines.append(f"  {r.predictor} [{r.role}] {r.hypothesis}: chi2({r.df}) = "
-                             f"{r.chisq:.2f}, p {_p_eq(r.p)}")
+                lines.append(
+                    f"  {r.predictor} [{r.role}] {r.hypothesis}: chi2({r.df}) = "
+                    f"{r.chisq:.2f}, p {_p_eq(r.p)}"
+                )
         if self.distinguishability:
             d = self.distinguishability
             e = d["equal_effects"]
-            lines += ["", f"Distinguishability (LR, ML): roles pooled chi2({d['df']}) = "
-                      f"{d['chisq']:.2f}, p {_p_eq(d['p'])}; equal actor and partner effects "
-                      f"chi2({e['df']}) = {e['chisq']:.2f}, p {_p_eq(e['p'])}"]
+            lines += [
+                "",
+                f"Distinguishability (LR, ML): roles pooled chi2({d['df']}) = "
+                f"{d['chisq']:.2f}, p {_p_eq(d['p'])}; equal actor and partner effects "
+                f"chi2({e['df']}) = {e['chisq']:.2f}, p {_p_eq(e['p'])}",
+            ]
         se_note = {
             "REML": "REML standard errors, t tests on N - p df (as nlme::gls).",
             "ML": "ML estimates; SEs as nlme's summary.gls (sigma^2 N/(N - p)), t on N - p df.",
@@ -616,11 +665,13 @@ def _p_eq(p: float) -> str:
 # --------------------------------------------------------------------------------------
 
 
-def _term_name(effect: str, predictor: str | None, role: str | None) -> str:
+def _term_name(
+    effect: str, predictor: str | None, role: str | None, suffix: str = "_partner"
+) -> str:
     base = {
         "intercept": "(Intercept)",
         "actor": f"{predictor}",
-        "partner": f"{predictor}_partner",
+        "partner": f"{predictor}{suffix}",
     }.get(effect, f"{effect}:{predictor}")
     if role is None:
         return base
@@ -636,8 +687,9 @@ def _inference(fit: _Fit, method: str) -> tuple[np.ndarray, str, float]:
     return vcov, ("z" if method == "sem" else "t"), float(fit.n_obs - fit.p)
 
 
-def _effects_table(design: _Design, fit: _Fit, method: str, ci: float,
-                   betas: np.ndarray) -> tuple[pd.DataFrame, np.ndarray]:
+def _effects_table(
+    design: _Design, fit: _Fit, method: str, ci: float, betas: np.ndarray
+) -> tuple[pd.DataFrame, np.ndarray]:
     vcov, dist, df = _inference(fit, method)
     se = np.sqrt(np.diag(vcov))
     stat = fit.beta / se
@@ -662,7 +714,7 @@ def _effects_table(design: _Design, fit: _Fit, method: str, ci: float,
             "df": dfs,
             "p": p,
             "beta": betas,
-            "term": [_term_name(*c) for c in design.columns],
+            "term": [_term_name(*c, design.partner_suffix) for c in design.columns],
         }
     )
     return eff, vcov
@@ -689,9 +741,7 @@ def _standardised(design: _Design, beta: np.ndarray) -> np.ndarray:
 
 
 def _indices(design: _Design, effect: str, predictor: str, role: str | None) -> int:
-    return next(
-        j for j, c in enumerate(design.columns) if c == (effect, predictor, role)
-    )
+    return next(j for j, c in enumerate(design.columns) if c == (effect, predictor, role))
 
 
 def _constraint_T(p: int, merges: list[tuple[int, int, float]], drops: list[int]) -> np.ndarray:
@@ -720,17 +770,25 @@ def _pattern_tests(design: _Design, d_ml: _Data, ml_full: _Fit, xs: list[str]) -
     )
     for v in xs:
         for label, rs in role_sets:
-            pairs = [(_indices(design, "actor", v, r), _indices(design, "partner", v, r))
-                     for r in rs]
+            pairs = [
+                (_indices(design, "actor", v, r), _indices(design, "partner", v, r)) for r in rs
+            ]
             for hyp, kind in (("p = 0", 0), ("a = p", 1), ("a = -p", -1)):
                 if kind == 0:
                     T = _constraint_T(p, [], [j for _i, j in pairs])
                 else:
                     T = _constraint_T(p, [(i, j, float(kind)) for i, j in pairs], [])
-                restricted = _fit(d_ml.transform(T), hetero=design.distinguishable,
-                                  corr=True, reml=False)
-                rows.append({"predictor": v, "role": label, "hypothesis": hyp,
-                             **_lr(ml_full.loglik, restricted.loglik, len(pairs))})
+                restricted = _fit(
+                    d_ml.transform(T), hetero=design.distinguishable, corr=True, reml=False
+                )
+                rows.append(
+                    {
+                        "predictor": v,
+                        "role": label,
+                        "hypothesis": hyp,
+                        **_lr(ml_full.loglik, restricted.loglik, len(pairs)),
+                    }
+                )
     return pd.DataFrame(rows, columns=["predictor", "role", "hypothesis", "chisq", "df", "p"])
 
 
@@ -750,19 +808,34 @@ def _distinguishability(design: _Design, d_ml: _Data, ml_full: _Fit, xs: list[st
     restricted = _fit(d_ml.transform(T), hetero=False, corr=True, reml=False)
     df = (ml_full.p + ml_full.n_var) - (restricted.p + restricted.n_var)
     r0, r1 = design.roles
-    merges = [(_indices(design, e, v, r0), _indices(design, e, v, r1), 1.0)
-              for e in ("actor", "partner") for v in xs]
+    merges = [
+        (_indices(design, e, v, r0), _indices(design, e, v, r1), 1.0)
+        for e in ("actor", "partner")
+        for v in xs
+    ]
     eq = _fit(d_ml.transform(_constraint_T(p, merges, [])), hetero=True, corr=True, reml=False)
-    return {"test": "roles pooled: intercepts, effects, residual variances (ML)",
-            "loglik_full": ml_full.loglik, "loglik_restricted": restricted.loglik,
-            **_lr(ml_full.loglik, restricted.loglik, df),
-            "equal_effects": {"loglik_restricted": eq.loglik,
-                              **_lr(ml_full.loglik, eq.loglik, len(merges))}}
+    return {
+        "test": "roles pooled: intercepts, effects, residual variances (ML)",
+        "loglik_full": ml_full.loglik,
+        "loglik_restricted": restricted.loglik,
+        **_lr(ml_full.loglik, restricted.loglik, df),
+        "equal_effects": {
+            "loglik_restricted": eq.loglik,
+            **_lr(ml_full.loglik, eq.loglik, len(merges)),
+        },
+    }
 
 
-def _k_tables(design: _Design, xs: list[str], effects: pd.DataFrame, vcov: np.ndarray,
-              draws: np.ndarray | None, ci: float, alpha: float,
-              tests: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
+def _k_tables(
+    design: _Design,
+    xs: list[str],
+    effects: pd.DataFrame,
+    vcov: np.ndarray,
+    draws: np.ndarray | None,
+    ci: float,
+    alpha: float,
+    tests: pd.DataFrame,
+) -> tuple[pd.DataFrame, pd.DataFrame]:
     roles = list(design.roles) if design.distinguishable else [None]
     krows, prows = [], []
     for v in xs:
@@ -784,29 +857,77 @@ def _k_tables(design: _Design, xs: list[str], effects: pd.DataFrame, vcov: np.nd
             p_a, p_p = effects.p.iloc[ia], effects.p.iloc[ip]
             beta_a = effects.beta.iloc[ia]
             actor_ok = p_a < alpha and (not np.isfinite(beta_a) or abs(beta_a) >= 0.10)
-            note = "" if actor_ok else (
-                f"actor effect near zero or not significant (p = {p_a:.3f}, "
-                f"beta = {beta_a:.2f}); k is undefined when the actor effect is zero")
-            krows.append({"predictor": v, "role": r, "actor": a, "partner": pt, "k": k,
-                          "se": se, "ci_low": lo, "ci_high": hi, "n_boot": n_boot,
-                          "reported": bool(actor_ok), "note": note})
-            prows.append({"predictor": v, "role": r,
-                          **_classify(actor_ok, p_p < alpha, lo, hi, tests, v, r, alpha,
-                                      note)})
-    kcols = ["predictor", "role", "actor", "partner", "k", "se", "ci_low", "ci_high",
-             "n_boot", "reported", "note"]
+            note = (
+                ""
+                if actor_ok
+                else (
+                    f"actor effect near zero or not significant (p = {p_a:.3f}, "
+                    f"beta = {beta_a:.2f}); k is undefined when the actor effect is zero"
+                )
+            )
+            krows.append(
+                {
+                    "predictor": v,
+                    "role": r,
+                    "actor": a,
+                    "partner": pt,
+                    "k": k,
+                    "se": se,
+                    "ci_low": lo,
+                    "ci_high": hi,
+                    "n_boot": n_boot,
+                    "reported": bool(actor_ok),
+                    "note": note,
+                }
+            )
+            prows.append(
+                {
+                    "predictor": v,
+                    "role": r,
+                    **_classify(actor_ok, p_p < alpha, lo, hi, tests, v, r, alpha, note),
+                }
+            )
+    kcols = [
+        "predictor",
+        "role",
+        "actor",
+        "partner",
+        "k",
+        "se",
+        "ci_low",
+        "ci_high",
+        "n_boot",
+        "reported",
+        "note",
+    ]
     return pd.DataFrame(krows, columns=kcols), pd.DataFrame(
-        prows, columns=["predictor", "role", "pattern", "basis", "reason"])
+        prows, columns=["predictor", "role", "pattern", "basis", "reason"]
+    )
 
 
-def _classify(actor_ok: bool, partner_sig: bool, lo: float, hi: float, tests: pd.DataFrame,
-              v: str, r: str | None, alpha: float, note: str) -> dict:
+def _classify(
+    actor_ok: bool,
+    partner_sig: bool,
+    lo: float,
+    hi: float,
+    tests: pd.DataFrame,
+    v: str,
+    r: str | None,
+    alpha: float,
+    note: str,
+) -> dict:
     if not actor_ok:
         if partner_sig:
-            return {"pattern": "partner-only", "basis": "actor effect not significant, "
-                    "partner effect significant", "reason": note}
-        return {"pattern": "not reported", "basis": "", "reason": note
-                + "; the partner effect is not significant either"}
+            return {
+                "pattern": "partner-only",
+                "basis": "actor effect not significant, partner effect significant",
+                "reason": note,
+            }
+        return {
+            "pattern": "not reported",
+            "basis": "",
+            "reason": note + "; the partner effect is not significant either",
+        }
     names = {0.0: "actor-only", 1.0: "couple", -1.0: "contrast"}
     if np.isfinite(lo):
         inside = [val for val in names if lo <= val <= hi]
@@ -818,13 +939,19 @@ def _classify(actor_ok: bool, partner_sig: bool, lo: float, hi: float, tests: pd
         inside = [val for val in names if sel[hyp[val]] >= alpha]
         basis = "likelihood-ratio tests of k = 0, 1, -1 (no bootstrap)"
     if len(inside) == 1:
-        return {"pattern": names[inside[0]], "basis": basis + f" is consistent with k = "
-                f"{inside[0]:g} only", "reason": ""}
+        return {
+            "pattern": names[inside[0]],
+            "basis": basis + f" is consistent with k = {inside[0]:g} only",
+            "reason": "",
+        }
     if not inside:
         return {"pattern": "mixed", "basis": basis + " excludes 0, 1 and -1", "reason": ""}
     vals = ", ".join(f"{v:g}" for v in inside)
-    return {"pattern": "undetermined", "basis": basis,
-            "reason": f"consistent with k = {vals}; more data needed"}
+    return {
+        "pattern": "undetermined",
+        "basis": basis,
+        "reason": f"consistent with k = {vals}; more data needed",
+    }
 
 
 def _bootstrap(design: _Design, fit: _Fit, n_boot: int, seed: Any, reml: bool) -> np.ndarray:
@@ -832,7 +959,7 @@ def _bootstrap(design: _Design, fit: _Fit, n_boot: int, seed: Any, reml: bool) -
     U = units.n_obs.shape[0]
     rng = np.random.default_rng(seed)
     out = np.empty((n_boot, fit.p))
-    chunk = 500
+    chunk = int(max(1, min(500, 4_000_000 // max(U, 1))))  # W is chunk x U
     flat = {k: v.reshape(U, -1) for k, v in units.G.items()}
     q = design.Za.shape[1]
     for start in range(0, n_boot, chunk):
@@ -840,8 +967,11 @@ def _bootstrap(design: _Design, fit: _Fit, n_boot: int, seed: Any, reml: bool) -
         W = rng.multinomial(U, np.full(U, 1.0 / U), size=B).astype(float)
         G = {k: (W @ v).reshape(B, q, q) for k, v in flat.items()}
         d = _Data(G, W @ units.n_pairs, W @ units.n_s1, W @ units.n_obs)
-        out[start:start + B] = _batch_fit(
-            d, (fit.lam, fit.rho), hetero=design.distinguishable, corr=fit.n_var > 1,
+        out[start : start + B] = _batch_fit(
+            d,
+            (fit.lam, fit.rho),
+            hetero=design.distinguishable,
+            corr=fit.n_var > 1,
             reml=reml,
         )
     return out
@@ -940,10 +1070,21 @@ def apim(
         raise InputError("apim: give at least one predictor x")
     _require_columns(data, [y, *xs, *covs, *([moderator] if moderator else [])], source)
     design = _build_design(
-        data, xs, y, dyad, role, person=person, roles=roles, covariates=covs,
-        covariate_effects=covariate_effects, moderator=moderator,
-        moderator_level=moderator_level, center=center, partner_suffix=partner_suffix,
-        drop_singles=drop_singles, source=source,
+        data,
+        xs,
+        y,
+        dyad,
+        role,
+        person=person,
+        roles=roles,
+        covariates=covs,
+        covariate_effects=covariate_effects,
+        moderator=moderator,
+        moderator_level=moderator_level,
+        center=center,
+        partner_suffix=partner_suffix,
+        drop_singles=drop_singles,
+        source=source,
     )
     d = design.data()
     hetero = design.distinguishable
@@ -987,8 +1128,11 @@ def apim(
         "covariance": fit.rho * sds[0] * sds[-1],
         "variance_ratio_sd": fit.lam,
     }
-    nonind = {"residual_correlation": fit.rho, **_lr(fit.loglik, no_corr.loglik, 1),
-              "test": f"likelihood ratio ({method if method != 'sem' else 'ML'}) of rho = 0"}
+    nonind = {
+        "residual_correlation": fit.rho,
+        **_lr(fit.loglik, no_corr.loglik, 1),
+        "test": f"likelihood ratio ({method if method != 'sem' else 'ML'}) of rho = 0",
+    }
     names = list(effects.term)
     boot_df = None if draws is None else pd.DataFrame(draws, columns=names)
     return APIMResult(
@@ -1001,10 +1145,19 @@ def apim(
         pattern_tests=tests,
         distinguishability=disting,
         vcov=pd.DataFrame(vcov, index=names, columns=names),
-        info={"x": xs, "y": y, "dyad": dyad, "role": role,
-              "roles": list(design.roles) if design.roles else None,
-              "covariates": covs, "covariate_effects": covariate_effects,
-              "moderator": moderator, "moderator_level": moderator_level,
-              "center": center, "bootstrap": int(bootstrap), "ci": ci},
+        info={
+            "x": xs,
+            "y": y,
+            "dyad": dyad,
+            "role": role,
+            "roles": list(design.roles) if design.roles else None,
+            "covariates": covs,
+            "covariate_effects": covariate_effects,
+            "moderator": moderator,
+            "moderator_level": moderator_level,
+            "center": center,
+            "bootstrap": int(bootstrap),
+            "ci": ci,
+        },
         bootstrap_draws=boot_df,
     )

@@ -111,7 +111,9 @@ def _validate(item: Any, source: str, index: int) -> Hypothesis:
     if isinstance(item, Hypothesis):
         return item
     if not isinstance(item, Mapping):
-        raise InputError(f"{source}: hypothesis {index + 1}: expected a mapping with id, outcome, predictor, ...")
+        raise InputError(
+            f"{source}: hypothesis {index + 1}: expected a mapping with id, outcome, predictor, ..."
+        )
     try:
         return Hypothesis.model_validate(dict(item))
     except ValidationError as exc:
@@ -150,13 +152,17 @@ def load_hypotheses(spec: str | os.PathLike | Iterable[Any] | None = None) -> li
         except yaml.YAMLError as exc:
             mark = getattr(exc, "problem_mark", None)
             line = f" line {mark.line + 1}" if mark is not None else ""
-            raise InputError(f"{path}:{line}: malformed YAML: {getattr(exc, 'problem', exc)}") from None
+            raise InputError(
+                f"{path}:{line}: malformed YAML: {getattr(exc, 'problem', exc)}"
+            ) from None
         except UnicodeDecodeError:
             raise InputError(f"{path}: not UTF-8 text") from None
         if isinstance(data, Mapping) and "hypotheses" in data:
             data = data["hypotheses"]
         if not isinstance(data, list) or not data:
-            raise InputError(f"{path}: expected a YAML list of hypotheses (- id: ..., outcome: ...)")
+            raise InputError(
+                f"{path}: expected a YAML list of hypotheses (- id: ..., outcome: ...)"
+            )
         source = str(path)
     else:
         data = list(spec)
@@ -188,8 +194,12 @@ def resolve_hypotheses(spec: Any = None) -> list[Hypothesis]:
             return default[s]
         return s
 
-    if isinstance(spec, str) and spec in default:
-        return [default[spec]]
+    if isinstance(spec, str):
+        return (
+            load_hypotheses([one(spec)])
+            if isinstance(one(spec), Hypothesis)
+            else load_hypotheses(spec)
+        )
     if isinstance(spec, Sequence) and not isinstance(spec, str):
         return load_hypotheses([one(s) for s in spec])
     return load_hypotheses(spec)
@@ -242,13 +252,17 @@ def wide_by_wave(
     wv = pd.to_numeric(scores[wave], errors="coerce")
     sub = scores[wv.isin(list(waves))]
     if sub.empty:
-        raise InputError(f"scores: no rows at {wave} {list(waves)}; found {sorted(scores[wave].unique())[:5]}")
+        raise InputError(
+            f"scores: no rows at {wave} {list(waves)}; found {sorted(scores[wave].unique())[:5]}"
+        )
     if ids:
         n_ids = sub.groupby(person, sort=False)[ids].nunique(dropna=False)
         bad = n_ids[(n_ids > 1).any(axis=1)]
         if len(bad):
             col = bad.columns[(bad.iloc[0] > 1).to_numpy()][0]
-            raise InputError(f"scores: {person} {bad.index[0]!r} has different {col!r} at different waves")
+            raise InputError(
+                f"scores: {person} {bad.index[0]!r} has different {col!r} at different waves"
+            )
     base = sub.drop_duplicates(person)[[person, *ids]].reset_index(drop=True)
     wide = sub.assign(**{wave: wv[sub.index].astype(int)}).pivot(
         index=person, columns=wave, values=list(columns)
@@ -294,7 +308,9 @@ def prepare(
 
             keep = [c for c in (*_ID_COLS, wave) if c in cols]
             data = score(data, present, person=person, keep=keep)
-    waves = waves or sorted(pd.to_numeric(data[wave], errors="coerce").dropna().astype(int).unique())
+    waves = waves or sorted(
+        pd.to_numeric(data[wave], errors="coerce").dropna().astype(int).unique()
+    )
     return wide_by_wave(data, waves, person=person, wave=wave)
 
 
@@ -335,6 +351,7 @@ class ParadoxResult:
     holm: bool = False
     lang: str = "en"
     covariates: list[str] = field(default_factory=list)
+    moderator: str | None = None
     notes: list[str] = field(default_factory=list)
 
     def summary(self, lang: str | None = None) -> str:
@@ -344,7 +361,9 @@ class ParadoxResult:
             raise InputError(f"lang={lang!r}: expected 'en' or 'nl'")
         hyp = {h.id: h for h in self.hypotheses}
         paras = [
-            _paragraph(row, hyp[row["hypothesis"]], lang, self.holm, self.covariates)
+            _paragraph(
+                row, hyp[row["hypothesis"]], lang, self.holm, self.covariates, self.moderator
+            )
             for row in self.table.to_dict("records")
         ]
         return "\n\n".join(paras)
@@ -362,11 +381,11 @@ class ParadoxResult:
 
     def plot(self, ax: Any = None, lang: str | None = None):
         """Forest plot of standardised effects (beta) with 95% CIs and the equivalence bounds."""
-        import matplotlib.pyplot as plt
-
         lang = lang or self.lang
         tab = self.table.reset_index(drop=True)
         if ax is None:
+            import matplotlib.pyplot as plt
+
             _, ax = plt.subplots(figsize=(6.5, 0.5 * len(tab) + 1.5))
         scale = (tab["beta"] / tab["estimate"]).where(tab["estimate"] != 0, 0.0)
         lo, hi = tab["ci_low"] * scale, tab["ci_high"] * scale
@@ -376,7 +395,9 @@ class ParadoxResult:
         ax.scatter(tab["beta"], y, c=colors, zorder=3)
         for yi, (_, row) in zip(y, tab.iterrows(), strict=True):
             if row["direction"] == "equivalence":
-                ax.plot([-row["sesoi"], row["sesoi"]], [yi, yi], "|", color="tab:red", markersize=14)
+                ax.plot(
+                    [-row["sesoi"], row["sesoi"]], [yi, yi], "|", color="tab:red", markersize=14
+                )
         labels = tab["hypothesis"] + (" (" + tab["role"].astype(str) + ")" if "role" in tab else "")
         ax.set_yticks(y, labels)
         ax.axvline(0, color="black", linewidth=0.8)
@@ -389,16 +410,13 @@ class ParadoxResult:
         import base64
         import io
 
-        import matplotlib
-
-        matplotlib.use("Agg", force=False)
-        import matplotlib.pyplot as plt
+        from matplotlib.figure import Figure  # no pyplot: leaves the user's backend alone
 
         lang = lang or self.lang
-        ax = self.plot(lang=lang)
+        fig = Figure(figsize=(6.5, 0.5 * len(self.table) + 1.5))
+        self.plot(ax=fig.subplots(), lang=lang)
         buf = io.BytesIO()
-        ax.figure.savefig(buf, format="png", dpi=110, bbox_inches="tight")
-        plt.close(ax.figure)
+        fig.savefig(buf, format="png", dpi=110, bbox_inches="tight")
         img = base64.b64encode(buf.getvalue()).decode()
         paras = "".join(f"<p>{html.escape(p)}</p>" for p in self.summary(lang).split("\n\n"))
         table = self.table.round(4).to_html(index=False, na_rep="", escape=True)
@@ -416,19 +434,27 @@ class ParadoxResult:
 
 
 # ------------------------------------------------------------------ testing
-def _check_data(data: Any, hyps: list[Hypothesis], dyad: str, role: str | None, person: str) -> pd.DataFrame:
+def _check_data(
+    data: Any, hyps: list[Hypothesis], dyad: str, role: str | None, person: str
+) -> pd.DataFrame:
     if not isinstance(data, pd.DataFrame):
-        raise InputError("data: expected a DataFrame with one row per person (see paradox.wide_by_wave)")
+        raise InputError(
+            "data: expected a DataFrame with one row per person (see paradox.wide_by_wave)"
+        )
     for col in [dyad, *([role] if role else [])]:
         if col not in data.columns:
-            raise InputError(f"data: no column {col!r}; expected the couple id (dyad=) and role (role=)")
+            raise InputError(
+                f"data: no column {col!r}; expected the couple id (dyad=) and role (role=)"
+            )
     for h in hyps:
         absent = [c for c in h.columns if c not in data.columns]
         if absent:
             hint = ""
             if "wave" in data.columns and absent[0].rsplit("_w", 1)[0] in data.columns:
                 hint = "; data look long by wave, use paradox.wide_by_wave(data) first"
-            raise InputError(f"data: hypothesis {h.id} needs column {absent[0]!r}, which is absent{hint}")
+            raise InputError(
+                f"data: hypothesis {h.id} needs column {absent[0]!r}, which is absent{hint}"
+            )
     return data
 
 
@@ -442,6 +468,23 @@ def _effect_rows(fit: Any, h: Hypothesis) -> pd.DataFrame:
     if rows.empty:
         raise InputError(f"hypothesis {h.id}: the APIM has no {h.effect} effect of {h.predictor!r}")
     return rows
+
+
+def _interaction(fit: Any, h: Hypothesis, role: Any) -> dict[str, float]:
+    """The moderator x tested-path product term (two-sided p) for this hypothesis."""
+    eff = fit.effects
+    sel = (eff["effect"] == f"{h.effect}_x_moderator") & (eff["predictor"] == h.predictor)
+    if role is not None and "role" in eff:
+        sel &= eff["role"] == role
+    rows = eff[sel]
+    if rows.empty:
+        return {"interaction": np.nan, "interaction_se": np.nan, "interaction_p": np.nan}
+    r = rows.iloc[0]
+    return {
+        "interaction": float(r["estimate"]),
+        "interaction_se": float(r["se"]),
+        "interaction_p": float(r["p"]),
+    }
 
 
 def _sd_ratio(data: pd.DataFrame, h: Hypothesis) -> float:
@@ -496,7 +539,11 @@ def test(
     covariates : list of str, optional
         Robustness covariates added to every hypothesis (own value, e.g. satisfaction_w1).
     moderator : str, optional
-        Passed to :func:`dyadscore.apim` (moderation of the actor and partner effects).
+        Moderator column (e.g. ``avoidance_w1``), passed to :func:`dyadscore.apim` with
+        ``center=True`` (predictors, controls and moderator grand-mean centred), so each
+        hypothesis's estimate is the effect at the mean moderator; the table gains
+        ``interaction``, ``interaction_se``, ``interaction_p`` (the moderator x tested path
+        product term, two-sided).
     method : {"REML", "ML"}
     lang : {"en", "nl"}
         Default language of :meth:`ParadoxResult.summary`.
@@ -521,11 +568,13 @@ def test(
     if lang not in _TEXT:
         raise InputError(f"lang={lang!r}: expected 'en' or 'nl'")
     hyps = resolve_hypotheses(hypotheses)
-    if isinstance(data, pd.DataFrame) and "wave" in data.columns:
+    if not isinstance(data, pd.DataFrame):
+        raise InputError("data: expected a DataFrame with one row per person (see wide_by_wave)")
+    if "wave" in data.columns:
         data = prepare(data, person=person)
     covariates = list(covariates or [])
     extra = [c for c in [*covariates, *([moderator] if moderator else [])] if c not in data.columns]
-    if isinstance(data, pd.DataFrame) and extra:
+    if extra:
         raise InputError(f"data: no column {extra[0]!r} (covariate or moderator)")
     data = _check_data(data, hyps, dyad, role, person)
     fits: dict[str, Any] = {}
@@ -541,8 +590,8 @@ def test(
                 "method": method,
                 "person": person if person in data.columns else None,
             }
-            if moderator:
-                kwargs["moderator"] = moderator
+            if moderator:  # centred, so main effects are effects at the mean moderator
+                kwargs.update(moderator=moderator, center=True)
             cache[key] = apim(data, x=list(h.x), y=h.outcome, dyad=dyad, role=role, **kwargs)
         fit = cache[key]
         fits[h.id] = fit
@@ -579,6 +628,8 @@ def test(
                 n_dyads=int(fit.fit["n_dyads"]),
                 _p_decision=p_dec,
             )
+            if moderator:
+                row.update(_interaction(fit, h, r.get("role")))
             rows.append(row)
     table = pd.DataFrame(rows)
     if holm:
@@ -592,9 +643,21 @@ def test(
     table = table.drop(columns="_p_decision")
     order = [c for c in table.columns if c not in ("supported", "n_dyads", "p_holm")]
     order = [*order, "supported", "n_dyads", *(["p_holm"] if holm else [])]
+    if moderator:
+        order = [c for c in order if not c.startswith("interaction")]
+        order += ["interaction", "interaction_se", "interaction_p"]
     return ParadoxResult(
-        table=table[order], fits=fits, hypotheses=hyps, holm=holm, lang=lang, covariates=covariates
+        table=table[order],
+        fits=fits,
+        hypotheses=hyps,
+        holm=holm,
+        lang=lang,
+        covariates=covariates,
+        moderator=moderator,
     )
+
+
+test.__test__ = False  # a public API name, not a pytest test
 
 
 def population_effects(
@@ -617,7 +680,9 @@ def population_effects(
     rows = []
     for h in resolve_hypotheses(hypotheses):
         if h.covariates:
-            raise InputError(f"hypothesis {h.id}: population values with covariates are not supported")
+            raise InputError(
+                f"hypothesis {h.id}: population values with covariates are not supported"
+            )
         coef = model.implied(h.outcome, h.x, h.x)
         beta = round(coef[f"{h.effect}:{h.predictor}"], 12)
         rows.append({"hypothesis": h.id, "effect": h.effect, "beta": beta})
@@ -661,6 +726,10 @@ _TEXT: dict[str, dict[str, str]] = {
             "shown (α = {a}); a non-significant ordinary test would not show it either."
         ),
         "role": "(outcome of {r})",
+        "moderation": (
+            "Moderation by {m} (the effect above is at the mean of {m}): "
+            "interaction b = {b}, two-sided p {p}."
+        ),
         "axis": "Standardised effect (β) with 95% CI",
         "title": "Dependency paradox: hypothesis tests",
         "footer": "Made with dyadscore. Estimates are APIM (GLS) coefficients; see the table for details.",
@@ -701,6 +770,10 @@ _TEXT: dict[str, dict[str, str]] = {
             "zou dat evenmin aantonen."
         ),
         "role": "(uitkomst van {r})",
+        "moderation": (
+            "Moderatie door {m} (het effect hierboven geldt bij het gemiddelde van {m}): "
+            "interactie b = {b}, tweezijdig p {p}."
+        ),
         "axis": "Gestandaardiseerd effect (β) met 95%-BI",
         "title": "Afhankelijkheidsparadox: toetsing van hypothesen",
         "footer": "Gemaakt met dyadscore. Schattingen zijn APIM-coëfficiënten (GLS); zie de tabel.",
@@ -722,7 +795,12 @@ def _pval(p: float, lang: str) -> str:
 
 
 def _paragraph(
-    row: dict[str, Any], h: Hypothesis, lang: str, holm: bool, extra: Sequence[str] = ()
+    row: dict[str, Any],
+    h: Hypothesis,
+    lang: str,
+    holm: bool,
+    extra: Sequence[str] = (),
+    moderator: str | None = None,
 ) -> str:
     t = _TEXT[lang]
     verdict = t["supported"] if row["supported"] else t["not_supported"]
@@ -758,5 +836,9 @@ def _paragraph(
         p = row["p_holm"] if holm and "p_holm" in row else row["p_one_sided"]
         tail = t["yes_eq" if row["supported"] else "no_eq"].format(
             s=_num(h.sesoi, lang), p=_pval(p, lang), a=a
+        )
+    if moderator and np.isfinite(row.get("interaction", np.nan)):
+        tail += " " + t["moderation"].format(
+            m=moderator, b=_num(row["interaction"], lang), p=_pval(row["interaction_p"], lang)
         )
     return f"{head} {body} {tail}"

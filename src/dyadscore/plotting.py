@@ -73,25 +73,44 @@ def apim_path_diagram(result: Any, ax: Any = None, predictor: str | None = None)
     ax.axis("off")
     pos = {"X1": (1.5, 4.6), "X2": (1.5, 1.4), "Y1": (8.0, 4.6), "Y2": (8.0, 1.4)}
     names = {
-        "X1": f"{xname}\n({labels[0]})", "X2": f"{xname}\n({labels[1]})",
-        "Y1": f"{info['y']}\n({labels[0]})", "Y2": f"{info['y']}\n({labels[1]})",
+        "X1": f"{xname}\n({labels[0]})",
+        "X2": f"{xname}\n({labels[1]})",
+        "Y1": f"{info['y']}\n({labels[0]})",
+        "Y2": f"{info['y']}\n({labels[1]})",
     }
     w, h = 2.2, 1.0
     for key, (cx, cy) in pos.items():
-        ax.add_patch(FancyBboxPatch((cx - w / 2, cy - h / 2), w, h,
-                                    boxstyle="round,pad=0.05", fc="white", ec="black", lw=1.2))
+        ax.add_patch(
+            FancyBboxPatch(
+                (cx - w / 2, cy - h / 2),
+                w,
+                h,
+                boxstyle="round,pad=0.05",
+                fc="white",
+                ec="black",
+                lw=1.2,
+            )
+        )
         ax.text(cx, cy, names[key], ha="center", va="center", fontsize=9)
 
     def arrow(a: str, b: str, text: str, frac: float, dy: float) -> None:
         (x0, y0), (x1, y1) = pos[a], pos[b]
         start = (x0 + w / 2 + 0.05, y0)
         end = (x1 - w / 2 - 0.05, y1)
-        ax.add_patch(FancyArrowPatch(start, end, arrowstyle="-|>", mutation_scale=14,
-                                     lw=1.3, color="black"))
+        ax.add_patch(
+            FancyArrowPatch(start, end, arrowstyle="-|>", mutation_scale=14, lw=1.3, color="black")
+        )
         tx = start[0] + frac * (end[0] - start[0])
         ty = start[1] + frac * (end[1] - start[1]) + dy
-        ax.text(tx, ty, text, ha="center", va="center", fontsize=9,
-                bbox={"fc": "white", "ec": "none", "pad": 1})
+        ax.text(
+            tx,
+            ty,
+            text,
+            ha="center",
+            va="center",
+            fontsize=9,
+            bbox={"fc": "white", "ec": "none", "pad": 1},
+        )
 
     r1, r2 = (roles[0], roles[1]) if roles[0] is not None else (None, None)
     a1, a2 = row("actor", r1), row("actor", r2)
@@ -103,13 +122,29 @@ def apim_path_diagram(result: Any, ax: Any = None, predictor: str | None = None)
     # residual correlation arc on the right of the outcomes
     rho = result.covariance["correlation"]
     p_rho = result.nonindependence.get("p", np.nan)
-    ax.add_patch(FancyArrowPatch((pos["Y1"][0] + w / 2 + 0.1, pos["Y1"][1]),
-                                 (pos["Y2"][0] + w / 2 + 0.1, pos["Y2"][1]),
-                                 connectionstyle="arc3,rad=-0.45", arrowstyle="<|-|>",
-                                 mutation_scale=12, lw=1.1, color="dimgray"))
-    ax.text(9.75, 3.0, f"r = {rho:.2f}{_stars(p_rho)}", ha="center", va="center",
-            fontsize=9, rotation=90)
+    ax.add_patch(
+        FancyArrowPatch(
+            (pos["Y1"][0] + w / 2 + 0.1, pos["Y1"][1]),
+            (pos["Y2"][0] + w / 2 + 0.1, pos["Y2"][1]),
+            connectionstyle="arc3,rad=-0.45",
+            arrowstyle="<|-|>",
+            mutation_scale=12,
+            lw=1.1,
+            color="dimgray",
+        )
+    )
+    ax.text(
+        9.75,
+        3.0,
+        f"r = {rho:.2f}{_stars(p_rho)}",
+        ha="center",
+        va="center",
+        fontsize=9,
+        rotation=90,
+    )
     kind = "distinguishable" if result.fit["distinguishable"] else "indistinguishable"
-    ax.set_title(f"APIM ({kind} dyads, {result.fit['method']}); * p < .05, ** p < .01, "
-                 "*** p < .001", fontsize=9)
+    ax.set_title(
+        f"APIM ({kind} dyads, {result.fit['method']}); * p < .05, ** p < .01, *** p < .001",
+        fontsize=9,
+    )
     return ax

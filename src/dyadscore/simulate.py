@@ -279,7 +279,7 @@ class LatentModel:
     Examples
     --------
     >>> m = LatentModel([Equation("x", r=0.3), Equation("y", own={"x": 0.3}, partner={"x": 0.1}, r=0.3)])
-    >>> round(m.cov()[2, 2], 12)  # var(y) of member 1
+    >>> round(float(m.cov()[2, 2]), 12)  # var(y) of member 1
     1.0
     >>> {k: round(v, 12) for k, v in m.implied("y", actor=["x"], partner=["x"]).items()}
     {'actor:x': 0.3, 'partner:x': 0.1}
@@ -338,7 +338,9 @@ class LatentModel:
         """Draw only ``names``: ``size + (n_dyads, 2, len(names))`` (cheap for Monte Carlo)."""
         for name in names:
             if name not in self.index:
-                raise InputError(f"latent model: unknown variable {name!r}; expected one of {self.names}")
+                raise InputError(
+                    f"latent model: unknown variable {name!r}; expected one of {self.names}"
+                )
         rows = [2 * self.index[v] + k for v in names for k in (0, 1)]
         chol = np.linalg.cholesky(self.cov()[np.ix_(rows, rows)])
         z = rng.standard_normal((*size, n_dyads, len(rows)))

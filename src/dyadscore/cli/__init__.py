@@ -24,6 +24,8 @@ SUBCOMMANDS: tuple[str, ...] = (
     "instruments",
     "score",
     "reliability",
+    "dyads",
+    "apim",
     "administer",
     "serve",
     "export",

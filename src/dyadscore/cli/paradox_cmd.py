@@ -21,14 +21,21 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--role", help="role column for distinguishable dyads (default: pooled)")
     p.add_argument("--person", default="person", help="person id column (default: person)")
     p.add_argument("--covariate", action="append", help="robustness covariate (repeatable)")
+    p.add_argument("--moderator", help="moderator column (e.g. avoidance_w1)")
     p.add_argument("--holm", action="store_true", help="Holm correction across hypotheses")
     p.add_argument("--lang", choices=["en", "nl"], default="en", help="summary language")
     out = p.add_mutually_exclusive_group()
     out.add_argument(
-        "--json", nargs="?", const="-", metavar="PATH", help="write everything as JSON (default: stdout)"
+        "--json",
+        nargs="?",
+        const="-",
+        metavar="PATH",
+        help="write everything as JSON (default: stdout)",
     )
     out.add_argument("--html", metavar="PATH", help="write an HTML report with a forest plot")
-    out.add_argument("-o", "--out", metavar="PATH", help="write the result table (.csv/.json/.parquet)")
+    out.add_argument(
+        "-o", "--out", metavar="PATH", help="write the result table (.csv/.json/.parquet)"
+    )
     p.add_argument("--force", action="store_true", help="overwrite an existing output file")
     p.set_defaults(run=run)
 
@@ -48,6 +55,7 @@ def run(args: argparse.Namespace) -> int:
         person=args.person,
         holm=args.holm,
         covariates=args.covariate,
+        moderator=args.moderator,
         lang=args.lang,
     )
     if args.json:
@@ -57,9 +65,19 @@ def run(args: argparse.Namespace) -> int:
     elif args.out:
         write_table(res.table, args.out, force=args.force)
     else:
-        cols = ["hypothesis", *(["role"] if args.role else []), "effect", "beta", "ci_low",
-                "ci_high", "p", "p_one_sided", *(["p_holm"] if args.holm else []),
-                "supported", "n_dyads"]
+        cols = [
+            "hypothesis",
+            *(["role"] if args.role else []),
+            "effect",
+            "beta",
+            "ci_low",
+            "ci_high",
+            "p",
+            "p_one_sided",
+            *(["p_holm"] if args.holm else []),
+            "supported",
+            "n_dyads",
+        ]
         print(res.summary(args.lang))
         print()
         print(res.table[cols].to_string(index=False, float_format=lambda v: f"{v:.3f}"))

@@ -15,8 +15,13 @@ def register(sub: argparse._SubParsersAction) -> None:
         "--effect H1 H2 ... (or 'paradox') gives the power of the paradox hypotheses on data "
         "simulated with the planted effects of the sample data.",
     )
-    p.add_argument("--n", nargs="+", type=int, default=[50, 100, 150, 200, 250, 300],
-                   help="numbers of couples (default: 50 100 150 200 250 300)")
+    p.add_argument(
+        "--n",
+        nargs="+",
+        type=int,
+        default=[50, 100, 150, 200, 250, 300],
+        help="numbers of couples (default: 50 100 150 200 250 300)",
+    )
     p.add_argument("--actor", type=float, default=0.3, help="actor effect (default .3)")
     p.add_argument("--partner", type=float, default=0.1, help="partner effect (default .1)")
     p.add_argument("--r-x", type=float, default=0.3, help="partners' predictor correlation")
@@ -24,8 +29,12 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--alpha", type=float, default=0.05, help="significance level")
     p.add_argument("--sided", choices=["one", "two"], default="one", help="one- or two-sided")
     p.add_argument("--distinguishable", action="store_true", help="estimate per role")
-    p.add_argument("--effect", nargs="+", default=["actor", "partner"],
-                   help="actor, partner, hypothesis ids (H1 ...) or 'paradox'")
+    p.add_argument(
+        "--effect",
+        nargs="+",
+        default=["actor", "partner"],
+        help="actor, partner, hypothesis ids (H1 ...) or 'paradox'",
+    )
     p.add_argument("--reps", type=int, default=1000, help="replications (default 1000)")
     p.add_argument("--seed", type=int, help="random seed")
     p.add_argument("--plot", metavar="PATH", help="save the power curves (.png, .svg, .pdf)")
@@ -35,8 +44,12 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def _progress(done: int, total: int) -> None:
-    print(f"\rpower: {done}/{total} sample sizes", end="\n" if done == total else "",
-          file=sys.stderr, flush=True)
+    print(
+        f"\rpower: {done}/{total} sample sizes",
+        end="\n" if done == total else "",
+        file=sys.stderr,
+        flush=True,
+    )
 
 
 def run(args: argparse.Namespace) -> int:
@@ -45,9 +58,18 @@ def run(args: argparse.Namespace) -> int:
 
     effect = args.effect[0] if args.effect == ["paradox"] else args.effect
     tab = power(
-        args.n, actor=args.actor, partner=args.partner, r_x=args.r_x, r_e=args.r_e,
-        alpha=args.alpha, sided=args.sided, distinguishable=args.distinguishable,
-        reps=args.reps, seed=args.seed, effect=effect, analytic=True,
+        args.n,
+        actor=args.actor,
+        partner=args.partner,
+        r_x=args.r_x,
+        r_e=args.r_e,
+        alpha=args.alpha,
+        sided=args.sided,
+        distinguishable=args.distinguishable,
+        reps=args.reps,
+        seed=args.seed,
+        effect=effect,
+        analytic=True,
         progress=_progress if sys.stderr.isatty() else None,
     )
     if args.plot:

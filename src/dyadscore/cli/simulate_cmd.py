@@ -21,14 +21,22 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--partner", type=float, default=0.1, help="partner effect (default .1)")
     p.add_argument("--r-x", type=float, default=0.3, help="partners' predictor correlation")
     p.add_argument("--r-e", type=float, default=0.3, help="partners' residual correlation")
-    p.add_argument("--roles", nargs=2, default=["woman", "man"], metavar=("ROLE1", "ROLE2"),
-                   help="role labels (default: woman man)")
+    p.add_argument(
+        "--roles",
+        nargs=2,
+        default=["woman", "man"],
+        metavar=("ROLE1", "ROLE2"),
+        help="role labels (default: woman man)",
+    )
     p.add_argument("--indistinguishable", action="store_true", help="no role column")
     p.add_argument("--waves", type=int, choices=[1, 2], default=1, help="number of waves")
     p.add_argument("--stability", type=float, default=0.5, help="wave-1 to wave-2 stability")
     p.add_argument("--missing", type=float, default=0.0, help="share of outcomes missing (MCAR)")
-    p.add_argument("--paradox", action="store_true",
-                   help="simulate the dependency-paradox constructs instead (two waves)")
+    p.add_argument(
+        "--paradox",
+        action="store_true",
+        help="simulate the dependency-paradox constructs instead (two waves)",
+    )
     p.add_argument("-o", "--out", default="-", help="output file (.csv/.json/.parquet) or '-'")
     p.add_argument("--force", action="store_true", help="overwrite an existing output file")
     p.set_defaults(run=run)
@@ -46,8 +54,15 @@ def run(args: argparse.Namespace) -> int:
         truth = df.attrs["truth"]["planted"]
     else:
         df = simulate_dyads(
-            args.n, actor=args.actor, partner=args.partner, r_x=args.r_x, r_e=args.r_e,
-            roles=roles, waves=args.waves, stability=args.stability, missing=args.missing,
+            args.n,
+            actor=args.actor,
+            partner=args.partner,
+            r_x=args.r_x,
+            r_e=args.r_e,
+            roles=roles,
+            waves=args.waves,
+            stability=args.stability,
+            missing=args.missing,
             seed=args.seed,
         )
         truth = df.attrs["truth"]

@@ -1,0 +1,53 @@
+"""``dyadscore dyads``: reshape couple data and check nonindependence."""
+
+from __future__ import annotations
+
+import argparse
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser(
+        "dyads",
+        help="reshape couple data (pairwise, dyad) and test nonindependence",
+        description="pairwise: one row per person with <v>_actor and <v>_partner; dyad: one row "
+        "per couple with <v>_<role> (or _1/_2); nonindependence: partner correlation "
+        "(distinguishable) or intraclass correlations (indistinguishable).",
+    )
+    p.add_argument("action", choices=["pairwise", "dyad", "nonindependence"])
+    p.add_argument("data", help="person-level table (CSV, Excel, Parquet, JSON; '-' = stdin)")
+    p.add_argument("--vars", nargs="+", required=True, metavar="VAR", help="variables")
+    p.add_argument("--dyad", required=True, help="dyad (couple) id column")
+    p.add_argument("--role", help="role column (distinguishable dyads)")
+    p.add_argument("--person", help="person id column")
+    p.add_argument("--wave", help="wave column (pairwise/dyad: one set per wave)")
+    p.add_argument(
+        "--drop-singles",
+        action="store_true",
+        help="drop persons without a partner (reported) instead of stopping",
+    )
+    p.add_argument("-o", "--out", help="output file (.csv, .json, .parquet, .xlsx); default stdout")
+    p.add_argument("--force", action="store_true", help="overwrite an existing output file")
+    p.set_defaults(run=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    import sys
+
+    from .. import dyads
+    from ..io import read_table, write_table
+
+    data = read_table(args.data)
+    common = {"person": args.person, "drop_singles": args.drop_singles, "source": args.data}
+    if args.action == "nonindependence":
+        out = dyads.nonindependence(data, args.vars, args.dyad, args.role, **common)
+    else:
+        func = dyads.to_pairwise if args.action == "pairwise" else dyads.to_dyad
+        out = func(data, args.vars, args.dyad, args.role, wave=args.wave, **common)
+    dropped = out.attrs.get("n_singles_dropped", 0)
+    if dropped:
+        print(f"dyadscore: dropped {dropped} person(s) without a partner", file=sys.stderr)
+    if args.out is None and args.action == "nonindependence":
+        print(out.to_string(index=False, float_format=lambda v: f"{v:.4g}"))
+    else:
+        write_table(out, args.out or "-", force=args.force)
+    return 0

@@ -1,0 +1,164 @@
+"""Helpers shared by the platform readers: raw CSV cells, type coercion, metadata.
+
+Every platform reader returns a :class:`pandas.DataFrame` of the export as it is
+(one row per response, the platform's own column names) with these ``attrs``:
+
+``source``         file name used in error messages
+``platform``       ``"qualtrics"``, ``"redcap"``, ...
+``labels``         ``{column: question text}`` where the export carries it
+``value_labels``   ``{column: {code: label}}`` (SPSS, Stata, REDCap dictionaries)
+``missing_codes``  ``{column: [codes]}`` declared missing values (already set to NaN)
+``defaults``       ``{"person": [...], "wave": [...], "meta": [...]}``: the platform's
+                   id column candidates and its metadata columns (dropped unless mapped)
+
+:func:`dyadscore.formats.mapping.apply_mapping` turns that into the project's wide shape.
+
+Examples
+--------
+>>> import pandas as pd
+>>> coerce_column(pd.Series(["1", "", "3"])).tolist()
+[1.0, nan, 3.0]
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from ..errors import InputError
+
+_SAMPLE = 1 << 16
+
+
+def check_file(path: str | os.PathLike) -> Path:
+    """The path as a :class:`Path`; missing or empty files are an InputError."""
+    p = Path(path)
+    if not p.is_file():
+        raise InputError(f"{p}: file not found")
+    if p.stat().st_size == 0:
+        raise InputError(f"{p}: the file is empty; expected a header row and data")
+    return p
+
+
+def head_text(path: str | os.PathLike, n: int = _SAMPLE) -> str | None:
+    """First ``n`` bytes decoded as UTF-8 (BOM removed), or None when not UTF-8 text."""
+    with open(path, "rb") as fh:
+        raw = fh.read(n)
+    raw = raw.removeprefix(b"\xef\xbb\xbf")
+    try:
+        return raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        if len(raw) >= n - 4 and exc.start >= len(raw) - 4:  # a character cut by the sample
+            return raw[: exc.start].decode("utf-8")
+        return None
+
+
+def sniff_separator(text: str) -> str:
+    """``,``, ``;`` or tab: whichever occurs most in the first line."""
+    first = text.split("\n", 1)[0]
+    counts = {sep: first.count(sep) for sep in (",", ";", "\t")}
+    sep = max(counts, key=counts.get)
+    return sep if counts[sep] else ","
+
+
+def read_cells(path: str | os.PathLike, *, header: bool = False) -> pd.DataFrame:
+    """Every cell of a delimited text file as a string ('' for empty), no type guessing.
+
+    With ``header=False`` the header rows are data rows too (Qualtrics has three).
+    """
+    p = check_file(path)
+    text = head_text(p)
+    if text is None:
+        raise InputError(f"{p}: not UTF-8 text; save the export as UTF-8 (CSV UTF-8)")
+    sep = sniff_separator(text)
+    try:
+        df = pd.read_csv(
+            p,
+            sep=sep,
+            header=0 if header else None,
+            dtype=str,
+            keep_default_na=False,
+            na_filter=False,
+            encoding="utf-8-sig",
+            skip_blank_lines=True,
+        )
+    except UnicodeDecodeError as exc:
+        raise InputError(f"{p}: not UTF-8 text ({exc.reason}); save the export as UTF-8") from None
+    except Exception as exc:  # noqa: BLE001 - one line for the user
+        msg = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+        raise InputError(f"{p}: cannot read as CSV: {msg}") from None
+    if header:
+        df.columns = [str(c).strip() for c in df.columns]
+    return df
+
+
+def coerce_column(s: pd.Series) -> pd.Series:
+    """Strings to numbers when every non-empty cell is a number (decimal comma allowed).
+
+    Integral columns without gaps become ``int64``; numeric columns with gaps
+    ``float64``; anything else stays text with empty cells as missing.
+
+    Examples
+    --------
+    >>> coerce_column(pd.Series(["a", ""])).tolist()
+    ['a', nan]
+    >>> coerce_column(pd.Series(["1", "2"])).dtype
+    dtype('int64')
+    """
+    if not (pd.api.types.is_object_dtype(s.dtype) or pd.api.types.is_string_dtype(s.dtype)):
+        return s
+    text = s.astype("string").str.strip()
+    blank = text.isna() | (text == "")
+    num = pd.to_numeric(text.str.replace(",", ".", regex=False).mask(blank), errors="coerce")
+    if bool((num.isna() & ~blank).any()):
+        return text.mask(blank).astype(object).where(~blank, np.nan)
+    values = num.to_numpy(dtype="float64", na_value=np.nan)
+    if not blank.any() and len(values) and np.all(values == np.round(values)):
+        return pd.Series(values.astype("int64"), index=s.index, name=s.name)
+    return pd.Series(values, index=s.index, name=s.name)
+
+
+def coerce_frame(df: pd.DataFrame, skip: set[str] | None = None) -> pd.DataFrame:
+    """:func:`coerce_column` on every column except ``skip``."""
+    out = {c: (df[c] if c in (skip or ()) else coerce_column(df[c])) for c in df.columns}
+    res = pd.DataFrame(out, index=df.index)
+    res.attrs.update(df.attrs)
+    return res
+
+
+def finish(
+    df: pd.DataFrame,
+    *,
+    source: str,
+    platform: str,
+    labels: dict[str, str] | None = None,
+    value_labels: dict[str, dict[Any, str]] | None = None,
+    missing_codes: dict[str, list] | None = None,
+    person: list[str] | None = None,
+    wave: list[str] | None = None,
+    meta: list[str] | None = None,
+    **extra: Any,
+) -> pd.DataFrame:
+    """Attach the reader metadata (see module docstring) and check there are rows."""
+    if df.shape[0] == 0:
+        raise InputError(f"{source}: no responses in the export (only header rows)")
+    dup = pd.Index(df.columns)[pd.Index(df.columns).duplicated()]
+    if len(dup):
+        raise InputError(
+            f"{source}: column {dup[0]!r} appears twice in the header; give every column a "
+            "unique name"
+        )
+    df.attrs.update(
+        source=source,
+        platform=platform,
+        labels=dict(labels or {}),
+        value_labels=dict(value_labels or {}),
+        missing_codes=dict(missing_codes or {}),
+        defaults={"person": person or [], "wave": wave or [], "meta": meta or []},
+        **extra,
+    )
+    return df

@@ -1,0 +1,444 @@
+"""Dependency-paradox hypotheses: spec, estimates == apim(), decisions, summaries, CLI."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+from scipy import stats
+from statsmodels.stats.multitest import multipletests
+
+from dyadscore.apim_gls import apim
+from dyadscore.cli import main
+from dyadscore.errors import InputError
+from dyadscore.paradox import (
+    Hypothesis,
+    holm,
+    load_hypotheses,
+    population_effects,
+    prepare,
+    resolve_hypotheses,
+    wide_by_wave,
+)
+from dyadscore.paradox import (
+    test as paradox_test,
+)
+from dyadscore.simulate import simulate_paradox
+
+SAMPLE = Path(__file__).resolve().parents[1] / "data" / "sample"
+DEFAULT_IDS = ["H1", "H2", "H3", "H3b", "H4", "H4b"]
+
+
+@pytest.fixture(scope="module")
+def data() -> pd.DataFrame:
+    return wide_by_wave(simulate_paradox(250, seed=21, dropout=0.05))
+
+
+@pytest.fixture(scope="module")
+def result(data):
+    return paradox_test(data)
+
+
+# --------------------------------------------------------------------- spec
+def test_default_hypotheses_follow_science_section_4():
+    hs = {h.id: h for h in load_hypotheses()}
+    assert list(hs) == DEFAULT_IDS
+    assert (hs["H1"].effect, hs["H1"].direction, hs["H1"].control) == (
+        "actor",
+        "positive",
+        ["goal_progress_w1"],
+    )
+    assert (hs["H2"].predictor, hs["H2"].effect) == ("acceptance_given_w1", "partner")
+    assert (hs["H3"].direction, hs["H3"].sesoi, hs["H3"].outcome) == (
+        "equivalence",
+        0.10,
+        "felt_dependence_w2",
+    )
+    assert hs["H3b"].outcome == "self_sufficiency_w2"
+    assert all(h.label["en"] and h.label["nl"] for h in hs.values())
+
+
+def test_hypotheses_from_yaml_file_and_python(tmp_path):
+    path = tmp_path / "my.yaml"
+    path.write_text(
+        "- id: X1\n  label: {en: a, nl: b}\n  outcome: y\n  predictor: x\n  direction: negative\n",
+        encoding="utf-8",
+    )
+    (h,) = load_hypotheses(path)
+    assert (h.id, h.direction, h.effect, h.alpha) == ("X1", "negative", "actor", 0.05)
+    assert load_hypotheses([h])[0] is h
+    assert [x.id for x in resolve_hypotheses("H3")] == ["H3"]
+
+
+@pytest.mark.parametrize(
+    ("spec", "match"),
+    [
+        ({"id": "A", "label": {"en": "a"}, "outcome": "y", "predictor": "x"}, "no text in nl"),
+        (
+            {
+                "id": "A",
+                "label": {"en": "a", "nl": "a"},
+                "outcome": "y",
+                "predictor": "x",
+                "direction": "up",
+            },
+            "direction",
+        ),
+        (
+            {
+                "id": "A",
+                "label": {"en": "a", "nl": "a"},
+                "outcome": "y",
+                "predictor": "x",
+                "sesoi": 2,
+            },
+            "sesoi",
+        ),
+        (
+            {
+                "id": "A",
+                "label": {"en": "a", "nl": "a"},
+                "outcome": "y",
+                "predictor": "x",
+                "colour": "red",
+            },
+            "colour",
+        ),
+        ({"id": "A", "label": {"en": "a", "nl": "a"}, "predictor": "x"}, "outcome"),
+    ],
+)
+def test_invalid_hypotheses_give_one_line_errors(spec, match):
+    with pytest.raises(InputError, match=match) as err:
+        load_hypotheses([spec])
+    assert "\n" not in str(err.value) and "'A'" in str(err.value)
+
+
+def test_hypothesis_file_errors(tmp_path):
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("- id: [unclosed\n", encoding="utf-8")
+    with pytest.raises(InputError, match="malformed YAML") as err:
+        load_hypotheses(bad)
+    assert "\n" not in str(err.value)
+    dup = tmp_path / "dup.yaml"
+    one = "- {id: A, label: {en: a, nl: a}, outcome: y, predictor: x}\n"
+    dup.write_text(one * 2, encoding="utf-8")
+    with pytest.raises(InputError, match="used twice"):
+        load_hypotheses(dup)
+    with pytest.raises(InputError, match="not found"):
+        load_hypotheses(tmp_path / "none.yaml")
+    with pytest.raises(InputError, match="unknown id"):
+        resolve_hypotheses(["H1", "H7"])
+
+
+# ------------------------------------------------------------ wide_by_wave
+def test_wide_by_wave_hand_example():
+    long = pd.DataFrame(
+        {
+            "person": [1, 1, 2, 2, 3],
+            "couple": [1, 1, 1, 1, 2],
+            "role": ["a", "a", "b", "b", "a"],
+            "wave": [1, 2, 2, 1, 1],
+            "sat": [3.0, 4.0, 6.0, 5.0, 2.0],
+            "sat_n": [5, 5, 5, 5, 5],
+        }
+    )
+    wide = wide_by_wave(long)
+    assert wide.columns.tolist() == ["person", "couple", "role", "sat_w1", "sat_w2"]
+    assert wide["sat_w1"].tolist() == [3.0, 5.0, 2.0]
+    assert wide["sat_w2"].tolist()[:2] == [4.0, 6.0] and np.isnan(wide["sat_w2"].iloc[2])
+
+
+def test_wide_by_wave_errors():
+    long = pd.DataFrame({"person": [1, 1], "couple": [1, 2], "wave": [1, 2], "s": [1.0, 2.0]})
+    with pytest.raises(InputError, match="different 'couple'"):
+        wide_by_wave(long)
+    dup = pd.DataFrame({"person": [1, 1], "wave": [1, 1], "s": [1.0, 2.0]})
+    with pytest.raises(InputError, match="appears twice"):
+        wide_by_wave(dup)
+    with pytest.raises(InputError, match="no column 'wave'"):
+        wide_by_wave(dup.drop(columns="wave"))
+
+
+# --------------------------------------------------- estimates == apim()
+@pytest.mark.parametrize("role", [None, "role"])
+def test_estimates_equal_direct_apim_fit(data, role):
+    res = paradox_test(data, role=role)
+    for h in load_hypotheses():
+        fit = apim(data, x=[h.predictor, *h.control], y=h.outcome, dyad="couple", role=role)
+        eff = fit.effects
+        ref = eff[(eff["effect"] == h.effect) & (eff["predictor"] == h.predictor)]
+        got = res.table[res.table["hypothesis"] == h.id]
+        assert got["estimate"].to_numpy() == pytest.approx(ref["estimate"].to_numpy(), abs=1e-12)
+        assert got["se"].to_numpy() == pytest.approx(ref["se"].to_numpy(), abs=1e-12)
+        assert got["p"].to_numpy() == pytest.approx(ref["p"].to_numpy(), rel=1e-9)
+        assert got["beta"].to_numpy() == pytest.approx(ref["beta"].to_numpy(), abs=1e-12)
+        # one-sided p in the declared direction from the t statistic (scipy)
+        if h.direction == "positive":
+            one = stats.t.sf(ref["statistic"].to_numpy(), ref["df"].to_numpy())
+            assert got["p_one_sided"].to_numpy() == pytest.approx(one, rel=1e-9)
+        assert (got["n_dyads"] == fit.fit["n_dyads"]).all()
+        assert res.fits[h.id].effects["estimate"].to_numpy() == pytest.approx(
+            eff["estimate"].to_numpy()
+        )
+
+
+def test_table_columns_and_roles(data, result):
+    expect = [
+        "hypothesis",
+        "label",
+        "effect",
+        "predictor",
+        "outcome",
+        "estimate",
+        "se",
+        "ci_low",
+        "ci_high",
+        "beta",
+        "p",
+        "p_one_sided",
+        "direction",
+        "sesoi",
+        "alpha",
+        "family",
+        "supported",
+        "n_dyads",
+    ]
+    assert result.table.columns.tolist() == expect
+    assert result.table["hypothesis"].tolist() == DEFAULT_IDS
+    dist = paradox_test(data, role="role")
+    assert len(dist.table) == 12 and set(dist.table["role"]) == {"woman", "man"}
+
+
+def test_tost_decision_equals_90_percent_ci_inside_bounds(data, result):
+    """TOST at alpha rejects iff the (1 - 2 alpha) CI lies inside +/- bound (hand-derived)."""
+    row = result.table.set_index("hypothesis").loc["H3"]
+    eff = (
+        result.fits["H3"]
+        .effects.set_index(["effect", "predictor"])
+        .loc[("actor", "perceived_acceptance_w1")]
+    )
+    bound = 0.10 * row["estimate"] / row["beta"]  # SESOI .10 in raw units (apim's scaling)
+    crit = stats.t.ppf(0.95, eff["df"])
+    inside = (row["estimate"] - crit * row["se"] > -bound) and (
+        row["estimate"] + crit * row["se"] < bound
+    )
+    assert bool(row["supported"]) == inside
+    p_lo = stats.t.sf((row["estimate"] + bound) / row["se"], eff["df"])
+    p_hi = stats.t.cdf((row["estimate"] - bound) / row["se"], eff["df"])
+    assert row["p_one_sided"] == pytest.approx(max(p_lo, p_hi))
+
+
+def test_holm_matches_statsmodels():
+    p = [0.01, 0.04, 0.03, 0.2, 0.001, np.nan]
+    ref = multipletests(p[:5], method="holm")[1]
+    got = holm(p)
+    assert got[:5] == pytest.approx(ref) and np.isnan(got[5])
+
+
+def test_holm_option_decides_on_adjusted_p(data):
+    res = paradox_test(data, holm=True)
+    tab = res.table
+    decision = tab["p_one_sided"]  # all default hypotheses are directional or TOST
+    assert tab["p_holm"].to_numpy() == pytest.approx(multipletests(decision, method="holm")[1])
+    assert (tab["supported"] == (tab["p_holm"] < tab["alpha"])).all()
+
+
+# --------------------------------------------------- planted effects & nulls
+def test_default_hypotheses_detect_planted_effects():
+    data = wide_by_wave(simulate_paradox(800, seed=22))
+    res = paradox_test(data)
+    assert res.table["supported"].all(), res.table[["hypothesis", "beta", "p_one_sided"]]
+    pop = population_effects().set_index("hypothesis")["beta"]
+    got = res.table.set_index("hypothesis")["beta"]
+    # standardised estimates within about 3 SEs of the population values
+    assert np.all(np.abs(got - pop) < 0.09)
+
+
+def test_population_effects_match_large_sample_estimates():
+    data = wide_by_wave(simulate_paradox(6000, seed=23))
+    got = paradox_test(data, hypotheses=["H1", "H2"]).table.set_index("hypothesis")["beta"]
+    pop = population_effects(["H1", "H2"]).set_index("hypothesis")["beta"]
+    assert np.all(np.abs(got - pop) < 0.03)
+
+
+def test_null_effects_not_supported_at_large_n():
+    data = wide_by_wave(simulate_paradox(600, effects=0, seed=24))
+    res = paradox_test(data, hypotheses=["H1", "H2", "H3b", "H4"])
+    # a single draw: each has a 5% false-positive chance; all four at once ~19%, so check betas
+    assert np.all(np.abs(res.table["beta"]) < 0.12)
+
+
+@pytest.mark.slow
+def test_false_positive_rate_near_alpha():
+    """Null model, 200 replications of 150 couples: H1 rejected in about 5% (3 SE band)."""
+    reps, hits = 200, 0
+    rng = np.random.default_rng(25)
+    for _ in range(reps):
+        d = wide_by_wave(simulate_paradox(150, effects=0, seed=rng))
+        hits += bool(paradox_test(d, hypotheses=["H1"]).table["supported"].iloc[0])
+    se = np.sqrt(0.05 * 0.95 / reps)
+    assert abs(hits / reps - 0.05) < 3 * se + 0.005
+
+
+# ------------------------------------------------------------- summaries
+def test_summaries_exist_for_every_hypothesis_in_both_languages(result):
+    en, nl = result.summary("en"), result.summary("nl")
+    for hid in DEFAULT_IDS:
+        assert f"{hid} (" in en and f"{hid} (" in nl
+    assert len(en.split("\n\n")) == len(nl.split("\n\n")) == 6
+    assert "Equivalence test (TOST)" in en and "Equivalentietoets (TOST)" in nl
+    assert "95%-BI" in nl and "," in nl.split("b = ")[1][:5]  # Dutch decimal comma
+
+
+def test_summary_says_not_supported_honestly():
+    data = wide_by_wave(simulate_paradox(60, effects=0, seed=26))
+    hyps = [
+        {
+            "id": "N1",
+            "label": {"en": "null", "nl": "nul"},
+            "outcome": "goal_progress_w2",
+            "predictor": "perceived_acceptance_w1",
+            "control": ["goal_progress_w1"],
+            "direction": "negative",
+            "alpha": 0.001,
+        },
+        {
+            "id": "N2",
+            "label": {"en": "eq", "nl": "eq"},
+            "outcome": "felt_dependence_w2",
+            "predictor": "perceived_acceptance_w1",
+            "direction": "equivalence",
+            "sesoi": 0.01,
+        },
+    ]
+    res = paradox_test(data, hyps)
+    assert not res.table["supported"].any()
+    en, nl = res.summary("en"), res.summary("nl")
+    assert en.count("not supported") == 2 and nl.count("niet ondersteund") == 2
+    assert "not evidence that there is no effect" in en
+    assert "cannot rule out an effect of at least 0.01" in en
+    with pytest.raises(InputError):
+        res.summary("de")
+
+
+def test_to_dict_and_html(result):
+    d = result.to_dict()
+    json.dumps(d)
+    assert [r["hypothesis"] for r in d["results"]] == DEFAULT_IDS
+    assert set(d["summary"]) == {"en", "nl"}
+    page = result.to_html("nl")
+    assert page.startswith("<!doctype html>") and "data:image/png;base64," in page
+
+
+# ----------------------------------------------------------- inputs
+def test_long_by_wave_scores_are_reshaped_automatically():
+    long = simulate_paradox(80, seed=27)
+    a = paradox_test(long, hypotheses=["H1"]).table
+    b = paradox_test(wide_by_wave(long), hypotheses=["H1"]).table
+    assert a["estimate"].iloc[0] == pytest.approx(b["estimate"].iloc[0], abs=1e-12)
+
+
+@pytest.mark.skipif(not (SAMPLE / "couples_items.csv").exists(), reason="no sample data")
+def test_sample_items_are_scored_and_tested():
+    items = pd.read_csv(SAMPLE / "couples_items.csv")
+    wide = prepare(items)
+    assert {"goal_progress_w1", "goal_progress_w2", "perceived_acceptance_w1"} <= set(wide.columns)
+    res = paradox_test(items)
+    assert res.table["n_dyads"].min() > 350
+
+
+def test_missing_columns_and_bad_arguments(data):
+    with pytest.raises(InputError, match="needs column 'goal_progress_w2'") as err:
+        paradox_test(data.drop(columns="goal_progress_w2"))
+    assert "\n" not in str(err.value)
+    with pytest.raises(InputError, match="no column 'pair'"):
+        paradox_test(data, dyad="pair")
+    with pytest.raises(InputError, match="lang"):
+        paradox_test(data, lang="fr")
+    with pytest.raises(InputError, match="covariate"):
+        paradox_test(data, covariates=["nope"])
+
+
+def test_covariates_enter_as_own_value(data):
+    res = paradox_test(data, hypotheses=["H1"], covariates=["satisfaction_w1"])
+    fit = apim(
+        data,
+        x=["perceived_acceptance_w1", "goal_progress_w1"],
+        y="goal_progress_w2",
+        dyad="couple",
+        covariates=["satisfaction_w1"],
+        covariate_effects="as_is",
+    )
+    eff = fit.effects.set_index(["effect", "predictor"])
+    assert res.table["estimate"].iloc[0] == pytest.approx(
+        eff.loc[("actor", "perceived_acceptance_w1"), "estimate"], abs=1e-12
+    )
+    assert "satisfaction_w1" in res.summary()
+
+
+def test_hypothesis_object_api():
+    h = Hypothesis(
+        id="Z",
+        label={"en": "z", "nl": "z"},
+        outcome="y_w2",
+        predictor="x_w1",
+        control=["y_w1", "x_w1"],
+    )
+    assert h.x == ["x_w1", "y_w1"] and h.columns == ["y_w2", "x_w1", "y_w1"]
+
+
+# ---------------------------------------------------------------------- CLI
+@pytest.fixture(scope="module")
+def csv_path(tmp_path_factory):
+    path = tmp_path_factory.mktemp("paradox") / "couples.csv"
+    wide_by_wave(simulate_paradox(150, seed=28)).to_csv(path, index=False)
+    return path
+
+
+def test_cli_paradox_prints_summary(csv_path, capsys):
+    assert main(["paradox", str(csv_path), "--lang", "nl", "--holm"]) == 0
+    out = capsys.readouterr().out
+    assert "H3b" in out and "ondersteund" in out and "p_holm" in out
+
+
+def test_cli_paradox_json_html_and_errors(csv_path, tmp_path, capsys):
+    js = tmp_path / "r.json"
+    assert main(["paradox", str(csv_path), "--json", str(js)]) == 0
+    assert [r["hypothesis"] for r in json.loads(js.read_text())["results"]] == DEFAULT_IDS
+    html_path = tmp_path / "r.html"
+    assert main(["paradox", str(csv_path), "--html", str(html_path), "--role", "role"]) == 0
+    assert "<table" in html_path.read_text()
+    assert main(["paradox", str(csv_path), "--html", str(html_path)]) == 2  # exists, no --force
+    capsys.readouterr()
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("- id: A\n  label: {en: a}\n", encoding="utf-8")
+    out = tmp_path / "never.json"
+    assert main(["paradox", str(csv_path), "--hypotheses", str(bad), "--json", str(out)]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "Traceback" not in err and not out.exists()
+
+
+def test_moderator_centres_and_reports_interaction(data):
+    res = paradox_test(data, hypotheses=["H1"], moderator="avoidance_w1")
+    fit = apim(
+        data,
+        x=["perceived_acceptance_w1", "goal_progress_w1"],
+        y="goal_progress_w2",
+        dyad="couple",
+        moderator="avoidance_w1",
+        center=True,
+    )
+    eff = fit.effects.set_index(["effect", "predictor"])
+    row = res.table.iloc[0]
+    assert row["estimate"] == pytest.approx(
+        eff.loc[("actor", "perceived_acceptance_w1"), "estimate"]
+    )
+    assert row["interaction"] == pytest.approx(
+        eff.loc[("actor_x_moderator", "perceived_acceptance_w1"), "estimate"]
+    )
+    assert 0 <= row["interaction_p"] <= 1
+    assert "Moderation by avoidance_w1" in res.summary("en")
+    assert "Moderatie door avoidance_w1" in res.summary("nl")

@@ -1,0 +1,216 @@
+"""Power: closed-form estimators vs R (nlme::gls) and apim(); MC vs the analytic SCIENCE.md 4.4 numbers."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import matplotlib
+import numpy as np
+import pandas as pd
+import pytest
+
+from dyadscore.apim_gls import apim
+from dyadscore.cli import main
+from dyadscore.errors import InputError
+from dyadscore.power_analysis import (
+    apim_dist,
+    apim_indist,
+    n_required,
+    plot_power,
+    power,
+    power_analytic,
+)
+from dyadscore.simulate import simulate_dyads, simulate_paradox
+
+matplotlib.use("Agg")
+ORACLE = Path(__file__).parent / "oracle"
+
+# SCIENCE.md section 4.4: dyads needed for 80% power (alpha .05, r_x = r_e = .30):
+# (a, p): indist actor 1-s, indist partner 1-s, indist partner 2-s, dist actor 1-s, dist partner 1-s
+SCIENCE_TABLE = {
+    (0.30, 0.10): (31, 273, 347, 67, 600),
+    (0.30, 0.15): (30, 119, 151, 65, 260),
+    (0.20, 0.10): (73, 290, 369, 160, 638),
+    (0.20, 0.20): (70, 70, 88, 153, 153),
+    (0.15, 0.10): (132, 297, 377, 290, 652),
+    (0.10, 0.10): (302, 302, 383, 662, 662),
+    (0.40, 0.20): (15, 59, 74, 32, 128),
+}
+
+
+@pytest.mark.parametrize(("ap", "expect"), list(SCIENCE_TABLE.items()))
+def test_n_required_matches_science_table(ap, expect):
+    a, p = ap
+    got = (
+        n_required(actor=a, partner=p, effect="actor"),
+        n_required(actor=a, partner=p, effect="partner"),
+        n_required(actor=a, partner=p, effect="partner", sided="two"),
+        n_required(actor=a, partner=p, effect="actor", distinguishable=True),
+        n_required(actor=a, partner=p, effect="partner", distinguishable=True),
+    )
+    assert got == expect
+
+
+# ------------------------------------------------------- closed forms vs R / apim
+def test_closed_form_indist_matches_nlme_oracle():
+    dat = pd.read_csv(ORACLE / "apim_indist_long.csv").sort_values(["dyad", "person"])
+    ref = json.load(open(ORACLE / "apim_indist_gls.json"))["reml"]["coefficients"]
+    x = dat["x_actor"].to_numpy().reshape(1, -1, 2, 1)
+    y = dat["y"].to_numpy().reshape(1, -1, 2)
+    fit = apim_indist(x, y)
+    assert fit["actor"][0, 0] == pytest.approx(ref["x_actor"]["estimate"], abs=1e-10)
+    assert fit["partner"][0, 0] == pytest.approx(ref["x_partner"]["estimate"], abs=1e-10)
+    # REML SEs: nlme estimates the variance parameters only to ~1e-6
+    assert fit["se_actor"][0, 0] == pytest.approx(ref["x_actor"]["se"], rel=1e-5)
+    assert fit["se_partner"][0, 0] == pytest.approx(ref["x_partner"]["se"], rel=1e-5)
+    assert fit["df"] == len(dat) - 3
+
+
+def test_closed_form_dist_matches_nlme_oracle():
+    dat = pd.read_csv(ORACLE / "apim_dist_wide.csv")
+    ref = json.load(open(ORACLE / "apim_dist_gls.json"))["reml"]["coefficients"]
+    x = dat[["x1", "x2"]].to_numpy().reshape(1, -1, 2, 1)
+    y = dat[["y1", "y2"]].to_numpy().reshape(1, -1, 2)
+    fit = apim_dist(x, y)
+    for k, role in enumerate(["female", "male"]):
+        assert fit["actor"][0, k, 0] == pytest.approx(
+            ref[f"role{role}:x_actor"]["estimate"], abs=1e-10
+        )
+        assert fit["partner"][0, k, 0] == pytest.approx(
+            ref[f"role{role}:x_partner"]["estimate"], abs=1e-10
+        )
+        assert fit["se_actor"][0, k, 0] == pytest.approx(ref[f"role{role}:x_actor"]["se"], rel=1e-5)
+        assert fit["se_partner"][0, k, 0] == pytest.approx(
+            ref[f"role{role}:x_partner"]["se"], rel=1e-5
+        )
+
+
+@pytest.mark.parametrize("distinguishable", [False, True])
+def test_closed_form_with_controls_equals_apim(distinguishable):
+    """Two predictors (as in a residualised-change hypothesis): closed form == GLS/REML apim()."""
+    df = simulate_paradox(120, seed=3).query("wave == 1")
+    xs = ["perceived_acceptance", "goal_pursuit"]
+    y = "self_sufficiency"
+    regs = df[xs].to_numpy().reshape(1, -1, 2, 2)
+    yy = df[y].to_numpy().reshape(1, -1, 2)
+    role = "role" if distinguishable else None
+    res = apim(df, x=xs, y=y, dyad="couple", role=role, roles=("woman", "man"))
+    eff = res.effects.set_index(
+        ["effect", "predictor", "role"] if role else ["effect", "predictor"]
+    )
+    fit = apim_dist(regs, yy) if distinguishable else apim_indist(regs, yy)
+    for e in ("actor", "partner"):
+        for j, v in enumerate(xs):
+            if distinguishable:
+                for k, r in enumerate(("woman", "man")):
+                    row = eff.loc[(e, v, r)]
+                    assert fit[e][0, k, j] == pytest.approx(row["estimate"], abs=1e-8)
+                    assert fit[f"se_{e}"][0, k, j] == pytest.approx(row["se"], rel=1e-4)
+            else:
+                row = eff.loc[(e, v)]
+                assert fit[e][0, j] == pytest.approx(row["estimate"], abs=1e-8)
+                assert fit[f"se_{e}"][0, j] == pytest.approx(row["se"], rel=1e-4)
+            assert fit["df"] == pytest.approx(row["df"])
+
+
+# ------------------------------------------------------------- MC vs analytic
+def test_mc_matches_science_monte_carlo_check():
+    # SCIENCE.md 4.4: indist a = .30, p = .10, partner power .44/.56/.84/.98 at 100/150/300/600
+    tab = power((100, 150, 300, 600), actor=0.3, partner=0.1, effect="partner", reps=2000, seed=1)
+    expect = np.array([0.44, 0.56, 0.84, 0.98])
+    assert np.all(np.abs(tab["power"] - expect) < 4 * tab["mc_se"] + 0.01)
+    ana = power_analytic((100, 150, 300, 600), actor=0.3, partner=0.1, effect="partner")
+    # the SCIENCE.md numbers are themselves MC (2,000 reps, SE about .011)
+    assert np.abs(ana["power"].to_numpy() - expect).max() < 0.025
+
+
+@pytest.mark.parametrize(
+    "kwargs",
+    [
+        {"actor": 0.2, "partner": 0.2, "sided": "two"},
+        {"actor": 0.15, "partner": 0.1, "r_e": -0.2},
+        {"actor": (0.3, 0.2), "partner": (0.1, 0.15), "distinguishable": True},
+    ],
+)
+def test_mc_agrees_with_analytic_within_mc_error(kwargs):
+    sizes = (60, 150, 300)
+    mc = power(sizes, reps=2000, seed=5, **kwargs)
+    ana = power_analytic(sizes, **kwargs)
+    merged = mc.merge(ana, on=[c for c in ana.columns if c != "power"], suffixes=("", "_a"))
+    # normal approximation vs t test: allow 4 MC SEs plus .015
+    assert len(merged) == len(mc)
+    assert np.all(np.abs(merged["power"] - merged["power_a"]) < 4 * merged["mc_se"] + 0.015)
+
+
+def test_false_positive_rate_near_alpha():
+    tab = power((80, 200), actor=0.3, partner=0.0, effect="partner", sided="two", reps=4000, seed=7)
+    assert np.all(np.abs(tab["power"] - 0.05) < 4 * np.sqrt(0.05 * 0.95 / 4000))
+
+
+def test_power_is_deterministic_and_has_contract_columns():
+    a = power((50, 100), reps=100, seed=9)
+    b = power((50, 100), reps=100, seed=9)
+    pd.testing.assert_frame_equal(a, b)
+    assert a.columns.tolist() == ["n_dyads", "effect", "power", "mc_se"]
+    d = power(50, reps=50, seed=1, distinguishable=True, analytic=True)
+    assert d.columns.tolist() == ["n_dyads", "effect", "role", "power", "mc_se", "analytic"]
+    assert len(d) == 4
+
+
+def test_hypothesis_power_null_and_planted():
+    # planted null: one-sided rejection rate of H1 near alpha; H3 (equivalence) holds
+    null = power((150,), effect=["H1", "H2"], planted=0, reps=3000, seed=2)
+    assert np.all(np.abs(null["power"] - 0.05) < 4 * np.sqrt(0.05 * 0.95 / 3000))
+    tab = power((400,), effect="paradox", reps=400, seed=3)
+    assert set(tab["effect"]) == {"H1", "H2", "H3", "H3b", "H4", "H4b"}
+    assert (tab["power"] > 0.75).all()
+
+
+def test_power_matches_repeated_apim_fits_on_small_mc():
+    """The vectorised MC decision equals apim() + t test, replication by replication."""
+    from scipy import stats
+
+    rng = np.random.default_rng(4)
+    n, reps = 40, 5
+    tab_rej = []
+    for _ in range(reps):
+        df = simulate_dyads(n, roles=None, seed=rng)
+        res = apim(df, x="x", y="y", dyad="couple").effects.set_index("effect").loc["partner"]
+        tab_rej.append(stats.t.sf(res["statistic"], res["df"]) < 0.05)
+        x = df["x"].to_numpy().reshape(1, -1, 2, 1)
+        y = df["y"].to_numpy().reshape(1, -1, 2)
+        fit = apim_indist(x, y)
+        assert fit["partner"][0, 0] == pytest.approx(res["estimate"], abs=1e-8)
+        assert fit["se_partner"][0, 0] == pytest.approx(res["se"], rel=1e-4)
+
+
+def test_power_input_errors():
+    with pytest.raises(InputError, match="n_dyads"):
+        power(5)
+    with pytest.raises(InputError, match="sided"):
+        power(50, sided="left")
+    with pytest.raises(InputError, match="reps"):
+        power(50, reps=3)
+    with pytest.raises(InputError, match="unknown id"):
+        power(50, effect="H99", reps=10)
+    with pytest.raises(InputError, match="variance"):
+        power(50, actor=0.9, partner=0.6, reps=10)
+
+
+def test_plot_power_returns_axes():
+    ax = plot_power(power((50, 100), reps=50, seed=1))
+    assert len(ax.lines) >= 2 and ax.get_xlabel() == "Number of couples"
+    with pytest.raises(InputError):
+        plot_power(pd.DataFrame({"a": [1]}))
+
+
+def test_cli_power(tmp_path, capsys):
+    png = tmp_path / "p.png"
+    rc = main(["power", "--n", "50", "100", "--reps", "100", "--seed", "1", "--plot", str(png)])
+    assert rc == 0 and png.stat().st_size > 1000
+    out = capsys.readouterr().out
+    assert "analytic" in out and "partner" in out
+    assert main(["power", "--n", "3"]) == 2
+    assert main(["power", "--n", "50", "--reps", "20", "--plot", str(tmp_path / "x.txt")]) == 2
+    assert not (tmp_path / "x.txt").exists()
