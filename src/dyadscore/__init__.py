@@ -39,12 +39,30 @@ _EXPORTS: dict[str, str] = {
     "APIMResult": "apim_gls",
     "simulate_dyads": "simulate",
     "simulate_items": "simulate",
+    "simulate_paradox": "simulate",
     "power": "power_analysis",
+    "power_analytic": "power_analysis",
+    "n_required": "power_analysis",
+    "Hypothesis": "paradox",
+    "load_hypotheses": "paradox",
+    "codebook": "scoring",
+    "keyed_items": "scoring",
 }
 
 # Modules are named apart from the functions they export (``ds.apim`` is the function in
 # ``apim_gls``), because importing a submodule binds its name on the package.
-_SUBMODULES = {"paradox", "dyads", "apim_gls", "scoring", "psychometrics", "io", "simulate"}
+_SUBMODULES = {
+    "paradox",
+    "dyads",
+    "apim_gls",
+    "scoring",
+    "psychometrics",
+    "io",
+    "simulate",
+    "power_analysis",
+    "plotting",
+    "instruments",
+}
 
 __all__ = sorted([*_EXPORTS, *_SUBMODULES, "__version__"])
 
