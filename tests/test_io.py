@@ -139,3 +139,18 @@ def test_large_csv_written_in_two_parts_reads_back_exactly(tmp_path):
     assert len(back) == n and back["person"].is_monotonic_increasing
     np.testing.assert_array_equal(back["score"].to_numpy(), df["score"].to_numpy())
     assert (back["flag"] == df["flag"].astype(str)).all()
+
+
+def test_text_with_commas_and_quotes_is_quoted_and_round_trips(tmp_path):
+    df = pd.DataFrame({"person": ['a,b', 'say "hi"', "plain"], "x": [1.5, 2.0, None]})
+    path = tmp_path / "q.csv"
+    write_table(df, path)
+    back = pd.read_csv(path)
+    assert back["person"].tolist() == df["person"].tolist()
+    assert path.read_text().splitlines()[0] == '"person","x"'
+
+
+def test_simple_values_are_not_quoted(tmp_path):
+    path = tmp_path / "s.csv"
+    write_table(pd.DataFrame({"person": ["p1"], "flag": pd.Categorical(["ok"])}), path)
+    assert path.read_text().splitlines()[1] == "p1,ok"  # pyarrow always quotes the header

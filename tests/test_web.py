@@ -281,8 +281,8 @@ def start_server(db: Path, *couples: str, battery: str = ",".join(BATTERY)):
 
 def stop_server(proc: subprocess.Popen) -> str:
     proc.send_signal(2)  # SIGINT, as Ctrl-C
-    out, _ = proc.communicate(timeout=20)
-    return out
+    out, err = proc.communicate(timeout=20)
+    return out + err
 
 
 def test_second_server_on_same_db_is_refused(tmp_path: Path):

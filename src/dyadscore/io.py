@@ -313,6 +313,30 @@ def _compact(column):
     return pa.DictionaryArray.from_arrays(encoded.indices, encoded.dictionary.cast(pa.string()))
 
 
+def _needs_quotes(table) -> bool:
+    """Whether any header or text cell holds a delimiter, quote or line break.
+
+    pyarrow's "needed" style quotes every text value; plain numbers-as-text (the
+    dictionary-encoded scores) and simple ids read better, and back, unquoted.
+    """
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    special = '[",\r\n]'
+    if any(c in name for name in table.column_names for c in ',"\r\n'):
+        return True
+    for column in table.columns:
+        kind = column.type
+        if pa.types.is_dictionary(kind):
+            column = pa.chunked_array([chunk.dictionary for chunk in column.chunks], kind.value_type)
+            kind = kind.value_type
+        if (pa.types.is_string(kind) or pa.types.is_large_string(kind)) and pc.any(
+            pc.match_substring_regex(column, special)
+        ).as_py():
+            return True
+    return False
+
+
 def _write_csv(df: pd.DataFrame, tmp: Path) -> None:
     import pandas as pd
     import pyarrow as pa
@@ -327,16 +351,17 @@ def _write_csv(df: pd.DataFrame, tmp: Path) -> None:
         arrays.append(_compact(pa.chunked_array([pa.array(s, from_pandas=True)])))
         names.append(str(col))
     table = pa.Table.from_arrays(arrays, names=names)
+    quoting = "needed" if _needs_quotes(table) else "none"
     if table.num_rows < 200_000:
         with open(tmp, "wb") as fh:
-            pacsv.write_csv(table, fh, pacsv.WriteOptions(quoting_style="needed"))
+            pacsv.write_csv(table, fh, pacsv.WriteOptions(quoting_style=quoting))
         return
     # large tables: format halves in two threads (pyarrow releases the GIL), then join
     from concurrent.futures import ThreadPoolExecutor
 
     def render(part: pa.Table, header: bool) -> bytes:
         sink = _io.BytesIO()
-        opts = pacsv.WriteOptions(quoting_style="needed", include_header=header)
+        opts = pacsv.WriteOptions(quoting_style=quoting, include_header=header)
         pacsv.write_csv(part, sink, opts)
         return sink.getvalue()
 

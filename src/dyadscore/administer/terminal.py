@@ -207,6 +207,9 @@ def administer(
     store = AnswerStore(db)
     store.check_writable()
     saved = 0
+    if threading.current_thread() is threading.main_thread():
+        # Ctrl-C must stop cleanly even when SIGINT was inherited as ignored
+        signal.signal(signal.SIGINT, signal.default_int_handler)
     try:
         for k, role in enumerate(roles):
             session = store.start_session(couple, role, wave=wave, battery=instruments, lang=lang)

@@ -27,7 +27,9 @@ import hmac
 import ipaddress
 import os
 import secrets
+import signal
 import sys
+import threading
 from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any, TextIO
@@ -458,6 +460,24 @@ def create_app(
 
 # ------------------------------------------------------------------ server
 @contextlib.contextmanager
+def interrupt_on_signals() -> Iterator[None]:
+    """Turn SIGINT and SIGTERM into KeyboardInterrupt (even if SIGINT was inherited ignored)."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+
+    def _raise(signum: int, frame: object) -> None:
+        raise KeyboardInterrupt
+
+    old = {sig: signal.signal(sig, _raise) for sig in (signal.SIGINT, signal.SIGTERM)}
+    try:
+        yield
+    finally:
+        for sig, handler in old.items():
+            signal.signal(sig, handler)
+
+
+@contextlib.contextmanager
 def server_lock(db: str | os.PathLike) -> Iterator[Path]:
     """Hold ``<db>.lock`` so that a second server on the same database stops with a clear error.
 
@@ -550,7 +570,8 @@ def serve(
         out.write("Press Ctrl-C to stop; every answer is saved as soon as it is given.\n")
         out.flush()
         try:
-            server.serve_forever()
+            with interrupt_on_signals():
+                server.serve_forever()
         except KeyboardInterrupt:
             out.write("Stopped. All answers are saved.\n")
         finally:

@@ -67,6 +67,8 @@ def looks_like_qualtrics(row0: list[str], row1: list[str], row2: list[str]) -> s
         return "qualtrics"
     if _LEGACY_MARKERS <= set(row0) and row1:
         return "qualtrics-legacy"
+    if {"V1", "V2"} <= set(row0) and _LEGACY_MARKERS <= set(row1):  # older: V1..V10 names
+        return "qualtrics-legacy"
     return None
 
 
@@ -115,6 +117,9 @@ def read_qualtrics(path: str | os.PathLike, *, legacy: bool | None = None) -> pd
         legacy = kind == "qualtrics-legacy"
     n_head = 2 if legacy else 3
     names = [c.strip() for c in rows[0]]
+    if legacy and _LEGACY_MARKERS <= set(rows[1]) and not _LEGACY_MARKERS <= set(names):
+        # V1..V10 in the first row stand for ResponseID, ResponseSet ... in the second
+        names = [rows[1][i].strip() if re.fullmatch(r"V\d+", n) else n for i, n in enumerate(names)]
     keep = [i for i, c in enumerate(names) if c or (cells.iloc[n_head:, i] != "").any()]
     # Qualtrics may end every line with a comma: an unnamed, empty last column
     data = cells.iloc[n_head:, keep].reset_index(drop=True)

@@ -1,0 +1,157 @@
+"""Survey-platform exports in, SPSS/Stata/R/Parquet out, instruments to the platforms.
+
+:func:`read_responses` reads an export of Qualtrics, REDCap, LimeSurvey, SurveyJS, formr,
+SPSS or Stata (or the project's own CSV/Excel/Parquet/JSON) and returns the project's
+wide response table: ``person`` (+ ``couple``, ``role``, ``wave``) and one column per item,
+ready for :func:`dyadscore.score`. A mapping file (:mod:`.mapping`) says which column is
+which item; :func:`suggest_mapping` proposes one. :mod:`.writers` saves scores and dyadic
+tables for SPSS, Stata, R and Parquet with a codebook beside each file; :mod:`.export`
+writes instruments as a Qualtrics ``.qsf``, a REDCap data dictionary or SurveyJS JSON.
+
+Examples
+--------
+>>> from dyadscore.formats import read_responses
+>>> df = read_responses("tests/fixtures/redcap/raw_longitudinal.csv")  # doctest: +SKIP
+>>> list(df.columns[:3])  # doctest: +SKIP
+['person', 'couple', 'role']
+"""
+
+from __future__ import annotations
+
+import os
+from typing import TYPE_CHECKING, Any
+
+from ..errors import InputError
+from .detect import SOURCES, detect_source
+from .mapping import Mapping, apply_mapping, load_mapping, mapping_yaml, suggest_mapping
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+__all__ = [
+    "SOURCES",
+    "Mapping",
+    "apply_mapping",
+    "detect_source",
+    "load_mapping",
+    "mapping_yaml",
+    "read_raw",
+    "read_responses",
+    "suggest_mapping",
+]
+
+_OWN = {"csv", "excel", "parquet", "json"}
+
+
+def _reader(source: str):
+    if source == "qualtrics":
+        from .qualtrics import read_qualtrics
+
+        return read_qualtrics
+    if source == "redcap":
+        from .redcap import read_redcap
+
+        return read_redcap
+    if source == "limesurvey":
+        from .limesurvey import read_limesurvey
+
+        return read_limesurvey
+    if source == "surveyjs":
+        from .surveyjs import read_surveyjs
+
+        return read_surveyjs
+    if source == "formr":
+        from .surveyjs import read_formr
+
+        return read_formr
+    if source == "spss":
+        from .spss import read_spss
+
+        return read_spss
+    if source == "stata":
+        from .spss import read_stata
+
+        return read_stata
+    return None
+
+
+def _check_source(source: str) -> str:
+    if source not in SOURCES:
+        raise InputError(f"unknown source {source!r}; expected one of: {', '.join(SOURCES)}")
+    return source
+
+
+def read_raw(path: str | os.PathLike, *, source: str = "auto") -> pd.DataFrame:
+    """Read an export as the platform wrote it (platform column names, metadata in attrs).
+
+    Examples
+    --------
+    >>> read_raw("tests/fixtures/qualtrics/numeric.csv").attrs["platform"]  # doctest: +SKIP
+    'qualtrics'
+    """
+    source = _check_source(source)
+    if source == "auto":
+        source = detect_source(path)
+    reader = _reader(source)
+    if reader is not None:
+        return reader(path)
+    from ..io import read_table
+
+    fmt = {"excel": "excel", "parquet": "parquet", "json": "json", "csv": "csv"}[source]
+    df = read_table(path, fmt=fmt)
+    df.attrs.update(source=str(path), platform=source)
+    return df
+
+
+def read_responses(
+    path: str | os.PathLike,
+    source: str = "auto",
+    mapping: Mapping | dict | str | os.PathLike | None = None,
+    *,
+    instruments: Any = None,
+) -> pd.DataFrame:
+    """Read survey responses from any supported platform into the project's wide shape.
+
+    Parameters
+    ----------
+    path : path to the export
+    source : {"auto", "qualtrics", "redcap", "limesurvey", "surveyjs", "formr", "spss",
+        "stata", "csv", "excel", "parquet", "json"}
+        The platform; ``"auto"`` detects it from the file and says when it cannot decide.
+        A mapping's ``source:`` is used when this is ``"auto"``.
+    mapping : Mapping, dict or path to YAML, optional
+        Which column is which item, id columns, partner layout (see
+        :mod:`dyadscore.formats.mapping`).
+    instruments : id, path, Instrument or list, optional
+        Instruments whose answer labels and scale check the item columns (default: those
+        named in the mapping, else the shipped instruments that own the item columns).
+
+    Returns
+    -------
+    DataFrame
+        ``person`` (and ``couple``, ``role``, ``wave`` when known) then item columns.
+        The project's own formats without a mapping come back as
+        :func:`dyadscore.io.read_table` reads them.
+
+    Raises
+    ------
+    InputError
+        Unknown platform, missing mapped columns, answer labels that do not fit the
+        instrument, a file mixing waves: one line naming what to fix.
+
+    Examples
+    --------
+    >>> import dyadscore as ds
+    >>> df = ds.read_responses("tests/fixtures/qualtrics/numeric.csv")  # doctest: +SKIP
+    >>> ds.score(df, "relationship-satisfaction")  # doctest: +SKIP
+    """
+    m = load_mapping(mapping)
+    source = _check_source(source)
+    if source == "auto" and m.source:
+        source = _check_source(m.source)
+    if source == "auto":
+        source = detect_source(path)
+    raw = read_raw(path, source=source)
+    if source in _OWN and mapping is None and instruments is None:
+        return raw
+    return apply_mapping(raw, m, instruments=instruments)
