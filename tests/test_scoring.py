@@ -211,3 +211,15 @@ def test_non_numeric_text_is_an_error():
     df.loc[1, "i4"] = "vier"
     with pytest.raises(InputError, match=r"row 'b', column 'i4': value 'vier' is not a number"):
         ds.score(df, SIX)
+
+
+def test_arrow_backed_input_scores_like_numpy_input(tmp_path):
+    items = pd.read_csv(ORACLE / "reliability_items.csv")
+    path = tmp_path / "items.csv"
+    items.to_csv(path, index=False)
+    arrow = ds.read_table(path, arrow=True)
+    assert isinstance(arrow["i1"].dtype, pd.ArrowDtype)
+    a = ds.score(items, SIX)
+    b = ds.score(arrow, SIX)
+    np.testing.assert_array_equal(a["scale"].to_numpy(), b["scale"].to_numpy())
+    np.testing.assert_array_equal(a["scale_n"].to_numpy(), b["scale_n"].to_numpy())

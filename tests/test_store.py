@@ -87,17 +87,37 @@ def test_export_file_is_owner_only(tmp_path: Path, store: AnswerStore):
     old = os.umask(0o022)
     try:
         r = subprocess.run(
-            [sys.executable, "-m", "dyadscore", "export", "--db", str(store.path), "--shape",
-             "long", "--out", str(out)],
-            env=ENV, capture_output=True, text=True, timeout=60,
+            [
+                sys.executable,
+                "-m",
+                "dyadscore",
+                "export",
+                "--db",
+                str(store.path),
+                "--shape",
+                "long",
+                "--out",
+                str(out),
+            ],
+            env=ENV,
+            capture_output=True,
+            text=True,
+            timeout=60,
         )
     finally:
         os.umask(old)
     assert r.returncode == 0, r.stderr
     assert mode(out) == 0o600
-    assert pd.read_csv(out).to_dict("records") == [
-        {"person": "c01_A", "couple": "c01", "role": "A", "wave": 1, "item": "fd1", "value": 4}
-    ]
+    back = pd.read_csv(out)
+    assert back.iloc[0].to_dict() == {
+        "person": "c01_A",
+        "couple": "c01",
+        "role": "A",
+        "wave": 1,
+        "item": "fd1",
+        "value": 4,
+    }
+    assert len(back) == 6 and back["value"].isna().sum() == 5
 
 
 # ------------------------------------------------------------ schema/migrate
@@ -192,9 +212,18 @@ def test_export_long_and_wide(store: AnswerStore):
     _fill(store)
     long = export_answers(store.path, "long")
     assert list(long.columns) == ["person", "couple", "role", "wave", "item", "value"]
-    assert len(long) == 6 + 6 + 1  # the skip is not an answer
+    assert len(long) == 3 * 6  # every item of the battery per person-wave
+    assert long["value"].notna().sum() == 6 + 6 + 1  # the skip is not an answer
+    assert long["item"].tolist()[:6] == [f"fd{i}" for i in range(1, 7)]
+    assert long["person"].tolist()[::6] == ["c01_A", "c01_B", "c01_A"]
+    assert len(export_answers(store.path, "long", answered_only=True)) == 13
+    assert (
+        long.dropna().merge(export_answers(store.path, "long", answered_only=True)).shape[0] == 13
+    )
     wide = export_answers(store.path, "wide")
-    assert list(wide.columns) == ["person", "couple", "role", "wave"] + [f"fd{i}" for i in range(1, 7)]
+    assert list(wide.columns) == ["person", "couple", "role", "wave"] + [
+        f"fd{i}" for i in range(1, 7)
+    ]
     assert wide[["person", "wave"]].values.tolist() == [["c01_A", 1], ["c01_B", 1], ["c01_A", 2]]
     assert wide.iloc[0, 4:].tolist() == [1, 2, 3, 4, 5, 6]
     assert wide.iloc[2, 4:].isna().tolist() == [False] + [True] * 5
@@ -216,6 +245,9 @@ def test_exports_score_like_hand_computation(store: AnswerStore):
         for p, v in wave1.items()
     }
     for shape in ("long", "wide"):
+        data = export_answers(store.path, shape)
+        partial = score(data, "felt-dependence").set_index(["person", "wave"])
+        assert partial.loc[("c01_A", 2), "felt_dependence_flag"] == "missing"  # 1 of 6 items
         data = export_answers(store.path, shape, wave=1)
         out = score(data, "felt-dependence").set_index("person")
         for p, e in expected.items():
@@ -224,7 +256,9 @@ def test_exports_score_like_hand_computation(store: AnswerStore):
         assert {"couple", "role", "wave"} <= set(out.columns)
 
 
-@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(
+    max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
 @given(st.lists(st.tuples(st.integers(1, 6), st.one_of(st.none(), st.integers(1, 7))), max_size=20))
 def test_export_holds_the_last_answer_per_item(tmp_path_factory, answers):
     store = AnswerStore(tmp_path_factory.mktemp("h") / "a.db")
@@ -233,7 +267,7 @@ def test_export_holds_the_last_answer_per_item(tmp_path_factory, answers):
     for i, v in answers:
         store.save_answer(s.id, "felt-dependence", f"fd{i}", v)
         last[f"fd{i}"] = v
-    long = export_answers(store.path, "long")
+    long = export_answers(store.path, "long", answered_only=True)
     assert dict(zip(long["item"], long["value"], strict=True)) == {
         k: v for k, v in last.items() if v is not None
     }
@@ -330,15 +364,32 @@ def test_readonly_database_gives_clear_error_and_keeps_answers(tmp_path: Path):
         with pytest.raises(StoreError, match="read-only"):
             store.save_answer(s.id, "felt-dependence", "fd3", 1)
         r = subprocess.run(
-            [sys.executable, "-m", "dyadscore", "administer", "--db", str(db), "--couple",
-             "c01", "--partner", "A", "--battery", "felt-dependence"],
-            env=ENV, capture_output=True, text=True, timeout=60, input="",
+            [
+                sys.executable,
+                "-m",
+                "dyadscore",
+                "administer",
+                "--db",
+                str(db),
+                "--couple",
+                "c01",
+                "--partner",
+                "A",
+                "--battery",
+                "felt-dependence",
+            ],
+            env=ENV,
+            capture_output=True,
+            text=True,
+            timeout=60,
+            input="",
         )
         assert r.returncode == 2
         assert "read-only" in r.stderr and "Traceback" not in r.stderr
-        assert export_answers(db, "long")["value"].tolist() == [3, 5]
+        assert export_answers(db, "long", answered_only=True)["value"].tolist() == [3, 5]
     finally:
         _undo_readonly(db)
     assert AnswerStore(db).answers(s.id) == {
-        ("felt-dependence", "fd1"): 3, ("felt-dependence", "fd2"): 5
+        ("felt-dependence", "fd1"): 3,
+        ("felt-dependence", "fd2"): 5,
     }

@@ -40,8 +40,18 @@ provenance: {authors: tests, licence: CC0}
 
 
 def spawn(db: Path, *extra: str, battery: str = FD) -> pexpect.spawn:
-    args = ["-m", "dyadscore", "administer", "--db", str(db), "--couple", "c01",
-            "--battery", battery, *extra]
+    args = [
+        "-m",
+        "dyadscore",
+        "administer",
+        "--db",
+        str(db),
+        "--couple",
+        "c01",
+        "--battery",
+        battery,
+        *extra,
+    ]
     return pexpect.spawn(sys.executable, args, env=ENV, encoding="utf-8", timeout=20)
 
 
@@ -79,7 +89,9 @@ def test_answer_back_skip_interrupt_and_resume(tmp_path: Path):
     child.expect_exact("item 4 of 6")
     child.expect_exact("Your answer")
     child.sendintr()  # Ctrl-C
-    child.expect_exact("Stopped. All answers given so far are saved (3 in this session). Run the same")
+    child.expect_exact(
+        "Stopped. All answers given so far are saved (3 in this session). Run the same"
+    )
     assert finish(child) == 130
     assert answers(db) == {"fd1": 5, "fd2": None, "fd3": 2}
 
@@ -161,7 +173,9 @@ def test_bad_arguments_exit_2_with_one_line(tmp_path: Path):
     child = pexpect.spawn(
         sys.executable,
         ["-m", "dyadscore", "administer", "--db", str(tmp_path / "a.db"), "--couple", "=x"],
-        env=ENV, encoding="utf-8", timeout=20,
+        env=ENV,
+        encoding="utf-8",
+        timeout=20,
     )
     child.expect_exact("dyadscore: error: couple code '=x'")
     assert finish(child) == 2

@@ -20,7 +20,7 @@ import pytest
 pytest.importorskip("flask")
 
 from dyadscore.administer.store import AnswerStore, StoreError  # noqa: E402
-from dyadscore.administer.web import create_app, server_lock, serve  # noqa: E402
+from dyadscore.administer.web import create_app, serve, server_lock  # noqa: E402
 from dyadscore.errors import InputError  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -261,9 +261,24 @@ def test_server_lock_is_exclusive(tmp_path: Path):
 
 def start_server(db: Path, *couples: str, battery: str = ",".join(BATTERY)):
     proc = subprocess.Popen(
-        [sys.executable, "-m", "dyadscore", "serve", "--db", str(db), "--port", "0",
-         "--battery", battery, "--couple", *couples],
-        env=ENV, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+        [
+            sys.executable,
+            "-m",
+            "dyadscore",
+            "serve",
+            "--db",
+            str(db),
+            "--port",
+            "0",
+            "--battery",
+            battery,
+            "--couple",
+            *couples,
+        ],
+        env=ENV,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
     )
     lines = []
     deadline = time.monotonic() + 30
@@ -293,9 +308,22 @@ def test_second_server_on_same_db_is_refused(tmp_path: Path):
         with urllib.request.urlopen(links[0]) as r:  # noqa: S310 - loopback
             assert r.status == 200 and "fieldset" in r.read().decode()
         r = subprocess.run(
-            [sys.executable, "-m", "dyadscore", "serve", "--db", str(db), "--port", "0",
-             "--couple", "c02"],
-            env=ENV, capture_output=True, text=True, timeout=60,
+            [
+                sys.executable,
+                "-m",
+                "dyadscore",
+                "serve",
+                "--db",
+                str(db),
+                "--port",
+                "0",
+                "--couple",
+                "c02",
+            ],
+            env=ENV,
+            capture_output=True,
+            text=True,
+            timeout=60,
         )
         assert r.returncode == 2
         assert "another 'dyadscore serve' is already using this answer database" in r.stderr
@@ -371,6 +399,8 @@ def test_load_50_partners_lose_nothing(tmp_path: Path):
         assert got == p.acked  # every acknowledged answer is stored, last one wins
         total += len(p.acked)
     posts = sum(p.posts for p in partners)
-    print(f"\nload: {len(partners)} partners, {elapsed:.1f} s, {posts} answers posted, "
-          f"{posts / elapsed:.0f} answers/s, {store.count_answers()} distinct answers stored")
+    print(
+        f"\nload: {len(partners)} partners, {elapsed:.1f} s, {posts} answers posted, "
+        f"{posts / elapsed:.0f} answers/s, {store.count_answers()} distinct answers stored"
+    )
     assert total == store.count_answers() > 0

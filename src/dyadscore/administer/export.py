@@ -1,9 +1,11 @@
 """Export stored answers in the shapes :func:`dyadscore.score` reads.
 
-``long``: one row per person, wave and answered item, columns
+``long``: one row per person, wave and item of the battery, columns
 ``person, couple, role, wave, item, value``. ``wide``: one row per person and wave,
 columns ``person, couple, role, wave`` and one column per item (named by item id, in
-battery order; skipped or unanswered items are empty).
+battery order). In both, skipped or not yet answered items are empty (missing), so every
+item column the scorer expects is present; ``answered_only=True`` drops those rows from
+the long shape.
 
 Examples
 --------
@@ -13,8 +15,10 @@ Examples
 >>> st = AnswerStore(db)
 >>> s = st.start_session("c01", "A", battery=["felt-dependence"])
 >>> st.save_answer(s.id, "felt-dependence", "fd2", 6)
->>> export_answers(db, "long").to_dict("records")
+>>> export_answers(db, "long", answered_only=True).to_dict("records")
 [{'person': 'c01_A', 'couple': 'c01', 'role': 'A', 'wave': 1, 'item': 'fd2', 'value': 6}]
+>>> len(export_answers(db, "long"))  # fd1..fd6, five of them empty
+6
 """
 
 from __future__ import annotations
@@ -53,6 +57,7 @@ def export_answers(
     *,
     couple: str | None = None,
     wave: int | None = None,
+    answered_only: bool = False,
 ) -> pd.DataFrame:
     """Answers of an answer database as a long or wide table.
 
@@ -64,6 +69,8 @@ def export_answers(
         ``"long"`` or ``"wide"``.
     couple, wave
         Restrict to one couple and/or one wave.
+    answered_only
+        Long shape: keep only answered items (default: every item of the battery).
 
     Returns
     -------
@@ -80,7 +87,7 @@ def export_answers(
     long["wave"] = long["wave"].astype("int64")
     long["value"] = long["value"].astype("Int64")
     long = long.drop(columns="instrument")
-    if shape == "long":
+    if shape == "long" and answered_only:
         return long.reset_index(drop=True)
     wide = long.pivot(index=ID_COLUMNS, columns="item", values="value")
     order = _item_order(store, couple)
@@ -94,4 +101,10 @@ def export_answers(
     wide = wide.reindex(columns=cols)
     wide.columns.name = None
     out = persons.merge(wide.reset_index(), on=ID_COLUMNS, how="left")
-    return out.sort_values(["couple", "wave", "role"], kind="stable").reset_index(drop=True)
+    out = out.sort_values(["couple", "wave", "role"], kind="stable").reset_index(drop=True)
+    if shape == "wide":
+        return out
+    long = out.melt(id_vars=ID_COLUMNS, var_name="item", value_name="value")
+    long["value"] = long["value"].astype("Int64")
+    long["_order"] = long.index % len(out)  # keep person-wave order, items in battery order
+    return long.sort_values("_order", kind="stable").drop(columns="_order").reset_index(drop=True)

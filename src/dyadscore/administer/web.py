@@ -86,7 +86,9 @@ button:focus-visible { outline: 3px solid #f0a500; outline-offset: 2px; }
 .status { min-height: 1.5rem; color: var(--muted); font-size: .9rem; }
 """.replace(
     "%(columns)s",
-    "\n".join(f"  .scale.n{n} {{ grid-template-columns: repeat({n}, 1fr); }}" for n in range(2, 12)),
+    "\n".join(
+        f"  .scale.n{n} {{ grid-template-columns: repeat({n}, 1fr); }}" for n in range(2, 12)
+    ),
 )
 
 JS = """
@@ -284,8 +286,10 @@ def create_app(
 
     @app.before_request
     def _host_guard() -> None:
-        host = request.host.rsplit(":", 1)[0] if not request.host.startswith("[") else (
-            request.host.split("]")[0] + "]"
+        host = (
+            request.host.rsplit(":", 1)[0]
+            if not request.host.startswith("[")
+            else (request.host.split("]")[0] + "]")
         )
         if host not in LOOPBACK_NAMES:
             _bad(f"unexpected Host header {request.host[:60]!r}; open the link as printed")
@@ -310,13 +314,21 @@ def create_app(
             resp = jsonify(error=desc)
             resp.status_code = exc.code or 400
             return resp
-        return _render("en", exc.name, MESSAGE, exc.code or 400, heading=exc.name, text=desc,
-                       role="alert")
+        return _render(
+            "en", exc.name, MESSAGE, exc.code or 400, heading=exc.name, text=desc, role="alert"
+        )
 
     @app.errorhandler(StoreError)
     def _store_error(exc: StoreError) -> Response:
-        return _render("en", "Error", MESSAGE, 503, heading="Answers cannot be saved",
-                       text=str(exc), role="alert")
+        return _render(
+            "en",
+            "Error",
+            MESSAGE,
+            503,
+            heading="Answers cannot be saved",
+            text=str(exc),
+            role="alert",
+        )
 
     @app.get("/static/form.css")
     def _css() -> Response:
@@ -337,15 +349,20 @@ def create_app(
             return redirect(f"/p/{token}/done", 303)
         return redirect(f"/p/{token}/{first_open_page(ps, battery_of(ps))}", 303)
 
-    def render_page(ps: PartnerSession, page: int, *, error: str = "", missing=(),
-                    status: int = 200) -> Response:
+    def render_page(
+        ps: PartnerSession, page: int, *, error: str = "", missing=(), status: int = 200
+    ) -> Response:
         bat, lang = battery_of(ps), ps.lang
         inst = bat.instruments[page - 1]
         have = store.answers(ps.id)
         offset = bat.offsets[page - 1]
         items = [
-            {"id": it.id, "text": it.text[lang], "number": offset + k + 1,
-             "value": have.get((inst.id, it.id))}
+            {
+                "id": it.id,
+                "text": it.text[lang],
+                "number": offset + k + 1,
+                "value": have.get((inst.id, it.id)),
+            }
             for k, it in enumerate(inst.items)
         ]
         points = [
@@ -359,11 +376,23 @@ def create_app(
             + f" · {t('progress', lang, i=f'{first}–{last}', n=bat.n_items)}"
         )
         return _render(
-            lang, f"{inst.title[lang]} ({page}/{n_pages})", PAGE, status,
-            inst=inst, items=items, points=points, page=page, n_pages=n_pages, part=part,
-            csrf=csrf_token(), action=f"/p/{ps.token}/{page}",
-            answer_url=f"/p/{ps.token}/answer", saved=t("saved_live", lang),
-            back=t("back", lang), skip_note=t("skip_note", lang), error=error,
+            lang,
+            f"{inst.title[lang]} ({page}/{n_pages})",
+            PAGE,
+            status,
+            inst=inst,
+            items=items,
+            points=points,
+            page=page,
+            n_pages=n_pages,
+            part=part,
+            csrf=csrf_token(),
+            action=f"/p/{ps.token}/{page}",
+            answer_url=f"/p/{ps.token}/answer",
+            saved=t("saved_live", lang),
+            back=t("back", lang),
+            skip_note=t("skip_note", lang),
+            error=error,
             missing=set(missing),
             next_label=t("save_finish" if page == n_pages else "save_next", lang),
         )
@@ -409,8 +438,13 @@ def create_app(
             if given:
                 store.save_answers(ps.id, given)
             numbers = [str(bat.offsets[page - 1] + inst.item_ids.index(i) + 1) for i in open_items]
-            return render_page(ps, page, error=t("answer_required", ps.lang,
-                               items=", ".join(numbers)), missing=open_items, status=422)
+            return render_page(
+                ps,
+                page,
+                error=t("answer_required", ps.lang, items=", ".join(numbers)),
+                missing=open_items,
+                status=422,
+            )
         if nav == "next":
             given += [(inst.id, it, None) for it in open_items]  # explicit skips
         if given:
@@ -421,7 +455,8 @@ def create_app(
             return redirect(f"/p/{token}/{page + 1}", 303)
         have = store.answers(ps.id)
         remaining = [
-            k for k, i in enumerate(bat.instruments, start=1)
+            k
+            for k, i in enumerate(bat.instruments, start=1)
             if any((i.id, it) not in have for it in i.item_ids)
         ]
         if remaining:
@@ -451,9 +486,14 @@ def create_app(
         ps = partner(token)
         if not ps.is_finished:
             return redirect(f"/p/{token}", 303)
-        return _render(ps.lang, t("thanks_title", ps.lang), MESSAGE,
-                       heading=t("thanks_title", ps.lang), text=t("thanks_body", ps.lang),
-                       role="status")
+        return _render(
+            ps.lang,
+            t("thanks_title", ps.lang),
+            MESSAGE,
+            heading=t("thanks_title", ps.lang),
+            text=t("thanks_body", ps.lang),
+            role="status",
+        )
 
     return app
 
@@ -504,6 +544,18 @@ def server_lock(db: str | os.PathLike) -> Iterator[Path]:
         os.close(fd)
 
 
+def _quiet_handler() -> type:
+    from werkzeug.serving import WSGIRequestHandler
+
+    class Quiet(WSGIRequestHandler):
+        """Logs no request lines: the URLs carry the partners' tokens."""
+
+        def log_request(self, code: int | str = "-", size: int | str = "-") -> None:
+            return None
+
+    return Quiet
+
+
 def serve(
     db: str | os.PathLike,
     couples: Sequence[str],
@@ -536,6 +588,7 @@ def serve(
     """
     from werkzeug.serving import make_server
 
+    _QuietHandler = _quiet_handler()  # noqa: N806
     out = out or sys.stdout
     host = check_loopback(host)
     lang = check_lang(lang)
@@ -555,25 +608,31 @@ def serve(
         ]
         app = create_app(db)
         try:
-            server = make_server(host, port, app, threaded=True)
+            server = make_server(host, port, app, threaded=True, request_handler=_QuietHandler)
         except OSError as exc:
             raise InputError(
                 f"port {port} on {host} cannot be used ({exc.strerror}); choose another with --port"
             ) from None
         base = f"http://{host if ':' not in host else f'[{host}]'}:{server.server_port}"
-        out.write(f"Serving the form for {len(sessions)} partner(s) on {base} (this computer "
-                  "only). Send each partner their own link:\n")
+        out.write(
+            f"Serving the form for {len(sessions)} partner(s) on {base} (this computer "
+            "only). Send each partner their own link:\n"
+        )
         for s in sessions:
             state = "finished" if s.is_finished else "open"
-            out.write(f"  couple {s.couple} partner {s.role} (wave {s.wave}, {state}): "
-                      f"{base}/p/{s.token}\n")
+            out.write(
+                f"  couple {s.couple} partner {s.role} (wave {s.wave}, {state}): "
+                f"{base}/p/{s.token}\n"
+            )
         out.write("Press Ctrl-C to stop; every answer is saved as soon as it is given.\n")
         out.flush()
         try:
             with interrupt_on_signals():
-                server.serve_forever()
+                server.serve_forever()  # werkzeug returns on KeyboardInterrupt
         except KeyboardInterrupt:
-            out.write("Stopped. All answers are saved.\n")
+            pass
         finally:
             server.server_close()
+        out.write("Stopped. All answers are saved.\n")
+        out.flush()
     return 0

@@ -24,6 +24,8 @@ SUBCOMMANDS: tuple[str, ...] = (
     "instruments",
     "score",
     "reliability",
+    "map",
+    "convert",
     "dyads",
     "apim",
     "administer",

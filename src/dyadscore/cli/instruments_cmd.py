@@ -1,4 +1,4 @@
-"""``dyadscore instruments list|show|check|schema``: browse and lint instruments."""
+"""``dyadscore instruments list|show|check|schema|export``: browse, lint and export instruments."""
 
 from __future__ import annotations
 
@@ -24,6 +24,22 @@ def register(sub: argparse._SubParsersAction) -> None:
     check.add_argument("paths", nargs="*", help="YAML files (default: all shipped instruments)")
     check.add_argument("--strict", action="store_true", help="exit 1 when there are warnings")
     isub.add_parser("schema", help="print the JSON Schema of the instrument format")
+    exp = isub.add_parser(
+        "export",
+        help="export an instrument for Qualtrics (.qsf), REDCap (data dictionary) or SurveyJS",
+        description="Write an instrument in a form the survey platforms import: a Qualtrics "
+        "survey file (.qsf), a REDCap data dictionary (CSV) or SurveyJS survey JSON. The "
+        "answer columns are named by item id, so the platform's response export scores "
+        "without a mapping.",
+    )
+    exp.add_argument("instrument", help="instrument id or path to a .yaml file")
+    exp.add_argument("--to", required=True, choices=["qsf", "redcap", "surveyjs"])
+    exp.add_argument("-o", "--out", required=True, help="output file, or '-' to print it")
+    exp.add_argument("--lang", choices=["en", "nl"], default="en")
+    exp.add_argument(
+        "--no-dyad", action="store_true", help="leave out the couple code and role questions"
+    )
+    exp.add_argument("--force", action="store_true", help="overwrite an existing file")
     p.set_defaults(run=run)
 
 
@@ -40,6 +56,17 @@ def run(args: argparse.Namespace) -> int:
         return 0
     if args.action == "show":
         print(render(ins.load_instrument(args.instrument), args.lang))
+        return 0
+    if args.action == "export":
+        import sys
+
+        from ..formats.export import write_instrument_export
+
+        path = write_instrument_export(
+            args.instrument, args.to, args.out, lang=args.lang, dyad=not args.no_dyad, force=args.force
+        )
+        if str(path) != "-":
+            print(f"exported {args.instrument} for {args.to} -> {path}", file=sys.stderr)
         return 0
     if args.action == "schema":
         print(json.dumps(ins.instrument_schema(), indent=2))

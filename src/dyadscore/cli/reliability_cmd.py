@@ -23,7 +23,14 @@ def register(sub: argparse._SubParsersAction) -> None:
         help="instrument id or YAML path (repeatable)",
     )
     p.add_argument("--by", help="group column, e.g. role (results per group and overall)")
-    p.add_argument("--map", dest="mapping", help="YAML mapping 'export column: item id'")
+    p.add_argument("--map", dest="mapping", help="mapping YAML (see 'dyadscore map')")
+    p.add_argument(
+        "--source",
+        choices=SOURCES,
+        default="auto",
+        help="platform that wrote DATA (qualtrics, redcap, limesurvey, surveyjs, formr, spss, "
+        "stata, csv, excel, parquet, json; default: detect)",
+    )
     p.add_argument(
         "--use",
         choices=["pairwise", "listwise"],
@@ -38,19 +45,51 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.set_defaults(run=run)
 
 
+SOURCES = (
+    "auto",
+    "qualtrics",
+    "redcap",
+    "limesurvey",
+    "surveyjs",
+    "formr",
+    "spss",
+    "stata",
+    "csv",
+    "excel",
+    "parquet",
+    "json",
+)
+
+
+def _read(args: argparse.Namespace):
+    """(data, mapping still to apply): own tables as before, platform exports via formats."""
+    from ..formats import detect_source, load_mapping, read_responses
+    from ..io import read_table
+
+    parsed = load_mapping(args.mapping) if args.mapping else None
+    source = args.source
+    if source == "auto" and parsed is not None and parsed.source:
+        source = parsed.source
+    if source == "auto":
+        source = detect_source(args.data, strict=False)
+    if source in ("csv", "excel", "parquet", "json") and (parsed is None or parsed.is_plain):
+        return read_table(args.data), args.mapping
+    return read_responses(args.data, source, parsed, instruments=args.instrument), None
+
+
 def run(args: argparse.Namespace) -> int:
     import json
 
-    from ..io import read_table, write_text
+    from ..io import write_text
     from ..psychometrics import reliability
 
-    data = read_table(args.data)
+    data, mapping = _read(args)
     res = reliability(
         data,
         args.instrument,
         by=args.by,
         use=args.use,
-        mapping=args.mapping,
+        mapping=mapping,
         source=args.data,
         ci=args.ci,
     )

@@ -23,12 +23,58 @@ def register(sub: argparse._SubParsersAction) -> None:
         action="append",
         help="instrument id or YAML path (repeatable; default: all whose items are present)",
     )
-    p.add_argument("--map", dest="mapping", help="YAML mapping 'export column: item id'")
+    p.add_argument(
+        "--map",
+        dest="mapping",
+        help="mapping YAML: 'export column: item id', or a full mapping (see 'dyadscore map')",
+    )
+    p.add_argument(
+        "--source",
+        choices=SOURCES,
+        default="auto",
+        help="platform that wrote DATA: qualtrics, redcap, limesurvey, surveyjs, formr, spss, "
+        "stata, or the project's own csv/excel/parquet/json (default: detect)",
+    )
     p.add_argument("--person", help="person id column (default: 'person')")
-    p.add_argument("-o", "--out", help="output file (.csv, .json, .parquet) or '-' for stdout")
-    p.add_argument("--format", choices=["csv", "json", "parquet"], help="output format")
+    p.add_argument(
+        "-o", "--out", help="output file (.csv, .json, .parquet, .sav, .dta) or '-' for stdout"
+    )
+    p.add_argument(
+        "--format", choices=["csv", "json", "parquet", "spss", "stata"], help="output format"
+    )
     p.add_argument("--force", action="store_true", help="overwrite an existing output file")
     p.set_defaults(run=run)
+
+
+SOURCES = (
+    "auto",
+    "qualtrics",
+    "redcap",
+    "limesurvey",
+    "surveyjs",
+    "formr",
+    "spss",
+    "stata",
+    "csv",
+    "excel",
+    "parquet",
+    "json",
+)
+_OWN = ("csv", "excel", "parquet", "json")
+
+
+def _own_source(args: argparse.Namespace):
+    """(own format?, parsed mapping): project tables keep the fast read; exports go via formats."""
+    from ..formats import detect_source, load_mapping
+
+    mapping = load_mapping(args.mapping) if args.mapping else None
+    source = args.source
+    if source == "auto" and mapping is not None and mapping.source:
+        source = mapping.source
+    if source == "auto":
+        source = detect_source(args.data, strict=args.person is None)
+    args.source = source
+    return source in _OWN and (mapping is None or mapping.is_plain), mapping
 
 
 def run(args: argparse.Namespace) -> int:
@@ -36,15 +82,44 @@ def run(args: argparse.Namespace) -> int:
     from ..io import read_mapping, read_table, write_table
     from ..scoring import score
 
-    data = read_table(args.data, arrow=True)
-    data.attrs["source"] = args.data
-    instruments = args.instrument or _present_instruments(data, read_mapping(args.mapping))
+    own, parsed = _own_source(args)
+    if own and _streamable(args):
+        from ..batch import score_csv
+
+        meta = score_csv(
+            args.data,
+            args.instrument,
+            args.out,
+            person=args.person,
+            mapping=args.mapping,
+            force=args.force,
+        )
+        print(f"scored {len(meta['codebook'])} subscales -> {args.out}", file=sys.stderr)
+        return 0
+    mapping = args.mapping
+    if own:
+        data = read_table(args.data, arrow=args.source == "csv")
+        data.attrs["source"] = args.data
+    else:
+        from ..formats import read_responses
+
+        data = read_responses(args.data, args.source, parsed, instruments=args.instrument)
+        mapping = None
+    instruments = args.instrument or _present_instruments(data, read_mapping(mapping))
     if not instruments:
         raise InputError(
             f"{args.data}: no shipped instrument has all its item columns here; "
             "name one with --instrument or map the columns with --map"
         )
-    out = score(data, instruments, person=args.person, mapping=args.mapping, source=args.data)
+    out = score(data, instruments, person=args.person, mapping=mapping, source=args.data)
+    if args.out and (
+        args.format in ("spss", "stata") or args.out.lower().endswith((".sav", ".zsav", ".dta"))
+    ):
+        from ..formats.writers import write_scores
+
+        paths = write_scores(out, args.out, fmt=args.format, force=args.force)
+        print(f"scored {len(out)} rows -> {', '.join(map(str, paths))}", file=sys.stderr)
+        return 0
     if args.out:
         meta = {"provenance": out.attrs["provenance"], "codebook": out.attrs["codebook"]}
         write_table(
@@ -58,6 +133,18 @@ def run(args: argparse.Namespace) -> int:
         return 0
     print(summary(out))
     return 0
+
+
+def _streamable(args: argparse.Namespace) -> bool:
+    """CSV to CSV with named instruments: score in record batches (see dyadscore.batch)."""
+    return bool(
+        args.instrument
+        and args.out
+        and args.out != "-"
+        and args.data.lower().endswith(".csv")
+        and args.out.lower().endswith(".csv")
+        and args.format in (None, "csv")
+    )
 
 
 def _present_instruments(data, mapping: dict[str, str]) -> list[str]:

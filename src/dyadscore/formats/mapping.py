@@ -59,6 +59,7 @@ from ..instruments import Instrument, list_instruments, load_instrument
 
 ID_NAMES = ("person", "couple", "role", "wave")
 OWN_PERSON = ("person", "person_id", "id", "respondent", "participant")
+COUPLE_DEFAULTS = ("couple", "couple_id", "couple_code")
 _KEYS = {
     "source",
     "instruments",
@@ -543,7 +544,7 @@ def apply_mapping(
                 f"{src}: row {i + 1}: no person id in column '{person_col}'; every response needs one"
             )
     ids: dict[str, pd.Series] = {"person": person}
-    couple_col = m.couple or ("couple" if "couple" in df.columns else None)
+    couple_col = _pick(df, m.couple, list(COUPLE_DEFAULTS))
     if couple_col:
         ids["couple"] = df[couple_col]
     role_col = m.role or ("role" if "role" in df.columns else None)
@@ -558,6 +559,7 @@ def apply_mapping(
     ids = {k: _tidy_id(v) for k, v in ids.items()}
     if not items:
         used = {person_col, couple_col, role_col, m.wave, *defaults.get("wave", [])}
+        used |= set(COUPLE_DEFAULTS)
         meta = set(defaults.get("meta", []))
         items = [c for c in df.columns if c not in used and c not in meta and c not in ID_NAMES]
         by_item = _instruments_for(items, m.instruments or _listify(instruments))
@@ -630,9 +632,15 @@ def _similarity(a: list[str], b: list[str]) -> float:
     return best
 
 
-_COUPLE = re.compile(r"^(couple|dyad|pair|paar|koppel)(_?(id|code|nr|no))?$", re.I)
-_ROLE = re.compile(r"(^|_)(role|rol|partner|gender|sex|geslacht)($|_)", re.I)
+_COUPLE = re.compile(r"(^|[\W_])(couple|dyad|pair|paar|koppel)([\W_]|$)", re.I)
+_ROLE = re.compile(r"(^|[\W_])(role|rol|partner|gender|sex|geslacht)([\W_]|$)", re.I)
 _WAVE = re.compile(r"^(wave|meting|time|timepoint|tijdstip)$", re.I)
+
+
+def _id_guess(raw: pd.DataFrame, pattern: re.Pattern, exclude: set) -> str | None:
+    """The shortest column name matching ``pattern`` that is not an item column."""
+    hits = [str(c) for c in raw.columns if c not in exclude and pattern.search(str(c))]
+    return min(hits, key=len) if hits else None
 
 
 def suggest_mapping(
@@ -704,8 +712,8 @@ def suggest_mapping(
         "source": raw.attrs.get("platform") or source,
         "instruments": [i.id for i in insts],
         "person": person,
-        "couple": next((c for c in raw.columns if _COUPLE.match(str(c))), None),
-        "role": next((c for c in raw.columns if _ROLE.match(str(c))), None),
+        "couple": _id_guess(raw, _COUPLE, set(columns)),
+        "role": _id_guess(raw, _ROLE, set(columns)),
         "wave": wave or next((c for c in raw.columns if _WAVE.match(str(c))), None),
         "columns": columns,
         "scores": scores,

@@ -1,0 +1,69 @@
+"""``dyadscore convert``: scores or dyadic tables to SPSS, Stata, R-friendly CSV or Parquet."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser(
+        "convert",
+        help="save a score table for SPSS (.sav), Stata (.dta), R (.csv) or Parquet",
+        description="Convert a score table (or a dyadic table made from one) to SPSS .sav "
+        "with variable and value labels, Stata .dta, R-friendly CSV or Parquet, and write "
+        "a codebook (<file>.codebook.md and .csv) beside it. Labels and instrument "
+        "versions come from the <input>.meta.json that 'dyadscore score --out' writes, or "
+        "from --instrument.",
+    )
+    p.add_argument("data", help="score table (CSV, Excel, Parquet, JSON, .sav or .dta)")
+    p.add_argument("-o", "--out", required=True, help="output file: .sav, .dta, .csv or .parquet")
+    p.add_argument("--format", choices=["spss", "stata", "csv", "parquet"], help="output format")
+    p.add_argument(
+        "-i",
+        "--instrument",
+        action="append",
+        help="instrument(s) the scores came from, for labels (default: the .meta.json)",
+    )
+    p.add_argument("--no-codebook", action="store_true", help="do not write the codebook files")
+    p.add_argument("--force", action="store_true", help="overwrite existing files")
+    p.set_defaults(run=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    from ..formats import read_raw
+    from ..formats.writers import load_meta, write_scores
+
+    data = read_raw(args.data, source=_source(args.data))
+    meta = load_meta(args.data)
+    if args.instrument:
+        from ..instruments import load_instruments
+        from ..scoring import codebook
+
+        insts = load_instruments(args.instrument)
+        meta = {
+            "provenance": [i.provenance_record() for i in insts],
+            "codebook": codebook(insts),
+        }
+    data.attrs.update({k: v for k, v in meta.items() if k in ("provenance", "codebook")})
+    data.attrs["source"] = args.data
+    paths = write_scores(
+        data, args.out, fmt=args.format, force=args.force, codebook=not args.no_codebook
+    )
+    print(f"wrote {len(data)} rows -> {', '.join(map(str, paths))}", file=sys.stderr)
+    return 0
+
+
+def _source(path: str) -> str:
+    from pathlib import Path
+
+    suffix = Path(path).suffix.lower()
+    return {
+        ".sav": "spss",
+        ".zsav": "spss",
+        ".dta": "stata",
+        ".xlsx": "excel",
+        ".parquet": "parquet",
+        ".pq": "parquet",
+        ".json": "json",
+    }.get(suffix, "csv")

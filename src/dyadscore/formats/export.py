@@ -1,0 +1,370 @@
+"""Instruments to the platforms: a Qualtrics ``.qsf``, a REDCap data dictionary, SurveyJS JSON.
+
+Each export asks for the couple code and the partner's role first (``dyad=True``), then
+every item with the instrument's answer labels, and names the answer columns so that the
+platform's response export reads back with :func:`dyadscore.formats.read_responses`
+without a column mapping:
+
+- **REDCap** data dictionary CSV with the 18 columns of REDCap's dictionary
+  (``Variable / Field Name``, ``Form Name``, ``Section Header``, ``Field Type``,
+  ``Field Label``, ``Choices, Calculations, OR Slider Labels`` ... ``Field Annotation``;
+  https://bdeveer.github.io/REDCap_KB_RAG/RC-FD-08_Data-Dictionary-Column-Reference-and-Advanced-Techniques/);
+  items are ``radio`` fields with choices ``1, label | 2, label``, grouped in a matrix;
+  field names are the item ids. Reverse keys are noted in the field annotation.
+- **Qualtrics** survey file (JSON: ``SurveyEntry`` and ``SurveyElements`` with the block
+  list ``BL``, survey flow ``FL``, question count ``QC`` and one ``SQ`` per question;
+  https://gist.github.com/dreftymac/47ccfa837e7f89d7a37539a6fc25dcac,
+  https://blog.askesis.pl/post/2019/04/qualtrics-generate.html); items form one Likert
+  matrix whose statements carry the item ids as export tags and whose answers are
+  recoded to the scale values.
+- **SurveyJS** survey JSON: one ``rating`` question per item (``rateMin``/``rateMax``,
+  end labels), texts localised as ``{"default": en, "nl": nl}``
+  (https://surveyjs.io/form-library/documentation/handle-survey-results-access).
+
+Examples
+--------
+>>> text = export_instrument("relationship-satisfaction", "redcap")
+>>> text.splitlines()[0].startswith('"Variable / Field Name","Form Name"')
+True
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import os
+import re
+from pathlib import Path
+from typing import Any
+
+from ..errors import InputError
+from ..instruments import Instrument, load_instrument
+
+TARGETS = ("redcap", "qsf", "surveyjs")
+REDCAP_COLUMNS = [
+    "Variable / Field Name",
+    "Form Name",
+    "Section Header",
+    "Field Type",
+    "Field Label",
+    "Choices, Calculations, OR Slider Labels",
+    "Field Note",
+    "Text Validation Type OR Show Slider Number",
+    "Text Validation Min",
+    "Text Validation Max",
+    "Identifier?",
+    "Branching Logic (Show field only if...)",
+    "Required Field?",
+    "Custom Alignment",
+    "Question Number (surveys only)",
+    "Matrix Group Name",
+    "Matrix Ranking?",
+    "Field Annotation",
+]
+ROLES = {"partner_a": {"en": "Partner A", "nl": "Partner A"}, "partner_b": {"en": "Partner B", "nl": "Partner B"}}
+DYAD_TEXT = {
+    "couple": {"en": "Couple code (the same code for both partners)", "nl": "Paarcode (dezelfde code voor beide partners)"},
+    "role": {"en": "Which partner are you?", "nl": "Welke partner bent u?"},
+}
+
+
+def _labels(inst: Instrument, lang: str) -> dict[int, str]:
+    labels = inst.response_scale.labels.get(lang) or inst.response_scale.labels.get("en") or {}
+    return {v: labels.get(v, str(v)) for v in range(inst.scale_min, inst.scale_max + 1)}
+
+
+def _form_name(inst: Instrument) -> str:
+    return re.sub(r"[^a-z0-9_]", "_", inst.id.lower())
+
+
+def redcap_dictionary(inst: Instrument, *, lang: str = "en", dyad: bool = True) -> str:
+    """REDCap data dictionary CSV text for one instrument.
+
+    Examples
+    --------
+    >>> "sat3" in redcap_dictionary(load_instrument("relationship-satisfaction"))
+    True
+    """
+    form = _form_name(inst)
+    rows: list[list[str]] = []
+
+    def row(name: str, ftype: str, label: str, **kw: str) -> None:
+        r = dict.fromkeys(REDCAP_COLUMNS, "")
+        r.update({"Variable / Field Name": name, "Form Name": form, "Field Type": ftype, "Field Label": label})
+        r.update({REDCAP_COLUMNS[int(k[1:])]: v for k, v in kw.items()})
+        rows.append([r[c] for c in REDCAP_COLUMNS])
+
+    row("record_id", "text", "Record ID")
+    if dyad:
+        row("couple_id", "text", DYAD_TEXT["couple"][lang], c12="y")
+        choices = " | ".join(f"{k + 1}, {r[lang]}" for k, r in enumerate(ROLES.values()))
+        row("role", "radio", DYAD_TEXT["role"][lang], c5=choices, c12="y")
+    choices = " | ".join(f"{v}, {t}" for v, t in _labels(inst, lang).items())
+    header = (inst.instructions or {}).get(lang, "") if inst.instructions else ""
+    for k, item in enumerate(inst.items):
+        name = item.id.lower()
+        note = f"dyadscore {inst.id} {inst.version} item {item.id}" + (" (reverse-keyed)" if item.reverse else "")
+        row(
+            name,
+            "radio",
+            item.text[lang],
+            c2=header if k == 0 else "",
+            c5=choices,
+            c15=form,
+            c17=note,
+        )
+    buf = io.StringIO()
+    writer = csv.writer(buf, quoting=csv.QUOTE_MINIMAL, lineterminator="\n")
+    writer.writerow(REDCAP_COLUMNS)
+    writer.writerows(rows)
+    # REDCap's own download quotes every header except Identifier?
+    head = ",".join(c if c == "Identifier?" else f'"{c}"' for c in REDCAP_COLUMNS)
+    return head + "\n" + buf.getvalue().split("\n", 1)[1]
+
+
+def _sq(qid: str, payload: dict[str, Any], survey_id: str) -> dict[str, Any]:
+    return {
+        "SurveyID": survey_id,
+        "Element": "SQ",
+        "PrimaryAttribute": qid,
+        "SecondaryAttribute": re.sub(r"<[^>]+>", "", str(payload.get("QuestionText", "")))[:99],
+        "TertiaryAttribute": None,
+        "Payload": {"QuestionID": qid, "DataVisibility": {"Private": False, "Hidden": False}, **payload},
+    }
+
+
+def qualtrics_qsf(inst: Instrument, *, lang: str = "en", dyad: bool = True) -> str:
+    """Qualtrics survey file (.qsf JSON) for one instrument.
+
+    Examples
+    --------
+    >>> qsf = json.loads(qualtrics_qsf(load_instrument("relationship-satisfaction")))
+    >>> sorted(e["Element"] for e in qsf["SurveyElements"])[:3]
+    ['BL', 'FL', 'QC']
+    """
+    survey_id = "SV_" + re.sub(r"[^A-Za-z0-9]", "", inst.id)[:15]
+    questions: list[dict[str, Any]] = []
+    if dyad:
+        questions.append(
+            {
+                "QuestionText": DYAD_TEXT["couple"][lang],
+                "DataExportTag": "couple",
+                "QuestionType": "TE",
+                "Selector": "SL",
+                "Configuration": {"QuestionDescriptionOption": "UseText"},
+                "QuestionDescription": DYAD_TEXT["couple"][lang],
+                "Validation": {"Settings": {"ForceResponse": "ON", "ForceResponseType": "ON", "Type": "None"}},
+                "Language": [],
+            }
+        )
+        questions.append(
+            {
+                "QuestionText": DYAD_TEXT["role"][lang],
+                "DataExportTag": "role",
+                "QuestionType": "MC",
+                "Selector": "SAVR",
+                "SubSelector": "TX",
+                "Configuration": {"QuestionDescriptionOption": "UseText"},
+                "QuestionDescription": DYAD_TEXT["role"][lang],
+                "Choices": {str(k + 1): {"Display": r[lang]} for k, r in enumerate(ROLES.values())},
+                "ChoiceOrder": list(range(1, len(ROLES) + 1)),
+                "RecodeValues": {str(k + 1): str(k + 1) for k in range(len(ROLES))},
+                "Validation": {"Settings": {"ForceResponse": "ON", "ForceResponseType": "ON", "Type": "None"}},
+                "Language": [],
+            }
+        )
+    labels = _labels(inst, lang)
+    intro = (inst.instructions or {}).get(lang) if inst.instructions else inst.title[lang]
+    questions.append(
+        {
+            "QuestionText": intro,
+            "DataExportTag": _form_name(inst),
+            "QuestionType": "Matrix",
+            "Selector": "Likert",
+            "SubSelector": "SingleAnswer",
+            "Configuration": {
+                "QuestionDescriptionOption": "UseText",
+                "TextPosition": "inline",
+                "ChoiceColumnWidth": 25,
+                "RepeatHeaders": "none",
+                "WhiteSpace": "OFF",
+                "MobileFirst": True,
+            },
+            "QuestionDescription": inst.title[lang],
+            "Choices": {str(k + 1): {"Display": it.text[lang]} for k, it in enumerate(inst.items)},
+            "ChoiceOrder": list(range(1, len(inst.items) + 1)),
+            "ChoiceDataExportTags": {str(k + 1): it.id for k, it in enumerate(inst.items)},
+            "Answers": {str(k + 1): {"Display": t} for k, t in enumerate(labels.values())},
+            "AnswerOrder": list(range(1, len(labels) + 1)),
+            "RecodeValues": {str(k + 1): str(v) for k, v in enumerate(labels)},
+            "Validation": {"Settings": {"ForceResponse": "OFF", "ForceResponseType": "ON", "Type": "None"}},
+            "Language": [],
+            "NextChoiceId": len(inst.items) + 1,
+            "NextAnswerId": len(labels) + 1,
+        }
+    )
+    qids = [f"QID{k + 1}" for k in range(len(questions))]
+    elements = [
+        {
+            "SurveyID": survey_id,
+            "Element": "BL",
+            "PrimaryAttribute": "Survey Blocks",
+            "SecondaryAttribute": None,
+            "TertiaryAttribute": None,
+            "Payload": [
+                {
+                    "Type": "Default",
+                    "Description": inst.title[lang],
+                    "ID": "BL_dyadscore1",
+                    "BlockElements": [{"Type": "Question", "QuestionID": q} for q in qids],
+                }
+            ],
+        },
+        {
+            "SurveyID": survey_id,
+            "Element": "FL",
+            "PrimaryAttribute": "Survey Flow",
+            "SecondaryAttribute": None,
+            "TertiaryAttribute": None,
+            "Payload": {
+                "Type": "Root",
+                "FlowID": "FL_1",
+                "Flow": [{"Type": "Block", "ID": "BL_dyadscore1", "FlowID": "FL_2"}],
+                "Properties": {"Count": 2},
+            },
+        },
+        {
+            "SurveyID": survey_id,
+            "Element": "QC",
+            "PrimaryAttribute": "Survey Question Count",
+            "SecondaryAttribute": str(len(qids)),
+            "TertiaryAttribute": None,
+            "Payload": None,
+        },
+        *[_sq(q, p, survey_id) for q, p in zip(qids, questions, strict=True)],
+    ]
+    survey = {
+        "SurveyEntry": {
+            "SurveyID": survey_id,
+            "SurveyName": f"{inst.title[lang]} ({inst.id} {inst.version})",
+            "SurveyDescription": None,
+            "SurveyOwnerID": "",
+            "SurveyBrandID": "",
+            "DivisionID": None,
+            "SurveyLanguage": lang.upper(),
+            "SurveyActiveResponseSet": "RS_dyadscore",
+            "SurveyStatus": "Inactive",
+            "SurveyStartDate": "0000-00-00 00:00:00",
+            "SurveyExpirationDate": "0000-00-00 00:00:00",
+            "SurveyCreationDate": "0000-00-00 00:00:00",
+            "CreatorID": "",
+            "LastModified": "0000-00-00 00:00:00",
+            "LastAccessed": "0000-00-00 00:00:00",
+            "LastActivated": "0000-00-00 00:00:00",
+            "Deleted": None,
+        },
+        "SurveyElements": elements,
+    }
+    return json.dumps(survey, indent=2, ensure_ascii=False) + "\n"
+
+
+def surveyjs_json(inst: Instrument, *, lang: str = "en", dyad: bool = True) -> str:
+    """SurveyJS survey JSON for one instrument (English default, Dutch as ``nl``).
+
+    Examples
+    --------
+    >>> js = json.loads(surveyjs_json(load_instrument("relationship-satisfaction")))
+    >>> js["pages"][0]["elements"][-1]["rateMax"]
+    5
+    """
+    other = [x for x in ("en", "nl") if x != lang]
+
+    def loc(text: dict[str, str]) -> dict[str, str]:
+        return {"default": text[lang], **{x: text[x] for x in other if text.get(x)}}
+
+    elements: list[dict[str, Any]] = []
+    if dyad:
+        elements.append({"type": "text", "name": "couple", "title": loc(DYAD_TEXT["couple"]), "isRequired": True})
+        elements.append(
+            {
+                "type": "radiogroup",
+                "name": "role",
+                "title": loc(DYAD_TEXT["role"]),
+                "isRequired": True,
+                "choices": [{"value": k, "text": loc(v)} for k, v in ROLES.items()],
+            }
+        )
+    scale = inst.response_scale
+    low = {x: scale.label(inst.scale_min, x) for x in ("en", "nl")}
+    high = {x: scale.label(inst.scale_max, x) for x in ("en", "nl")}
+    for item in inst.items:
+        elements.append(
+            {
+                "type": "rating",
+                "name": item.id,
+                "title": loc(item.text),
+                "rateMin": inst.scale_min,
+                "rateMax": inst.scale_max,
+                "minRateDescription": loc(low),
+                "maxRateDescription": loc(high),
+            }
+        )
+    survey = {
+        "title": loc(inst.title),
+        "description": loc(inst.instructions) if inst.instructions else None,
+        "locale": "" if lang == "en" else lang,
+        "pages": [{"name": _form_name(inst), "elements": elements}],
+        "dyadscore": {"instrument": inst.id, "version": inst.version, "key_hash": inst.key_hash},
+    }
+    if survey["description"] is None:
+        del survey["description"]
+    return json.dumps(survey, indent=2, ensure_ascii=False) + "\n"
+
+
+def export_instrument(instrument: Any, to: str, *, lang: str = "en", dyad: bool = True) -> str:
+    """Text of an instrument exported for a platform.
+
+    Parameters
+    ----------
+    instrument : id, path or Instrument
+    to : {"redcap", "qsf", "surveyjs"}
+    lang : {"en", "nl"}
+    dyad : bool
+        Ask for the couple code and role first.
+
+    Examples
+    --------
+    >>> json.loads(export_instrument("felt-dependence", "surveyjs"))["pages"][0]["name"]
+    'felt_dependence'
+    """
+    inst = load_instrument(instrument)
+    if to not in TARGETS:
+        raise InputError(f"unknown export target {to!r}; expected one of: {', '.join(TARGETS)}")
+    if lang not in ("en", "nl"):
+        raise InputError(f"unknown language {lang!r}; expected en or nl")
+    fn = {"redcap": redcap_dictionary, "qsf": qualtrics_qsf, "surveyjs": surveyjs_json}[to]
+    return fn(inst, lang=lang, dyad=dyad)
+
+
+def write_instrument_export(
+    instrument: Any,
+    to: str,
+    path: str | os.PathLike,
+    *,
+    lang: str = "en",
+    dyad: bool = True,
+    force: bool = False,
+) -> Path:
+    """Write :func:`export_instrument` to ``path`` atomically (``"-"`` prints it).
+
+    Examples
+    --------
+    >>> import tempfile, os
+    >>> p = write_instrument_export("felt-dependence", "qsf", os.path.join(tempfile.mkdtemp(), "fd.qsf"))
+    >>> p.suffix
+    '.qsf'
+    """
+    from ..io import write_text
+
+    return write_text(export_instrument(instrument, to, lang=lang, dyad=dyad), path, force=force)

@@ -1,0 +1,712 @@
+"""Coach report: one self-contained HTML page describing a couple's answers.
+
+The page shows each partner's score on every subscale against the scale's range, the
+difference between the partners, how similar their profiles are, and, when the couple
+answered at two waves, how much each score changed (reliable change when the score's
+reliability and spread are known). Texts are plain language in English or Dutch and
+describe rather than diagnose: the shipped instruments have no norms, so the report uses
+no cut-offs; a user may supply a norm table (``subscale, mean, sd[, reliability, role]``).
+Figures are embedded as base64 PNG, so the file needs no internet connection.
+
+This module composes library functions (``score``, ``discrepancy``,
+``profile_similarity``, ``reliable_change``, ``cronbach_alpha``) and contains no statistics
+of its own.
+
+Examples
+--------
+>>> # html = couple_report("answers.db", "c01", lang="nl")
+"""
+
+from __future__ import annotations
+
+import base64
+import datetime as _dt
+import html
+import io
+import os
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from .errors import InputError
+from .instruments import Instrument, load_instrument
+
+#: Minimum sample (persons at the first wave) to estimate SD and alpha for reliable change
+#: from the database itself when no norm table is given.
+MIN_SAMPLE_RCI = 30
+#: Minimum number of complete couples for a distinctive (normative-corrected) profile.
+MIN_COUPLES_DISTINCTIVE = 10
+
+HIGHER_MEANS: dict[str, dict[str, str]] = {
+    "perceived_acceptance": {
+        "en": "feeling that your partner accepts it when you lean on them",
+        "nl": "ervaren dat uw partner het goed vindt als u op hem of haar leunt",
+    },
+    "acceptance_given": {
+        "en": "welcoming it when your partner leans on you",
+        "nl": "het verwelkomen als uw partner op u leunt",
+    },
+    "self_sufficiency": {
+        "en": "feeling able to manage things on your own",
+        "nl": "zich in staat voelen dingen zelf te regelen",
+    },
+    "exploration": {
+        "en": "trying new things and taking on challenges",
+        "nl": "nieuwe dingen proberen en uitdagingen aangaan",
+    },
+    "goal_pursuit": {
+        "en": "actively working on your own personal goals",
+        "nl": "actief werken aan uw eigen persoonlijke doelen",
+    },
+    "felt_dependence": {
+        "en": "relying on your partner in daily life",
+        "nl": "in het dagelijks leven op uw partner leunen",
+    },
+    "goal_progress": {
+        "en": "progress on your own goals",
+        "nl": "vooruitgang met uw eigen doelen",
+    },
+    "understanding": {
+        "en": "feeling understood by your partner",
+        "nl": "zich begrepen voelen door uw partner",
+    },
+    "validation": {
+        "en": "feeling valued by your partner",
+        "nl": "zich gewaardeerd voelen door uw partner",
+    },
+    "caring": {
+        "en": "feeling cared for by your partner",
+        "nl": "zich verzorgd voelen door uw partner",
+    },
+    "responsiveness": {
+        "en": "feeling that your partner responds with understanding, appreciation and care",
+        "nl": "ervaren dat uw partner reageert met begrip, waardering en zorg",
+    },
+    "anxiety": {
+        "en": "worrying about your partner's love and availability",
+        "nl": "zich zorgen maken over de liefde en beschikbaarheid van uw partner",
+    },
+    "avoidance": {
+        "en": "preferring distance over closeness and leaning on each other",
+        "nl": "liever afstand dan nabijheid en op elkaar leunen",
+    },
+    "satisfaction": {
+        "en": "satisfaction with the relationship",
+        "nl": "tevredenheid met de relatie",
+    },
+}
+
+TEXT: dict[str, dict[str, str]] = {
+    "title": {"en": "Couple report", "nl": "Rapport voor het stel"},
+    "partner": {"en": "Partner {r}", "nl": "Partner {r}"},
+    "wave": {"en": "wave", "nl": "meting"},
+    "about": {
+        "en": "This report describes how each of you answered the questionnaires. It is not a "
+        "diagnosis and not a test result: the questionnaires are research instruments without "
+        "norms, so the report does not say whether a score is high or low for couples in "
+        "general. Use it as a starting point for a conversation.",
+        "nl": "Dit rapport beschrijft hoe u beiden de vragenlijsten hebt ingevuld. Het is geen "
+        "diagnose en geen testuitslag: de vragenlijsten zijn onderzoeksinstrumenten zonder "
+        "normen, dus het rapport zegt niet of een score hoog of laag is vergeleken met andere "
+        "stellen. Gebruik het als begin van een gesprek.",
+    },
+    "about_norms": {
+        "en": "A norm table was supplied ({src}); comparisons with it are shown as the number of "
+        "standard deviations from that group's average.",
+        "nl": "Er is een normtabel opgegeven ({src}); vergelijkingen daarmee staan als het aantal "
+        "standaarddeviaties boven of onder het gemiddelde van die groep.",
+    },
+    "paradox_h": {"en": "Leaning on each other", "nl": "Op elkaar leunen"},
+    "paradox": {
+        "en": "Research on the 'dependency paradox' (Feeney, 2007) found that people whose "
+        "partner accepts it when they need to lean on them tend to become more, not less, "
+        "confident and independent in pursuing their own goals. Being able to rely on each "
+        "other can be a safe base from which each of you grows.",
+        "nl": "Onderzoek naar de 'afhankelijkheidsparadox' (Feeney, 2007) vond dat mensen van "
+        "wie de partner het accepteert dat ze soms op hem of haar leunen, juist zelfverzekerder "
+        "en zelfstandiger aan hun eigen doelen werken. Op elkaar kunnen bouwen kan een veilige "
+        "basis zijn van waaruit u allebei groeit.",
+    },
+    "scores_h": {"en": "Your scores ({wave} {w})", "nl": "Uw scores ({wave} {w})"},
+    "fig_caption": {
+        "en": "Each row is one part of a questionnaire. The grey line spans the possible "
+        "scores; {a} is a blue circle, {b} an orange square.{prev}",
+        "nl": "Elke rij is een onderdeel van een vragenlijst. De grijze lijn loopt over alle "
+        "mogelijke scores; {a} is een blauwe cirkel, {b} een oranje vierkant.{prev}",
+    },
+    "fig_prev": {
+        "en": " Open markers show {wave} {w}.",
+        "nl": " Open symbolen tonen {wave} {w}.",
+    },
+    "col_part": {"en": "Part", "nl": "Onderdeel"},
+    "col_higher": {"en": "A higher score means more", "nl": "Een hogere score betekent meer"},
+    "col_range": {"en": "Range", "nl": "Bereik"},
+    "col_diff": {"en": "Difference", "nl": "Verschil"},
+    "col_norm": {"en": "Compared with norm group", "nl": "Vergeleken met normgroep"},
+    "generic_higher": {
+        "en": "agreement with the statements of this part",
+        "nl": "instemming met de uitspraken van dit onderdeel",
+    },
+    "diff_text": {
+        "en": "{hi} scored {d} points higher",
+        "nl": "{hi} scoorde {d} punten hoger",
+    },
+    "diff_equal": {"en": "the same score", "nl": "dezelfde score"},
+    "diff_note": {
+        "en": "Differences are in points on the answer scale. A difference is neither good nor "
+        "bad; it shows where you see things differently, which can be worth talking about.",
+        "nl": "Verschillen zijn in punten op de antwoordschaal. Een verschil is niet goed of "
+        "slecht; het laat zien waar u dingen anders ziet, en daar kan het goed zijn over te "
+        "praten.",
+    },
+    "prorated": {
+        "en": "* based on the answered statements only (some were skipped).",
+        "nl": "* alleen gebaseerd op de beantwoorde uitspraken (sommige zijn overgeslagen).",
+    },
+    "missing": {"en": "not enough answers", "nl": "te weinig antwoorden"},
+    "sim_h": {"en": "How similar are your profiles?", "nl": "Hoe vergelijkbaar zijn uw profielen?"},
+    "sim_text": {
+        "en": "Across the {k} parts, the pattern of your scores (which parts are higher and "
+        "which lower, each part put on a 0-100 scale) correlates r = {r}. A value near 1 means "
+        "your profiles have the same shape; near 0, unrelated shapes; below 0, opposite shapes.",
+        "nl": "Over de {k} onderdelen heen hangt het patroon van uw scores (welke onderdelen "
+        "hoger en welke lager zijn, elk op een schaal van 0-100) samen met r = {r}. Een waarde "
+        "dicht bij 1 betekent dat uw profielen dezelfde vorm hebben; dicht bij 0 geen verband; "
+        "onder 0 tegengestelde vormen.",
+    },
+    "sim_distinctive": {
+        "en": " After removing what is typical of the {n} couples in this database, the "
+        "correlation is r = {r} (distinctive similarity, Furr 2008).",
+        "nl": " Na aftrek van wat typisch is voor de {n} stellen in deze database is de "
+        "samenhang r = {r} (distinctieve gelijkenis, Furr 2008).",
+    },
+    "sim_na": {
+        "en": "A profile comparison needs both partners' scores on at least three parts.",
+        "nl": "Voor een profielvergelijking zijn scores van beide partners op ten minste drie "
+        "onderdelen nodig.",
+    },
+    "change_h": {
+        "en": "Change between {wave} {a} and {b}",
+        "nl": "Verandering tussen {wave} {a} en {b}",
+    },
+    "col_change": {"en": "Change", "nl": "Verandering"},
+    "col_rc": {"en": "Reliable change?", "nl": "Betrouwbare verandering?"},
+    "rc_up": {"en": "reliable increase", "nl": "betrouwbare toename"},
+    "rc_down": {"en": "reliable decrease", "nl": "betrouwbare afname"},
+    "rc_none": {"en": "within measurement error", "nl": "binnen de meetfout"},
+    "rc_na": {"en": "not available", "nl": "niet beschikbaar"},
+    "rc_note": {
+        "en": "A change is called reliable when it is larger than questionnaire answers "
+        "usually vary by chance (reliable change index, Jacobson & Truax 1991, |RCI| > 1.96). "
+        "Spread and reliability come from {src}.",
+        "nl": "Een verandering heet betrouwbaar als ze groter is dan antwoorden op een "
+        "vragenlijst toevallig schommelen (reliable change index, Jacobson & Truax 1991, "
+        "|RCI| > 1,96). Spreiding en betrouwbaarheid komen uit {src}.",
+    },
+    "rc_src_norms": {"en": "the norm table", "nl": "de normtabel"},
+    "rc_src_sample": {
+        "en": "the {n} people in this database at {wave} {w}",
+        "nl": "de {n} personen in deze database bij {wave} {w}",
+    },
+    "rc_missing_info": {
+        "en": "Whether a change is larger than chance variation needs each score's spread and "
+        "reliability: supply a norm table (columns subscale, sd, reliability) or collect "
+        "answers from at least {n} people.",
+        "nl": "Of een verandering groter is dan toevallige schommeling vraagt de spreiding en "
+        "betrouwbaarheid van elke score: geef een normtabel op (kolommen subscale, sd, "
+        "reliability) of verzamel antwoorden van ten minste {n} personen.",
+    },
+    "norm_sd": {"en": "{z} SD {dir} average", "nl": "{z} SD {dir} gemiddelde"},
+    "above": {"en": "above", "nl": "boven"},
+    "below": {"en": "below", "nl": "onder"},
+    "footer": {
+        "en": "Made with dyadscore {v} on {d}. Instruments: {inst}. Answers stay on this computer.",
+        "nl": "Gemaakt met dyadscore {v} op {d}. Vragenlijsten: {inst}. Antwoorden blijven op "
+        "deze computer.",
+    },
+}
+
+CSS = """
+body { font: 15px/1.5 system-ui, -apple-system, "Segoe UI", Roboto, sans-serif; color: #1b1b1b;
+       max-width: 60rem; margin: 0 auto; padding: 1rem 1.25rem; }
+h1 { font-size: 1.5rem; margin-bottom: .2rem; } h2 { font-size: 1.15rem; margin-top: 1.6rem; }
+.meta, figcaption, .note { color: #555; font-size: .9rem; }
+.box { background: #eef3f7; padding: .6rem .9rem; border-radius: .4rem; }
+table { border-collapse: collapse; width: 100%; font-size: .9rem; margin: .5rem 0; }
+th, td { text-align: left; padding: .3rem .45rem; border-bottom: 1px solid #ddd; vertical-align: top; }
+td.num { text-align: right; font-variant-numeric: tabular-nums; white-space: nowrap; }
+img { max-width: 100%; height: auto; }
+@media print { body { max-width: none; } h2 { break-after: avoid; } figure { break-inside: avoid; } }
+"""
+
+
+def _tx(key: str, lang: str, **fmt: Any) -> str:
+    return TEXT[key][lang].format(**fmt)
+
+
+@dataclass(frozen=True)
+class SubscaleInfo:
+    """A subscale with its scale range and labels."""
+
+    instrument: Instrument
+    name: str
+    lo: float
+    hi: float
+
+    def label(self, lang: str) -> str:
+        sub = self.instrument.subscales[self.name]
+        if sub.label:
+            return sub.label.get(lang) or sub.label.get("en", self.name)
+        if len(self.instrument.subscales) == 1:
+            return self.instrument.title[lang]
+        return self.name.replace("_", " ").capitalize()
+
+    def higher_means(self, lang: str) -> str:
+        return HIGHER_MEANS.get(self.name, TEXT["generic_higher"])[lang]
+
+
+def _subscales(instruments: list[Instrument]) -> list[SubscaleInfo]:
+    out = []
+    for inst in instruments:
+        for name, sub in inst.subscales.items():
+            k = len(sub.items) if sub.method == "sum" else 1
+            out.append(SubscaleInfo(inst, name, inst.scale_min * k, inst.scale_max * k))
+    return out
+
+
+def _profile_subscales(subs: list[SubscaleInfo]) -> list[SubscaleInfo]:
+    """Subscales for a profile: drop totals whose items contain another subscale's items."""
+    keep = []
+    for s in subs:
+        items = set(s.instrument.subscales[s.name].items)
+        parts = [
+            o for o, sub in s.instrument.subscales.items() if o != s.name and set(sub.items) < items
+        ]
+        if not parts:
+            keep.append(s)
+    return keep
+
+
+@dataclass
+class CoupleSummary:
+    """Everything the report shows, as tables (for tests and other front ends)."""
+
+    couple: str
+    roles: list[str]
+    waves: list[int]
+    subscales: list[SubscaleInfo]
+    scores: pd.DataFrame  # this couple: person, role, wave, <sub>, <sub>_flag, ...
+    discrepancy: pd.DataFrame  # latest wave: variable, value_first, value_second, difference
+    similarity: dict[str, Any]
+    change: pd.DataFrame | None  # role, variable, t1, t2, diff, rci, category
+    change_source: str | None
+    norms: pd.DataFrame | None
+    provenance: list[dict[str, Any]] = field(default_factory=list)
+    change_n: int | None = None  # persons at the first wave behind sample SD and alpha
+
+
+def _read_norms(norms: Any) -> pd.DataFrame | None:
+    if norms is None:
+        return None
+    if isinstance(norms, pd.DataFrame):
+        df = norms.copy()
+    else:
+        from .io import read_table
+
+        df = read_table(norms)
+    if "subscale" not in df.columns:
+        raise InputError(f"{norms}: norm table needs a 'subscale' column (and mean, sd)")
+    for col in ("mean", "sd", "reliability"):
+        if col in df.columns:
+            df[col] = pd.to_numeric(df[col], errors="raise")
+    return df
+
+
+def _norm_row(norms: pd.DataFrame | None, sub: str, role: str) -> pd.Series | None:
+    if norms is None:
+        return None
+    rows = norms[norms["subscale"] == sub]
+    if "role" in norms.columns:
+        own = rows[rows["role"].astype(str) == str(role)]
+        rows = own if len(own) else rows[rows["role"].isna()]
+    return None if rows.empty else rows.iloc[0]
+
+
+def couple_summary(
+    db: str | os.PathLike,
+    couple: str,
+    *,
+    norms: Any = None,
+) -> CoupleSummary:
+    """Scores, discrepancies, profile similarity and change for one couple.
+
+    Parameters
+    ----------
+    db
+        Answer database.
+    couple
+        Couple code.
+    norms
+        Optional norm table (path or DataFrame) with columns ``subscale, mean, sd`` and
+        optionally ``reliability`` and ``role``.
+
+    Returns
+    -------
+    CoupleSummary
+    """
+    from .administer.export import export_answers
+    from .administer.store import AnswerStore
+    from .dyads import discrepancy, profile_similarity
+    from .scoring import score
+
+    store = AnswerStore(db, create=False, readonly=True)
+    sessions = store.sessions(couple)
+    if not sessions:
+        raise InputError(f"{db}: couple {couple!r} has no answers; check the couple code")
+    inst_ids: list[str] = []
+    for s in sessions:
+        inst_ids += [i for i in s.battery if i not in inst_ids]
+    instruments = [load_instrument(i) for i in inst_ids]
+    subs = _subscales(instruments)
+    names = [s.name for s in subs]
+    wide = export_answers(db, "wide")
+    wide = wide[
+        [c for c in wide.columns if c in {"person", "couple", "role", "wave"}]
+        + [c for c in wide.columns if c not in {"person", "couple", "role", "wave"}]
+    ]
+    for inst in instruments:  # items of instruments a session never reached
+        for it in inst.item_ids:
+            if it not in wide.columns:
+                wide[it] = pd.array([pd.NA] * len(wide), dtype="Int64")
+    all_scores = score(wide, instruments)
+    mine = all_scores[all_scores["couple"] == couple].sort_values(["wave", "role"])
+    roles = sorted(mine["role"].unique().tolist())
+    waves = sorted(int(w) for w in mine["wave"].unique())
+    latest = waves[-1]
+    now = mine[mine["wave"] == latest]
+    norms_df = _read_norms(norms)
+
+    disc = pd.DataFrame()
+    sim: dict[str, Any] = {"raw_r": np.nan, "distinctive_r": np.nan, "n_variables": 0}
+    if len(roles) == 2 and len(now) == 2:
+        disc = discrepancy(now, names, "couple", "role", roles=roles)
+        prof = _profile_subscales(subs)
+        pomp = all_scores[all_scores["wave"] == latest].copy()
+        pvars = []
+        for s in prof:
+            col = f"pomp_{s.name}"
+            pomp[col] = (pomp[s.name] - s.lo) / (s.hi - s.lo) * 100
+            pvars.append(col)
+        pomp = pomp[pomp["role"].isin(roles)]
+        counts = pomp.groupby("couple")["role"].transform("size")
+        pomp = pomp[counts == 2]
+        if len(pvars) >= 3:
+            ps = profile_similarity(pomp, pvars, "couple", "role", roles=roles, normative="pooled")
+            row = ps[ps["couple"] == couple].iloc[0]
+            complete = pomp.dropna(subset=pvars)["couple"].value_counts()
+            n_complete = int((complete == 2).sum())
+            sim = {
+                "raw_r": float(row["raw_r"]),
+                "distinctive_r": float(row["distinctive_r"])
+                if n_complete >= MIN_COUPLES_DISTINCTIVE
+                else np.nan,
+                "n_variables": int(row["n_variables"]),
+                "n_couples": n_complete,
+                "d2": float(row["d2"]),
+            }
+
+    change, source, change_n = None, None, None
+    if len(waves) >= 2:
+        change, source = _change(all_scores, mine, subs, waves, wide, norms_df)
+        change_n = int((all_scores["wave"] == waves[0]).sum())
+    prov = [store.session_instruments(s.id) for s in sessions]
+    return CoupleSummary(
+        couple=couple,
+        roles=roles,
+        waves=waves,
+        subscales=subs,
+        scores=mine.reset_index(drop=True),
+        discrepancy=disc,
+        similarity=sim,
+        change=change,
+        change_source=source,
+        norms=norms_df,
+        provenance=[r for p in prov for r in p],
+        change_n=change_n,
+    )
+
+
+def _change(all_scores, mine, subs, waves, wide, norms):
+    from .psychometrics import cronbach_alpha, reliable_change
+    from .scoring import keyed_items
+
+    w1, w2 = waves[0], waves[-1]
+    first = all_scores[all_scores["wave"] == w1]
+    base_items = wide[wide["wave"] == w1]
+    rows = []
+    source = None
+    for s in subs:
+        sd = rel = None
+        for role in sorted(mine["role"].unique()):
+            nrow = _norm_row(norms, s.name, role)
+            if nrow is not None and pd.notna(nrow.get("sd")) and pd.notna(nrow.get("reliability")):
+                sd, rel, source = float(nrow["sd"]), float(nrow["reliability"]), "norms"
+            elif first[s.name].notna().sum() >= MIN_SAMPLE_RCI:
+                sd = float(first[s.name].std())
+                items = keyed_items(base_items, s.instrument)[s.instrument.subscales[s.name].items]
+                rel = float(cronbach_alpha(items)["alpha"])
+                source = source or "sample"
+            a = mine[(mine["role"] == role) & (mine["wave"] == w1)][s.name]
+            b = mine[(mine["role"] == role) & (mine["wave"] == w2)][s.name]
+            t1 = float(a.iloc[0]) if len(a) else np.nan
+            t2 = float(b.iloc[0]) if len(b) else np.nan
+            rci, cat = np.nan, "na"
+            if sd and rel is not None and 0 <= rel < 1 and np.isfinite(t1) and np.isfinite(t2):
+                rc = reliable_change([t1], [t2], reliability=rel, sd=sd).iloc[0]
+                rci = float(rc["rci"])
+                cat = {"reliable improvement": "up", "reliable deterioration": "down"}.get(
+                    rc["category"], "none"
+                )
+            rows.append(
+                {
+                    "role": role,
+                    "variable": s.name,
+                    "t1": t1,
+                    "t2": t2,
+                    "diff": t2 - t1,
+                    "sd": sd,
+                    "reliability": rel,
+                    "rci": rci,
+                    "category": cat,
+                }
+            )
+    return pd.DataFrame(rows), source
+
+
+# ---------------------------------------------------------------- rendering
+def _fmt(x: float, lang: str, nd: int = 2) -> str:
+    if x is None or not np.isfinite(x):
+        return "–"
+    s = f"{x:.{nd}f}"
+    return s.replace(".", ",") if lang == "nl" else s
+
+
+def _figure(summary: CoupleSummary, lang: str) -> str:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    subs, roles = summary.subscales, summary.roles
+    sc = summary.scores
+    latest, first = summary.waves[-1], summary.waves[0]
+    colors, markers = ["#1f77b4", "#ff7f0e"], ["o", "s"]
+    fig, axes = plt.subplots(
+        len(subs), 1, figsize=(7.5, 0.42 * len(subs) + 0.6), squeeze=False, layout="constrained"
+    )
+    for ax, s in zip(axes[:, 0], subs, strict=True):
+        ax.hlines(0, s.lo, s.hi, color="#bbbbbb", lw=3, zorder=1)
+        for k, role in enumerate(roles):
+            sel = sc[(sc["role"] == role)]
+            now = sel[sel["wave"] == latest][s.name]
+            off = 0.18 if k else -0.18
+            if len(summary.waves) > 1:
+                prev = sel[sel["wave"] == first][s.name]
+                if len(prev) and np.isfinite(prev.iloc[0]):
+                    ax.plot(prev.iloc[0], off, markers[k], mfc="white", mec=colors[k], ms=7)
+            if len(now) and np.isfinite(now.iloc[0]):
+                ax.plot(now.iloc[0], off, markers[k], color=colors[k], ms=8, zorder=3)
+        ax.set_xlim(s.lo - 0.2 * (s.hi - s.lo) / 6, s.hi + 0.2 * (s.hi - s.lo) / 6)
+        ax.set_ylim(-0.6, 0.6)
+        ax.set_yticks([0], [s.label(lang)], fontsize=8.5)
+        ax.set_xticks(np.arange(s.lo, s.hi + 1, max(1, (s.hi - s.lo) // 6)))
+        ax.tick_params(axis="x", labelsize=7.5, length=2)
+        for side in ("top", "right", "left"):
+            ax.spines[side].set_visible(False)
+    buf = io.BytesIO()
+    fig.savefig(buf, format="png", dpi=110)
+    plt.close(fig)
+    return base64.b64encode(buf.getvalue()).decode("ascii")
+
+
+def _score_cell(sc: pd.DataFrame, role: str, wave: int, name: str, lang: str) -> str:
+    row = sc[(sc["role"] == role) & (sc["wave"] == wave)]
+    if row.empty or row.iloc[0][f"{name}_flag"] == "missing":
+        return f'<td class="num">{_tx("missing", lang)}</td>'
+    star = "*" if row.iloc[0][f"{name}_flag"] == "prorated" else ""
+    return f'<td class="num">{_fmt(float(row.iloc[0][name]), lang)}{star}</td>'
+
+
+def couple_report(
+    db: str | os.PathLike,
+    couple: str,
+    *,
+    lang: str = "en",
+    norms: Any = None,
+) -> str:
+    """Render the coach report of one couple as a self-contained HTML page.
+
+    Parameters
+    ----------
+    db
+        Answer database.
+    couple
+        Couple code.
+    lang
+        ``"en"`` or ``"nl"``.
+    norms
+        Optional norm table (path or DataFrame): ``subscale, mean, sd`` and optionally
+        ``reliability`` and ``role``.
+
+    Returns
+    -------
+    str
+        The HTML page (figures embedded as base64 PNG; no external resources).
+    """
+    from . import __version__
+    from .administer.messages import check_lang
+
+    lang = check_lang(lang)
+    sm = couple_summary(db, couple, norms=norms)
+    e = html.escape
+    wave_w = _tx("wave", lang)
+    latest = sm.waves[-1]
+    names = {r: _tx("partner", lang, r=r) for r in sm.roles}
+    parts: list[str] = []
+    parts.append(f"<h1>{e(_tx('title', lang))}: {e(couple)}</h1>")
+    parts.append(
+        f'<p class="meta">{e(", ".join(names[r] for r in sm.roles))} · {e(wave_w)} '
+        f"{e(', '.join(map(str, sm.waves)))}</p>"
+    )
+    about = _tx("about", lang)
+    if sm.norms is not None:
+        about += " " + _tx(
+            "about_norms", lang, src=str(norms) if isinstance(norms, str | os.PathLike) else "table"
+        )
+    parts.append(f'<p class="box">{e(about)}</p>')
+    parts.append(f"<h2>{e(_tx('paradox_h', lang))}</h2><p>{e(_tx('paradox', lang))}</p>")
+
+    parts.append(f"<h2>{e(_tx('scores_h', lang, wave=wave_w, w=latest))}</h2>")
+    png = _figure(sm, lang)
+    roles = sm.roles + [""] * (2 - len(sm.roles))
+    prev = _tx("fig_prev", lang, wave=wave_w, w=sm.waves[0]) if len(sm.waves) > 1 else ""
+    caption = _tx(
+        "fig_caption", lang, a=names.get(roles[0], ""), b=names.get(roles[1], "-"), prev=prev
+    )
+    parts.append(
+        f'<figure><img src="data:image/png;base64,{png}" alt="{e(caption)}">'
+        f"<figcaption>{e(caption)}</figcaption></figure>"
+    )
+    head = "".join(f'<th scope="col">{e(names[r])}</th>' for r in sm.roles)
+    norm_head = f'<th scope="col">{e(_tx("col_norm", lang))}</th>' if sm.norms is not None else ""
+    diff_head = f'<th scope="col">{e(_tx("col_diff", lang))}</th>' if len(sm.roles) == 2 else ""
+    rows = []
+    disc = sm.discrepancy.set_index("variable") if len(sm.discrepancy) else None
+    for s in sm.subscales:
+        cells = "".join(_score_cell(sm.scores, r, latest, s.name, lang) for r in sm.roles)
+        dtext = ""
+        if disc is not None:
+            d = disc.loc[s.name]
+            if not np.isfinite(d["difference"]):
+                dtext = "–"
+            elif d["higher"] == "equal":
+                dtext = _tx("diff_equal", lang)
+            else:
+                dtext = _tx("diff_text", lang, hi=names[d["higher"]], d=_fmt(d["absolute"], lang))
+            dtext = f"<td>{e(dtext)}</td>"
+        ntext = ""
+        if sm.norms is not None:
+            bits = []
+            for r in sm.roles:
+                nrow = _norm_row(sm.norms, s.name, r)
+                val = sm.scores[(sm.scores["role"] == r) & (sm.scores["wave"] == latest)][s.name]
+                if nrow is None or not len(val) or not np.isfinite(val.iloc[0]):
+                    continue
+                z = (float(val.iloc[0]) - float(nrow["mean"])) / float(nrow["sd"])
+                bits.append(
+                    f"{r}: "
+                    + _tx(
+                        "norm_sd",
+                        lang,
+                        z=_fmt(abs(z), lang, 1),
+                        dir=_tx("above" if z >= 0 else "below", lang),
+                    )
+                )
+            ntext = f"<td>{e('; '.join(bits) or '–')}</td>"
+        rng = f"{_fmt(s.lo, lang, 0)}–{_fmt(s.hi, lang, 0)}"
+        rows.append(
+            f"<tr><th scope='row'>{e(s.label(lang))}</th><td>{e(s.higher_means(lang))}</td>"
+            f'<td class="num">{rng}</td>{cells}{dtext}{ntext}</tr>'
+        )
+    parts.append(
+        f"<table><thead><tr><th scope='col'>{e(_tx('col_part', lang))}</th>"
+        f"<th scope='col'>{e(_tx('col_higher', lang))}</th>"
+        f"<th scope='col'>{e(_tx('col_range', lang))}</th>{head}{diff_head}{norm_head}</tr>"
+        f"</thead><tbody>{''.join(rows)}</tbody></table>"
+    )
+    notes = [_tx("diff_note", lang)] if len(sm.roles) == 2 else []
+    if (sm.scores.filter(like="_flag") == "prorated").any().any():
+        notes.append(_tx("prorated", lang))
+    parts += [f'<p class="note">{e(n)}</p>' for n in notes]
+
+    parts.append(f"<h2>{e(_tx('sim_h', lang))}</h2>")
+    sim = sm.similarity
+    if np.isfinite(sim.get("raw_r", np.nan)):
+        text = _tx("sim_text", lang, k=sim["n_variables"], r=_fmt(sim["raw_r"], lang))
+        if np.isfinite(sim.get("distinctive_r", np.nan)):
+            text += _tx(
+                "sim_distinctive", lang, n=sim["n_couples"], r=_fmt(sim["distinctive_r"], lang)
+            )
+        parts.append(f"<p>{e(text)}</p>")
+    else:
+        parts.append(f"<p>{e(_tx('sim_na', lang))}</p>")
+
+    if sm.change is not None:
+        w1, w2 = sm.waves[0], sm.waves[-1]
+        parts.append(f"<h2>{e(_tx('change_h', lang, wave=wave_w, a=w1, b=w2))}</h2>")
+        cat_text = {k: _tx(f"rc_{k}", lang) for k in ("up", "down", "none", "na")}
+        crow = []
+        for _, r in sm.change.iterrows():
+            label = next(s.label(lang) for s in sm.subscales if s.name == r["variable"])
+            crow.append(
+                f"<tr><th scope='row'>{e(label)}</th><td>{e(names[r['role']])}</td>"
+                f'<td class="num">{_fmt(r["t1"], lang)}</td><td class="num">{_fmt(r["t2"], lang)}</td>'
+                f'<td class="num">{_fmt(r["diff"], lang)}</td><td>{e(cat_text[r["category"]])}</td></tr>'
+            )
+        parts.append(
+            f"<table><thead><tr><th scope='col'>{e(_tx('col_part', lang))}</th><th scope='col'></th>"
+            f"<th scope='col'>{e(wave_w)} {w1}</th><th scope='col'>{e(wave_w)} {w2}</th>"
+            f"<th scope='col'>{e(_tx('col_change', lang))}</th>"
+            f"<th scope='col'>{e(_tx('col_rc', lang))}</th></tr></thead>"
+            f"<tbody>{''.join(crow)}</tbody></table>"
+        )
+        if sm.change_source is None:
+            parts.append(f'<p class="note">{e(_tx("rc_missing_info", lang, n=MIN_SAMPLE_RCI))}</p>')
+        else:
+            src = (
+                _tx("rc_src_norms", lang)
+                if sm.change_source == "norms"
+                else _tx("rc_src_sample", lang, n=sm.change_n, wave=wave_w, w=w1)
+            )
+            parts.append(f'<p class="note">{e(_tx("rc_note", lang, src=src))}</p>')
+
+    seen, inst_txt = set(), []
+    for p in sm.provenance:
+        key = (p["instrument"], p["version"])
+        if key not in seen:
+            seen.add(key)
+            inst_txt.append(f"{p['instrument']} {p['version']} (key {p['key_hash']})")
+    today = _dt.date.today().isoformat()
+    parts.append(
+        f'<p class="meta">{e(_tx("footer", lang, v=__version__, d=today, inst="; ".join(inst_txt)))}</p>'
+    )
+    title = f"{_tx('title', lang)}: {couple}"
+    return (
+        f'<!doctype html><html lang="{lang}"><head><meta charset="utf-8">'
+        '<meta name="viewport" content="width=device-width, initial-scale=1">'
+        f"<title>{e(title)}</title><style>{CSS}</style></head><body><main>"
+        + "\n".join(parts)
+        + "</main></body></html>\n"
+    )

@@ -1,0 +1,89 @@
+"""Record-batch scoring of CSV files equals whole-table scoring, errors included."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pandas as pd
+import pytest
+
+import dyadscore as ds
+from dyadscore import batch
+from dyadscore.errors import InputError
+
+INSTRUMENTS = ["relationship-satisfaction", "felt-dependence"]
+
+
+@pytest.fixture(autouse=True)
+def small_blocks(monkeypatch):
+    monkeypatch.setattr(batch, "BLOCK_BYTES", 4096)  # many batches from a small file
+
+
+def _frame(n: int = 3000, seed: int = 0) -> pd.DataFrame:
+    rng = np.random.default_rng(seed)
+    df = pd.DataFrame(
+        {"person": np.arange(n), "couple": np.arange(n) // 2, "role": ["a", "b"] * (n // 2)}
+    )
+    for inst_id in INSTRUMENTS:
+        inst = ds.load_instrument(inst_id)
+        for item in inst.item_ids:
+            v = rng.integers(inst.scale_min, inst.scale_max + 1, n).astype(float)
+            v[rng.random(n) < 0.05] = np.nan
+            df[item] = pd.array(v, dtype="Int64")
+    return df
+
+
+def test_batches_equal_whole_table(tmp_path):
+    df = _frame()
+    src, out = tmp_path / "in.csv", tmp_path / "out.csv"
+    df.to_csv(src, index=False)
+    meta = batch.score_csv(src, INSTRUMENTS, out)
+    got = pd.read_csv(out)
+    want = ds.score(df, INSTRUMENTS)
+    assert len(got) == len(want) == 3000
+    for rec in want.attrs["codebook"]:
+        name = rec["variable"]
+        np.testing.assert_array_equal(got[name].to_numpy(), want[name].to_numpy())
+        np.testing.assert_array_equal(got[f"{name}_n"], want[f"{name}_n"])
+        assert (got[f"{name}_flag"] == want[f"{name}_flag"].astype(str)).all()
+    assert json.loads((tmp_path / "out.csv.meta.json").read_text()) == json.loads(json.dumps(meta))
+
+
+def test_duplicate_across_batches_is_an_error_and_writes_nothing(tmp_path):
+    df = _frame()
+    df.loc[2500, "person"] = 7
+    src, out = tmp_path / "in.csv", tmp_path / "out.csv"
+    df.to_csv(src, index=False)
+    with pytest.raises(InputError, match=r"person id 7 occurs more than once \(lines 9 and 2502\)"):
+        batch.score_csv(src, INSTRUMENTS, out)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["in.csv"]
+
+
+def test_out_of_range_in_a_late_batch(tmp_path):
+    df = _frame()
+    df.loc[2900, "fd3"] = 8
+    src, out = tmp_path / "in.csv", tmp_path / "out.csv"
+    df.to_csv(src, index=False)
+    with pytest.raises(InputError, match=r"row 2900, column 'fd3': value 8 is outside"):
+        batch.score_csv(src, INSTRUMENTS, out)
+    assert not out.exists()
+
+
+def test_text_late_in_a_numeric_column_falls_back_and_is_named(tmp_path):
+    df = _frame().astype({"sat2": object})
+    df.loc[2950, "sat2"] = "veel"
+    src, out = tmp_path / "in.csv", tmp_path / "out.csv"
+    df.to_csv(src, index=False)
+    with pytest.raises(InputError, match=r"row 2950, column 'sat2': value 'veel' is not a number"):
+        batch.score_csv(src, INSTRUMENTS, out)
+    assert not out.exists()
+
+
+def test_refuses_to_overwrite(tmp_path):
+    src, out = tmp_path / "in.csv", tmp_path / "out.csv"
+    _frame(50).to_csv(src, index=False)
+    out.write_text("keep")
+    with pytest.raises(InputError, match="--force"):
+        batch.score_csv(src, INSTRUMENTS, out)
+    assert out.read_text() == "keep"
