@@ -92,9 +92,10 @@ def _stream(source, insts, out, *, person, mapping, force) -> dict[str, Any]:
     meta: dict[str, Any] = {}
     with atomic_path(out, force=force) as tmp, open(tmp, "wb") as sink:
         writer = None
+        batches = _prefetched(reader)
         while True:
             try:
-                batch = reader.read_next_batch()
+                batch = next(batches)
                 if any(pa.types.is_binary(f.type) for f in batch.schema):
                     raise _Fallback  # text that is not UTF-8: let the full reader name it
                 frame = pa.Table.from_batches([batch]).to_pandas(types_mapper=pd.ArrowDtype)
@@ -130,6 +131,46 @@ def _stream(source, insts, out, *, person, mapping, force) -> dict[str, Any]:
         _check_unique(pd.concat(ids, ignore_index=True), keys, source)
         write_text(json.dumps(meta, indent=2, default=str), meta_path, force=True)
     return meta
+
+
+def _prefetched(reader, depth: int = 2):
+    """Yield the reader's batches while a background thread parses the next ones.
+
+    pyarrow releases the GIL while parsing, so reading overlaps scoring and writing
+    on a second core. Exceptions from the reader are re-raised in the caller.
+    """
+    import queue
+    import threading
+
+    slots: queue.Queue = queue.Queue(depth)
+    stop = threading.Event()
+    done = object()
+
+    def work() -> None:
+        try:
+            for batch in reader:
+                if stop.is_set():
+                    return
+                slots.put(batch)
+            slots.put(done)
+        except BaseException as exc:  # noqa: BLE001 - handed to the consumer
+            slots.put(exc)
+
+    thread = threading.Thread(target=work, name="dyadscore-csv-reader", daemon=True)
+    thread.start()
+    try:
+        while (item := slots.get()) is not done:
+            if isinstance(item, BaseException):
+                raise item
+            yield item
+    finally:
+        stop.set()
+        while thread.is_alive():  # unblock a reader waiting on a full queue
+            try:
+                slots.get(timeout=0.05)
+            except queue.Empty:
+                pass
+        thread.join()
 
 
 def _check_unique(ids: pd.DataFrame, keys: list[str], source: str) -> None:

@@ -43,6 +43,18 @@ ID_CANDIDATES = ("couple", "dyad", "role", "gender", "partner", "wave")
 InstrumentSpec = str | os.PathLike | Instrument
 
 
+class ReadOnlyRecords(list):
+    """A list of metadata records that pandas shares instead of deep-copying.
+
+    pandas deep-copies ``DataFrame.attrs`` on every operation (each column access
+    included); provenance and codebook records are never changed after scoring, so
+    copies share them. Treat them as read-only.
+    """
+
+    def __deepcopy__(self, memo: dict) -> ReadOnlyRecords:
+        return self
+
+
 # ----------------------------------------------------------------- input shape
 def _as_frame(data: Any) -> tuple[pd.DataFrame, str | None]:
     if isinstance(data, pd.DataFrame):
@@ -73,9 +85,9 @@ def _score_dask(data: Any, instruments: Any, **kw: Any) -> Any:
             "first or score it with pandas"
         )
     meta = score(data._meta, instruments, **kw)
-    out = data.map_partitions(score, instruments, meta=meta, **kw)
-    out.attrs.update(meta.attrs) if hasattr(out, "attrs") else None
-    return out
+    # id columns keep the input's dtypes (an empty object column would infer no str dtype)
+    meta = meta.astype({c: data._meta[c].dtype for c in meta.columns if c in data._meta.columns})
+    return data.map_partitions(score, instruments, meta=meta, **kw)
 
 
 def find_person_column(
@@ -379,8 +391,8 @@ def score(
             columns[f"{out_name}_n"] = n
             columns[f"{out_name}_flag"] = pd.Categorical.from_codes(flag, dtype=flag_categories)
     out = pd.DataFrame(columns, index=pd.RangeIndex(len(df)))
-    out.attrs["provenance"] = [inst.provenance_record() for inst in insts]
-    out.attrs["codebook"] = codebook(insts, names=names_seen)
+    out.attrs["provenance"] = ReadOnlyRecords(inst.provenance_record() for inst in insts)
+    out.attrs["codebook"] = ReadOnlyRecords(codebook(insts, names=names_seen))
     if source:
         out.attrs["source"] = source
     return out

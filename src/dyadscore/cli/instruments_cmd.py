@@ -63,7 +63,12 @@ def run(args: argparse.Namespace) -> int:
         from ..formats.export import write_instrument_export
 
         path = write_instrument_export(
-            args.instrument, args.to, args.out, lang=args.lang, dyad=not args.no_dyad, force=args.force
+            args.instrument,
+            args.to,
+            args.out,
+            lang=args.lang,
+            dyad=not args.no_dyad,
+            force=args.force,
         )
         if str(path) != "-":
             print(f"exported {args.instrument} for {args.to} -> {path}", file=sys.stderr)

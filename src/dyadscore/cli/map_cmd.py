@@ -5,7 +5,20 @@ from __future__ import annotations
 import argparse
 import sys
 
-SOURCES = ("auto", "qualtrics", "redcap", "limesurvey", "surveyjs", "formr", "spss", "stata", "csv", "excel", "parquet", "json")
+SOURCES = (
+    "auto",
+    "qualtrics",
+    "redcap",
+    "limesurvey",
+    "surveyjs",
+    "formr",
+    "spss",
+    "stata",
+    "csv",
+    "excel",
+    "parquet",
+    "json",
+)
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -21,11 +34,18 @@ def register(sub: argparse._SubParsersAction) -> None:
     s = msub.add_parser("suggest", help="propose a mapping YAML")
     s.add_argument("export", help="the platform's export file")
     s.add_argument(
-        "-i", "--instrument", action="append", required=True, help="instrument id or YAML (repeatable)"
+        "-i",
+        "--instrument",
+        action="append",
+        required=True,
+        help="instrument id or YAML (repeatable)",
     )
     s.add_argument("--source", choices=SOURCES, default="auto", help="platform (default: detect)")
     s.add_argument(
-        "--cutoff", type=float, default=0.6, help="lowest text similarity to accept (0-1, default 0.6)"
+        "--cutoff",
+        type=float,
+        default=0.6,
+        help="lowest text similarity to accept (0-1, default 0.6)",
     )
     s.add_argument("-o", "--out", help="write the YAML here instead of printing it")
     s.add_argument("--force", action="store_true", help="overwrite an existing file")
@@ -42,7 +62,10 @@ def run(args: argparse.Namespace) -> int:
     text = mapping_yaml(suggestion)
     if args.out and args.out != "-":
         write_text(text, args.out, force=args.force)
-        n, total = len(suggestion["columns"]), len(suggestion["columns"]) + len(suggestion["unmatched"])
+        n, total = (
+            len(suggestion["columns"]),
+            len(suggestion["columns"]) + len(suggestion["unmatched"]),
+        )
         print(f"matched {n} of {total} items -> {args.out}", file=sys.stderr)
     else:
         sys.stdout.write(text)

@@ -11,9 +11,9 @@ writes instruments as a Qualtrics ``.qsf``, a REDCap data dictionary or SurveyJS
 Examples
 --------
 >>> from dyadscore.formats import read_responses
->>> df = read_responses("tests/fixtures/redcap/raw_longitudinal.csv")  # doctest: +SKIP
->>> list(df.columns[:3])  # doctest: +SKIP
-['person', 'couple', 'role']
+>>> df = read_responses("tests/fixtures/redcap/raw_longitudinal.csv")
+>>> list(df.columns[:4])
+['person', 'couple', 'wave', 'partner_role']
 """
 
 from __future__ import annotations
@@ -86,7 +86,7 @@ def read_raw(path: str | os.PathLike, *, source: str = "auto") -> pd.DataFrame:
 
     Examples
     --------
-    >>> read_raw("tests/fixtures/qualtrics/numeric.csv").attrs["platform"]  # doctest: +SKIP
+    >>> read_raw("tests/fixtures/qualtrics/numeric.csv").attrs["platform"]
     'qualtrics'
     """
     source = _check_source(source)
@@ -142,8 +142,9 @@ def read_responses(
     Examples
     --------
     >>> import dyadscore as ds
-    >>> df = ds.read_responses("tests/fixtures/qualtrics/numeric.csv")  # doctest: +SKIP
-    >>> ds.score(df, "relationship-satisfaction")  # doctest: +SKIP
+    >>> df = ds.formats.read_responses("tests/fixtures/formr/results.csv")
+    >>> ds.score(df, "relationship-satisfaction")["satisfaction"].tolist()
+    [4.4, 3.4, 4.8, 2.25]
     """
     m = load_mapping(mapping)
     source = _check_source(source)

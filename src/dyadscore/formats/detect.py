@@ -111,7 +111,10 @@ def _detect_json(p: Path, strict: bool) -> str:
         except ValueError:
             data = None
     if isinstance(data, dict):
-        data = next((data[k] for k in ("results", "data", "responses") if isinstance(data.get(k), list)), [data])
+        data = next(
+            (data[k] for k in ("results", "data", "responses") if isinstance(data.get(k), list)),
+            [data],
+        )
     first = data[0] if isinstance(data, list) and data and isinstance(data[0], dict) else None
     if first is None:
         if strict:

@@ -62,9 +62,15 @@ REDCAP_COLUMNS = [
     "Matrix Ranking?",
     "Field Annotation",
 ]
-ROLES = {"partner_a": {"en": "Partner A", "nl": "Partner A"}, "partner_b": {"en": "Partner B", "nl": "Partner B"}}
+ROLES = {
+    "partner_a": {"en": "Partner A", "nl": "Partner A"},
+    "partner_b": {"en": "Partner B", "nl": "Partner B"},
+}
 DYAD_TEXT = {
-    "couple": {"en": "Couple code (the same code for both partners)", "nl": "Paarcode (dezelfde code voor beide partners)"},
+    "couple": {
+        "en": "Couple code (the same code for both partners)",
+        "nl": "Paarcode (dezelfde code voor beide partners)",
+    },
     "role": {"en": "Which partner are you?", "nl": "Welke partner bent u?"},
 }
 
@@ -91,7 +97,14 @@ def redcap_dictionary(inst: Instrument, *, lang: str = "en", dyad: bool = True) 
 
     def row(name: str, ftype: str, label: str, **kw: str) -> None:
         r = dict.fromkeys(REDCAP_COLUMNS, "")
-        r.update({"Variable / Field Name": name, "Form Name": form, "Field Type": ftype, "Field Label": label})
+        r.update(
+            {
+                "Variable / Field Name": name,
+                "Form Name": form,
+                "Field Type": ftype,
+                "Field Label": label,
+            }
+        )
         r.update({REDCAP_COLUMNS[int(k[1:])]: v for k, v in kw.items()})
         rows.append([r[c] for c in REDCAP_COLUMNS])
 
@@ -104,7 +117,9 @@ def redcap_dictionary(inst: Instrument, *, lang: str = "en", dyad: bool = True) 
     header = (inst.instructions or {}).get(lang, "") if inst.instructions else ""
     for k, item in enumerate(inst.items):
         name = item.id.lower()
-        note = f"dyadscore {inst.id} {inst.version} item {item.id}" + (" (reverse-keyed)" if item.reverse else "")
+        note = f"dyadscore {inst.id} {inst.version} item {item.id}" + (
+            " (reverse-keyed)" if item.reverse else ""
+        )
         row(
             name,
             "radio",
@@ -130,7 +145,11 @@ def _sq(qid: str, payload: dict[str, Any], survey_id: str) -> dict[str, Any]:
         "PrimaryAttribute": qid,
         "SecondaryAttribute": re.sub(r"<[^>]+>", "", str(payload.get("QuestionText", "")))[:99],
         "TertiaryAttribute": None,
-        "Payload": {"QuestionID": qid, "DataVisibility": {"Private": False, "Hidden": False}, **payload},
+        "Payload": {
+            "QuestionID": qid,
+            "DataVisibility": {"Private": False, "Hidden": False},
+            **payload,
+        },
     }
 
 
@@ -154,7 +173,9 @@ def qualtrics_qsf(inst: Instrument, *, lang: str = "en", dyad: bool = True) -> s
                 "Selector": "SL",
                 "Configuration": {"QuestionDescriptionOption": "UseText"},
                 "QuestionDescription": DYAD_TEXT["couple"][lang],
-                "Validation": {"Settings": {"ForceResponse": "ON", "ForceResponseType": "ON", "Type": "None"}},
+                "Validation": {
+                    "Settings": {"ForceResponse": "ON", "ForceResponseType": "ON", "Type": "None"}
+                },
                 "Language": [],
             }
         )
@@ -170,7 +191,9 @@ def qualtrics_qsf(inst: Instrument, *, lang: str = "en", dyad: bool = True) -> s
                 "Choices": {str(k + 1): {"Display": r[lang]} for k, r in enumerate(ROLES.values())},
                 "ChoiceOrder": list(range(1, len(ROLES) + 1)),
                 "RecodeValues": {str(k + 1): str(k + 1) for k in range(len(ROLES))},
-                "Validation": {"Settings": {"ForceResponse": "ON", "ForceResponseType": "ON", "Type": "None"}},
+                "Validation": {
+                    "Settings": {"ForceResponse": "ON", "ForceResponseType": "ON", "Type": "None"}
+                },
                 "Language": [],
             }
         )
@@ -198,7 +221,9 @@ def qualtrics_qsf(inst: Instrument, *, lang: str = "en", dyad: bool = True) -> s
             "Answers": {str(k + 1): {"Display": t} for k, t in enumerate(labels.values())},
             "AnswerOrder": list(range(1, len(labels) + 1)),
             "RecodeValues": {str(k + 1): str(v) for k, v in enumerate(labels)},
-            "Validation": {"Settings": {"ForceResponse": "OFF", "ForceResponseType": "ON", "Type": "None"}},
+            "Validation": {
+                "Settings": {"ForceResponse": "OFF", "ForceResponseType": "ON", "Type": "None"}
+            },
             "Language": [],
             "NextChoiceId": len(inst.items) + 1,
             "NextAnswerId": len(labels) + 1,
@@ -285,7 +310,14 @@ def surveyjs_json(inst: Instrument, *, lang: str = "en", dyad: bool = True) -> s
 
     elements: list[dict[str, Any]] = []
     if dyad:
-        elements.append({"type": "text", "name": "couple", "title": loc(DYAD_TEXT["couple"]), "isRequired": True})
+        elements.append(
+            {
+                "type": "text",
+                "name": "couple",
+                "title": loc(DYAD_TEXT["couple"]),
+                "isRequired": True,
+            }
+        )
         elements.append(
             {
                 "type": "radiogroup",

@@ -69,7 +69,7 @@ def read_limesurvey(path: str | os.PathLike) -> pd.DataFrame:
 
     Examples
     --------
-    >>> read_limesurvey("tests/fixtures/limesurvey/responses.csv").attrs["platform"]  # doctest: +SKIP
+    >>> read_limesurvey("tests/fixtures/limesurvey/responses.csv").attrs["platform"]
     'limesurvey'
     """
     df = read_cells(path, header=True)

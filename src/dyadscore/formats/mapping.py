@@ -178,13 +178,18 @@ def load_mapping(spec: Mapping | dict | str | os.PathLike | None) -> Mapping:
                 "partner's answers"
             )
     if layout == "same_row" and len(partners) < 2:
-        raise InputError(f"{name}: layout same_row needs two partners: blocks (e.g. partner_a, partner_b)")
+        raise InputError(
+            f"{name}: layout same_row needs two partners: blocks (e.g. partner_a, partner_b)"
+        )
     insts = data.get("instruments") or []
     for key in ("person", "couple", "role", "wave"):
         if data.get(key) is not None and not isinstance(data[key], str):
             raise InputError(f"{name}: '{key}' must name a column, got {data[key]!r}")
     try:
-        values = {str(k).strip().casefold(): float(v) for k, v in _str_dict(data.get("values"), "values", name).items()}
+        values = {
+            str(k).strip().casefold(): float(v)
+            for k, v in _str_dict(data.get("values"), "values", name).items()
+        }
         missing = [float(v) for v in (data.get("missing") or [])]
     except (TypeError, ValueError):
         raise InputError(f"{name}: 'values' and 'missing' must hold numbers") from None
@@ -268,8 +273,10 @@ def _unstack_partners(df: pd.DataFrame, m: Mapping, src: str) -> tuple[pd.DataFr
         part["__k"] = k
         parts.append(part)
     out = pd.concat(parts, ignore_index=True).sort_values(["__row", "__k"], kind="stable")
-    if "person" not in out.columns or m.partners and not all(
-        s.get("person") for s in m.partners.values()
+    if (
+        "person" not in out.columns
+        or m.partners
+        and not all(s.get("person") for s in m.partners.values())
     ):
         base = (
             out[m.couple].astype(str)
@@ -324,11 +331,20 @@ def _numeric_items(
         if not pd.api.types.is_numeric_dtype(s.dtype) or pd.api.types.is_bool_dtype(s.dtype):
             text = s.astype("string").str.strip()
             blank = text.isna() | (text == "")
-            num = pd.to_numeric(text.str.replace(",", ".", regex=False).mask(blank), errors="coerce")
+            num = pd.to_numeric(
+                text.str.replace(",", ".", regex=False).mask(blank), errors="coerce"
+            )
             lookup = {**(_label_lookup(inst) if inst else {}), **m.values}
             need = num.isna() & ~blank
             if need.any():
-                mapped = text[need].map(lambda v: lookup.get(_norm_label(v), np.nan))
+                norm = (
+                    text[need]
+                    .str.replace(r"<[^>]+>", "", regex=True)
+                    .str.strip()
+                    .str.casefold()
+                    .str.replace(r"\s+", " ", regex=True)
+                )
+                mapped = norm.map(lookup)
                 num = num.astype("float64")
                 num[need] = mapped.astype("float64")
                 bad = need & num.isna()
@@ -387,7 +403,7 @@ def _check_value_labels(
                 "extra codes as missing (missing: in the mapping)"
             )
         anchors = _label_lookup(inst)
-        for code, text in codes.items():
+        for code, text in sorted(codes.items()):
             meant = anchors.get(_norm_label(text))
             if meant is not None and meant != code:
                 raise InputError(
@@ -450,7 +466,9 @@ def _wave(df: pd.DataFrame, m: Mapping, src: str, defaults: dict) -> pd.Series |
     return _recode(combined, m.waves, "waves", m, src)
 
 
-def _check_one_row(out: pd.DataFrame, src: str, m: Mapping, defaults: dict, raw: pd.DataFrame) -> None:
+def _check_one_row(
+    out: pd.DataFrame, src: str, m: Mapping, defaults: dict, raw: pd.DataFrame
+) -> None:
     keys = ["person", "wave"] if "wave" in out.columns else ["person"]
     dup = out.duplicated(keys, keep=False)
     if not dup.any():
@@ -471,7 +489,9 @@ def _check_one_row(out: pd.DataFrame, src: str, m: Mapping, defaults: dict, raw:
     )
 
 
-def _check_formr_keys(raw: pd.DataFrame, items: list[str], by_item: dict[str, Instrument], origin: dict[str, str]) -> None:
+def _check_formr_keys(
+    raw: pd.DataFrame, items: list[str], by_item: dict[str, Instrument], origin: dict[str, str]
+) -> None:
     marked = set(raw.attrs.get("reversed_in_source") or [])
     src = raw.attrs.get("source", "data")
     for item in items:
@@ -577,9 +597,7 @@ def apply_mapping(
     out.attrs = {
         "source": src,
         "platform": raw.attrs.get("platform"),
-        "labels": {
-            origin.get(c, c): t for c, t in (raw.attrs.get("labels") or {}).items()
-        },
+        "labels": {origin.get(c, c): t for c, t in (raw.attrs.get("labels") or {}).items()},
         "mapping": m.name,
     }
     return out
@@ -681,7 +699,9 @@ def suggest_mapping(
     meta = set(defaults.get("meta", [])) | set(defaults.get("person", []))
     cols = [c for c in raw.columns if c not in meta]
     items = [(inst, it) for inst in insts for it in inst.items]
-    item_texts = {it.id: [_norm_text(it.id), *(_norm_text(t) for t in it.text.values())] for _, it in items}
+    item_texts = {
+        it.id: [_norm_text(it.id), *(_norm_text(t) for t in it.text.values())] for _, it in items
+    }
     reversed_src = set(raw.attrs.get("reversed_in_source") or [])
     pairs = []
     for col in cols:
@@ -736,6 +756,9 @@ def mapping_yaml(suggestion: dict[str, Any]) -> str:
     source: csv
     instruments: [x]
     person: id
+    # couple: COLUMN
+    # role: COLUMN
+    # wave: COLUMN
     columns:
       Q1: sat1  # 0.91 Happy?
     <BLANKLINE>
@@ -743,7 +766,12 @@ def mapping_yaml(suggestion: dict[str, Any]) -> str:
     import yaml
 
     def scalar(v: Any) -> str:
-        return yaml.safe_dump(v, default_flow_style=True, allow_unicode=True).strip().removesuffix("\n...").strip()
+        return (
+            yaml.safe_dump(v, default_flow_style=True, allow_unicode=True)
+            .strip()
+            .removesuffix("\n...")
+            .strip()
+        )
 
     lines = ["# dyadscore mapping (suggested: check every line before use)"]
     for key in ("source", "instruments", "person", "couple", "role", "wave"):

@@ -96,7 +96,7 @@ def read_qualtrics(path: str | os.PathLike, *, legacy: bool | None = None) -> pd
 
     Examples
     --------
-    >>> read_qualtrics("tests/fixtures/qualtrics/numeric.csv").attrs["platform"]  # doctest: +SKIP
+    >>> read_qualtrics("tests/fixtures/qualtrics/numeric.csv").attrs["platform"]
     'qualtrics'
     """
     cells = read_cells(path)

@@ -114,7 +114,7 @@ def read_redcap(path: str | os.PathLike) -> pd.DataFrame:
 
     Examples
     --------
-    >>> read_redcap("tests/fixtures/redcap/raw_longitudinal.csv").attrs["platform"]  # doctest: +SKIP
+    >>> read_redcap("tests/fixtures/redcap/raw_longitudinal.csv").attrs["platform"]
     'redcap'
     """
     name = str(path)

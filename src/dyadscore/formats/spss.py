@@ -9,7 +9,7 @@ https://ofajardo.github.io/pyreadstat_documentation/_build/html/index.html
 
 Examples
 --------
->>> read_spss("tests/fixtures/spss/couples.sav").attrs["platform"]  # doctest: +SKIP
+>>> read_spss("tests/fixtures/spss/couples.sav").attrs["platform"]
 'spss'
 """
 
@@ -80,8 +80,8 @@ def read_spss(path: str | os.PathLike) -> pd.DataFrame:
 
     Examples
     --------
-    >>> read_spss("tests/fixtures/spss/couples.sav").shape  # doctest: +SKIP
-    (4, 9)
+    >>> read_spss("tests/fixtures/spss/couples.sav").shape
+    (4, 8)
     """
     return _read(path, "spss")
 
@@ -91,7 +91,7 @@ def read_stata(path: str | os.PathLike) -> pd.DataFrame:
 
     Examples
     --------
-    >>> read_stata("tests/fixtures/spss/couples.dta").attrs["platform"]  # doctest: +SKIP
+    >>> read_stata("tests/fixtures/spss/couples.dta").attrs["platform"]
     'stata'
     """
     return _read(path, "stata")

@@ -92,7 +92,7 @@ def read_surveyjs(path: str | os.PathLike) -> pd.DataFrame:
 
     Examples
     --------
-    >>> read_surveyjs("tests/fixtures/surveyjs/results.json").attrs["platform"]  # doctest: +SKIP
+    >>> read_surveyjs("tests/fixtures/surveyjs/results.json").attrs["platform"]
     'surveyjs'
     """
     p = check_file(path)
@@ -115,9 +115,11 @@ def strip_reverse_suffix(columns: list[str]) -> tuple[dict[str, str], list[str]]
 
 def looks_like_formr(header: list[str]) -> str | None:
     """``"formr"`` when the formr session columns are there, else None."""
-    return "formr" if {"session", "created"} <= set(header) and (
-        {"ended", "modified"} & set(header)
-    ) else None
+    return (
+        "formr"
+        if {"session", "created"} <= set(header) and ({"ended", "modified"} & set(header))
+        else None
+    )
 
 
 def read_formr(path: str | os.PathLike) -> pd.DataFrame:
@@ -125,7 +127,7 @@ def read_formr(path: str | os.PathLike) -> pd.DataFrame:
 
     Examples
     --------
-    >>> read_formr("tests/fixtures/formr/results.csv").attrs["reversed_in_source"]  # doctest: +SKIP
+    >>> read_formr("tests/fixtures/formr/results.csv").attrs["reversed_in_source"]
     ['sat3']
     """
     p = check_file(path)

@@ -86,7 +86,12 @@ def _base_records(df: pd.DataFrame) -> dict[str, dict[str, Any]]:
             f"{rec.get('reversed') or 'none'}; scale {rec.get('scale', '')}; "
             f"{rec.get('missing_rule', '')}"
         )
-        base[rec["variable"]] = {"label": label, "label_nl": rec.get("label_nl", ""), "rule": rule, **common}
+        base[rec["variable"]] = {
+            "label": label,
+            "label_nl": rec.get("label_nl", ""),
+            "rule": rule,
+            **common,
+        }
         base[rec.get("n_column", f"{rec['variable']}_n")] = {
             "label": f"Items answered: {label}",
             "label_nl": f"Items beantwoord: {rec.get('label_nl', '')}",
@@ -173,7 +178,9 @@ def _md_cell(v: Any) -> str:
     return str(v).replace("|", "\\|").replace("\n", " ")
 
 
-def codebook_markdown(records: list[dict[str, Any]], df: pd.DataFrame, filename: str, fmt: str) -> str:
+def codebook_markdown(
+    records: list[dict[str, Any]], df: pd.DataFrame, filename: str, fmt: str
+) -> str:
     """The codebook as Markdown: provenance, variables, how to open the file."""
     from .. import __version__
 
@@ -185,7 +192,13 @@ def codebook_markdown(records: list[dict[str, Any]], df: pd.DataFrame, filename:
     )
     prov = df.attrs.get("provenance") or []
     if prov:
-        lines += ["", "## Instruments", "", "| instrument | version | key hash | missing rule | licence |", "|---|---|---|---|---|"]
+        lines += [
+            "",
+            "## Instruments",
+            "",
+            "| instrument | version | key hash | missing rule | licence |",
+            "|---|---|---|---|---|",
+        ]
         for p in prov:
             rule = p.get("missing_rule", {})
             rule_s = (
@@ -197,20 +210,28 @@ def codebook_markdown(records: list[dict[str, Any]], df: pd.DataFrame, filename:
                 f"| {p.get('instrument', '')} | {p.get('version', '')} | {p.get('key_hash', '')} "
                 f"| {rule_s} | {p.get('licence', '')} |"
             )
-    lines += ["", "## Variables", "", "| variable | label | type | values | instrument | scoring |", "|---|---|---|---|---|---|"]
+    lines += [
+        "",
+        "## Variables",
+        "",
+        "| variable | label | type | values | instrument | scoring |",
+        "|---|---|---|---|---|---|",
+    ]
     for r in records:
         inst = f"{r['instrument']} {r['version']}".strip()
         name = r["variable"] + (f" (was {r['original_name']})" if r["original_name"] else "")
         lines.append(
             "| "
-            + " | ".join(_md_cell(x) for x in (name, r["label"], r["type"], r["values"], inst, r["scoring"]))
+            + " | ".join(
+                _md_cell(x) for x in (name, r["label"], r["type"], r["values"], inst, r["scoring"])
+            )
             + " |"
         )
     how = {
         "spss": f"SPSS: `GET FILE='{filename}'.`; R: `haven::read_sav(\"{filename}\")`",
-        "stata": f"Stata: `use \"{filename}\"`; R: `haven::read_dta(\"{filename}\")`",
-        "csv": f"R: `read.csv(\"{filename}\", na.strings = \"NA\")`; missing values are `NA`",
-        "parquet": f"R: `arrow::read_parquet(\"{filename}\")`; Python: `pandas.read_parquet`",
+        "stata": f'Stata: `use "{filename}"`; R: `haven::read_dta("{filename}")`',
+        "csv": f'R: `read.csv("{filename}", na.strings = "NA")`; missing values are `NA`',
+        "parquet": f'R: `arrow::read_parquet("{filename}")`; Python: `pandas.read_parquet`',
     }[fmt]
     lines += ["", "## Opening the file", "", how, ""]
     return "\n".join(lines)
@@ -261,7 +282,10 @@ def _write_spss(df: pd.DataFrame, tmp: Path, records: list[dict], names: dict[st
 
     frame, vlabels = _labelled_frame(df)
     frame = frame.rename(columns=names)
-    labels = {names[c]: (r["label"] or None) and r["label"][:255] for c, r in zip(df.columns, records, strict=True)}
+    labels = {
+        names[c]: (r["label"] or None) and r["label"][:255]
+        for c, r in zip(df.columns, records, strict=True)
+    }
     measure = {}
     for c in df.columns:
         kind = _kind(df[c])
@@ -270,7 +294,9 @@ def _write_spss(df: pd.DataFrame, tmp: Path, records: list[dict], names: dict[st
         frame,
         str(tmp),
         column_labels=labels,
-        variable_value_labels={names[c]: {float(k): v for k, v in vl.items()} for c, vl in vlabels.items()},
+        variable_value_labels={
+            names[c]: {float(k): v for k, v in vl.items()} for c, vl in vlabels.items()
+        },
         variable_measure=measure,
     )
 
@@ -280,7 +306,10 @@ def _write_stata(df: pd.DataFrame, tmp: Path, records: list[dict], names: dict[s
 
     frame, vlabels = _labelled_frame(df)
     frame = frame.rename(columns=names)
-    labels = {names[c]: (r["label"] or None) and r["label"][:80] for c, r in zip(df.columns, records, strict=True)}
+    labels = {
+        names[c]: (r["label"] or None) and r["label"][:80]
+        for c, r in zip(df.columns, records, strict=True)
+    }
     pyreadstat.write_dta(
         frame,
         str(tmp),
@@ -363,9 +392,10 @@ def write_scores(
 
     Examples
     --------
-    >>> write_scores(pd.DataFrame({"person": ["p1"]}), "out.xyz")  # doctest: +SKIP
+    >>> write_scores(pd.DataFrame({"person": ["p1"]}), "out.xyz")
     Traceback (most recent call last):
-    InputError: out.xyz: cannot tell the output format from the extension; ...
+    ...
+    dyadscore.errors.InputError: out.xyz: cannot tell the output format from the extension; ...
     """
     name = str(path)
     kind = _fmt(name, fmt)
@@ -414,7 +444,9 @@ def load_meta(path: str | os.PathLike) -> dict[str, Any]:
         try:
             return json.loads(side.read_text(encoding="utf-8"))
         except ValueError:
-            raise InputError(f"{side}: not valid JSON; delete it or write the scores again") from None
+            raise InputError(
+                f"{side}: not valid JSON; delete it or write the scores again"
+            ) from None
     if p.suffix.lower() in (".parquet", ".pq") and p.is_file():
         import pyarrow.parquet as pq
 

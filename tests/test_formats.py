@@ -1,0 +1,622 @@
+"""Survey-platform readers, mappings, writers and instrument export (dyadscore.formats).
+
+The fixtures in tests/fixtures/<platform>/ were typed in by hand from the platforms'
+documentation (see tests/fixtures/make_fixtures.py for every source). All of them hold
+the same four respondents, so every reader is checked against the same hand-typed
+answer matrix, and every score against hand-worked means.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+import dyadscore as ds
+from dyadscore.cli import main
+from dyadscore.errors import InputError
+from dyadscore.formats import (
+    detect_source,
+    load_mapping,
+    mapping_yaml,
+    read_raw,
+    read_responses,
+    suggest_mapping,
+)
+from dyadscore.formats.export import REDCAP_COLUMNS, export_instrument
+from dyadscore.formats.writers import write_scores
+
+FIX = Path(__file__).parent / "fixtures"
+SAT = [f"sat{k}" for k in range(1, 6)]
+NA = np.nan
+# hand-typed from make_fixtures.py (couple, role, sat1..sat5)
+ANSWERS = np.array([[4, 5, 2, 4, 5], [3, 4, 3, 3, 4], [5, 5, 1, 5, 4], [2, 3, 4, NA, 2]], float)
+FOLLOW_UP = np.array([[3, 4, 2, 4, 5], [3, 3, 3, 3, 4], [4, 5, 2, 5, 4], [3, 3, 3, 2, 3]], float)
+COUPLES = ["C01", "C01", "C02", "C02"]
+# hand-worked: sat3 reversed as 6 - x; C02 partner_b prorated from 4 items
+SCORES = [
+    (4 + 5 + 4 + 4 + 5) / 5,
+    (3 + 4 + 3 + 3 + 4) / 5,
+    (5 + 5 + 5 + 5 + 4) / 5,
+    (2 + 3 + 2 + 2) / 4,
+]
+FOLLOW_SCORES = [(3 + 4 + 4 + 4 + 5) / 5, 16 / 5, (4 + 5 + 4 + 5 + 4) / 5, (3 + 3 + 3 + 2 + 3) / 5]
+QMAP = {
+    "couple": "couple_code",
+    "role": "partner",
+    "roles": {"1": "partner_a", "2": "partner_b"},
+    "columns": {f"Q5_{k}": f"sat{k}" for k in range(1, 6)},
+}
+
+
+def _items(df: pd.DataFrame) -> np.ndarray:
+    return df[SAT].to_numpy(dtype=float)
+
+
+def _check(df: pd.DataFrame, answers=ANSWERS, scores=SCORES) -> None:
+    np.testing.assert_array_equal(_items(df), answers)
+    out = ds.score(df, "relationship-satisfaction")
+    np.testing.assert_allclose(out["satisfaction"], scores, rtol=0, atol=1e-12)
+
+
+# --------------------------------------------------------------- detection
+@pytest.mark.parametrize(
+    ("name", "expected"),
+    [
+        ("qualtrics/numeric.csv", "qualtrics"),
+        ("qualtrics/choice_text.csv", "qualtrics"),
+        ("qualtrics/legacy.csv", "qualtrics"),
+        ("redcap/raw_longitudinal.csv", "redcap"),
+        ("redcap/labels_longitudinal.csv", "redcap"),
+        ("redcap/labels_headers.csv", "redcap"),
+        ("redcap/raw_repeating.csv", "redcap"),
+        ("limesurvey/responses.csv", "limesurvey"),
+        ("surveyjs/results.json", "surveyjs"),
+        ("surveyjs/results_matrix.jsonl", "surveyjs"),
+        ("formr/results.csv", "formr"),
+        ("spss/couples.sav", "spss"),
+        ("spss/couples.dta", "stata"),
+    ],
+)
+def test_detects_each_platform(name, expected):
+    assert detect_source(FIX / name) == expected
+
+
+def test_detects_own_format_and_refuses_to_guess(tmp_path):
+    own = tmp_path / "own.csv"
+    own.write_text("person,sat1\np1,3\n")
+    assert detect_source(own) == "csv"
+    unknown = tmp_path / "castor.csv"
+    unknown.write_text("Participant Id;Site Abbreviation;sat1\n110001;AMC;3\n")
+    with pytest.raises(InputError, match=r"cannot tell which platform.*Participant Id") as e:
+        detect_source(unknown)
+    assert "\n" not in str(e.value)
+    assert detect_source(unknown, strict=False) == "csv"
+    both = tmp_path / "both.csv"
+    both.write_text("record_id,submitdate,lastpage,startlanguage\n1,,1,en\n")
+    with pytest.raises(InputError, match="redcap and a limesurvey"):
+        detect_source(both)
+
+
+# ----------------------------------------------------------------- readers
+def test_qualtrics_numeric_three_header_rows():
+    raw = read_raw(FIX / "qualtrics/numeric.csv")
+    assert raw.attrs["layout"] == "three-header" and raw.attrs["import_ids"]["Q5_3"] == "QID5_3"
+    assert raw.attrs["labels"]["Q5_3"].endswith("I often feel let down by our relationship.")
+    df = read_responses(FIX / "qualtrics/numeric.csv", mapping=QMAP)
+    assert list(df.columns) == ["person", "couple", "role", *SAT]
+    assert df["person"].iloc[0] == "R_3kXwP9aZ2q1bC7d" and list(df["couple"]) == COUPLES
+    assert list(df["role"]) == ["partner_a", "partner_b"] * 2
+    _check(df)
+
+
+def test_qualtrics_choice_text_matches_numeric():
+    m = {**QMAP, "roles": {"Partner A": "partner_a", "Partner B": "partner_b"}}
+    df = read_responses(FIX / "qualtrics/choice_text.csv", mapping=m)
+    _check(df)
+
+
+def test_qualtrics_legacy_two_header_rows():
+    raw = read_raw(FIX / "qualtrics/legacy.csv")
+    assert raw.attrs["layout"] == "legacy" and "ResponseID" in raw.columns
+    df = read_responses(FIX / "qualtrics/legacy.csv", mapping=QMAP)
+    assert df["person"].tolist() == [f"R_legacy{k}" for k in range(1, 5)]
+    _check(df)
+
+
+def test_qualtrics_legacy_with_v_names(tmp_path):
+    text = (FIX / "qualtrics/legacy.csv").read_text().splitlines()
+    names = text[0].split(",")
+    names[:2] = ["V1", "V2"]
+    path = tmp_path / "v.csv"
+    path.write_text("\n".join([",".join(names), *text[1:]]) + "\n")
+    assert detect_source(path) == "qualtrics"
+    _check(read_responses(path, mapping=QMAP))
+
+
+def test_redcap_raw_longitudinal_waves_and_checkboxes():
+    df = read_responses(FIX / "redcap/raw_longitudinal.csv")
+    assert df["wave"].tolist() == ["baseline_arm_1", "followup_arm_1"] * 4
+    # couple and role come from the baseline intake form for the follow-up rows too
+    assert df["couple"].tolist() == [c for c in COUPLES for _ in range(2)]
+    base, follow = df[df.wave == "baseline_arm_1"], df[df.wave == "followup_arm_1"]
+    _check(base.reset_index(drop=True))
+    _check(follow.reset_index(drop=True), FOLLOW_UP, FOLLOW_SCORES)
+    np.testing.assert_array_equal(base["seek_help___1"], [1, 0, 1, 0])
+    assert follow["seek_help___1"].isna().all()
+
+
+def test_redcap_labels_export_equals_raw():
+    raw = read_responses(FIX / "redcap/raw_longitudinal.csv")
+    lab = read_responses(FIX / "redcap/labels_longitudinal.csv")
+    np.testing.assert_array_equal(_items(raw), _items(lab))
+    cb = [c for c in raw.columns if "___" in c]
+    np.testing.assert_array_equal(raw[cb].to_numpy(float), lab[cb].to_numpy(float))
+    assert lab["wave"].tolist() == ["Baseline", "Follow-up"] * 4
+    m = {"waves": {"Baseline": 1, "Follow-up": 2}}
+    assert (
+        read_responses(FIX / "redcap/labels_longitudinal.csv", mapping=m)["wave"].tolist()
+        == [1, 2] * 4
+    )
+
+
+def test_redcap_repeating_instrument_instances_are_waves():
+    df = read_responses(FIX / "redcap/raw_repeating.csv")
+    assert df["wave"].tolist() == [1, 2, 1, 2]
+    assert df["couple"].tolist() == ["C01"] * 4 and df["partner_role"].tolist() == [1, 1, 2, 2]
+    np.testing.assert_array_equal(_items(df), [ANSWERS[0], FOLLOW_UP[0], ANSWERS[1], FOLLOW_UP[1]])
+
+
+def test_redcap_label_headers_with_suggested_mapping():
+    sug = suggest_mapping(FIX / "redcap/labels_headers.csv", "relationship-satisfaction")
+    assert list(sug["columns"].values()) == SAT and sug["couple"] == "Couple ID"
+    assert sug["role"] == "Which partner are you?" and sug["person"] == "record_id"
+    _check(read_responses(FIX / "redcap/labels_headers.csv", mapping=sug_to_mapping(sug)))
+
+
+def sug_to_mapping(sug: dict) -> dict:
+    return {
+        k: v for k, v in sug.items() if k in ("source", "person", "couple", "role", "columns") and v
+    }
+
+
+def test_limesurvey_codes_and_incomplete_response():
+    m = {
+        "couple": "COUPLE",
+        "role": "ROLE",
+        "roles": {"A1": "partner_a", "A2": "partner_b"},
+        "columns": {f"SAT[SQ00{k}]": f"sat{k}" for k in range(1, 6)},
+    }
+    df = read_responses(FIX / "limesurvey/responses.csv", mapping=m)
+    assert df["person"].tolist() == ["1", "2", "3", "4", "5"]
+    _check(df.iloc[:4])
+    assert df.iloc[4][SAT].isna().all()
+    assert ds.score(df, "relationship-satisfaction")["satisfaction_flag"].iloc[4] == "missing"
+
+
+def test_limesurvey_dotted_subquestion_names(tmp_path):
+    text = (FIX / "limesurvey/responses.csv").read_text()
+    path = tmp_path / "api.csv"
+    path.write_text(text.replace("[SQ00", ".SQ00").replace(']"', '."'))
+    raw = read_raw(path)
+    assert [c for c in raw.columns if c.startswith("SAT")] == [f"SAT[SQ00{k}]" for k in range(1, 6)]
+
+
+def test_surveyjs_results_flat_and_matrix():
+    _check(read_responses(FIX / "surveyjs/results.json"))
+    m = {"columns": {f"satisfaction.sat{k}": f"sat{k}" for k in range(1, 6)}}
+    df = read_responses(FIX / "surveyjs/results_matrix.jsonl", mapping=m)
+    assert df["role"].tolist() == ["partner_a", "partner_b"] * 2
+    _check(df)
+
+
+def test_formr_reverse_suffix_is_dropped_and_checked(tmp_path):
+    raw = read_raw(FIX / "formr/results.csv")
+    assert raw.attrs["reversed_in_source"] == ["sat3"] and "sat3" in raw.columns
+    df = read_responses(FIX / "formr/results.csv")
+    assert len(df["person"].iloc[0]) == 64
+    _check(df)
+    # a formr R item that our key does not reverse is a mismatch to fix, not to guess
+    bad = tmp_path / "results.csv"
+    bad.write_text((FIX / "formr/results.csv").read_text().replace("sat2,sat3R", "sat2R,sat3"))
+    with pytest.raises(InputError, match=r"'sat2R' is reverse-keyed in formr .* item 'sat2'"):
+        read_responses(bad)
+
+
+def test_spss_value_labels_and_user_missing():
+    raw = read_raw(FIX / "spss/couples.sav")
+    assert raw.attrs["missing_codes"]["sat4"] == [-99.0]
+    assert raw.attrs["value_labels"]["sat1"][5.0] == "Completely true"
+    assert raw.attrs["labels"]["sat3"] == "I often feel let down by our relationship."
+    df = read_responses(FIX / "spss/couples.sav")
+    assert df["person"].tolist() == [101, 102, 201, 202] and df["role"].tolist() == [1, 2, 1, 2]
+    _check(df)
+
+
+def test_stata_dta():
+    _check(read_responses(FIX / "spss/couples.dta"))
+
+
+def test_same_row_layout_two_partners_per_row():
+    wide = pd.DataFrame({"couple": ["C01", "C02"], "wave": [1, 1]})
+    for j, item in enumerate(SAT):
+        wide[f"A_{item}"] = ANSWERS[[0, 2], j]
+        wide[f"B_Q{j + 1}"] = ANSWERS[[1, 3], j]
+    m = {
+        "layout": "same_row",
+        "couple": "couple",
+        "partners": {
+            "partner_a": {"prefix": "A_"},
+            "partner_b": {"columns": {f"B_Q{j + 1}": it for j, it in enumerate(SAT)}},
+        },
+    }
+    from dyadscore.formats import apply_mapping
+
+    df = apply_mapping(wide, m)
+    assert df["person"].tolist() == [
+        "C01_partner_a",
+        "C01_partner_b",
+        "C02_partner_a",
+        "C02_partner_b",
+    ]
+    assert df["role"].tolist() == ["partner_a", "partner_b"] * 2 and df["wave"].tolist() == [1] * 4
+    _check(df)
+
+
+# ---------------------------------------------------------------- bad input
+def test_mapping_names_missing_column():
+    m = {**QMAP, "columns": {**QMAP["columns"], "Q5_6": "sat5"}}
+    m["columns"].pop("Q5_5")
+    with pytest.raises(
+        InputError,
+        match=r"columns names column 'Q5_6', which is not in .*numeric.csv \(did you mean 'Q5_5'\?\)",
+    ):
+        read_responses(FIX / "qualtrics/numeric.csv", mapping=m)
+    with pytest.raises(InputError, match="couple names column 'koppel'"):
+        read_responses(FIX / "qualtrics/numeric.csv", mapping={**QMAP, "couple": "koppel"})
+
+
+def test_mapping_file_errors(tmp_path):
+    bad = tmp_path / "map.yaml"
+    bad.write_text("colums:\n  Q5_1: sat1\n")
+    with pytest.raises(InputError, match="unknown key 'colums' \\(did you mean 'columns'\\?\\)"):
+        load_mapping(bad)
+    bad.write_text("columns: [Q5_1\n")
+    with pytest.raises(InputError, match="map.yaml: line 2: malformed mapping file"):
+        load_mapping(bad)
+    with pytest.raises(InputError, match="roles has no entry for value '2'"):
+        read_responses(FIX / "qualtrics/numeric.csv", mapping={**QMAP, "roles": {"1": "partner_a"}})
+
+
+def test_value_labels_off_the_scale():
+    with pytest.raises(
+        InputError,
+        match=r"column 'sat1' \(sat1\): value labels run 0-4 .* scale of 'relationship-satisfaction' is 1-5",
+    ):
+        read_responses(FIX / "spss/shifted_labels.sav")
+
+
+def test_value_labels_reversed(tmp_path):
+    import pyreadstat
+
+    df = pd.DataFrame({"person": ["p1"], **{it: [2.0] for it in SAT}})
+    rev = {5 - k + 1: t for k, t in {1: "Not at all true", 5: "Completely true"}.items()}
+    path = tmp_path / "rev.sav"
+    pyreadstat.write_sav(
+        df, path, variable_value_labels={"sat2": {float(k): v for k, v in rev.items()}}
+    )
+    with pytest.raises(
+        InputError, match=r"'sat2' \(sat2\): value 1 is labelled 'Completely true', which is 5"
+    ):
+        read_responses(path)
+
+
+def test_choice_text_that_is_no_answer_label(tmp_path):
+    text = (FIX / "qualtrics/choice_text.csv").read_text().replace("Mostly true", "Mostly", 1)
+    path = tmp_path / "q.csv"
+    path.write_text(text)
+    m = {**QMAP, "roles": {"Partner A": "partner_a", "Partner B": "partner_b"}}
+    with pytest.raises(
+        InputError,
+        match=r"row 'R_3kXwP9aZ2q1bC7d', column 'Q5_1': answer 'Mostly' .* no answer label",
+    ):
+        read_responses(path, mapping=m)
+    m["values"] = {"Mostly": 4}
+    _check(read_responses(path, mapping=m))
+
+
+def test_mixed_waves_in_one_file(tmp_path):
+    with pytest.raises(
+        InputError,
+        match=r"mixes waves \(redcap_event_name has 2 values: baseline_arm_1, followup_arm_1\)",
+    ):
+        read_responses(FIX / "redcap/raw_longitudinal.csv", mapping={"wave_value": 1})
+    dup = tmp_path / "two.csv"
+    pd.DataFrame({"person": ["p1", "p1"], "sat1": [1, 2]}).to_csv(dup, index=False)
+    with pytest.raises(InputError, match=r"person 'p1' has several rows .* mixes waves"):
+        read_responses(dup, mapping={"columns": {"sat1": "sat1"}})
+
+
+# -------------------------------------------------------------- suggestions
+def test_suggest_mapping_matches_question_text_in_english_and_dutch():
+    sug = suggest_mapping(FIX / "qualtrics/numeric.csv", "relationship-satisfaction")
+    assert sug["columns"] == QMAP["columns"] and sug["couple"] == "couple_code"
+    assert sug["role"] == "partner" and sug["person"] == "ResponseId"
+    nl = ds.load_instrument("relationship-satisfaction")
+    raw = pd.DataFrame({f"V{k}": [1] for k in range(5)})
+    # Dutch wording, shuffled and slightly edited (no trailing full stop, other case)
+    raw.attrs["labels"] = {
+        f"V{k}": nl.items[(k + 2) % 5].text["nl"].rstrip(".").upper() for k in range(5)
+    }
+    got = suggest_mapping(raw, nl)["columns"]
+    assert got == {f"V{k}": nl.items[(k + 2) % 5].id for k in range(5)}
+    yaml_text = mapping_yaml(suggest_mapping(raw, nl))
+    assert load_mapping_from_text(yaml_text).columns == got
+
+
+def load_mapping_from_text(text: str):
+    import yaml
+
+    return load_mapping(yaml.safe_load(text))
+
+
+def test_suggest_leaves_unrelated_columns_out():
+    raw = pd.DataFrame({"Q1": [1], "Q2": [2]})
+    raw.attrs["labels"] = {"Q1": "How old are you?", "Q2": "What is your postcode?"}
+    sug = suggest_mapping(raw, "relationship-satisfaction")
+    assert sug["columns"] == {} and sug["unmatched"] == SAT
+
+
+# ----------------------------------------------------------------- writers
+@pytest.fixture
+def scores():
+    return ds.score(
+        read_responses(FIX / "qualtrics/numeric.csv", mapping=QMAP), "relationship-satisfaction"
+    )
+
+
+def test_write_spss_with_labels_and_codebook(tmp_path, scores):
+    import pyreadstat
+
+    paths = write_scores(scores, tmp_path / "scores.sav")
+    assert [p.name for p in paths] == [
+        "scores.sav",
+        "scores.sav.codebook.md",
+        "scores.sav.codebook.csv",
+    ]
+    back, meta = pyreadstat.read_sav(tmp_path / "scores.sav")
+    np.testing.assert_allclose(back["satisfaction"], SCORES, atol=1e-12)
+    assert meta.column_names_to_labels["satisfaction"] == "Relationship satisfaction"
+    assert meta.variable_value_labels["satisfaction_flag"] == {
+        1.0: "ok",
+        2.0: "prorated",
+        3.0: "missing",
+    }
+    assert back["satisfaction_flag"].tolist() == [1, 1, 1, 2]
+    assert (
+        meta.variable_measure["satisfaction"] == "scale"
+        and meta.variable_measure["role"] == "nominal"
+    )
+    md = (tmp_path / "scores.sav.codebook.md").read_text()
+    inst = ds.load_instrument("relationship-satisfaction")
+    assert inst.key_hash in md and "reversed: sat3" in md and "prorate if >= 80% answered" in md
+    cb = pd.read_csv(tmp_path / "scores.sav.codebook.csv")
+    assert cb["variable"].tolist() == list(scores.columns)
+    with pytest.raises(InputError, match="already exists"):
+        write_scores(scores, tmp_path / "scores.sav")
+
+
+def test_write_stata_csv_parquet(tmp_path, scores):
+    import pyarrow.parquet as pq
+    import pyreadstat
+
+    long_name = scores.rename(
+        columns={"satisfaction": "relationship_satisfaction_overall_score_w1"}
+    )
+    write_scores(long_name, tmp_path / "s.dta")
+    back, meta = pyreadstat.read_dta(tmp_path / "s.dta")
+    assert "relationship_satisfaction_overal" in back.columns
+    assert (
+        "was relationship_satisfaction_overall_score_w1"
+        in (tmp_path / "s.dta.codebook.md").read_text()
+    )
+    assert meta.variable_value_labels["satisfaction_flag"] == {1: "ok", 2: "prorated", 3: "missing"}
+    write_scores(scores.assign(role=["=cmd", None, "b", "a"]), tmp_path / "s.csv")
+    text = (tmp_path / "s.csv").read_text()
+    assert "'=cmd" in text and ",NA," in text
+    back = pd.read_csv(tmp_path / "s.csv", keep_default_na=False)
+    assert back["satisfaction"].tolist() == SCORES
+    write_scores(scores, tmp_path / "s.parquet")
+    meta = json.loads(pq.read_schema(tmp_path / "s.parquet").metadata[b"dyadscore"])
+    assert meta["provenance"][0]["instrument"] == "relationship-satisfaction"
+
+
+def test_codebook_of_a_dyadic_shape(tmp_path, scores):
+    pw = ds.to_pairwise(scores, ["satisfaction"], "couple", "role")
+    write_scores(pw, tmp_path / "pairwise.sav")
+    import pyreadstat
+
+    _, meta = pyreadstat.read_sav(tmp_path / "pairwise.sav")
+    assert meta.column_names_to_labels["satisfaction_actor"] == "Relationship satisfaction (actor)"
+    assert (
+        meta.column_names_to_labels["satisfaction_partner"] == "Relationship satisfaction (partner)"
+    )
+
+
+# ---------------------------------------------------------- instrument export
+def test_redcap_dictionary_columns_and_choices():
+    rows = list(csv.reader(io.StringIO(export_instrument("relationship-satisfaction", "redcap"))))
+    assert rows[0] == REDCAP_COLUMNS and all(len(r) == 18 for r in rows)
+    by_name = {r[0]: r for r in rows[1:]}
+    assert list(by_name)[:3] == ["record_id", "couple_id", "role"]
+    assert by_name["sat1"][3] == "radio"
+    assert (
+        by_name["sat1"][5]
+        == "1, Not at all true | 2, Slightly true | 3, Moderately true | 4, Mostly true | 5, Completely true"
+    )
+    assert "reverse-keyed" in by_name["sat3"][17] and "reverse" not in by_name["sat1"][17]
+
+
+def test_qsf_and_surveyjs_structure():
+    qsf = json.loads(export_instrument("acceptance-of-dependence", "qsf", lang="nl"))
+    assert set(qsf) == {"SurveyEntry", "SurveyElements"}
+    sq = [e for e in qsf["SurveyElements"] if e["Element"] == "SQ"]
+    matrix = sq[-1]["Payload"]
+    assert matrix["QuestionType"] == "Matrix" and matrix["Selector"] == "Likert"
+    assert list(matrix["ChoiceDataExportTags"].values())[:2] == ["pa1", "pa2"]
+    assert matrix["RecodeValues"] == {str(k): str(k) for k in range(1, 8)}
+    assert matrix["Answers"]["1"]["Display"] == "Helemaal mee oneens"
+    qc = next(e for e in qsf["SurveyElements"] if e["Element"] == "QC")
+    assert qc["SecondaryAttribute"] == str(len(sq))
+    js = json.loads(export_instrument("relationship-satisfaction", "surveyjs"))
+    rating = js["pages"][0]["elements"][2]
+    assert rating == {
+        "type": "rating",
+        "name": "sat1",
+        "title": {
+            "default": ds.load_instrument("relationship-satisfaction").items[0].text["en"],
+            "nl": ds.load_instrument("relationship-satisfaction").items[0].text["nl"],
+        },
+        "rateMin": 1,
+        "rateMax": 5,
+        "minRateDescription": {"default": "Not at all true", "nl": "Klopt helemaal niet"},
+        "maxRateDescription": {"default": "Completely true", "nl": "Klopt helemaal"},
+    }
+
+
+def test_round_trip_redcap_dictionary_to_scores(tmp_path):
+    """Export to a REDCap dictionary, fill in a raw export from it, read back, score."""
+    inst = ds.load_instrument("acceptance-of-dependence")
+    rows = list(csv.reader(io.StringIO(export_instrument(inst, "redcap"))))
+    fields = [r[0] for r in rows[1:]]
+    choices = {
+        r[0]: [int(c.split(",")[0]) for c in r[5].split("|")] for r in rows[1:] if r[3] == "radio"
+    }
+    rng = np.random.default_rng(7)
+    items = [f for f in fields if f not in ("record_id", "couple_id", "role")]
+    answers = rng.choice(choices[items[0]], size=(6, len(items))).astype(float)
+    answers[1, 3] = np.nan  # one skipped item
+    form = rows[1][1]
+    header = ["record_id", *fields[1:], f"{form}_complete"]
+    lines = [header]
+    for k in range(6):
+        cells = ["" if np.isnan(v) else str(int(v)) for v in answers[k]]
+        lines.append([str(k + 1), f"D{k // 2 + 1}", str(k % 2 + 1), *cells, "2"])
+    path = tmp_path / "redcap_export.csv"
+    with open(path, "w", newline="") as fh:
+        csv.writer(fh).writerows(lines)
+    df = read_responses(path, mapping={"roles": {"1": "partner_a", "2": "partner_b"}})
+    assert df["couple"].tolist() == ["D1", "D1", "D2", "D2", "D3", "D3"]
+    out = ds.score(df, inst)
+    # hand computation: reverse-keyed items 8 - x, mean over the answered items
+    rev = np.array([inst.item(i).reverse for i in items])
+    keyed = np.where(rev, 8 - answers, answers)
+    for name, sub in inst.subscales.items():
+        cols = [items.index(i) for i in sub.items]
+        np.testing.assert_allclose(out[name], np.nanmean(keyed[:, cols], axis=1), atol=1e-12)
+
+
+# --------------------------------------------------------------------- CLI
+def test_cli_score_platform_export_to_sav(tmp_path, capsys):
+    import pyreadstat
+    import yaml
+
+    mp = tmp_path / "map.yaml"
+    mp.write_text(yaml.safe_dump(QMAP))
+    out = tmp_path / "scores.sav"
+    code = main(["score", str(FIX / "qualtrics/numeric.csv"), "--map", str(mp), "-o", str(out)])
+    assert code == 0, capsys.readouterr().err
+    back, _ = pyreadstat.read_sav(out)
+    np.testing.assert_allclose(back["satisfaction"], SCORES, atol=1e-12)
+    assert (tmp_path / "scores.sav.codebook.md").exists()
+    code = main(
+        [
+            "reliability",
+            str(FIX / "qualtrics/numeric.csv"),
+            "--map",
+            str(mp),
+            "-i",
+            "relationship-satisfaction",
+        ]
+    )
+    assert code == 0 and "satisfaction" in capsys.readouterr().out
+
+
+def test_cli_convert_and_instrument_export_and_map(tmp_path, capsys):
+    src = tmp_path / "items.csv"
+    pd.DataFrame({"person": ["a", "b"], **{it: [3, 4] for it in SAT}}).to_csv(src, index=False)
+    assert (
+        main(["score", str(src), "-i", "relationship-satisfaction", "-o", str(tmp_path / "s.json")])
+        == 0
+    )
+    assert main(["convert", str(tmp_path / "s.json"), "-o", str(tmp_path / "s.dta")]) == 0
+    md = (tmp_path / "s.dta.codebook.md").read_text()
+    assert (
+        "Relationship satisfaction" in md
+        and ds.load_instrument("relationship-satisfaction").key_hash in md
+    )
+    out = tmp_path / "rs.qsf"
+    assert (
+        main(["instruments", "export", "relationship-satisfaction", "--to", "qsf", "-o", str(out)])
+        == 0
+    )
+    assert json.loads(out.read_text())["SurveyEntry"]["SurveyLanguage"] == "EN"
+    mp = tmp_path / "m.yaml"
+    assert (
+        main(
+            [
+                "map",
+                "suggest",
+                str(FIX / "qualtrics/numeric.csv"),
+                "-i",
+                "relationship-satisfaction",
+                "-o",
+                str(mp),
+            ]
+        )
+        == 0
+    )
+    assert load_mapping(mp).columns == QMAP["columns"]
+
+
+@pytest.mark.parametrize(
+    ("args", "pattern"),
+    [
+        (["qualtrics/numeric.csv", "--source", "redcap"], r"no shipped instrument|not found"),
+        (["spss/shifted_labels.sav"], r"value labels run 0-4"),
+        (["redcap/raw_longitudinal.csv", "--map", "{wave_value}"], r"mixes waves"),
+        (["unknown"], r"cannot tell which platform"),
+        (["qualtrics/numeric.csv", "--map", "{missing_col}"], r"names column 'Q5_9'"),
+    ],
+)
+def test_cli_bad_input_exit_2_no_output(tmp_path, capsys, args, pattern):
+    import re
+
+    import yaml
+
+    (tmp_path / "wv.yaml").write_text("wave_value: 1\n")
+    (tmp_path / "mc.yaml").write_text(yaml.safe_dump({**QMAP, "columns": {"Q5_9": "sat1"}}))
+    (tmp_path / "unknown.csv").write_text("Participant Id;sat1\n1;3\n")
+    real = []
+    for a in args:
+        if a == "{wave_value}":
+            a = str(tmp_path / "wv.yaml")
+        elif a == "{missing_col}":
+            a = str(tmp_path / "mc.yaml")
+        elif a == "unknown":
+            a = str(tmp_path / "unknown.csv")
+        elif "/" in a:
+            a = str(FIX / a)
+        real.append(a)
+    out = tmp_path / "scores.sav"
+    before = sorted(p.name for p in tmp_path.iterdir())
+    code = main(["score", *real, "-i", "relationship-satisfaction", "-o", str(out)])
+    err = capsys.readouterr().err
+    assert code == 2 and err.count("\n") == 1 and err.startswith("dyadscore: error: "), err
+    assert re.search(pattern, err), err
+    assert sorted(p.name for p in tmp_path.iterdir()) == before

@@ -1,0 +1,217 @@
+"""Coach report: numbers against hand computation / numpy, self-containment, language."""
+
+from __future__ import annotations
+
+import base64
+import os
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from dyadscore.administer.store import AnswerStore
+from dyadscore.errors import InputError
+from dyadscore.instruments import load_instrument
+from dyadscore.report import couple_report, couple_summary
+
+ROOT = Path(__file__).resolve().parents[1]
+ENV = {**os.environ, "PYTHONPATH": str(ROOT / "src")}
+BATTERY = ["felt-dependence", "relationship-satisfaction", "attachment-short"]
+SUBS = ["felt_dependence", "satisfaction", "anxiety", "avoidance"]
+
+# raw answers per (role, wave): instrument -> list in item order
+ANSWERS = {
+    ("A", 1): {
+        "felt-dependence": [5, 6, 3, 4, 7, 1],
+        "relationship-satisfaction": [4, 4, 2, 5, 3],
+        "attachment-short": [2, 3, 4, 5, 6, 7, 1, 2, 3, 4, 5, 6],
+    },
+    ("B", 1): {
+        "felt-dependence": [2, 2, 2, 6, 1, 7],
+        "relationship-satisfaction": [5, 5, 1, 5, 5],
+        "attachment-short": [6, 6, 5, 5, 4, 4, 3, 3, 2, 2, 1, 1],
+    },
+    ("A", 2): {
+        "felt-dependence": [3, 3, 3, 5, 3, 5],
+        "relationship-satisfaction": [5, 5, 1, 5, 4],
+        "attachment-short": [1, 1, 2, 2, 3, 3, 1, 1, 2, 2, 3, 3],
+    },
+    ("B", 2): {
+        "felt-dependence": [2, 3, 2, 6, 1, 7],
+        "relationship-satisfaction": [5, 4, 1, 5, 5],
+        "attachment-short": [6, 5, 5, 5, 4, 4, 3, 3, 2, 2, 1, 1],
+    },
+}
+
+
+def hand_score(role: str, wave: int, sub: str) -> float:
+    """Mean of the subscale's items with reverse items as min + max - x."""
+    for inst_id, values in ANSWERS[(role, wave)].items():
+        inst = load_instrument(inst_id)
+        if sub in inst.subscales:
+            given = dict(zip(inst.item_ids, values, strict=True))
+            lo, hi = inst.scale_min, inst.scale_max
+            keyed = [
+                (lo + hi - given[i]) if i in inst.reverse_items else given[i]
+                for i in inst.subscales[sub].items
+            ]
+            return sum(keyed) / len(keyed)
+    raise KeyError(sub)
+
+
+def scale_range(sub: str) -> tuple[int, int]:
+    for inst_id in BATTERY:
+        inst = load_instrument(inst_id)
+        if sub in inst.subscales:
+            return inst.scale_min, inst.scale_max
+    raise KeyError(sub)
+
+
+def make_db(path: Path, waves=(1, 2)) -> Path:
+    store = AnswerStore(path)
+    for (role, wave), per_inst in ANSWERS.items():
+        if wave not in waves:
+            continue
+        s = store.start_session("c01", role, wave=wave, battery=BATTERY)
+        rows = []
+        for inst_id, values in per_inst.items():
+            inst = load_instrument(inst_id)
+            rows += [(inst_id, i, v) for i, v in zip(inst.item_ids, values, strict=True)]
+        store.save_answers(s.id, rows)
+        store.finish(s.id)
+    return path
+
+
+@pytest.fixture(scope="module")
+def db(tmp_path_factory) -> Path:
+    return make_db(tmp_path_factory.mktemp("rep") / "a.db")
+
+
+def test_scores_and_discrepancies_match_hand_computation(db: Path):
+    sm = couple_summary(db, "c01")
+    assert sm.roles == ["A", "B"] and sm.waves == [1, 2]
+    sc = sm.scores.set_index(["role", "wave"])
+    for role in "AB":
+        for wave in (1, 2):
+            for sub in SUBS:
+                assert sc.loc[(role, wave), sub] == pytest.approx(hand_score(role, wave, sub))
+    d = sm.discrepancy.set_index("variable")
+    for sub in SUBS:
+        assert d.loc[sub, "difference"] == pytest.approx(
+            hand_score("A", 2, sub) - hand_score("B", 2, sub)
+        )
+
+
+def test_profile_similarity_is_the_pomp_profile_correlation(db: Path):
+    sm = couple_summary(db, "c01")
+
+    def pomp(role):
+        out = []
+        for sub in SUBS:
+            lo, hi = scale_range(sub)
+            out.append((hand_score(role, 2, sub) - lo) / (hi - lo) * 100)
+        return out
+
+    expected = np.corrcoef(pomp("A"), pomp("B"))[0, 1]
+    assert sm.similarity["raw_r"] == pytest.approx(expected, abs=1e-12)
+    assert sm.similarity["n_variables"] == 4
+    assert np.isnan(sm.similarity["distinctive_r"])  # one couple: no normative profile
+
+
+def test_reliable_change_with_a_norm_table(db: Path, tmp_path: Path):
+    norms = pd.DataFrame(
+        {
+            "subscale": ["felt_dependence", "anxiety"],
+            "mean": [4.0, 3.5],
+            "sd": [1.0, 0.5],
+            "reliability": [0.8, 0.9],
+        }
+    )
+    path = tmp_path / "norms.csv"
+    norms.to_csv(path, index=False)
+    sm = couple_summary(db, "c01", norms=path)
+    ch = sm.change.set_index(["role", "variable"])
+    for sub, sd, rel in [("felt_dependence", 1.0, 0.8), ("anxiety", 0.5, 0.9)]:
+        for role in "AB":
+            diff = hand_score(role, 2, sub) - hand_score(role, 1, sub)
+            rci = diff / (np.sqrt(2) * sd * np.sqrt(1 - rel))  # Jacobson & Truax (1991)
+            assert ch.loc[(role, sub), "rci"] == pytest.approx(rci)
+            want = "up" if rci > 1.96 else "down" if rci < -1.96 else "none"
+            assert ch.loc[(role, sub), "category"] == want
+    assert ch.loc[("A", "satisfaction"), "category"] == "na"  # no norms for it
+    page = couple_report(db, "c01", norms=path)
+    assert "Compared with norm group" in page
+    z = abs(hand_score("A", 2, "anxiety") - 3.5) / 0.5
+    assert f"A: {z:.1f} SD" in page
+    assert "reliable decrease" in page  # A's anxiety fell by far more than 1.96 S_diff
+
+
+def test_html_is_self_contained_and_descriptive(db: Path):
+    page = couple_report(db, "c01")
+    assert page.startswith("<!doctype html>") and '<html lang="en">' in page
+    assert not re.search(r"https?://", page)
+    assert "<script" not in page and "<link" not in page
+    pngs = re.findall(r'src="data:image/png;base64,([A-Za-z0-9+/=]+)"', page)
+    assert len(pngs) == 1 and base64.b64decode(pngs[0])[:8] == b"\x89PNG\r\n\x1a\n"
+    assert "dependency paradox" in page and "not a diagnosis" in page
+    for word in ("clinical", "disorder", "abnormal", "at risk", "patholog"):
+        assert word not in page.lower()
+    assert f"{hand_score('A', 2, 'satisfaction'):.2f}" in page
+    assert "Change between wave 1 and 2" in page
+    assert "supply a norm table" in page  # one couple: no basis for reliable change
+
+
+def test_dutch_report(db: Path):
+    page = couple_report(db, "c01", lang="nl")
+    assert '<html lang="nl">' in page and "afhankelijkheidsparadox" in page
+    assert "geen diagnose" in page
+    assert f"{hand_score('A', 2, 'satisfaction'):.2f}".replace(".", ",") in page
+
+
+def test_single_wave_and_errors(tmp_path: Path):
+    db = make_db(tmp_path / "one.db", waves=(1,))
+    sm = couple_summary(db, "c01")
+    assert sm.change is None
+    assert "Change between" not in couple_report(db, "c01")
+    with pytest.raises(InputError, match="couple 'zz' has no answers"):
+        couple_summary(db, "zz")
+    with pytest.raises(InputError, match="language 'fr'"):
+        couple_report(db, "c01", lang="fr")
+
+
+def test_cli_writes_owner_only_file(db: Path, tmp_path: Path):
+    out = tmp_path / "report.html"
+    r = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "dyadscore",
+            "report",
+            "c01",
+            "--db",
+            str(db),
+            "--lang",
+            "nl",
+            "--out",
+            str(out),
+        ],
+        env=ENV,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert r.returncode == 0, r.stderr
+    assert (os.stat(out).st_mode & 0o777) == 0o600
+    assert "Rapport voor het stel: c01" in out.read_text()
+    r = subprocess.run(
+        [sys.executable, "-m", "dyadscore", "report", "nope", "--db", str(db), "--out", "-"],
+        env=ENV,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert r.returncode == 2 and "has no answers" in r.stderr and "Traceback" not in r.stderr
