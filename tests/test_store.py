@@ -393,3 +393,27 @@ def test_readonly_database_gives_clear_error_and_keeps_answers(tmp_path: Path):
         ("felt-dependence", "fd1"): 3,
         ("felt-dependence", "fd2"): 5,
     }
+
+
+class _TinyDiskStore(AnswerStore):
+    """A store whose database may not grow: simulates a full disk (SQLITE_FULL)."""
+
+    def _open(self):
+        con = super()._open()
+        pages = con.execute("PRAGMA page_count").fetchone()[0]
+        con.execute(f"PRAGMA max_page_count = {pages}")
+        return con
+
+
+def test_full_disk_gives_clear_error_and_keeps_answers(tmp_path: Path):
+    db = tmp_path / "a.db"
+    store = AnswerStore(db)
+    s = store.start_session("c01", "A", battery=["felt-dependence"])
+    store.save_answer(s.id, "felt-dependence", "fd1", 2)
+    with store.connect() as con:  # fold the WAL into the file so its size is final
+        con.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    full = _TinyDiskStore(db)
+    with pytest.raises(StoreError, match="disk is full"):
+        for k in range(5000):  # bounded: fills the remaining free pages
+            full.save_answer(s.id, "felt-dependence", f"x{k:04d}" + "y" * 200, 3)
+    assert AnswerStore(db).answers(s.id)[("felt-dependence", "fd1")] == 2

@@ -404,3 +404,30 @@ def test_load_50_partners_lose_nothing(tmp_path: Path):
         f"{posts / elapsed:.0f} answers/s, {store.count_answers()} distinct answers stored"
     )
     assert total == store.count_answers() > 0
+
+
+def test_readonly_database_while_serving(env):
+    import shutil
+
+    store, a, _, app = env
+    c = app.test_client()
+    tok = csrf_of(open_page(c, a.token))
+    assert c.post(f"/p/{a.token}/answer", data={"csrf_token": tok, "item": "fd1", "value": "2"})
+    with store.connect() as con:
+        con.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    if os.geteuid() == 0:
+        chattr = shutil.which("chattr")
+        if not chattr or subprocess.run([chattr, "+i", str(store.path)]).returncode:
+            pytest.skip("running as root and 'chattr +i' is unavailable")
+    else:
+        os.chmod(store.path, 0o400)
+    try:
+        r = c.post(f"/p/{a.token}/answer", data={"csrf_token": tok, "item": "fd2", "value": "3"})
+        assert r.status_code == 503 and "read-only" in r.get_json()["error"]
+        r = c.post(f"/p/{a.token}/1", data={"csrf_token": tok, "fd2": "3", "nav": "next"})
+        assert r.status_code == 503 and "read-only" in r.get_data(as_text=True)
+    finally:
+        if os.geteuid() == 0:
+            subprocess.run(["chattr", "-i", str(store.path)])
+        os.chmod(store.path, 0o600)
+    assert store.answers(a.id) == {("felt-dependence", "fd1"): 2}

@@ -52,6 +52,8 @@ def apim_path_diagram(result: Any, ax: Any = None, predictor: str | None = None)
     >>> # res.plot().figure.savefig("apim.png")
     """
     import matplotlib.pyplot as plt
+    import textwrap
+
     from matplotlib.patches import FancyArrowPatch, FancyBboxPatch
 
     if ax is None:
@@ -72,13 +74,17 @@ def apim_path_diagram(result: Any, ax: Any = None, predictor: str | None = None)
     ax.set_ylim(0, 6)
     ax.axis("off")
     pos = {"X1": (1.5, 4.6), "X2": (1.5, 1.4), "Y1": (8.0, 4.6), "Y2": (8.0, 1.4)}
+    def box_label(name: str, who: str) -> str:
+        # long variable names wrap inside the box instead of running over its edge
+        return textwrap.fill(str(name).replace("_", " "), 16) + f"\n({who})"
+
     names = {
-        "X1": f"{xname}\n({labels[0]})",
-        "X2": f"{xname}\n({labels[1]})",
-        "Y1": f"{info['y']}\n({labels[0]})",
-        "Y2": f"{info['y']}\n({labels[1]})",
+        "X1": box_label(xname, labels[0]),
+        "X2": box_label(xname, labels[1]),
+        "Y1": box_label(info["y"], labels[0]),
+        "Y2": box_label(info["y"], labels[1]),
     }
-    w, h = 2.2, 1.0
+    w, h = 2.2, 1.2
     for key, (cx, cy) in pos.items():
         ax.add_patch(
             FancyBboxPatch(

@@ -219,10 +219,13 @@ class AnswerStore:
             con.execute("BEGIN IMMEDIATE")
             try:
                 yield con
+                con.execute("COMMIT")
             except BaseException:
-                con.execute("ROLLBACK")
+                # SQLite may already have rolled back (e.g. disk full): keep the first error
+                if con.in_transaction:
+                    with contextlib.suppress(sqlite3.Error):
+                        con.execute("ROLLBACK")
                 raise
-            con.execute("COMMIT")
 
     def _error(self, exc: sqlite3.DatabaseError) -> StoreError:
         msg = str(exc)
@@ -269,7 +272,9 @@ class AnswerStore:
                         con.execute(stmt)
             con.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
         except BaseException:
-            con.execute("ROLLBACK")
+            if con.in_transaction:
+                with contextlib.suppress(sqlite3.Error):
+                    con.execute("ROLLBACK")
             raise
         con.execute("COMMIT")
 

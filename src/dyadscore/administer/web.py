@@ -320,6 +320,10 @@ def create_app(
 
     @app.errorhandler(StoreError)
     def _store_error(exc: StoreError) -> Response:
+        if request.path.endswith("/answer"):
+            resp = jsonify(error=str(exc))
+            resp.status_code = 503
+            return resp
         return _render(
             "en",
             "Error",
