@@ -7,10 +7,11 @@ import signal
 import sys
 from pathlib import Path
 
-import pexpect
 import pytest
 
 from dyadscore.administer.store import AnswerStore
+
+pexpect = pytest.importorskip("pexpect", reason="terminal tests drive a pty with pexpect")
 
 ROOT = Path(__file__).resolve().parents[1]
 ENV = {**os.environ, "PYTHONPATH": str(ROOT / "src"), "TERM": "dumb"}

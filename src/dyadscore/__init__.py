@@ -46,6 +46,8 @@ _EXPORTS: dict[str, str] = {
     "Hypothesis": "paradox",
     "load_hypotheses": "paradox",
     "codebook": "scoring",
+    "couple_report": "report",
+    "export_answers": "administer.export",
     "keyed_items": "scoring",
 }
 

@@ -22,6 +22,8 @@ Examples
 
 from __future__ import annotations
 
+import csv as _csv
+import io
 import os
 from pathlib import Path
 from typing import Any
@@ -65,34 +67,55 @@ def sniff_separator(text: str) -> str:
     return sep if counts[sep] else ","
 
 
+def _unique_names(names: list[str]) -> list[str]:
+    seen: dict[str, int] = {}
+    out = []
+    for n in names:
+        k = seen.get(n, 0)
+        seen[n] = k + 1
+        out.append(n if k == 0 else f"{n}.{k}")
+    return out
+
+
 def read_cells(path: str | os.PathLike, *, header: bool = False) -> pd.DataFrame:
     """Every cell of a delimited text file as a string ('' for empty), no type guessing.
 
     With ``header=False`` the header rows are data rows too (Qualtrics has three).
+    Columns are Arrow-backed strings (read by Arrow's multithreaded CSV reader);
+    repeated header names get ``.1``, ``.2`` suffixes.
     """
+    import pyarrow as pa
+    import pyarrow.csv as pacsv
+
     p = check_file(path)
     text = head_text(p)
     if text is None:
         raise InputError(f"{p}: not UTF-8 text; save the export as UTF-8 (CSV UTF-8)")
     sep = sniff_separator(text)
     try:
-        df = pd.read_csv(
+        first = next(_csv.reader(io.StringIO(text), delimiter=sep))
+    except (StopIteration, _csv.Error):
+        raise InputError(f"{p}: no header row; expected a CSV export") from None
+    names = [f"c{i}" for i in range(len(first))]
+    try:
+        table = pacsv.read_csv(
             p,
-            sep=sep,
-            header=0 if header else None,
-            dtype=str,
-            keep_default_na=False,
-            na_filter=False,
-            encoding="utf-8-sig",
-            skip_blank_lines=True,
+            read_options=pacsv.ReadOptions(column_names=names, encoding="utf8"),
+            parse_options=pacsv.ParseOptions(delimiter=sep, newlines_in_values=True),
+            convert_options=pacsv.ConvertOptions(
+                column_types=dict.fromkeys(names, pa.string()),
+                strings_can_be_null=False,
+                quoted_strings_can_be_null=False,
+            ),
         )
-    except UnicodeDecodeError as exc:
-        raise InputError(f"{p}: not UTF-8 text ({exc.reason}); save the export as UTF-8") from None
-    except Exception as exc:  # noqa: BLE001 - one line for the user
+    except (pa.ArrowInvalid, UnicodeDecodeError) as exc:
         msg = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
         raise InputError(f"{p}: cannot read as CSV: {msg}") from None
+    df = table.to_pandas(types_mapper=pd.ArrowDtype)
     if header:
-        df.columns = [str(c).strip() for c in df.columns]
+        cols = _unique_names([str(c).strip().removeprefix("\ufeff") for c in df.iloc[0]])
+        df = df.iloc[1:].reset_index(drop=True)
+        df.columns = cols
     return df
 
 
@@ -100,7 +123,8 @@ def coerce_column(s: pd.Series) -> pd.Series:
     """Strings to numbers when every non-empty cell is a number (decimal comma allowed).
 
     Integral columns without gaps become ``int64``; numeric columns with gaps
-    ``float64``; anything else stays text with empty cells as missing.
+    ``float64``; anything else stays text with empty cells as missing. Parsing runs in
+    Arrow (one vectorised cast per column).
 
     Examples
     --------
@@ -108,23 +132,49 @@ def coerce_column(s: pd.Series) -> pd.Series:
     ['a', nan]
     >>> coerce_column(pd.Series(["1", "2"])).dtype
     dtype('int64')
+    >>> coerce_column(pd.Series(["3,5", " 4 "])).tolist()
+    [3.5, 4.0]
     """
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
     if not (pd.api.types.is_object_dtype(s.dtype) or pd.api.types.is_string_dtype(s.dtype)):
         return s
-    text = s.astype("string").str.strip()
-    blank = text.isna() | (text == "")
-    num = pd.to_numeric(text.str.replace(",", ".", regex=False).mask(blank), errors="coerce")
-    if bool((num.isna() & ~blank).any()):
-        return text.mask(blank).astype(object).where(~blank, np.nan)
-    values = num.to_numpy(dtype="float64", na_value=np.nan)
+    if isinstance(s.dtype, pd.ArrowDtype):
+        arr = pc.cast(s.array.__arrow_array__(), pa.string())
+    else:
+        as_text = s.astype("string").to_numpy(dtype=object, na_value=None)
+        arr = pa.array(as_text, type=pa.string(), from_pandas=True)
+    text = pc.utf8_trim_whitespace(arr)
+    text = pc.if_else(pc.equal(text, ""), pa.scalar(None, pa.string()), text)
+    blank = pc.is_null(text).to_numpy(zero_copy_only=False)
+    num = None
+    for candidate in (text, pc.replace_substring(text, ",", ".")):
+        try:
+            num = pc.cast(candidate, pa.float64())
+            break
+        except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
+            continue
+    if num is None:
+        values = np.asarray(text.to_numpy(zero_copy_only=False), dtype=object)
+        values[blank] = np.nan
+        return pd.Series(values, index=s.index, name=s.name, dtype=object)
+    values = pc.fill_null(num, np.nan).to_numpy(zero_copy_only=False)
     if not blank.any() and len(values) and np.all(values == np.round(values)):
         return pd.Series(values.astype("int64"), index=s.index, name=s.name)
     return pd.Series(values, index=s.index, name=s.name)
 
 
+def _plain_text(s: pd.Series) -> pd.Series:
+    """Arrow-backed text as pandas' default string dtype (ids stay text, '' stays '')."""
+    return s.astype("str") if isinstance(s.dtype, pd.ArrowDtype) else s
+
+
 def coerce_frame(df: pd.DataFrame, skip: set[str] | None = None) -> pd.DataFrame:
     """:func:`coerce_column` on every column except ``skip``."""
-    out = {c: (df[c] if c in (skip or ()) else coerce_column(df[c])) for c in df.columns}
+    out = {
+        c: (_plain_text(df[c]) if c in (skip or ()) else coerce_column(df[c])) for c in df.columns
+    }
     res = pd.DataFrame(out, index=df.index)
     res.attrs.update(df.attrs)
     return res

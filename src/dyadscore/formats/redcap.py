@@ -70,12 +70,10 @@ def _labels_to_codes(df: pd.DataFrame) -> pd.DataFrame:
     """Checked/Unchecked and Incomplete/Unverified/Complete cells to their raw codes."""
     for col in df.columns:
         s = df[col]
-        low = s.str.strip().str.lower()
-        filled = low != ""
-        if not filled.any():
-            continue
+        seen = {str(v).strip().lower() for v in s.unique()} - {""}
         for table in (_CHECKED, _COMPLETE):
-            if low[filled].isin(table.keys()).all():
+            if seen and seen <= table.keys():
+                low = s.str.strip().str.lower()
                 df[col] = low.map({k: str(v) for k, v in table.items()}).fillna("")
                 break
     return df
