@@ -16,6 +16,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 import dyadscore as ds
 from dyadscore.cli import main
@@ -620,3 +622,43 @@ def test_cli_bad_input_exit_2_no_output(tmp_path, capsys, args, pattern):
     assert code == 2 and err.count("\n") == 1 and err.startswith("dyadscore: error: "), err
     assert re.search(pattern, err), err
     assert sorted(p.name for p in tmp_path.iterdir()) == before
+
+
+# ---------------------------------------------------------------- invariants
+def test_utf8_bom_and_declared_missing_codes(tmp_path):
+    path = tmp_path / "bom.csv"
+    path.write_bytes(b"\xef\xbb\xbf" + (FIX / "qualtrics/numeric.csv").read_bytes())
+    assert detect_source(path) == "qualtrics"
+    _check(read_responses(path, mapping=QMAP))
+    own = tmp_path / "own.csv"
+    pd.DataFrame({"person": ["a"], **{it: [-99 if it == "sat2" else 3] for it in SAT}}).to_csv(
+        own, index=False
+    )
+    df = read_responses(own, mapping={"missing": [-99], "columns": {it: it for it in SAT}})
+    assert np.isnan(df["sat2"].iloc[0]) and df["sat1"].iloc[0] == 3
+
+
+@settings(max_examples=25, deadline=None)
+@given(
+    st.lists(
+        st.lists(st.one_of(st.none(), st.integers(1, 5)), min_size=5, max_size=5),
+        min_size=1,
+        max_size=6,
+    ),
+    st.sampled_from(["en", "nl"]),
+)
+def test_choice_text_round_trips_to_the_same_numbers(tmp_path_factory, rows, lang):
+    """Any answers written as answer labels (en or nl) read back as the same numbers."""
+    inst = ds.load_instrument("relationship-satisfaction")
+    labels = inst.response_scale.labels[lang]
+    path = tmp_path_factory.mktemp("ct") / "ct.csv"
+    lines = [["ResponseID", "ResponseSet", *SAT], ["ResponseID", "ResponseSet", *SAT]]
+    for k, r in enumerate(rows):
+        lines.append(
+            [f"R_{k}", "Default Response Set", *["" if v is None else labels[v] for v in r]]
+        )
+    with open(path, "w", newline="") as fh:
+        csv.writer(fh).writerows(lines)
+    df = read_responses(path, source="qualtrics", instruments=inst)
+    expected = np.array([[np.nan if v is None else v for v in r] for r in rows], float)
+    np.testing.assert_array_equal(_items(df), expected)

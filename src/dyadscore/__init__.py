@@ -46,6 +46,9 @@ _EXPORTS: dict[str, str] = {
     "Hypothesis": "paradox",
     "load_hypotheses": "paradox",
     "codebook": "scoring",
+    "read_responses": "formats",
+    "suggest_mapping": "formats",
+    "write_scores": "formats.writers",
     "couple_report": "report",
     "export_answers": "administer.export",
     "keyed_items": "scoring",
@@ -64,6 +67,7 @@ _SUBMODULES = {
     "power_analysis",
     "plotting",
     "instruments",
+    "formats",
 }
 
 __all__ = sorted([*_EXPORTS, *_SUBMODULES, "__version__"])
