@@ -142,7 +142,7 @@ def test_large_csv_written_in_two_parts_reads_back_exactly(tmp_path):
 
 
 def test_text_with_commas_and_quotes_is_quoted_and_round_trips(tmp_path):
-    df = pd.DataFrame({"person": ['a,b', 'say "hi"', "plain"], "x": [1.5, 2.0, None]})
+    df = pd.DataFrame({"person": ["a,b", 'say "hi"', "plain"], "x": [1.5, 2.0, None]})
     path = tmp_path / "q.csv"
     write_table(df, path)
     back = pd.read_csv(path)

@@ -51,9 +51,9 @@ def apim_path_diagram(result: Any, ax: Any = None, predictor: str | None = None)
     >>> import matplotlib; matplotlib.use("Agg")
     >>> # res.plot().figure.savefig("apim.png")
     """
-    import matplotlib.pyplot as plt
     import textwrap
 
+    import matplotlib.pyplot as plt
     from matplotlib.patches import FancyArrowPatch, FancyBboxPatch
 
     if ax is None:
@@ -74,6 +74,7 @@ def apim_path_diagram(result: Any, ax: Any = None, predictor: str | None = None)
     ax.set_ylim(0, 6)
     ax.axis("off")
     pos = {"X1": (1.5, 4.6), "X2": (1.5, 1.4), "Y1": (8.0, 4.6), "Y2": (8.0, 1.4)}
+
     def box_label(name: str, who: str) -> str:
         # long variable names wrap inside the box instead of running over its edge
         return textwrap.fill(str(name).replace("_", " "), 16) + f"\n({who})"
