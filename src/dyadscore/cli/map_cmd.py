@@ -5,20 +5,7 @@ from __future__ import annotations
 import argparse
 import sys
 
-SOURCES = (
-    "auto",
-    "qualtrics",
-    "redcap",
-    "limesurvey",
-    "surveyjs",
-    "formr",
-    "spss",
-    "stata",
-    "csv",
-    "excel",
-    "parquet",
-    "json",
-)
+from ._input import add_source_argument
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -40,7 +27,7 @@ def register(sub: argparse._SubParsersAction) -> None:
         required=True,
         help="instrument id or YAML (repeatable)",
     )
-    s.add_argument("--source", choices=SOURCES, default="auto", help="platform (default: detect)")
+    add_source_argument(s)
     s.add_argument(
         "--cutoff",
         type=float,

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import argparse
 
+from ._input import add_source_argument, resolve_source
+
 
 def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser(
@@ -24,13 +26,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     )
     p.add_argument("--by", help="group column, e.g. role (results per group and overall)")
     p.add_argument("--map", dest="mapping", help="mapping YAML (see 'dyadscore map')")
-    p.add_argument(
-        "--source",
-        choices=SOURCES,
-        default="auto",
-        help="platform that wrote DATA (qualtrics, redcap, limesurvey, surveyjs, formr, spss, "
-        "stata, csv, excel, parquet, json; default: detect)",
-    )
+    add_source_argument(p)
     p.add_argument(
         "--use",
         choices=["pairwise", "listwise"],
@@ -45,34 +41,13 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.set_defaults(run=run)
 
 
-SOURCES = (
-    "auto",
-    "qualtrics",
-    "redcap",
-    "limesurvey",
-    "surveyjs",
-    "formr",
-    "spss",
-    "stata",
-    "csv",
-    "excel",
-    "parquet",
-    "json",
-)
-
-
 def _read(args: argparse.Namespace):
     """(data, mapping still to apply): own tables as before, platform exports via formats."""
-    from ..formats import detect_source, load_mapping, read_responses
+    from ..formats import read_responses
     from ..io import read_table
 
-    parsed = load_mapping(args.mapping) if args.mapping else None
-    source = args.source
-    if source == "auto" and parsed is not None and parsed.source:
-        source = parsed.source
-    if source == "auto":
-        source = detect_source(args.data, strict=False)
-    if source in ("csv", "excel", "parquet", "json") and (parsed is None or parsed.is_plain):
+    source, parsed, own = resolve_source(args, strict=False)
+    if own:
         return read_table(args.data), args.mapping
     return read_responses(args.data, source, parsed, instruments=args.instrument), None
 

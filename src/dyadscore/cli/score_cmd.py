@@ -5,6 +5,8 @@ from __future__ import annotations
 import argparse
 import sys
 
+from ._input import add_source_argument, resolve_source
+
 
 def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser(
@@ -28,13 +30,7 @@ def register(sub: argparse._SubParsersAction) -> None:
         dest="mapping",
         help="mapping YAML: 'export column: item id', or a full mapping (see 'dyadscore map')",
     )
-    p.add_argument(
-        "--source",
-        choices=SOURCES,
-        default="auto",
-        help="platform that wrote DATA: qualtrics, redcap, limesurvey, surveyjs, formr, spss, "
-        "stata, or the project's own csv/excel/parquet/json (default: detect)",
-    )
+    add_source_argument(p)
     p.add_argument("--person", help="person id column (default: 'person')")
     p.add_argument(
         "-o", "--out", help="output file (.csv, .json, .parquet, .sav, .dta) or '-' for stdout"
@@ -46,43 +42,12 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.set_defaults(run=run)
 
 
-SOURCES = (
-    "auto",
-    "qualtrics",
-    "redcap",
-    "limesurvey",
-    "surveyjs",
-    "formr",
-    "spss",
-    "stata",
-    "csv",
-    "excel",
-    "parquet",
-    "json",
-)
-_OWN = ("csv", "excel", "parquet", "json")
-
-
-def _own_source(args: argparse.Namespace):
-    """(own format?, parsed mapping): project tables keep the fast read; exports go via formats."""
-    from ..formats import detect_source, load_mapping
-
-    mapping = load_mapping(args.mapping) if args.mapping else None
-    source = args.source
-    if source == "auto" and mapping is not None and mapping.source:
-        source = mapping.source
-    if source == "auto":
-        source = detect_source(args.data, strict=args.person is None)
-    args.source = source
-    return source in _OWN and (mapping is None or mapping.is_plain), mapping
-
-
 def run(args: argparse.Namespace) -> int:
     from ..errors import InputError
     from ..io import read_mapping, read_table, write_table
     from ..scoring import score
 
-    own, parsed = _own_source(args)
+    args.source, parsed, own = resolve_source(args, strict=args.person is None)
     if own and _streamable(args):
         from ..batch import score_csv
 

@@ -37,26 +37,13 @@ import os
 from pathlib import Path
 
 from ..errors import InputError
+from ..sources import SOURCES
 from ._base import head_text, sniff_separator
 from .limesurvey import looks_like_limesurvey
 from .qualtrics import looks_like_qualtrics
 from .redcap import looks_like_redcap
 from .surveyjs import PERSON_KEYS, looks_like_formr
 
-SOURCES = (
-    "auto",
-    "qualtrics",
-    "redcap",
-    "limesurvey",
-    "surveyjs",
-    "formr",
-    "spss",
-    "stata",
-    "csv",
-    "excel",
-    "parquet",
-    "json",
-)
 OWN_PERSON = ("person", "person_id", "id", "respondent", "participant")
 _HINT = (
     "pass the platform (source=... / --source qualtrics|redcap|limesurvey|surveyjs|formr|"
