@@ -98,7 +98,11 @@ def _as_list(value: str | Sequence[str] | None) -> list[str]:
 
 
 def _role_order(values: pd.Series, roles: Sequence[str] | None, source: str | None) -> list:
+    """Role labels, reference role first; ``[]`` for no rows (unless ``roles`` or a
+    categorical dtype names them)."""
     present = pd.unique(values.dropna())
+    if not len(present) and isinstance(values.dtype, pd.CategoricalDtype):
+        present = values.cat.categories
     if roles is not None:
         roles = list(roles)
         if len(roles) != 2:
@@ -226,7 +230,10 @@ def pair_members(
             raise InputError(f"{src}: row {pos + 1}, column {role!r}: role is missing")
         order = _role_order(rvals, roles, source)
         role_code = pd.Categorical(rvals, categories=order).codes.astype(np.int64)
-        role_labels = tuple(order) if len(order) == 2 else (order[0], None)
+        if len(order) == 2:
+            role_labels = tuple(order)
+        elif order:
+            role_labels = (order[0], None)
         secondary = role_code
     elif person is not None:
         secondary = pd.factorize(data[person], sort=True)[0]
@@ -373,6 +380,11 @@ def to_dyad(
         drop_singles=drop_singles,
         source=source,
     )
+    if suffixes is None and role is not None and pairing.roles is None:
+        raise InputError(
+            f"{source or 'input'}: no rows, so the role labels that name the columns are "
+            "unknown; pass roles=(first, second) or suffixes=(...)"
+        )
     if suffixes is None:
         suffixes = [f"_{r}" for r in pairing.roles] if pairing.roles else ["_1", "_2"]
     if len(suffixes) != 2:
