@@ -487,6 +487,18 @@ def test_summary_plot_and_json(dist_long: pd.DataFrame) -> None:
     plt.close(ax.figure)
 
 
+def test_summary_keeps_long_predictor_names_whole(dist_long: pd.DataFrame) -> None:
+    long_name = "perceived_acceptance_of_dependence_w1"
+    df = dist_long.rename(columns={"x_actor": long_name})
+    lines = ds.apim(df, x=long_name, y="y", dyad="dyad", role="role").summary().splitlines()
+    head = next(i for i, line in enumerate(lines) if line.startswith("Effect"))
+    rows = lines[head + 1 : head + 7]
+    assert sum(f"actor {long_name} " in r for r in rows) == 2
+    assert sum(f"partner {long_name} " in r for r in rows) == 2
+    # the estimate column stays aligned: every row (and the header) ends at the same place
+    assert len({len(r) for r in [lines[head], *rows]}) == 1
+
+
 def test_effects_columns(dist_long: pd.DataFrame) -> None:
     res = ds.apim(dist_long, x="x_actor", y="y", dyad="dyad", role="role")
     assert list(res.effects.columns)[:11] == [

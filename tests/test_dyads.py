@@ -55,6 +55,33 @@ def test_to_pairwise_double_entry() -> None:
         assert r.sat_partner == partner.sat and r.anx_partner == partner.anx
 
 
+def test_empty_input_gives_empty_frame_with_the_columns_of_a_full_one() -> None:
+    # Dask builds `meta` from an empty frame: the columns and dtypes must be those of the
+    # result on real data (compared with the first zero rows of that result).
+    df = _couples()
+    empty = df.iloc[:0]
+    assert ds.dyads.pair_members(empty, "couple", "gender").n_dyads == 0
+    assert ds.dyads.pair_members(empty, "couple").n_dyads == 0
+    cases = [
+        (ds.to_pairwise, ("couple", "gender"), {"person": "person"}),
+        (ds.to_pairwise, ("couple",), {}),
+        (ds.to_dyad, ("couple",), {"person": "person"}),
+        (ds.to_dyad, ("couple", "gender"), {"roles": ["woman", "man"]}),
+    ]
+    for func, pos, kw in cases:
+        got = func(empty, ["sat", "anx"], *pos, **kw)
+        want = func(df, ["sat", "anx"], *pos, **kw).iloc[:0]
+        pd.testing.assert_frame_equal(got, want)
+        assert got.attrs["n_singles_dropped"] == 0
+    # a categorical role column names the roles even without rows
+    cat = df.astype({"gender": pd.CategoricalDtype(["woman", "man"])})
+    got = ds.to_dyad(cat.iloc[:0], "sat", "couple", "gender")
+    assert list(got.columns) == list(ds.to_dyad(cat, "sat", "couple", "gender").columns)
+    # plain labels cannot be known from no rows: to_dyad says what to pass
+    with pytest.raises(InputError, match="no rows.*roles="):
+        ds.to_dyad(empty, "sat", "couple", "gender")
+
+
 def test_to_dyad_and_back() -> None:
     df = _couples(5)
     wide = ds.to_dyad(df, ["sat", "anx"], "couple", "gender", roles=["woman", "man"])

@@ -501,3 +501,12 @@ def test_tiny_group_gives_na_and_one_warning(raw, instrument):
     assert [w for w in res.warnings if "tiny" in w] == [
         "oracle-six/scale [role=tiny]: only 2 person(s) answered; reliability is NA"
     ]
+
+
+def test_pooled_waves_are_flagged():
+    items = ds.read_table(Path(__file__).resolve().parents[1] / "data/sample/couples_items.csv")
+    pooled = ds.reliability(items, "felt-dependence")
+    assert any("2 waves pooled" in w for w in pooled.warnings)
+    by_wave = ds.reliability(items, "felt-dependence", by="wave")
+    assert not any("pooled" in w for w in by_wave.warnings)
+    assert {str(g) for g in by_wave.scales["group"]} == {"all", "1", "2"}

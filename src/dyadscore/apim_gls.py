@@ -557,18 +557,24 @@ class APIMResult:
                 if f["n_rows_dropped"]
                 else ""
             ),
+        ]
+        rows = list(self.effects.itertuples(index=False))
+        names = [r.effect if _missing(r.predictor) else f"{r.effect} {r.predictor}" for r in rows]
+        roles = ["" if _missing(r.role) else str(r.role) for r in rows]
+        # columns as wide as the longest label (never cut a predictor's name), at least 22/12
+        wn = max([21, *map(len, names)]) + 1
+        wr = max([11, *map(len, roles)]) + 1
+        lines += [
             "",
-            f"{'Effect':<22}{'Role':<12}{'b':>9}{'SE':>9}{'95% CI':>20}"
+            f"{'Effect':<{wn}}{'Role':<{wr}}{'b':>9}{'SE':>9}{'95% CI':>20}"
             f"{stat + '(df)' if stat == 't' else 'z':>14}{'p':>8}{'beta':>8}",
         ]
-        for r in self.effects.itertuples(index=False):
-            name = r.effect if _missing(r.predictor) else f"{r.effect} {r.predictor}"
-            role = "" if _missing(r.role) else str(r.role)
+        for r, name, role in zip(rows, names, roles, strict=True):
             ci = f"[{r.ci_low:.3f}, {r.ci_high:.3f}]"
             st = f"{r.statistic:.2f}" + (f" ({r.df:.0f})" if stat == "t" else "")
             beta = "" if not np.isfinite(r.beta) else f"{r.beta:.3f}"
             lines.append(
-                f"{name[:21]:<22}{role[:11]:<12}{r.estimate:>9.3f}{r.se:>9.3f}{ci:>20}"
+                f"{name:<{wn}}{role:<{wr}}{r.estimate:>9.3f}{r.se:>9.3f}{ci:>20}"
                 f"{st:>14}{_fmt_p(r.p):>8}{beta:>8}"
             )
         cov = self.covariance

@@ -919,6 +919,11 @@ def reliability(
     insts = load_instruments(instruments)
 
     warnings: list[str] = []
+    if by != "wave" and "wave" in df.columns and df["wave"].nunique() > 1:
+        warnings.append(
+            f"{source or 'data'}: {df['wave'].nunique()} waves pooled (people count once per "
+            "wave); use by='wave' (--by wave) or select one wave"
+        )
     scale_rows: list[dict[str, Any]] = []
     item_frames: list[pd.DataFrame] = []
     groups = _groups(df, by)
@@ -963,27 +968,11 @@ def _wide_items(
     data: Any, *, mapping: Any, source: str | None, by: str | None
 ) -> tuple[pd.DataFrame, str | None]:
     """Data as a wide frame with item columns named by item id (mapping applied)."""
-    from .io import read_mapping, read_table
-    from .scoring import ID_CANDIDATES, find_person_column, long_to_wide
+    from .scoring import response_table
 
-    if isinstance(data, pd.DataFrame):
-        df = data
-    elif isinstance(data, str | os.PathLike):
-        df, source = read_table(data), source or str(data)
-    else:
-        raise InputError(f"expected a DataFrame or a path to a table, got {type(data).__name__}")
-    source = source or df.attrs.get("source")
-    cmap = read_mapping(mapping)
-    absent = [k for k in cmap if k not in df.columns]
-    if absent:
-        raise InputError(f"mapping names column {absent[0]!r}, which is not in the data")
-    df = df.rename(columns=cmap) if cmap else df
-    if {"item", "value"} <= set(df.columns):
-        pid = find_person_column(df, None, source)
-        extra = [by] if by is not None and by in df.columns else []
-        ids = list(dict.fromkeys([pid, *[c for c in ID_CANDIDATES if c in df.columns], *extra]))
-        df = long_to_wide(df, person=pid, id_cols=ids, source=source)
-    return df, source
+    return response_table(
+        data, mapping=mapping, source=source, extra_ids=[by] if by is not None else []
+    )
 
 
 def _keyed(df: pd.DataFrame, inst: Any, source: str | None) -> pd.DataFrame:

@@ -106,13 +106,47 @@ def find_person_column(
     )
 
 
-def _id_columns(df: pd.DataFrame, person: str, keep: Sequence[str] | None) -> list[str]:
+def _id_columns(
+    df: pd.DataFrame, person: str, keep: Sequence[str] | None, extra: Sequence[str] = ()
+) -> list[str]:
     if keep is not None:
         missing = [c for c in keep if c not in df.columns]
         if missing:
             raise InputError(f"column {missing[0]!r} to keep is not in the data")
         return [person, *[c for c in keep if c != person]]
-    return [person, *[c for c in ID_CANDIDATES if c in df.columns and c != person]]
+    found = [c for c in (*ID_CANDIDATES, *extra) if c in df.columns and c != person]
+    return [person, *dict.fromkeys(found)]
+
+
+def response_table(
+    data: Any,
+    *,
+    mapping: Any = None,
+    source: str | None = None,
+    person: str | None = None,
+    keep: Sequence[str] | None = None,
+    extra_ids: Sequence[str] = (),
+) -> tuple[pd.DataFrame, str | None]:
+    """Responses as a wide table (one row per person or person-wave), mapping applied.
+
+    Accepts what :func:`score` accepts (a DataFrame or a path; wide or long) and
+    returns ``(table, source name)``. A long table keeps the id columns (``keep``, or
+    person, the usual id columns and ``extra_ids``) when it is pivoted.
+
+    Examples
+    --------
+    >>> long = pd.DataFrame({"person": [1, 1], "item": ["a", "b"], "value": [3, 4]})
+    >>> response_table(long)[0].to_dict("records")
+    [{'person': 1, 'a': 3, 'b': 4}]
+    """
+    df, src = _as_frame(data)
+    source = source or src
+    df = _apply_mapping(df, mapping)
+    if {"item", "value"} <= set(df.columns):
+        pid = find_person_column(df, person, source)
+        id_cols = _id_columns(df, pid, keep, extra_ids)
+        df = long_to_wide(df, person=pid, id_cols=id_cols, source=source)
+    return df, source
 
 
 def long_to_wide(
@@ -364,14 +398,8 @@ def score(
     if _is_dask(data):  # Dask DataFrame: the same function on every partition
         kw = {"person": person, "keep": keep, "mapping": mapping, "source": source}
         return _score_dask(data, instruments, **kw)
-    df, src = _as_frame(data)
-    source = source or src
+    df, source = response_table(data, mapping=mapping, source=source, person=person, keep=keep)
     insts = load_instruments(instruments)
-    df = _apply_mapping(df, mapping)
-    if {"item", "value"} <= set(df.columns):
-        pid = find_person_column(df, person, source)
-        id_cols = _id_columns(df, pid, keep)
-        df = long_to_wide(df, person=pid, id_cols=id_cols, source=source)
     pid = find_person_column(df, person, source)
     id_cols = _id_columns(df, pid, keep)
     _check_unique_people(df, pid, source)

@@ -1,9 +1,19 @@
-"""Terminal administration: one partner at a time, one item per prompt.
+"""Terminal administration: one partner at a time, one item per screen.
 
-Plain ``input()`` based, so it works in any terminal and over SSH. Keys: a number in the
-response scale, ``b`` back, ``s`` skip (when the instrument allows it), ``q`` save and
-stop, Enter keeps an earlier answer. Every answer is committed before the next item is
-shown; Ctrl-C (or end of input) stops with exit code 130 and running the same command
+Two input modes, both working in a plain terminal and over SSH:
+
+* **keys** (default when stdin and stdout are a terminal): the terminal is put in cbreak
+  mode (no line buffering, no echo; Ctrl-C still signals). A digit answers at once when the
+  scale has at most 9 points (longer scales such as 0-10: type the number, then Enter);
+  Left/Right move a highlighted choice along the scale and Enter confirms it; ``b``, Up or
+  Backspace go back; ``s`` skips (when the instrument allows it); ``q`` saves and stops.
+  The terminal settings are restored on every exit path: normal end, exceptions, Ctrl-C,
+  SIGTERM, SIGHUP and Ctrl-Z (restored while suspended, cbreak again after ``fg``).
+* **lines** (pipes, ``--line-input``, or a custom ``input_fn``): ``input()`` based; type a
+  number and Enter, ``b`` back, ``s`` skip, ``q`` stop, Enter keeps an earlier answer.
+
+Every answer is committed before the next item is shown; Ctrl-C (or end of input) stops
+with exit code 130, SIGTERM/SIGHUP with 128 + signal number, and running the same command
 again resumes at the first unanswered item.
 
 Examples

@@ -32,3 +32,75 @@ def resolve_source(args: argparse.Namespace, *, strict: bool = True):
         source = detect_source(args.data, strict=strict)
     own = source in OWN_FORMATS and (mapping is None or mapping.is_plain)
     return source, mapping, own
+
+
+def add_map_argument(parser: argparse.ArgumentParser) -> None:
+    """Add ``--map`` (mapping YAML from an export's columns to items and id columns)."""
+    parser.add_argument(
+        "--map",
+        dest="mapping",
+        help="mapping YAML: 'export column: item id', or a full mapping (see 'dyadscore map')",
+    )
+
+
+def read_input(args: argparse.Namespace):
+    """Read ``args.data`` for a command that analyses it (not only scores it).
+
+    The project's own tables come back as :func:`dyadscore.io.read_table` reads them (a
+    plain ``--map`` renames their columns); survey-platform and SPSS/Stata exports as
+    :func:`dyadscore.formats.read_responses` makes them: ``person``, ``couple``, ``role``,
+    ``wave`` and one column per item.
+    """
+    from ..errors import InputError
+    from ..formats import read_responses
+    from ..io import read_table
+
+    source, parsed, own = resolve_source(args, strict=False)
+    if not own:
+        return read_responses(args.data, source, parsed)
+    data = read_table(args.data)
+    if parsed is not None and parsed.columns:
+        absent = [c for c in parsed.columns if c not in data.columns]
+        if absent:
+            raise InputError(
+                f"{parsed.name}: names column {absent[0]!r}, which is not in {args.data}"
+            )
+        data = data.rename(columns=parsed.columns)
+    return data
+
+
+def score_named(data, names, *, person: str | None = None, source: str | None = None):
+    """Score the subscales among ``names`` that are not columns but whose items are.
+
+    For item-level data (a survey export, or our own item table): every name that is not a
+    column but is a subscale of a shipped instrument whose items are all present is scored
+    with :func:`dyadscore.scoring.score` (all other columns are kept), and stderr says so.
+    Names that are neither are left for the analysis to report.
+    """
+    import sys
+
+    from ..instruments import list_instruments, load_instrument
+
+    long = {"item", "value"} <= set(data.columns)
+    have = set(data["item"].astype(str)) if long else set(map(str, data.columns))
+    wanted = [n for n in dict.fromkeys(names) if n and n not in data.columns]
+    insts = []
+    for inst in map(load_instrument, list_instruments()):
+        if set(wanted) & set(inst.subscales) and set(inst.item_ids) <= have:
+            insts.append(inst)
+    if not insts:
+        return data
+    from ..scoring import find_person_column, score
+
+    pid = find_person_column(data, person, source)
+    items = {i for inst in insts for i in inst.item_ids}
+    drop = {pid, "item", "value"} if long else {pid, *items}
+    keep = [c for c in data.columns if c not in drop]
+    out = score(data, insts, person=pid, keep=keep, source=source)
+    done = [n for n in wanted if n in out.columns]
+    print(
+        f"dyadscore: scored {', '.join(done)} from the items of "
+        f"{', '.join(f'{i.id} v{i.version}' for i in insts)}",
+        file=sys.stderr,
+    )
+    return out
