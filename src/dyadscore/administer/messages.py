@@ -36,6 +36,23 @@ MESSAGES: dict[str, dict[str, str]] = {
         "en": "This questionnaire asks for an answer to every statement.",
         "nl": "Deze vragenlijst vraagt om een antwoord op elke uitspraak.",
     },
+    "keys_help": {
+        "en": "Keys: {lo}-{hi} answers at once | Left/Right arrows choose, Enter confirms | "
+        "b, Up or Backspace: back{skip} | q: save and stop",
+        "nl": "Toetsen: {lo}-{hi} antwoordt meteen | pijltjes links/rechts kiezen, Enter "
+        "bevestigt | b, pijl omhoog of Backspace: terug{skip} | q: opslaan en stoppen",
+    },
+    "keys_help_typed": {
+        "en": "Keys: type {lo}-{hi} and press Enter | Left/Right arrows choose, Enter confirms | "
+        "b or Up: back{skip} | q: save and stop",
+        "nl": "Toetsen: typ {lo}-{hi} en druk op Enter | pijltjes links/rechts kiezen, Enter "
+        "bevestigt | b of pijl omhoog: terug{skip} | q: opslaan en stoppen",
+    },
+    "keys_skip": {"en": " | s: skip", "nl": " | s: overslaan"},
+    "choose_first": {
+        "en": "Choose an answer first: press a number or use the Left/Right arrows.",
+        "nl": "Kies eerst een antwoord: druk op een cijfer of gebruik de pijltjes links/rechts.",
+    },
     "at_start": {"en": "This is the first item.", "nl": "Dit is de eerste vraag."},
     "welcome": {
         "en": "Questionnaire for couple {couple}, partner {role} (wave {wave}). {n} items; "

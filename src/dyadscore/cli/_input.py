@@ -11,9 +11,10 @@ def add_source_argument(parser: argparse.ArgumentParser) -> None:
     """Add ``--source`` (platform of the export; detected by default)."""
     parser.add_argument(
         "--source",
-        choices=SOURCES,
         default="auto",
-        help="where the data come from (default: detect): a survey platform, SPSS/Stata, or our own table",
+        metavar="SOURCE",
+        help="where the data come from (default: detect): a survey platform, SPSS/Stata, or our "
+        f"own table; one of {', '.join(SOURCES)}",
     )
 
 
@@ -22,8 +23,13 @@ def resolve_source(args: argparse.Namespace, *, strict: bool = True):
 
     The source comes from ``--source``, else the mapping file, else detection.
     """
+    from ..errors import InputError
     from ..formats import detect_source, load_mapping
 
+    if args.source not in SOURCES:  # checked here, not by argparse: one line, exit 2
+        raise InputError(
+            f"--source {args.source!r} is unknown; expected one of: {', '.join(SOURCES)}"
+        )
     mapping = load_mapping(args.mapping) if args.mapping else None
     source = args.source
     if source == "auto" and mapping is not None and mapping.source:
@@ -79,6 +85,7 @@ def score_named(data, names, *, person: str | None = None, source: str | None = 
     """
     import sys
 
+    from ..errors import InputError
     from ..instruments import list_instruments, load_instrument
 
     long = {"item", "value"} <= set(data.columns)
@@ -86,7 +93,16 @@ def score_named(data, names, *, person: str | None = None, source: str | None = 
     wanted = [n for n in dict.fromkeys(names) if n and n not in data.columns]
     insts = []
     for inst in map(load_instrument, list_instruments()):
-        if set(wanted) & set(inst.subscales) and set(inst.item_ids) <= have:
+        named = [n for n in wanted if n in inst.subscales]
+        if not named:
+            continue
+        absent = [i for i in inst.item_ids if i not in have]
+        if absent and any(i in have for i in inst.item_ids):
+            raise InputError(
+                f"{source or 'data'}: {named[0]!r} is not a column and cannot be scored: item "
+                f"{absent[0]!r} of {inst.id} is missing; map the export's columns with --map"
+            )
+        if not absent:
             insts.append(inst)
     if not insts:
         return data

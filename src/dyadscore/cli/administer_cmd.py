@@ -10,7 +10,10 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         "administer",
         help="administer a questionnaire battery to a couple in the terminal",
         description="Administer a battery item by item in the terminal, one partner at a time. "
-        "Type a number to answer, b to go back, s to skip (where allowed), q to save and stop. "
+        "On a terminal a number key answers at once (longer scales such as 0-10: type the "
+        "number and press Enter), Left/Right arrows choose and Enter confirms, b or Up goes "
+        "back, s skips (where allowed), q saves and stops; with --line-input or piped input, "
+        "type the answer and press Enter. "
         "Every answer is saved at once; Ctrl-C stops (exit 130) and running the same command "
         "again resumes where you stopped.",
     )
@@ -24,6 +27,11 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         help="battery name (intake, followup) or comma-separated instrument ids/paths",
     )
     p.add_argument("--lang", choices=["en", "nl"], default="en")
+    p.add_argument(
+        "--line-input",
+        action="store_true",
+        help="type each answer and press Enter instead of single keys (automatic for pipes)",
+    )
     p.set_defaults(run=run)
 
 
@@ -37,4 +45,5 @@ def run(args: argparse.Namespace) -> int:
         wave=args.wave,
         battery=args.battery,
         lang=args.lang,
+        keys=False if args.line_input else None,
     )

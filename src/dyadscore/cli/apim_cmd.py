@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import argparse
 
+from ._input import add_map_argument, add_source_argument, read_input, score_named
+
 
 def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser(
@@ -11,9 +13,13 @@ def register(sub: argparse._SubParsersAction) -> None:
         help="actor and partner effects (APIM by GLS, as nlme::gls)",
         description="Fit an Actor-Partner Interdependence Model to a person-level file (one row "
         "per person with a dyad id, optional role, own predictor and own outcome). Prints the "
-        "APA-style summary; --json prints everything as JSON; --out saves it atomically.",
+        "APA-style summary; --json prints everything as JSON; --out saves it atomically. DATA "
+        "may also be a survey-platform or SPSS/Stata export (--source, --map); variables that "
+        "are subscales of a shipped instrument whose items are present are scored first.",
     )
-    p.add_argument("data", help="person-level table (CSV, Excel, Parquet, JSON; '-' = stdin)")
+    p.add_argument(
+        "data", help="person-level table (CSV, Excel, Parquet, JSON; '-' = stdin) or an export"
+    )
     p.add_argument("--x", action="append", required=True, help="predictor (repeatable)")
     p.add_argument("--y", required=True, help="outcome")
     p.add_argument("--dyad", required=True, help="dyad (couple) id column")
@@ -31,6 +37,8 @@ def register(sub: argparse._SubParsersAction) -> None:
         help="enter covariates with the own value only (default: actor and partner value)",
     )
     p.add_argument("--moderator", help="moderator of the actor and partner effects")
+    add_map_argument(p)
+    add_source_argument(p)
     p.add_argument("--ml", action="store_true", help="ML instead of REML (nlme conventions)")
     p.add_argument("--sem", action="store_true", help="ML with SEM/lavaan SEs and z tests")
     p.add_argument("--center", action="store_true", help="grand-mean centre the predictors")
@@ -59,13 +67,14 @@ def run(args: argparse.Namespace) -> int:
 
     from ..apim_gls import apim
     from ..errors import InputError
-    from ..io import atomic_path, read_table, write_text
+    from ..io import atomic_path, write_text
 
     if args.ml and args.sem:
         raise InputError("choose one of --ml and --sem")
     if args.bootstrap < 0:
         raise InputError(f"--bootstrap must be 0 or more, got {args.bootstrap}")
-    data = read_table(args.data)
+    named = [*args.x, args.y, *args.covariate, args.moderator]
+    data = score_named(read_input(args), named, person=args.person, source=args.data)
     res = apim(
         data,
         x=args.x,

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import argparse
 
+from ._input import add_map_argument, add_source_argument, read_input, score_named
+
 
 def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser(
@@ -11,15 +13,21 @@ def register(sub: argparse._SubParsersAction) -> None:
         help="reshape couple data (pairwise, dyad) and test nonindependence",
         description="pairwise: one row per person with <v>_actor and <v>_partner; dyad: one row "
         "per couple with <v>_<role> (or _1/_2); nonindependence: partner correlation "
-        "(distinguishable) or intraclass correlations (indistinguishable).",
+        "(distinguishable) or intraclass correlations (indistinguishable). DATA may also be a "
+        "survey-platform or SPSS/Stata export (--source, --map); variables named in --vars "
+        "that are subscales of a shipped instrument whose items are present are scored first.",
     )
     p.add_argument("action", choices=["pairwise", "dyad", "nonindependence"])
-    p.add_argument("data", help="person-level table (CSV, Excel, Parquet, JSON; '-' = stdin)")
+    p.add_argument(
+        "data", help="person-level table (CSV, Excel, Parquet, JSON; '-' = stdin) or an export"
+    )
     p.add_argument("--vars", nargs="+", required=True, metavar="VAR", help="variables")
     p.add_argument("--dyad", required=True, help="dyad (couple) id column")
     p.add_argument("--role", help="role column (distinguishable dyads)")
     p.add_argument("--person", help="person id column")
     p.add_argument("--wave", help="wave column (pairwise/dyad: one set per wave)")
+    add_map_argument(p)
+    add_source_argument(p)
     p.add_argument(
         "--drop-singles",
         action="store_true",
@@ -34,9 +42,9 @@ def run(args: argparse.Namespace) -> int:
     import sys
 
     from .. import dyads
-    from ..io import read_table, write_table
+    from ..io import write_table
 
-    data = read_table(args.data)
+    data = score_named(read_input(args), args.vars, person=args.person, source=args.data)
     common = {"person": args.person, "drop_singles": args.drop_singles, "source": args.data}
     if args.action == "nonindependence":
         out = dyads.nonindependence(data, args.vars, args.dyad, args.role, **common)

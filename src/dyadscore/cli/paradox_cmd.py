@@ -5,6 +5,8 @@ from __future__ import annotations
 import argparse
 import sys
 
+from ._input import add_map_argument, add_source_argument, read_input
+
 
 def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser(
@@ -13,9 +15,12 @@ def register(sub: argparse._SubParsersAction) -> None:
         description="Test pre-declared hypotheses (default: H1-H4 of the dependency paradox) on "
         "DATA: one row per person with wave-specific columns (goal_progress_w1, ...), or one "
         "row per person per wave with scores or item responses (reshaped and scored "
-        "automatically). Prints a plain-language summary and the result table.",
+        "automatically; survey-platform and SPSS/Stata exports too: --source, --map). "
+        "Prints a plain-language summary and the result table.",
     )
-    p.add_argument("data", help="couples file (CSV, Excel, Parquet, JSON) or '-' for stdin")
+    p.add_argument(
+        "data", help="couples file (CSV, Excel, Parquet, JSON), an export, or '-' for stdin"
+    )
     p.add_argument("--hypotheses", help="YAML file of hypotheses (default: the shipped set)")
     p.add_argument("--dyad", default="couple", help="couple id column (default: couple)")
     p.add_argument("--role", help="role column for distinguishable dyads (default: pooled)")
@@ -24,6 +29,8 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--moderator", help="moderator column (e.g. avoidance_w1)")
     p.add_argument("--holm", action="store_true", help="Holm correction across hypotheses")
     p.add_argument("--lang", choices=["en", "nl"], default="en", help="summary language")
+    add_map_argument(p)
+    add_source_argument(p)
     out = p.add_mutually_exclusive_group()
     out.add_argument(
         "--json",
@@ -43,10 +50,10 @@ def register(sub: argparse._SubParsersAction) -> None:
 def run(args: argparse.Namespace) -> int:
     import json
 
-    from ..io import read_table, write_table, write_text
+    from ..io import write_table, write_text
     from ..paradox import test
 
-    data = read_table(args.data)
+    data = read_input(args)
     res = test(
         data,
         args.hypotheses,
