@@ -5,6 +5,7 @@ from __future__ import annotations
 import io
 import os
 import re
+import shlex
 import signal
 import subprocess
 import sys
@@ -16,6 +17,7 @@ import pytest
 from dyadscore.administer.store import AnswerStore
 
 pexpect = pytest.importorskip("pexpect", reason="terminal tests drive a pty with pexpect")
+termios = pytest.importorskip("termios", reason="POSIX terminals only")
 
 ROOT = Path(__file__).resolve().parents[1]
 ENV = {**os.environ, "PYTHONPATH": str(ROOT / "src"), "TERM": "dumb"}
@@ -52,7 +54,9 @@ def command(db: Path, *extra: str, battery: str = FD, line: bool = True) -> list
 def spawn(db: Path, *extra: str, battery: str = FD, line: bool = True) -> pexpect.spawn:
     """The command in a pty; ``line=False`` uses the single-key mode."""
     args = command(db, *extra, battery=battery, line=line)
-    return pexpect.spawn(sys.executable, args, env=ENV, encoding="utf-8", timeout=20)
+    child = pexpect.spawn(sys.executable, args, env=ENV, encoding="utf-8", timeout=20)
+    child.delaybeforesend = None  # every send follows an expect on the prompt anyway
+    return child
 
 
 def answers(db: Path, role: str = "A") -> dict:
@@ -224,9 +228,11 @@ provenance: {authors: tests, licence: CC0}
 
 def in_shell(db: Path, *extra: str, env: dict | None = None, **kw) -> pexpect.spawn:
     """The key-mode command, then ``stty -a`` in the same pty to see the restored settings."""
-    cmd = " ".join([sys.executable, *command(db, *extra, line=False, **kw)])
+    cmd = shlex.join([sys.executable, *command(db, *extra, line=False, **kw)])
     script = f"{cmd}; echo rc=$?; stty -a"
-    return pexpect.spawn("bash", ["-c", script], env=env or ENV, encoding="utf-8", timeout=20)
+    child = pexpect.spawn("bash", ["-c", script], env=env or ENV, encoding="utf-8", timeout=20)
+    child.delaybeforesend = None
+    return child
 
 
 def expect_restored(child: pexpect.spawn, rc: int) -> None:
@@ -399,3 +405,31 @@ def test_piped_input_falls_back_to_lines(tmp_path: Path):
     assert res.returncode == 0, res.stderr
     assert "Your answer (1-7, b = back, s = skip" in res.stdout
     assert answers(db) == {"fd1": 5, "fd2": 6}
+
+
+def tty_lflag(child: pexpect.spawn) -> int:
+    """Local modes of the pty (on Linux the master shares the terminal's settings)."""
+    return termios.tcgetattr(child.child_fd)[3]
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="reads pty modes via the master")
+def test_keys_ctrl_z_restores_terminal_while_suspended(tmp_path: Path):
+    db = tmp_path / "a.db"
+    cmd = shlex.join([sys.executable, *command(db, "--partner", "A", line=False)])
+    script = f"set -m; {cmd}; echo rc=$?; stty -a; fg; echo rc2=$?"  # job control, as a shell
+    child = pexpect.spawn("bash", ["-c", script], env=ENV, encoding="utf-8", timeout=20)
+    child.expect_exact(KEYS_HELP)
+    assert not tty_lflag(child) & termios.ICANON  # single keys while running
+    child.send("\x1a")  # Ctrl-Z
+    child.expect_exact(f"rc={128 + signal.SIGTSTP}")  # stopped, back at the shell
+    child.expect(r"(?<![-\w])icanon\b")  # stty while suspended: line editing restored
+    deadline = time.monotonic() + 5  # fg: wait until the keys mode is back
+    while tty_lflag(child) & termios.ICANON and time.monotonic() < deadline:
+        time.sleep(0.02)
+    child.send("5")
+    child.expect_exact("item 2 of 6")
+    child.send("q")
+    child.expect_exact("rc2=0")
+    child.expect(pexpect.EOF)
+    child.close()
+    assert answers(db) == {"fd1": 5}

@@ -235,7 +235,10 @@ class KeyTerminal:
         if not self.pending:
             if timeout is not None and not select.select([self.fd], [], [], timeout)[0]:
                 return None
-            data = os.read(self.fd, 64)
+            try:
+                data = os.read(self.fd, 64)
+            except OSError as exc:  # EIO: the terminal hung up (SSH connection dropped)
+                raise EOFError from exc
             if not data:
                 raise EOFError
             self.pending = data
