@@ -87,6 +87,27 @@ def test_dyads_dyad_on_qualtrics_export_with_map_gives_hand_scores(tmp_path, cap
         np.testing.assert_allclose(got[f"satisfaction_{role}"], want, atol=1e-12)
 
 
+def test_dyads_out_sav_is_spss_not_csv(tmp_path, capsys):
+    """'-o dyad.sav' writes a real SPSS file (read back by pyreadstat) and its codebook."""
+    import pyreadstat
+
+    mp = tmp_path / "map.yaml"
+    mp.write_text(yaml.safe_dump(QMAP))
+    out = tmp_path / "dyad.sav"
+    argv = ["dyads", "dyad", str(FIX / "qualtrics/numeric.csv"), "--map", str(mp)]
+    code, _, err = _run(
+        [*argv, "--vars", "satisfaction", "--dyad", "couple", "--role", "role", "-o", str(out)],
+        capsys,
+    )
+    assert code == 0, err
+    got, meta = pyreadstat.read_sav(out)
+    assert got["couple"].tolist() == ["C01", "C02"] and meta.column_names_to_labels["couple"]
+    for role in ("partner_a", "partner_b"):
+        want = [HAND[(c, role)] for c in ("C01", "C02")]
+        np.testing.assert_allclose(got[f"satisfaction_{role}"], want, atol=1e-12)
+    assert (tmp_path / "dyad.sav.codebook.md").exists()
+
+
 @pytest.mark.parametrize(
     ("fixture", "source"),
     [("formr/results.csv", "formr"), ("spss/couples.sav", "auto"), ("surveyjs/results.json", "")],

@@ -367,6 +367,14 @@ def load_mapping_from_text(text: str):
     return load_mapping(yaml.safe_load(text))
 
 
+def test_suggest_matches_surveyjs_matrix_rows_by_item_id(tmp_path):
+    sug = suggest_mapping(FIX / "surveyjs/results_matrix.jsonl", "relationship-satisfaction")
+    assert sug["columns"] == {f"satisfaction.sat{k}": f"sat{k}" for k in range(1, 6)}
+    path = tmp_path / "map.yaml"
+    path.write_text(mapping_yaml(sug))
+    _check(read_responses(FIX / "surveyjs/results_matrix.jsonl", mapping=path))
+
+
 def test_suggest_leaves_unrelated_columns_out():
     raw = pd.DataFrame({"Q1": [1], "Q2": [2]})
     raw.attrs["labels"] = {"Q1": "How old are you?", "Q2": "What is your postcode?"}

@@ -150,6 +150,20 @@ def test_reliable_change_with_a_norm_table(db: Path, tmp_path: Path):
     assert "reliable decrease" in page  # A's anxiety fell by far more than 1.96 S_diff
 
 
+def test_role_specific_norm_does_not_carry_over_to_the_other_role(db: Path):
+    """Norms for role A only: B has no norm (and too few persons for sample values): no RCI."""
+    norms = pd.DataFrame(
+        {"subscale": ["anxiety"], "mean": [3.5], "sd": [0.5], "reliability": [0.9], "role": ["A"]}
+    )
+    ch = couple_summary(db, "c01", norms=norms).change.set_index(["role", "variable"])
+    diff = hand_score("A", 2, "anxiety") - hand_score("A", 1, "anxiety")
+    assert ch.loc[("A", "anxiety"), "rci"] == pytest.approx(
+        diff / (np.sqrt(2) * 0.5 * np.sqrt(1 - 0.9))
+    )
+    assert ch.loc[("B", "anxiety"), "category"] == "na"
+    assert np.isnan(ch.loc[("B", "anxiety"), "rci"]) and pd.isna(ch.loc[("B", "anxiety"), "sd"])
+
+
 def test_html_is_self_contained_and_descriptive(db: Path):
     page = couple_report(db, "c01")
     assert page.startswith("<!doctype html>") and '<html lang="en">' in page
@@ -196,7 +210,7 @@ def test_cli_writes_owner_only_file(db: Path, tmp_path: Path):
             str(db),
             "--lang",
             "nl",
-            "--out",
+            "-o",  # as the README writes it
             str(out),
         ],
         env=ENV,

@@ -181,6 +181,14 @@ def test_sessions_resume_and_tokens(store: AnswerStore):
     assert rec[0]["instrument"] == "felt-dependence" and len(rec[0]["key_hash"]) == 16
 
 
+def test_resume_takes_the_language_asked_now(store: AnswerStore):
+    """A coach who restarts 'serve --lang nl' on an English session gets Dutch pages."""
+    a = store.start_session("c01", "A", battery=["felt-dependence"], lang="en")
+    b = store.start_session("c01", "A", battery=["felt-dependence"], lang="nl")
+    assert b.lang == "nl" and b.token == a.token and b.id == a.id
+    assert store.session_by_token(a.token).lang == "nl"
+
+
 def test_codes_are_checked(store: AnswerStore):
     assert check_code("c-01.x_2") == "c-01.x_2"
     for bad in ["=cmd", "", "a b", "-1", "x" * 65]:
@@ -254,6 +262,35 @@ def test_exports_score_like_hand_computation(store: AnswerStore):
             assert out.loc[p, "felt_dependence"] == pytest.approx(e)
             assert out.loc[p, "felt_dependence_flag"] == "ok"
         assert {"couple", "role", "wave"} <= set(out.columns)
+
+
+def test_cli_export_then_score_without_naming_instruments(store: AnswerStore, tmp_path, capsys):
+    """'dyadscore export' feeds 'dyadscore score' directly; .sav is SPSS; unknown couple: 2."""
+    from dyadscore.cli import main
+
+    _fill(store)
+    for shape in ("long", "wide"):
+        out = tmp_path / f"{shape}.csv"
+        assert main(["export", "--db", str(store.path), "--shape", shape, "--out", str(out)]) == 0
+        assert main(["score", str(out), "--out", str(tmp_path / f"s_{shape}.csv")]) == 0
+        scores = pd.read_csv(tmp_path / f"s_{shape}.csv").set_index(["person", "wave"])
+        assert scores.loc[("c01_B", 1), "felt_dependence"] == pytest.approx(
+            (4 * 7 + 2 * (8 - 7)) / 6
+        )  # fd4, fd6 reversed
+    import pyreadstat
+
+    assert (
+        main(["export", "--db", str(store.path), "--shape", "wide", "-o", str(tmp_path / "w.sav")])
+        == 0
+    )
+    back, _ = pyreadstat.read_sav(tmp_path / "w.sav")  # SPSS, not CSV under a .sav name
+    assert back.loc[0, [f"fd{i}" for i in range(1, 7)]].tolist() == [1, 2, 3, 4, 5, 6]
+    assert mode(tmp_path / "w.sav") == 0o600
+    capsys.readouterr()
+    bad = tmp_path / "none.csv"
+    assert main(["export", "--db", str(store.path), "--couple", "c99", "--out", str(bad)]) == 2
+    err = capsys.readouterr().err
+    assert "no couple 'c99'" in err and err.count("\n") == 1 and not bad.exists()
 
 
 @settings(

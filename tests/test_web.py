@@ -215,6 +215,9 @@ def test_live_answer_endpoint(env):
     assert r.status_code == 400 and r.get_json()["error"] == "unknown item 'zz'"
     r = c.post(f"/p/{a.token}/answer", data={"item": "sat2", "value": "1"})
     assert r.status_code == 400 and "CSRF" in r.get_json()["error"]
+    for dup in ({"item": "sat2", "value": ["1", "2"]}, {"item": ["sat2", "sat1"], "value": "1"}):
+        r = c.post(f"/p/{a.token}/answer", data={"csrf_token": tok, **dup})
+        assert r.status_code == 400 and "expected one, got 2" in r.get_json()["error"]
     assert store.answers(a.id) == {("relationship-satisfaction", "sat2"): 5}
 
 

@@ -508,7 +508,11 @@ class APIMResult:
         One row per coefficient: effect, predictor, role, estimate, se, ci_low, ci_high,
         statistic (t, or z for ``method="sem"``), df, p, beta (standardised: b·SD_term/SD_y,
         SDs of the analysed rows of that role's equation, or pooled for indistinguishable
-        dyads), term (R-style coefficient name).
+        dyads), term (R-style coefficient name). ``effect`` is one of ``intercept``,
+        ``actor``, ``partner``; ``covariate_actor`` and ``covariate_partner`` (or
+        ``covariate`` with ``covariate_effects="as_is"``); with a moderator ``moderator``
+        (constant within dyads) or ``moderator_actor`` and ``moderator_partner``, then
+        ``actor_x_moderator`` and ``partner_x_moderator``.
     fit : dict
         loglik, aic, bic, df_loglik, n_dyads, n_complete_dyads, n_obs, n_coef, method,
         distinguishable, converged, n_rows_dropped.
@@ -960,6 +964,52 @@ def _classify(
     }
 
 
+def _check_estimable(design: _Design, d: _Data, y: str, source: str | None) -> None:
+    """One-line InputError for data GLS cannot fit: too few rows, a term that is constant or a
+    linear combination of others (or a role without usable rows), no residual variance."""
+    src = source or "input"
+    p = d.p
+    if int(d.n_obs) <= p:
+        raise InputError(
+            f"{src}: {int(d.n_obs)} usable rows (outcome and predictors present) for {p} "
+            "coefficients; need more dyads"
+        )
+    M = d.G["aa"] + d.G["bb"] + d.G["s0"] + d.G["s1"]
+    X = M[:p, :p]
+    scale = np.sqrt(np.clip(np.diag(X), 0.0, None))
+    bad = next((j for j in range(p) if scale[j] == 0), None)
+    if bad is None:
+        C = X / np.outer(scale, scale)
+        bad = next(
+            (j for j in range(1, p) if np.linalg.eigvalsh(C[: j + 1, : j + 1])[0] < 1e-10), None
+        )
+    if bad is not None:
+        effect, pred, role = design.columns[bad]
+        what = (
+            "intercept"
+            if effect == "intercept"
+            else f"{effect.replace('_', ' ')} effect of {pred!r}"
+        )
+        what += "" if role is None else f" (role {role!r})"
+        raise InputError(
+            f"{src}: cannot estimate the {what}: the term is constant, repeats another term, "
+            "or its role has no usable rows"
+        )
+    bt = np.append(-np.linalg.solve(X, M[:p, p]), 1.0)
+    parts = (
+        [(design.roles[0], d.G["aa"] + d.G["s0"]), (design.roles[1], d.G["bb"] + d.G["s1"])]
+        if design.distinguishable
+        else [(None, M)]
+    )
+    for role, G in parts:
+        if float(bt @ G @ bt) <= 1e-12 * float(G[p, p]):
+            who = "" if role is None else f" of role {role!r}"
+            raise InputError(
+                f"{src}: column {y!r}: the outcome{who} is constant or predicted perfectly; "
+                "no residual variance is left to estimate"
+            )
+
+
 def _bootstrap(design: _Design, fit: _Fit, n_boot: int, seed: Any, reml: bool) -> np.ndarray:
     units, _ = design.unit_data()
     U = units.n_obs.shape[0]
@@ -1093,6 +1143,7 @@ def apim(
         source=source,
     )
     d = design.data()
+    _check_estimable(design, d, y, source)
     hetero = design.distinguishable
     reml = method == "REML"
     fit = _fit(d, hetero=hetero, corr=True, reml=reml)

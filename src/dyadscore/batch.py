@@ -33,7 +33,7 @@ import pandas as pd
 from .errors import InputError, where
 from .instruments import load_instruments
 from .io import atomic_path, csv_ready_table, csv_write_options, read_table, write_table, write_text
-from .scoring import find_person_column, score
+from .scoring import drop_blank_rows, find_person_column, score
 
 BLOCK_BYTES = 8 << 20  # ~8 MB of CSV text per record batch
 
@@ -73,8 +73,11 @@ def _stream(source, insts, out, *, person, mapping, force) -> dict[str, Any]:
     import pyarrow as pa
     import pyarrow.csv as pacsv
 
-    with open(source, "rb") as fh:
-        head = fh.read(4096)
+    try:
+        with open(source, "rb") as fh:
+            head = fh.read(4096)
+    except OSError:
+        raise _Fallback from None  # the full reader names the problem
     first_line = head.split(b"\n", 1)[0]
     if first_line.count(b";") > first_line.count(b",") or b"\t" in first_line:
         raise _Fallback  # ';' (decimal comma) and tab files take the pandas reader
@@ -85,6 +88,8 @@ def _stream(source, insts, out, *, person, mapping, force) -> dict[str, Any]:
     except (pa.ArrowInvalid, OSError, UnicodeDecodeError):
         raise _Fallback from None
     meta_path = f"{out}.meta.json"
+    if os.path.exists(out) and not force:
+        raise InputError(f"{out}: already exists; use --force (force=True) to overwrite")
     if os.path.exists(meta_path) and not force:
         raise InputError(f"{meta_path}: already exists; use --force (force=True) to overwrite")
     ids: list[pd.DataFrame] = []
@@ -106,7 +111,9 @@ def _stream(source, insts, out, *, person, mapping, force) -> dict[str, Any]:
             frame.columns = [str(c).strip() for c in frame.columns]
             if {"item", "value"} <= set(frame.columns):
                 raise _Fallback  # long format needs the whole file
-            frame.index = pd.RangeIndex(offset, offset + len(frame))
+            n_rows = len(frame)
+            frame.index = pd.RangeIndex(offset, offset + n_rows)
+            frame = drop_blank_rows(frame, find_person_column(frame, person, source), source)
             scores = score(frame, insts, person=person, source=source)
             table = csv_ready_table(scores, compact_always=True)
             if writer is None:
@@ -124,11 +131,11 @@ def _stream(source, insts, out, *, person, mapping, force) -> dict[str, Any]:
             except (pa.ArrowInvalid, pa.ArrowTypeError, pa.ArrowNotImplementedError):
                 raise _Fallback from None
             ids.append(frame[keys].copy())
-            offset += len(frame)
+            offset += n_rows
         if writer is None:
             raise InputError(f"{source}: no data rows; expected a header row and data")
         writer.close()
-        _check_unique(pd.concat(ids, ignore_index=True), keys, source)
+        _check_unique(pd.concat(ids), keys, source)
         write_text(json.dumps(meta, indent=2, default=str), meta_path, force=True)
     return meta
 
@@ -178,8 +185,9 @@ def _check_unique(ids: pd.DataFrame, keys: list[str], source: str) -> None:
     if dup.any():
         rows = np.flatnonzero(dup)[:2]
         first = ids[keys[0]].iloc[rows[0]]
+        lines = ids.index.to_numpy()[rows] + 2  # index = row of the file (see _stream)
         raise InputError(
             f"{where(source, first, keys[0])}: person id {first!r} occurs more than once "
-            f"(lines {rows[0] + 2} and {rows[1] + 2}); expected one row per person"
+            f"(lines {lines[0]} and {lines[1]}); expected one row per person"
             + (" and wave" if len(keys) > 1 else "")
         )

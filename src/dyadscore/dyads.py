@@ -118,7 +118,7 @@ def _role_order(values: pd.Series, roles: Sequence[str] | None, source: str | No
     ordered = sorted(present, key=lambda v: str(v))
     if len(ordered) > 2:
         raise InputError(
-            f"{source or 'input'}: column role has {len(ordered)} values "
+            f"{source or 'input'}: column {values.name!r} has {len(ordered)} values "
             f"({', '.join(map(str, ordered[:5]))}); distinguishable dyads need exactly two roles"
         )
     return ordered
@@ -565,6 +565,21 @@ def nonindependence(
         if v1.size < 3:
             raise InputError(
                 f"{source or 'input'}: column {v!r}: {v1.size} complete dyads; need at least 3"
+            )
+        flat = [
+            lab
+            for lab, vv in zip(_member_labels(pairing), (v1, v2), strict=True)
+            if np.ptp(vv) == 0
+        ]
+        if role is None and np.ptp(np.concatenate([v1, v2])) == 0:
+            raise InputError(
+                f"{source or 'input'}: column {v!r}: every score is {v1[0]:g}; "
+                "nonindependence is undefined for a constant"
+            )
+        if role is not None and flat:
+            raise InputError(
+                f"{source or 'input'}: column {v!r}: every score of role {flat[0]!r} is equal; "
+                "the partner correlation is undefined for a constant"
             )
         blocks = [_pearson_block(v1, v2, ci)] if role is not None else _icc_blocks(v1, v2)
         rows += [{"variable": v, **b} for b in blocks]

@@ -70,13 +70,11 @@ class ResponseScale(_Strict):
     @model_validator(mode="after")
     def _valid(self) -> ResponseScale:
         if self.max <= self.min:
-            raise ValueError(f"response_scale: max ({self.max}) must exceed min ({self.min})")
+            raise ValueError(f"max ({self.max}) must exceed min ({self.min})")
         for lang, labels in self.labels.items():
             bad = [k for k in labels if not self.min <= k <= self.max]
             if bad:
-                raise ValueError(
-                    f"response_scale.labels.{lang}: anchor {bad[0]} is outside {self.min}-{self.max}"
-                )
+                raise ValueError(f"labels.{lang}: anchor {bad[0]} is outside {self.min}-{self.max}")
         return self
 
     def label(self, value: int, lang: str = "en") -> str:

@@ -124,6 +124,7 @@ def read_table(
         if kind == "csv":
             return _read_csv_path(p, arrow=arrow)
         if kind == "excel":
+            _check_excel_header(p, sheet)
             df = pd.read_excel(p, sheet_name=sheet, engine="openpyxl")
         elif kind == "parquet":
             df = pd.read_parquet(p)
@@ -169,6 +170,7 @@ def _read_csv_path(p: Path, *, arrow: bool = False) -> pd.DataFrame:
     if not head.strip().strip(b"\xef\xbb\xbf"):
         raise InputError(f"{name}: the file is empty; expected a header row and data")
     sep, decimal = _sniff_csv(head.removeprefix(b"\xef\xbb\xbf"), name)
+    _check_header(head.removeprefix(b"\xef\xbb\xbf"), sep, name)
     try:
         if sep == "," and decimal == ".":
             backend = {"dtype_backend": "pyarrow"} if arrow else {}
@@ -191,12 +193,45 @@ def _read_csv_bytes(raw: bytes, name: str) -> pd.DataFrame:
     _check_encoding(raw[:_SAMPLE], name)
     raw = raw.removeprefix(b"\xef\xbb\xbf")
     sep, decimal = _sniff_csv(raw[:_SAMPLE], name)
+    _check_header(raw[:_SAMPLE], sep, name)
     try:
         df = pd.read_csv(_io.BytesIO(raw), sep=sep, decimal=decimal, encoding="utf-8")
     except Exception as exc:  # noqa: BLE001
         msg = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
         raise InputError(f"{name}: cannot read as CSV: {msg}") from None
     return _finish_csv(df, name)
+
+
+def _check_header(head: bytes, sep: str, name: str) -> None:
+    """A column name twice in the header (after trimming spaces) is an error."""
+    import csv
+
+    first = head.split(b"\n", 1)[0].decode("utf-8", errors="replace").rstrip("\r")
+    _check_names([c.strip() for c in next(csv.reader([first], delimiter=sep), [])], name)
+
+
+def _check_excel_header(p: Path, sheet: str | int) -> None:
+    """Like :func:`_check_header` for the first row of an Excel sheet (pandas renames ``x.1``)."""
+    import openpyxl
+
+    book = openpyxl.load_workbook(p, read_only=True, data_only=True)
+    try:
+        ws = book[sheet] if isinstance(sheet, str) else book.worksheets[sheet]
+        first = next(ws.iter_rows(max_row=1, values_only=True), ())
+    finally:
+        book.close()
+    _check_names(["" if v is None else str(v).strip() for v in first], str(p))
+
+
+def _check_names(names: list[str], name: str) -> None:
+    seen: set[str] = set()
+    for col in names:
+        if col and col in seen:
+            raise InputError(
+                f"{name}: line 1, column {col!r}: the name occurs more than once in the header; "
+                "expected unique column names"
+            )
+        seen.add(col)
 
 
 def _finish_csv(df: pd.DataFrame, name: str) -> pd.DataFrame:
@@ -226,11 +261,18 @@ def atomic_path(
     'hello'
     """
     target = Path(path)
+    if target.is_dir():
+        raise InputError(f"{target}: is a folder; expected an output file name")
     if target.exists() and not force:
         raise InputError(f"{target}: already exists; use --force (force=True) to overwrite")
     if not target.parent.exists():
         raise InputError(f"{target}: folder {target.parent} does not exist")
-    fd, tmp_name = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
+    try:
+        fd, tmp_name = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
+    except OSError as exc:
+        raise InputError(
+            f"{target}: cannot write in folder {target.parent} ({exc.strerror})"
+        ) from None
     os.close(fd)
     tmp = Path(tmp_name)
     try:
@@ -238,7 +280,10 @@ def atomic_path(
         yield tmp
         with open(tmp, "rb+") as fh:
             os.fsync(fh.fileno())
-        os.replace(tmp, target)
+        try:
+            os.replace(tmp, target)
+        except OSError as exc:
+            raise InputError(f"{target}: cannot write the file ({exc.strerror})") from None
         with contextlib.suppress(OSError):
             dir_fd = os.open(target.parent, os.O_RDONLY)
             try:
@@ -420,13 +465,18 @@ def write_table(
         return Path("-")
     kind = _fmt_for(name, fmt)
     meta_path = Path(name + ".meta.json") if meta else None
+    if Path(name).is_file() and not force:  # name the file itself before its sidecar
+        raise InputError(f"{name}: already exists; use --force (force=True) to overwrite")
     if meta_path is not None and meta_path.exists() and not force:
         raise InputError(f"{meta_path}: already exists; use --force (force=True) to overwrite")
     with atomic_path(name, force=force) as tmp:
         if kind == "csv":
             _write_csv(df, tmp)
         elif kind == "json":
-            tmp.write_text(df.to_json(orient="records", force_ascii=False), encoding="utf-8")
+            tmp.write_text(
+                df.to_json(orient="records", force_ascii=False, double_precision=15),
+                encoding="utf-8",
+            )
         elif kind == "excel":
             guard_formulas(df).to_excel(tmp, index=False, engine="openpyxl")
         else:

@@ -459,7 +459,9 @@ def _check_data(
 
 
 def _fit_key(h: Hypothesis, covariates: Sequence[str]) -> tuple:
-    return (h.outcome, tuple(h.x), tuple(dict.fromkeys([*h.covariates, *covariates])))
+    # a robustness covariate that is already a predictor or control of h is controlled already
+    covs = [c for c in dict.fromkeys([*h.covariates, *covariates]) if c not in h.x]
+    return (h.outcome, tuple(h.x), tuple(covs))
 
 
 def _effect_rows(fit: Any, h: Hypothesis) -> pd.DataFrame:
@@ -703,6 +705,7 @@ _TEXT: dict[str, dict[str, str]] = {
         "n": "in {n} couples",
         "control": "controlling for own and partner's {c}",
         "covs": "and for {c}",
+        "covs_only": "controlling for {c}",
         "positive": "positive",
         "negative": "negative",
         "yes_dir": "The data support the predicted {dir} effect at α = {a}.",
@@ -746,6 +749,7 @@ _TEXT: dict[str, dict[str, str]] = {
         "n": "bij {n} koppels",
         "control": "gecontroleerd voor de eigen {c} en die van de partner",
         "covs": "en voor {c}",
+        "covs_only": "gecontroleerd voor {c}",
         "positive": "positieve",
         "negative": "negatieve",
         "yes_dir": "De gegevens ondersteunen het voorspelde {dir} effect bij α = {a}.",
@@ -824,9 +828,9 @@ def _paragraph(
     parts.append(t["n"].format(n=row["n_dyads"]))
     if h.control:
         parts.append(t["control"].format(c=", ".join(h.control)))
-    covs = list(dict.fromkeys([*h.covariates, *extra]))
+    covs = [c for c in dict.fromkeys([*h.covariates, *extra]) if c not in h.x]
     if covs:
-        parts.append(t["covs"].format(c=", ".join(covs)))
+        parts.append(t["covs" if h.control else "covs_only"].format(c=", ".join(covs)))
     body = ", ".join(parts) + "."
     if h.direction in ("positive", "negative"):
         tail = t["yes_dir" if row["supported"] else "no_dir"].format(dir=t[h.direction], a=a)

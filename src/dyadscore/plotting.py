@@ -60,6 +60,10 @@ def apim_path_diagram(result: Any, ax: Any = None, predictor: str | None = None)
         _fig, ax = plt.subplots(figsize=(7, 4.2))
     info = result.info
     xname = predictor or info["x"][0]
+    if xname not in info["x"]:
+        from .errors import InputError
+
+        raise InputError(f"predictor {xname!r} is not in the model; expected one of {info['x']}")
     eff = result.effects
     roles = info.get("roles") or [None, None]
     labels = [str(r) for r in roles] if roles[0] is not None else ["1", "2"]

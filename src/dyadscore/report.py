@@ -448,8 +448,8 @@ def _change(all_scores, mine, subs, waves, wide, norms):
     rows = []
     source = None
     for s in subs:
-        sd = rel = None
         for role in sorted(mine["role"].unique()):
+            sd = rel = None  # per role: a role-specific norm must not carry over to the other
             nrow = _norm_row(norms, s.name, role)
             if nrow is not None and pd.notna(nrow.get("sd")) and pd.notna(nrow.get("reliability")):
                 sd, rel, source = float(nrow["sd"]), float(nrow["reliability"]), "norms"

@@ -101,8 +101,12 @@ def find_person_column(
     for cand in PERSON_CANDIDATES:
         if cand in df.columns:
             return cand
+    hint = ""
+    if df.index.name in (person, *PERSON_CANDIDATES) and df.index.name is not None:
+        hint = f" ({df.index.name!r} is the index: use df.reset_index())"
     raise InputError(
-        f"{source or 'data'}: no person id column; expected one named 'person' (or pass person=...)"
+        f"{source or 'data'}: no person id column; expected one named 'person' (or pass "
+        f"person=...){hint}"
     )
 
 
@@ -141,9 +145,16 @@ def response_table(
     """
     df, src = _as_frame(data)
     source = source or src
-    df = _apply_mapping(df, mapping)
+    df = _apply_mapping(df, mapping, source)
+    dup = df.columns[df.columns.duplicated()]
+    if len(dup):
+        raise InputError(
+            f"{where(source, None, dup[0])}: the column name occurs more than once; expected "
+            "one column per item (check the header and the mapping)"
+        )
     if {"item", "value"} <= set(df.columns):
         pid = find_person_column(df, person, source)
+        df = drop_blank_rows(df, pid, source)
         id_cols = _id_columns(df, pid, keep, extra_ids)
         df = long_to_wide(df, person=pid, id_cols=id_cols, source=source)
     return df, source
@@ -173,15 +184,63 @@ def long_to_wide(
     return wide
 
 
+def _lines(df: pd.DataFrame, rows: NDArray) -> NDArray:
+    """File lines of positional ``rows``: row label + 2 (header, 1-based) for a file's table."""
+    by_label = isinstance(df.index, pd.RangeIndex) or df.attrs.get("_labels_are_rows", False)
+    return (df.index.to_numpy()[rows] if by_label else rows) + 2
+
+
+def _blank(col: pd.Series) -> NDArray:
+    """Cells that are empty: NA, or text that is empty or only spaces."""
+    blank = col.isna().to_numpy(dtype=bool, copy=True)
+    if not pd.api.types.is_numeric_dtype(col.dtype) and not blank.all():
+        text = col.astype("string").str.strip()
+        blank |= (text == "").fillna(True).to_numpy(dtype=bool)
+    return blank
+
+
+def drop_blank_rows(df: pd.DataFrame, person: str, source: str | None = None) -> pd.DataFrame:
+    """Drop rows with every cell empty (spreadsheet exports end with ``;;;`` lines).
+
+    A row with answers but no person id is an :class:`InputError` naming its line.
+
+    Examples
+    --------
+    >>> df = pd.DataFrame({"person": ["p1", None], "sat1": [3, None]})
+    >>> drop_blank_rows(df, "person")["person"].tolist()
+    ['p1']
+    """
+    if df.columns.duplicated().any():
+        return df  # reported by response_table, which names the column
+    no_id = _blank(df[person])
+    if not no_id.any():
+        return df
+    blank_row = no_id.copy()
+    for col in df.columns:
+        if col != person:
+            blank_row[blank_row] &= _blank(df[col].iloc[np.flatnonzero(blank_row)])
+    bad = no_id & ~blank_row
+    if bad.any():
+        r = np.flatnonzero(bad)[:1]
+        at = f"line {_lines(df, r)[0]}" if source else f"the row at index {df.index[r[0]]!r}"
+        raise InputError(
+            f"{where(source, None, person)}: {at} has answers but no person id; expected an id "
+            "in every row"
+        )
+    out = df[~blank_row]
+    out.attrs["_labels_are_rows"] = isinstance(df.index, pd.RangeIndex) or df.attrs.get(
+        "_labels_are_rows", False
+    )
+    return out
+
+
 def _check_unique_people(df: pd.DataFrame, person: str, source: str | None) -> None:
     keys = [person, "wave"] if "wave" in df.columns else [person]
     dup = df.duplicated(keys, keep=False)
     if dup.any():
         first = df.loc[dup, person].iloc[0]
         rows = np.flatnonzero(dup.to_numpy())[:2]
-        # file line = row label + 2 (header, 1-based) for tables read from a file
-        labels = df.index.to_numpy()[rows] if isinstance(df.index, pd.RangeIndex) else rows
-        lines = labels + 2
+        lines = _lines(df, rows)
         raise InputError(
             f"{where(source, first, person)}: person id {first!r} occurs more than once "
             f"(lines {lines[0]} and {lines[1]}); expected one row per person"
@@ -274,13 +333,25 @@ def _validated_matrix(
     return mat
 
 
-def _apply_mapping(df: pd.DataFrame, mapping: Any) -> pd.DataFrame:
+def _apply_mapping(df: pd.DataFrame, mapping: Any, source: str | None = None) -> pd.DataFrame:
     cmap = read_mapping(mapping)
     if not cmap:
         return df
+    name = mapping if isinstance(mapping, str | os.PathLike) else "mapping"
     absent = [k for k in cmap if k not in df.columns]
     if absent:
-        raise InputError(f"mapping names column {absent[0]!r}, which is not in the data")
+        raise InputError(
+            f"{name}: names column {absent[0]!r}, which is not in {source or 'the data'}"
+        )
+    targets: dict[str, str] = {}
+    for col in df.columns:
+        new = cmap.get(col, col)
+        if new in targets and (col in cmap or targets[new] in cmap):
+            raise InputError(
+                f"{name}: columns {targets[new]!r} and {col!r} of {source or 'the data'} would "
+                f"both become {new!r}; expected one column per item"
+            )
+        targets[new] = col
     return df.rename(columns=cmap)
 
 
@@ -304,7 +375,7 @@ def keyed_items(
     df, src = _as_frame(data)
     source = source or src
     inst = load_instrument(instrument)
-    df = _apply_mapping(df, mapping)
+    df = _apply_mapping(df, mapping, source)
     try:
         ids = df[find_person_column(df, person, source)]
     except InputError:
@@ -401,6 +472,7 @@ def score(
     df, source = response_table(data, mapping=mapping, source=source, person=person, keep=keep)
     insts = load_instruments(instruments)
     pid = find_person_column(df, person, source)
+    df = drop_blank_rows(df, pid, source)
     id_cols = _id_columns(df, pid, keep)
     _check_unique_people(df, pid, source)
     ids = df[pid]

@@ -80,6 +80,8 @@ def export_answers(
     if shape not in SHAPES:
         raise InputError(f"shape {shape!r}: expected one of {', '.join(SHAPES)}")
     store = AnswerStore(db, create=False, readonly=True)
+    if couple is not None and not store.sessions(couple):
+        raise InputError(f"{db}: no couple {couple!r} in this answer database; check the code")
     rows = store.answer_rows(couple=couple, wave=wave)
     long = pd.DataFrame(
         rows, columns=["person", "couple", "role", "wave", "instrument", "item", "value"]

@@ -305,6 +305,7 @@ class AnswerStore:
 
         ``battery`` is a list of instrument ids or :class:`~dyadscore.instruments.Instrument`.
         An existing session keeps its own battery; asking for a different one is an error.
+        Its language becomes ``lang``.
         """
         couple = check_code(couple)
         role = check_code(role, "role")
@@ -319,6 +320,10 @@ class AnswerStore:
                     f"couple {couple!r}, partner {role!r}, wave {wave} already has the battery "
                     f"{', '.join(existing.battery)}; use another wave for a different battery"
                 )
+            if existing.lang != lang:  # the language asked now wins (a coach may switch)
+                with self.transaction() as con:
+                    con.execute("UPDATE sessions SET lang = ? WHERE id = ?", (lang, existing.id))
+                return self.session(existing.id)
             return existing
         from ..instruments import load_instrument
 

@@ -477,6 +477,9 @@ def create_app(
         extra = set(request.form) - {"csrf_token", "item", "value"}
         if extra:
             _bad(f"unknown field {sorted(extra)[0][:40]!r}")
+        for key in ("item", "value"):
+            if len(request.form.getlist(key)) > 1:
+                _bad(f"field {key!r}: expected one, got {len(request.form.getlist(key))}")
         item = request.form.get("item", "")
         inst = battery_of(ps).item_owner.get(item)
         if inst is None:

@@ -33,7 +33,9 @@ def register(sub: argparse._SubParsersAction) -> None:
         action="store_true",
         help="drop persons without a partner (reported) instead of stopping",
     )
-    p.add_argument("-o", "--out", help="output file (.csv, .json, .parquet, .xlsx); default stdout")
+    p.add_argument(
+        "-o", "--out", help="output file (.csv, .json, .parquet, .xlsx, .sav, .dta); default stdout"
+    )
     p.add_argument("--force", action="store_true", help="overwrite an existing output file")
     p.set_defaults(run=run)
 
@@ -56,6 +58,10 @@ def run(args: argparse.Namespace) -> int:
         print(f"dyadscore: dropped {dropped} person(s) without a partner", file=sys.stderr)
     if args.out is None and args.action == "nonindependence":
         print(out.to_string(index=False, float_format=lambda v: f"{v:.4g}"))
+    elif args.out and args.out.lower().endswith((".sav", ".zsav", ".dta")):
+        from ..formats.writers import write_scores  # labelled SPSS/Stata, not CSV under that name
+
+        write_scores(out, args.out, force=args.force)
     else:
         write_table(out, args.out or "-", force=args.force)
     return 0

@@ -17,7 +17,12 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     p.add_argument("--shape", choices=["long", "wide"], default="long")
     p.add_argument("--couple", default=None, help="only this couple")
     p.add_argument("--wave", type=int, default=None, help="only this wave")
-    p.add_argument("--out", default="-", help="output file (.csv, .json, .parquet) or - (stdout)")
+    p.add_argument(
+        "-o",
+        "--out",
+        default="-",
+        help="output file (.csv, .json, .parquet, .sav, .dta) or - (stdout)",
+    )
     p.add_argument("--force", action="store_true", help="overwrite an existing --out file")
     p.set_defaults(run=run)
 
@@ -27,5 +32,10 @@ def run(args: argparse.Namespace) -> int:
     from ..io import write_table
 
     table = export_answers(args.db, args.shape, couple=args.couple, wave=args.wave)
+    if args.out.lower().endswith((".sav", ".zsav", ".dta")):  # not CSV under an SPSS name
+        from ..formats.writers import write_scores
+
+        write_scores(table, args.out, force=args.force)
+        return 0
     write_table(table, args.out, force=args.force)
     return 0

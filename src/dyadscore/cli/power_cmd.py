@@ -55,7 +55,13 @@ def _progress(done: int, total: int) -> None:
 def run(args: argparse.Namespace) -> int:
     from ..io import write_table
     from ..power_analysis import power
+    from .apim_cmd import _check_outputs
 
+    if args.plot and args.plot.rsplit(".", 1)[-1].lower() not in ("png", "svg", "pdf"):
+        from ..errors import InputError
+
+        raise InputError(f"{args.plot}: expected a .png, .svg or .pdf file for --plot")
+    _check_outputs([args.plot, args.out], args.force)
     effect = args.effect[0] if args.effect == ["paradox"] else args.effect
     tab = power(
         args.n,

@@ -19,7 +19,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     p.add_argument(
         "--norms", default=None, help="optional norm table: subscale, mean, sd[, reliability, role]"
     )
-    p.add_argument("--out", default="-", help="output .html file or - (stdout)")
+    p.add_argument("-o", "--out", default="-", help="output .html file or - (stdout)")
     p.add_argument("--force", action="store_true", help="overwrite an existing --out file")
     p.set_defaults(run=run)
 

@@ -116,6 +116,8 @@ def _present_instruments(data, mapping: dict[str, str]) -> list[str]:
     from ..instruments import list_instruments, load_instrument
 
     cols = {mapping.get(c, c) for c in data.columns}
+    if {"item", "value"} <= set(data.columns):  # long table (dyadscore export): items are rows
+        cols |= set(data["item"].dropna().astype(str))
     present = []
     for inst_id in list_instruments():
         if set(load_instrument(inst_id).item_ids) <= cols:

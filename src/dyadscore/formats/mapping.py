@@ -630,6 +630,8 @@ def _norm_text(text: Any) -> str:
 
 def _texts_of(column: str, label: str | None) -> list[str]:
     out = [_norm_text(column)]
+    if "." in column:  # SurveyJS matrix answer flattened as "question.row"
+        out.append(_norm_text(column.rsplit(".", 1)[1]))
     if label:
         out.append(_norm_text(label))
         if " - " in label:  # Qualtrics matrix: "instructions - statement"
