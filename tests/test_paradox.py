@@ -442,3 +442,16 @@ def test_moderator_centres_and_reports_interaction(data):
     assert 0 <= row["interaction_p"] <= 1
     assert "Moderation by avoidance_w1" in res.summary("en")
     assert "Moderatie door avoidance_w1" in res.summary("nl")
+
+
+def test_singles_are_an_error_naming_the_file_unless_dropped():
+    import dyadscore as ds
+    from dyadscore.errors import PairingError
+
+    items = ds.read_table(Path(__file__).resolve().parents[1] / "data/sample/couples_items.csv")
+    wide = ds.paradox.prepare(items).iloc[1:]  # the first person's partner is now single
+    with pytest.raises(PairingError, match=r"^couples\.csv: dyad 1 has only one member"):
+        ds.paradox.test(wide, source="couples.csv")
+    full = ds.paradox.test(ds.paradox.prepare(items))
+    dropped = ds.paradox.test(wide, drop_singles=True)
+    assert (dropped.table["n_dyads"] == full.table["n_dyads"] - 1).all()

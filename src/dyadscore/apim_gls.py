@@ -941,21 +941,22 @@ def _classify(
     names = {0.0: "actor-only", 1.0: "couple", -1.0: "contrast"}
     if np.isfinite(lo):
         inside = [val for val in names if lo <= val <= hi]
-        basis = f"bootstrap CI of k [{lo:.2f}, {hi:.2f}]"
+        basis, verb = f"bootstrap CI of k [{lo:.2f}, {hi:.2f}]", "is"
     else:
         role = "all" if r is None else r
         sel = tests[(tests.predictor == v) & (tests.role == role)].set_index("hypothesis").p
         hyp = {0.0: "p = 0", 1.0: "a = p", -1.0: "a = -p"}
         inside = [val for val in names if sel[hyp[val]] >= alpha]
-        basis = "likelihood-ratio tests of k = 0, 1, -1 (no bootstrap)"
+        basis, verb = "likelihood-ratio tests of k = 0, 1, -1 (no bootstrap)", "are"
     if len(inside) == 1:
         return {
             "pattern": names[inside[0]],
-            "basis": basis + f" is consistent with k = {inside[0]:g} only",
+            "basis": basis + f" {verb} consistent with k = {inside[0]:g} only",
             "reason": "",
         }
     if not inside:
-        return {"pattern": "mixed", "basis": basis + " excludes 0, 1 and -1", "reason": ""}
+        excludes = "excludes" if verb == "is" else "exclude"
+        return {"pattern": "mixed", "basis": f"{basis} {excludes} 0, 1 and -1", "reason": ""}
     vals = ", ".join(f"{v:g}" for v in inside)
     return {
         "pattern": "undetermined",

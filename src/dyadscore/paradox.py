@@ -521,6 +521,8 @@ def test(
     moderator: str | None = None,
     method: str = "REML",
     lang: str = "en",
+    drop_singles: bool = False,
+    source: str | None = None,
 ) -> ParadoxResult:
     """Test dependency-paradox hypotheses, one APIM per hypothesis.
 
@@ -549,6 +551,10 @@ def test(
     method : {"REML", "ML"}
     lang : {"en", "nl"}
         Default language of :meth:`ParadoxResult.summary`.
+    drop_singles : bool
+        Leave out persons whose partner is not in the data (otherwise an error names them).
+    source : str, optional
+        File name used in error messages.
 
     Returns
     -------
@@ -591,6 +597,8 @@ def test(
                 "covariate_effects": "as_is",
                 "method": method,
                 "person": person if person in data.columns else None,
+                "drop_singles": drop_singles,
+                "source": source,
             }
             if moderator:  # centred, so main effects are effects at the mean moderator
                 kwargs.update(moderator=moderator, center=True)

@@ -28,6 +28,11 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--covariate", action="append", help="robustness covariate (repeatable)")
     p.add_argument("--moderator", help="moderator column (e.g. avoidance_w1)")
     p.add_argument("--holm", action="store_true", help="Holm correction across hypotheses")
+    p.add_argument(
+        "--drop-singles",
+        action="store_true",
+        help="leave out persons whose partner is not in the file (default: error)",
+    )
     p.add_argument("--lang", choices=["en", "nl"], default="en", help="summary language")
     add_map_argument(p)
     add_source_argument(p)
@@ -64,6 +69,8 @@ def run(args: argparse.Namespace) -> int:
         covariates=args.covariate,
         moderator=args.moderator,
         lang=args.lang,
+        drop_singles=args.drop_singles,
+        source=args.data,
     )
     if args.json:
         write_text(json.dumps(res.to_dict(), indent=2, default=str), args.json, force=args.force)
