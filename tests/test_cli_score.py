@@ -167,3 +167,16 @@ def test_help_is_fast_and_imports_nothing_heavy():
     )
     res = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert res.stdout.strip() == "[]"
+
+
+def test_unreadable_input_is_one_line(tmp_path, capsys):
+    import os
+
+    src = tmp_path / "in.csv"
+    _sat_frame().to_csv(src, index=False)
+    os.chmod(src, 0)
+    if os.access(src, os.R_OK):  # root reads anyway: simulate with a folder of that name
+        src.unlink()
+        src.mkdir()
+    code, _, err = _run(["score", str(src), "-i", "relationship-satisfaction"], capsys)
+    assert code == 2 and err.count("\n") == 1 and "in.csv" in err

@@ -154,3 +154,9 @@ def test_simple_values_are_not_quoted(tmp_path):
     path = tmp_path / "s.csv"
     write_table(pd.DataFrame({"person": ["p1"], "flag": pd.Categorical(["ok"])}), path)
     assert path.read_text().splitlines()[1] == "p1,ok"  # pyarrow always quotes the header
+
+
+def test_unknown_output_suffix_is_refused(tmp_path):
+    with pytest.raises(InputError, match=r"cannot write \.sav files here"):
+        write_table(FRAME, tmp_path / "x.sav")
+    assert list(tmp_path.iterdir()) == []

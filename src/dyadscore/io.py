@@ -331,7 +331,13 @@ def guard_formulas(df: pd.DataFrame) -> pd.DataFrame:
 
 
 def _fmt_for(path: str, fmt: str | None) -> str:
-    kind = fmt or _FORMATS.get(Path(path).suffix.lower(), "csv")
+    suffix = Path(path).suffix.lower()
+    if fmt is None and suffix and suffix not in _FORMATS:
+        raise InputError(
+            f"{path}: cannot write {suffix} files here; expected .csv, .json, .parquet or .xlsx "
+            "(SPSS .sav and Stata .dta: dyadscore score/convert)"
+        )
+    kind = fmt or _FORMATS.get(suffix, "csv")
     if kind not in {"csv", "json", "parquet", "excel"}:
         raise InputError(f"{path}: unknown output format {kind!r}; expected csv, json or parquet")
     return kind

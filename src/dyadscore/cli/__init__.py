@@ -69,11 +69,15 @@ def main(argv: list[str] | None = None) -> int:
     except DyadscoreError as exc:
         print(f"dyadscore: error: {exc}", file=sys.stderr)
         return 2
+    except OSError as exc:  # unreadable input, full disk, permission denied: one line, exit 2
+        if isinstance(exc, BrokenPipeError):
+            return 0
+        where = f"{exc.filename}: " if exc.filename else ""
+        print(f"dyadscore: error: {where}{exc.strerror or exc}", file=sys.stderr)
+        return 2
     except KeyboardInterrupt:
         print("dyadscore: interrupted", file=sys.stderr)
         return 130
-    except BrokenPipeError:
-        return 0
 
 
 if __name__ == "__main__":  # pragma: no cover
