@@ -192,6 +192,7 @@ def test_table_columns_and_roles(data, result):
         "effect",
         "predictor",
         "outcome",
+        "design",
         "estimate",
         "se",
         "ci_low",
@@ -208,6 +209,15 @@ def test_table_columns_and_roles(data, result):
     ]
     assert result.table.columns.tolist() == expect
     assert result.table["hypothesis"].tolist() == DEFAULT_IDS
+    designs = dict(zip(result.table["hypothesis"], result.table["design"], strict=True))
+    assert designs == {
+        "H1": "longitudinal",
+        "H2": "longitudinal",
+        "H3": "longitudinal",
+        "H3b": "longitudinal",
+        "H4": "cross-sectional",
+        "H4b": "cross-sectional",
+    }
     dist = paradox_test(data, role="role")
     assert len(dist.table) == 12 and set(dist.table["role"]) == {"woman", "man"}
 
@@ -455,3 +465,12 @@ def test_singles_are_an_error_naming_the_file_unless_dropped():
     full = ds.paradox.test(ds.paradox.prepare(items))
     dropped = ds.paradox.test(wide, drop_singles=True)
     assert (dropped.table["n_dyads"] == full.table["n_dyads"] - 1).all()
+
+
+def test_outcome_before_predictor_is_refused():
+    from dyadscore.errors import InputError
+    from dyadscore.paradox import load_hypotheses
+
+    bad = [{"id": "Hx", "label": {"en": "a", "nl": "b"}, "outcome": "y_w1", "predictor": "x_w2"}]
+    with pytest.raises(InputError, match=r"outcome 'y_w1' \(wave 1\) comes before predictor"):
+        load_hypotheses(bad)

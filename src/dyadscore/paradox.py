@@ -28,6 +28,7 @@ from __future__ import annotations
 
 import html
 import os
+import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -36,7 +37,7 @@ from typing import Any, Literal
 import numpy as np
 import pandas as pd
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 from scipy import stats
 
 from .errors import InputError
@@ -92,9 +93,40 @@ class Hypothesis(BaseModel):
             raise ValueError(f"label has no text in {', '.join(missing)}")
         return v
 
+    @model_validator(mode="after")
+    def _time_order(self) -> Hypothesis:
+        pred, out = self.waves["predictor"], self.waves["outcome"]
+        if pred is not None and out is not None and out < pred:
+            raise ValueError(
+                f"outcome {self.outcome!r} (wave {out}) comes before predictor "
+                f"{self.predictor!r} (wave {pred})"
+            )
+        return self
+
     @property
     def predictor_column(self) -> str:
         return self.predictor
+
+    @property
+    def waves(self) -> dict[str, int | None]:
+        """Waves of predictor and outcome, read from the ``_w<N>`` suffix of their columns.
+
+        Examples
+        --------
+        >>> Hypothesis(id="H", label={"en": "a", "nl": "b"}, outcome="y_w2", predictor="x_w1").waves
+        {'predictor': 1, 'outcome': 2}
+        """
+        return {"predictor": _wave_of(self.predictor), "outcome": _wave_of(self.outcome)}
+
+    @property
+    def design(self) -> str:
+        """``longitudinal`` (outcome at a later wave than the predictor) or ``cross-sectional``."""
+        pred, out = self.waves["predictor"], self.waves["outcome"]
+        return (
+            "longitudinal"
+            if pred is not None and out is not None and out > pred
+            else "cross-sectional"
+        )
 
     @property
     def columns(self) -> list[str]:
@@ -105,6 +137,12 @@ class Hypothesis(BaseModel):
     def x(self) -> list[str]:
         """APIM predictors (each enters with its actor and partner value)."""
         return list(dict.fromkeys([self.predictor, *self.control]))
+
+
+def _wave_of(column: str) -> int | None:
+    """Wave number of a wave-specific column name (``goal_progress_w2`` -> 2), else None."""
+    match = re.search(r"_w(\d+)$", column)
+    return int(match.group(1)) if match else None
 
 
 def _validate(item: Any, source: str, index: int) -> Hypothesis:
@@ -620,6 +658,7 @@ def test(
                 "effect": h.effect,
                 "predictor": h.predictor,
                 "outcome": h.outcome,
+                "design": h.design,
             }
             if role:
                 row["role"] = r.get("role")
