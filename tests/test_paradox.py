@@ -29,7 +29,7 @@ from dyadscore.paradox import (
 from dyadscore.simulate import simulate_paradox
 
 SAMPLE = Path(__file__).resolve().parents[1] / "data" / "sample"
-DEFAULT_IDS = ["H1", "H2", "H3", "H3b", "H4", "H4b"]
+DEFAULT_IDS = ["H1", "H2", "H3", "H3b", "H4", "H4b", "H4c"]
 
 
 @pytest.fixture(scope="module")
@@ -217,9 +217,10 @@ def test_table_columns_and_roles(data, result):
         "H3b": "longitudinal",
         "H4": "cross-sectional",
         "H4b": "cross-sectional",
+        "H4c": "cross-sectional",
     }
     dist = paradox_test(data, role="role")
-    assert len(dist.table) == 12 and set(dist.table["role"]) == {"woman", "man"}
+    assert len(dist.table) == 2 * len(DEFAULT_IDS) and set(dist.table["role"]) == {"woman", "man"}
 
 
 def test_tost_decision_equals_90_percent_ci_inside_bounds(data, result):
@@ -251,8 +252,10 @@ def test_holm_matches_statsmodels():
 def test_holm_option_decides_on_adjusted_p(data):
     res = paradox_test(data, holm=True)
     tab = res.table
-    decision = tab["p_one_sided"]  # all default hypotheses are directional or TOST
-    assert tab["p_holm"].to_numpy() == pytest.approx(multipletests(decision, method="holm")[1])
+    # all default hypotheses are directional or TOST; Holm runs within each family
+    for _family, part in tab.groupby("family"):
+        expected = multipletests(part["p_one_sided"], method="holm")[1]
+        assert part["p_holm"].to_numpy() == pytest.approx(expected)
     assert (tab["supported"] == (tab["p_holm"] < tab["alpha"])).all()
 
 
@@ -298,7 +301,7 @@ def test_summaries_exist_for_every_hypothesis_in_both_languages(result):
     en, nl = result.summary("en"), result.summary("nl")
     for hid in DEFAULT_IDS:
         assert f"{hid} (" in en and f"{hid} (" in nl
-    assert len(en.split("\n\n")) == len(nl.split("\n\n")) == 6
+    assert len(en.split("\n\n")) == len(nl.split("\n\n")) == len(DEFAULT_IDS)
     assert "Equivalence test (TOST)" in en and "Equivalentietoets (TOST)" in nl
     assert "95%-BI" in nl and "," in nl.split("b = ")[1][:5]  # Dutch decimal comma
 

@@ -163,7 +163,7 @@ def test_hypothesis_power_null_and_planted():
     null = power((150,), effect=["H1", "H2"], planted=0, reps=3000, seed=2)
     assert np.all(np.abs(null["power"] - 0.05) < 4 * np.sqrt(0.05 * 0.95 / 3000))
     tab = power((400,), effect="paradox", reps=400, seed=3)
-    assert set(tab["effect"]) == {"H1", "H2", "H3", "H3b", "H4", "H4b"}
+    assert set(tab["effect"]) == {"H1", "H2", "H3", "H3b", "H4", "H4b", "H4c"}
     assert (tab["power"] > 0.75).all()
 
 

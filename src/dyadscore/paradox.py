@@ -12,12 +12,14 @@ The shipped default set (``hypotheses/default.yaml``) follows SCIENCE.md section
 H1 (perceived acceptance -> own goal progress, actor, longitudinal), H2 (partner's own
 report of acceptance -> goal progress, partner effect), H3 (perceived acceptance does not
 increase felt dependence: equivalence, SESOI |beta| = .10), H3b (-> self-sufficiency),
-H4/H4b (cross-sectional: self-sufficiency and goal pursuit at wave 1).
+H4/H4b (cross-sectional actor effects on self-sufficiency and goal pursuit at wave 1) and
+H4c (cross-sectional partner effect: the partner's reported acceptance -> self-sufficiency;
+family "secondary", so Holm corrects it apart from the primary family).
 
 Examples
 --------
 >>> [h.id for h in load_hypotheses()]
-['H1', 'H2', 'H3', 'H3b', 'H4', 'H4b']
+['H1', 'H2', 'H3', 'H3b', 'H4', 'H4b', 'H4c']
 >>> from dyadscore.simulate import simulate_paradox
 >>> data = wide_by_wave(simulate_paradox(200, seed=1))
 >>> res = test(data)  # doctest: +SKIP
