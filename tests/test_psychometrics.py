@@ -355,9 +355,16 @@ def test_shift_warning_for_zero_based_answers():
     assert pm.scale_shift_warnings(shifted + 1, inst) == []
     up = pm.scale_shift_warnings(shifted + 2, inst)
     assert len(up) == 1 and "2-8" in up[0]
+    # the whole scale shifted by one: reliability computed as given, every item named
     data = shifted.assign(person=[f"p{i}" for i in range(50)])
-    with pytest.raises(InputError, match="shift"):
-        ds.reliability(data, "felt-dependence")
+    res = ds.reliability(data, "felt-dependence")
+    named = [w for w in res.warnings if "look shifted off the 1-7 scale" in w]
+    assert len(named) == 6 and all("recode by adding 1" in w for w in named)
+    assert {w.split(":")[0] for w in named} == {f"felt-dependence item {i}" for i in inst.item_ids}
+    recoded = ds.reliability(data.assign(**{i: shifted[i] + 1 for i in inst.item_ids}), inst)
+    assert res.scales["alpha"].iloc[0] == pytest.approx(recoded.scales["alpha"].iloc[0], abs=1e-12)
+    with pytest.raises(InputError, match="shift"):  # scoring still refuses it
+        ds.score(data, "felt-dependence")
 
 
 def test_shift_warning_names_a_single_shifted_item():
@@ -368,8 +375,12 @@ def test_shift_warning_names_a_single_shifted_item():
     data.loc[0, "fd2"] = 0
     warns = pm.scale_shift_warnings(data, inst)
     assert len(warns) == 1 and "'fd2'" in warns[0] and "'fd1'" not in warns[0]
-    with pytest.raises(InputError, match="fd2"):
-        ds.reliability(data.assign(person=range(60)), inst)
+    res = ds.reliability(data.assign(person=range(60)), inst)
+    shift = [w for w in res.warnings if "shifted" in w]
+    assert shift == [
+        "felt-dependence item fd2: answers 0-6 look shifted off the 1-7 scale (recode by "
+        "adding 1); reliability computed as given, scores will be refused until recoded"
+    ]
 
 
 def test_zero_variance_and_single_item_subscale_warn_not_crash(raw, tmp_path):
@@ -510,3 +521,201 @@ def test_pooled_waves_are_flagged():
     by_wave = ds.reliability(items, "felt-dependence", by="wave")
     assert not any("pooled" in w for w in by_wave.warnings)
     assert {str(g) for g in by_wave.scales["group"]} == {"all", "1", "2"}
+
+
+# ---------------------------------------------------------------- shifted items in reliability()
+@pytest.mark.parametrize(
+    ("item", "delta", "fix"), [("i3", -1, "adding 1"), ("i1", 1, "subtracting 1")]
+)
+def test_single_shifted_item_is_named_and_alpha_unchanged(raw, instrument, item, delta, fix):
+    complete = raw.dropna(subset=[item])
+    assert complete[item].min() == 1 and complete[item].max() == 7
+    data = raw.assign(**{item: raw[item] + delta})  # i3 (reverse-keyed) as 0-6, i1 as 2-8
+    res = ds.reliability(data, instrument)
+    ref = ds.reliability(raw, instrument)
+    lo, hi = 1 + delta, 7 + delta
+    assert res.warnings == [
+        f"oracle-six item {item}: answers {lo}-{hi} look shifted off the 1-7 scale (recode by "
+        f"{fix}); reliability computed as given, scores will be refused until recoded"
+    ]
+    # (the scale's mean, SD and SEM are on the given metric: not compared)
+    for col in ("alpha", "std_alpha", "alpha_ci_low", "alpha_ci_high"):
+        assert res.scales[col].iloc[0] == pytest.approx(ref.scales[col].iloc[0], abs=1e-12)
+    omega = res.scales["omega_total"].iloc[0]  # iterative minres: to its convergence
+    assert omega == pytest.approx(ref.scales["omega_total"].iloc[0], abs=1e-9)
+    got, want = res.items.set_index("item"), ref.items.set_index("item")
+    np.testing.assert_allclose(got["r_drop"], want["r_drop"], atol=1e-12)
+    # alpha as pingouin computes it on the recoded, keyed items
+    keyed = raw[ITEMS].astype(float)
+    keyed[REVERSED] = 8 - keyed[REVERSED]
+    assert res.scales["alpha"].iloc[0] == pytest.approx(pg.cronbach_alpha(keyed)[0], abs=1e-12)
+    # keyed as given: the shifted item's mean moves by the shift (reversed: the other way)
+    moved = got.loc[item, "mean"] - want.loc[item, "mean"]
+    assert moved == pytest.approx(-delta if item in REVERSED else delta, abs=1e-12)
+    with pytest.raises(InputError, match=f"column '{item}'.*outside the response scale 1-7"):
+        ds.score(data, instrument)  # scoring still refuses it
+
+
+def test_off_scale_values_not_explained_by_a_shift_still_raise(raw, instrument):
+    nine = raw.copy()
+    nine.loc[3, "i2"] = 9
+    with pytest.raises(InputError, match=r"value 9 is outside the response scale 1-7"):
+        ds.reliability(nine, instrument)
+    both = raw.assign(i3=raw["i3"] - 1)  # a shifted item does not excuse a 9 elsewhere
+    both.loc[3, "i2"] = 9
+    with pytest.raises(InputError, match="outside the response scale"):
+        ds.reliability(both, instrument)
+    with pytest.raises(InputError, match="outside the response scale"):  # shifted by two
+        ds.reliability(raw.assign(i1=raw["i1"] - 2), instrument)
+
+
+# ---------------------------------------------------------------- reliable change between waves
+def _two_waves(raw: pd.DataFrame) -> pd.DataFrame:
+    """10 persons at wave 1 (complete oracle rows 0-9) and 9 of them at wave 2 (rows 10-18)."""
+    complete = raw.dropna().reset_index(drop=True)
+    w1 = complete.iloc[:10].assign(person=[f"p{i}" for i in range(10)], wave=1)
+    w2 = complete.iloc[10:19].assign(person=[f"p{i}" for i in range(9)], wave=2)
+    return pd.concat([w1, w2], ignore_index=True).drop(columns="id")
+
+
+def _keyed_mean(x: pd.DataFrame) -> pd.Series:
+    k = x[ITEMS].astype(float)
+    k[REVERSED] = 8 - k[REVERSED]
+    return k.mean(axis=1)
+
+
+def test_rci_between_waves_hand_worked(raw, instrument):
+    data = _two_waves(raw)
+    w1, w2 = data[data["wave"] == 1], data[data["wave"] == 2]
+    k1 = w1[ITEMS].astype(float)
+    k1[REVERSED] = 8 - k1[REVERSED]
+    alpha = pg.cronbach_alpha(k1)[0]
+    t1 = _keyed_mean(w1).to_numpy()
+    t2 = np.append(_keyed_mean(w2).to_numpy(), np.nan)  # p9 has no wave 2
+    sd1 = np.std(t1, ddof=1)
+    s_diff = sd1 * math.sqrt(2) * math.sqrt(1 - alpha)
+    rci = (t2 - t1) / s_diff
+
+    out = pm.reliable_change_between_waves(data, instrument)
+    assert out["person"].tolist() == [f"p{i}" for i in range(10)]
+    assert (out["subscale"] == "scale").all() and (out["instrument"] == "oracle-six").all()
+    np.testing.assert_allclose(out["alpha"], alpha, atol=1e-10)
+    np.testing.assert_allclose(out["sd"], sd1, atol=1e-10)
+    np.testing.assert_allclose(out["score_t1"], t1, atol=1e-10)
+    np.testing.assert_allclose(out["score_t2"], t2, atol=1e-10)
+    np.testing.assert_allclose(out["s_diff"], s_diff, atol=1e-10)
+    np.testing.assert_allclose(out["rci"], rci, atol=1e-10)
+    expected = np.select(
+        [np.isnan(rci), rci > 1.96, rci < -1.96],
+        ["missing", "reliable increase", "reliable decrease"],
+        "no reliable change",
+    )
+    assert out["category"].tolist() == expected.tolist()
+    assert out["category"].iloc[-1] == "missing"
+    assert {"reliable increase", "reliable decrease"} & set(expected)  # the data show change
+
+    # Maassen: the SD of both waves (all second-wave persons)
+    sd2 = np.std(t2[:9], ddof=1)
+    m = pm.reliable_change_between_waves(data, instrument, method="maassen", z=1.645)
+    np.testing.assert_allclose(m["s_diff"], math.sqrt((sd1**2 + sd2**2) * (1 - alpha)), 1e-10)
+    np.testing.assert_allclose(m["sd_t2"], sd2, atol=1e-10)
+    assert (np.abs(m["rci"]) > 1.645).sum() == m["category"].str.startswith("reliable").sum()
+
+    # text waves given as text; the waves in the other order swap t1 and t2
+    text = data.assign(wave=data["wave"].map({1: "T1", 2: "T2"}))
+    same = pm.reliable_change_between_waves(text, instrument, waves=("T1", "T2"))
+    np.testing.assert_allclose(same["rci"], out["rci"])
+    back = pm.reliable_change_between_waves(data, instrument, waves=["2", "1"])
+    assert back["person"].tolist() == [f"p{i}" for i in range(9)] + ["p9"]
+
+
+def test_rci_between_waves_by_role_equals_each_role_alone():
+    items = ds.read_table(Path(__file__).resolve().parents[1] / "data/sample/couples_items.csv")
+    insts = ["felt-dependence", "relationship-satisfaction"]
+    out = pm.reliable_change_between_waves(items, insts, by="role")
+    assert set(out["role"]) == {"man", "woman"}
+    n_people = items["person"].nunique()
+    assert len(out) == 2 * n_people
+    for role in ("man", "woman"):
+        alone = pm.reliable_change_between_waves(items[items["role"] == role], insts)
+        got = out[out["role"] == role].drop(columns="role").reset_index(drop=True)
+        pd.testing.assert_frame_equal(got, alone, check_exact=False, rtol=1e-12)
+        # alpha per role as pingouin computes it on the role's first-wave items
+        inst = ds.load_instrument("felt-dependence")
+        w1 = items[(items["role"] == role) & (items["wave"] == 1)]
+        keyed = ds.keyed_items(w1, inst)[inst.subscales["felt_dependence"].items]
+        alpha = got.loc[got["subscale"] == "felt_dependence", "alpha"].iloc[0]
+        assert alpha == pytest.approx(pg.cronbach_alpha(keyed)[0], abs=1e-10)
+    women = out[out["role"] == "woman"]["alpha"].iloc[0]
+    men = out[out["role"] == "man"]["alpha"].iloc[0]
+    assert women != men  # each role its own alpha
+    summary = pm.reliable_change_summary(out)
+    assert summary["n"].sum() == len(out)
+    cats = [c for c in pm.CHANGE_CATEGORIES if c in summary.columns]
+    assert (summary[cats].sum(axis=1) == summary["n"]).all()
+    assert set(summary["role"]) == {"man", "woman"}
+
+
+def test_rci_between_waves_bad_input(raw, instrument):
+    data = _two_waves(raw)
+    with pytest.raises(InputError, match="column 'wave' not found"):
+        pm.reliable_change_between_waves(data.drop(columns="wave"), instrument)
+    with pytest.raises(InputError, match="wave 3 not found; waves present: 1, 2"):
+        pm.reliable_change_between_waves(data, instrument, waves=(1, 3))
+    with pytest.raises(InputError, match="two different waves"):
+        pm.reliable_change_between_waves(data, instrument, waves=(1, 1))
+    with pytest.raises(InputError, match="'role' not found"):
+        pm.reliable_change_between_waves(data, instrument, by="role")
+    with pytest.raises(InputError, match="method="):
+        pm.reliable_change_between_waves(data, instrument, method="edwards")
+    # a group too small for alpha: rows 'not estimable', one warning, no crash
+    tiny = data.assign(role=np.where(data["person"].isin(["p0", "p1"]), "tiny", "rest"))
+    out = pm.reliable_change_between_waves(tiny, instrument, by="role")
+    assert set(out.loc[out["role"] == "tiny", "category"]) == {"not estimable"}
+    assert len(out.attrs["warnings"]) == 1 and "[role=tiny]" in out.attrs["warnings"][0]
+
+
+def test_cli_change_summary_and_table(raw, instrument, tmp_path, capsys):
+    csv = tmp_path / "waves.csv"
+    data = _two_waves(raw)
+    data.to_csv(csv, index=False)
+    target = tmp_path / "rci.csv"
+    args = ["reliability", str(csv), "-i", str(instrument), "--change", "-o", str(target)]
+    assert main(args) == 0
+    out = capsys.readouterr().out
+    assert "Reliable change, wave 1 -> 2" in out and "missing" in out
+    table = pd.read_csv(target)
+    want = pm.reliable_change_between_waves(data, instrument)
+    np.testing.assert_allclose(table["rci"], want["rci"])
+    assert table["category"].tolist() == want["category"].tolist()
+    assert main(args) == 2  # exists: refused without --force
+    assert main([*args, "--force", "--waves", "2", "1"]) == 0
+    assert len(pd.read_csv(target)) == 10
+
+
+@pytest.mark.parametrize(
+    ("drop", "extra", "needle"),
+    [("wave", [], "'wave' not found"), (None, ["--waves", "1", "3"], "wave '3' not found")],
+)
+def test_cli_change_bad_input_exits_2(raw, instrument, tmp_path, capsys, drop, extra, needle):
+    csv = tmp_path / "waves.csv"
+    data = _two_waves(raw)
+    (data.drop(columns=drop) if drop else data).to_csv(csv, index=False)
+    target = tmp_path / "rci.csv"
+    args = ["reliability", str(csv), "-i", str(instrument), "--change", "-o", str(target)]
+    assert main([*args, *extra]) == 2
+    captured = capsys.readouterr()
+    assert captured.err.count("\n") == 1 and needle in captured.err
+    assert captured.out == ""
+    assert not target.exists()
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["oracle-six.yaml", "waves.csv"]
+
+
+def test_rci_between_waves_long_format_and_other_person_column(raw, instrument):
+    data = _two_waves(raw)
+    wide = pm.reliable_change_between_waves(data, instrument)
+    long = data.melt(id_vars=["person", "wave"], var_name="item", value_name="value")
+    got = pm.reliable_change_between_waves(long, instrument).set_index("person")
+    np.testing.assert_allclose(got.loc[wide["person"], "rci"], wide["rci"], atol=1e-12)
+    renamed = pm.reliable_change_between_waves(data.rename(columns={"person": "id"}), instrument)
+    np.testing.assert_allclose(renamed["rci"], wide["rci"], atol=1e-12)

@@ -27,6 +27,7 @@ _EXPORTS: dict[str, str] = {
     "score": "scoring",
     "reliability": "psychometrics",
     "reliable_change": "psychometrics",
+    "reliable_change_between_waves": "psychometrics",
     "read_table": "io",
     "write_table": "io",
     "to_dyad": "dyads",

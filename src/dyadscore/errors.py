@@ -38,8 +38,13 @@ def where(source: str | None = None, row: object = None, column: object = None) 
     --------
     >>> where("data.csv", "p3", "pa2")
     "data.csv: row 'p3', column 'pa2'"
+    >>> import numpy as np
+    >>> where("data.csv", np.int64(3), "pa2")
+    "data.csv: row 3, column 'pa2'"
     """
     parts = []
+    if hasattr(row, "item") and callable(row.item):  # numpy scalar -> plain Python value
+        row = row.item()
     if row is not None:
         parts.append(f"row {row!r}")
     if column is not None:

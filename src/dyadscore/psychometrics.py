@@ -58,6 +58,8 @@ __all__ = [
     "omega_total",
     "reliability",
     "reliable_change",
+    "reliable_change_between_waves",
+    "reliable_change_summary",
     "scale_shift_warnings",
     "sem",
     "smc",
@@ -556,6 +558,270 @@ def reliable_change(
     )
 
 
+CHANGE_CATEGORIES = (
+    "reliable increase",
+    "reliable decrease",
+    "no reliable change",
+    "missing",
+    "not estimable",
+)
+
+
+def reliable_change_between_waves(
+    data: pd.DataFrame | str | os.PathLike,
+    instruments: Any,
+    *,
+    waves: Sequence[Any] = (1, 2),
+    person: str | None = None,
+    wave: str = "wave",
+    by: str | None = None,
+    method: str = "jt",
+    z: float = 1.96,
+    mapping: Any = None,
+    source: str | None = None,
+) -> pd.DataFrame:
+    """Reliable change index of every subscale between two waves of the same persons.
+
+    Scores every subscale at both waves with :func:`dyadscore.score`, pairs each
+    person's two waves and applies :func:`reliable_change` (Jacobson & Truax 1991, or
+    Maassen 2004) with the reliability (Cronbach's alpha, pairwise) and SD of the
+    FIRST wave: all persons with a first-wave row, per group when ``by`` is given (each
+    partner role its own alpha and SD).
+
+    Parameters
+    ----------
+    data : DataFrame or path
+        Item data with a wave column, wide (one row per person and wave) or long.
+    instruments : id, path, Instrument or a list of them
+    waves : pair of wave values
+        First (pretest) and second wave, matched to the wave column (``"1"`` matches 1).
+    person : str, optional
+        Person-id column; default the first of ``person, person_id, id, respondent,
+        participant`` (as :func:`dyadscore.score`).
+    wave : str
+        Wave column.
+    by : str, optional
+        Group column (e.g. ``"role"``); a person's group is taken from the first wave
+        (the second if the first is absent).
+    method : {"jt", "maassen"}
+        ``jt``: ``S_diff = sqrt(2) SD1 sqrt(1 - alpha)``; ``maassen``:
+        ``S_diff = sqrt((SD1^2 + SD2^2)(1 - alpha))``, SD2 from the second wave.
+    z : float
+        Critical value (1.96 two-sided 5 %, 1.645 one-sided 5 %).
+    mapping : dict or path, optional
+        ``{export column: item id}``.
+    source : str, optional
+        File name used in error messages.
+
+    Returns
+    -------
+    DataFrame
+        One row per person x subscale: ``<person>, [<by>], instrument, subscale,
+        score_t1, score_t2, diff, s_diff, rci, category, alpha, sd`` (and ``sd_t2`` for
+        ``maassen``); ``subscale`` is the score column name :func:`dyadscore.score`
+        gives. ``category`` is ``'reliable increase'``, ``'reliable decrease'`` (|RCI| >
+        z), ``'no reliable change'``, ``'missing'`` (a wave or a score is missing) or
+        ``'not estimable'`` (alpha outside [0, 1) or no SD in the group; see
+        ``attrs["warnings"]``). ``attrs["settings"]`` holds waves, method, z and by.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> w1 = pd.DataFrame({"person": list("abcd"), "wave": 1, "sat1": [1, 2, 4, 5],
+    ...                    "sat2": [2, 2, 4, 5], "sat3": [5, 4, 2, 1], "sat4": [1, 3, 4, 4],
+    ...                    "sat5": [2, 2, 5, 5]})
+    >>> w2 = w1.assign(wave=2, sat1=[4, 2, 4, 5], sat2=[5, 2, 4, 5], sat3=[2, 4, 2, 1],
+    ...                sat4=[4, 3, 4, 4], sat5=[5, 2, 5, 5])
+    >>> rc = reliable_change_between_waves(pd.concat([w1, w2]), "relationship-satisfaction")
+    >>> rc["category"].tolist()
+    ['reliable increase', 'no reliable change', 'no reliable change', 'no reliable change']
+    >>> rc[["alpha", "rci"]].iloc[0].round(4).tolist()
+    [0.982, 9.8198]
+    """
+    from .instruments import load_instruments
+    from .scoring import find_person_column, keyed_items, response_table, score
+
+    if method not in ("jt", "maassen"):
+        raise InputError(f"method={method!r}: expected 'jt' or 'maassen'")
+    if not (isinstance(z, int | float) and z > 0):
+        raise InputError(f"z={z!r}: expected a positive critical value")
+    waves = list(waves) if not isinstance(waves, str) else [waves]
+    if len(waves) != 2 or str(waves[0]).strip() == str(waves[1]).strip():
+        raise InputError(f"waves={waves!r}: expected two different waves, e.g. (1, 2)")
+    extra = [wave] + ([by] if by is not None else [])
+    df, source = response_table(
+        data, mapping=mapping, source=source, person=person, extra_ids=extra
+    )
+    name = source or "data"
+    for col, what in ((wave, "wave"), (by, "group (by)")):
+        if col is not None and col not in df.columns:
+            raise InputError(
+                f"{name}: column {col!r} not found; expected the {what} column; columns are "
+                f"{', '.join(map(str, df.columns[:12]))}"
+            )
+    pid = find_person_column(df, person, source)
+    if by in (pid, wave):
+        raise InputError(f"by={by!r}: expected a group column other than the person and wave")
+    insts = load_instruments(instruments)
+    rows = [df[_wave_rows(df[wave], w, wave, name)] for w in waves]
+    keep = [pid] + ([by] if by is not None else [])
+    scored = [score(r, insts, person=pid, keep=keep, source=source) for r in rows]
+
+    # persons: first wave's order, then those only in the second wave
+    ids1, ids2 = scored[0][pid], scored[1][pid]
+    persons = pd.Index(pd.concat([ids1, ids2[~ids2.isin(ids1)]], ignore_index=True), name=pid)
+    groups = _person_groups(scored, pid, by, persons, name)
+    records = scored[0].attrs["codebook"]
+    settings = {"waves": waves, "method": method, "z": z, "by": by}
+    frames, warns = [], []
+    keyed = {inst.id: keyed_items(rows[0], inst, source=source, person=pid) for inst in insts}
+    g1 = rows[0][by].to_numpy() if by is not None else None  # group of first-wave rows
+    for rec in records:
+        var, inst_id, items = rec["variable"], rec["instrument"], rec["items"].split()
+        t1 = pd.Series(scored[0][var].to_numpy(), index=ids1.to_numpy()).reindex(persons)
+        t2 = pd.Series(scored[1][var].to_numpy(), index=ids2.to_numpy()).reindex(persons)
+        for gname, in_group in _group_masks(groups):
+            x = keyed[inst_id][items].loc[g1 == gname if by is not None else slice(None)]
+            label = f"{inst_id}/{var}" + ("" if by is None else f" [{by}={gname}]")
+            out, warn = _change_block(
+                t1[in_group], t2[in_group], x, method=method, z=z, label=label
+            )
+            warns += warn
+            ids = {"instrument": inst_id, "subscale": var}
+            if by is not None:
+                ids = {by: groups[in_group].to_numpy(), **ids}
+            frames.append(out.assign(**ids).reset_index())
+    cols = [pid] + ([by] if by is not None else []) + [
+        "instrument", "subscale", "score_t1", "score_t2", "diff", "s_diff", "rci", "category",
+        "alpha", "sd",
+    ] + (["sd_t2"] if method == "maassen" else [])  # fmt: skip
+    table = pd.concat(frames, ignore_index=True)[cols] if frames else pd.DataFrame(columns=cols)
+    table.attrs = {"settings": settings, "warnings": list(dict.fromkeys(warns))}
+    return table
+
+
+def _wave_rows(col: pd.Series, value: Any, wave: str, name: str) -> np.ndarray:
+    """Rows of one wave; ``"1"`` matches a numeric 1 (command-line values are text)."""
+    if pd.api.types.is_numeric_dtype(col.dtype):
+        try:
+            mask = col.to_numpy(dtype=float, na_value=np.nan) == float(value)
+        except (TypeError, ValueError):
+            mask = np.zeros(len(col), dtype=bool)
+    else:
+        text = col.astype("string").str.strip()
+        mask = (text == str(value).strip()).fillna(False).to_numpy(dtype=bool)
+    if not mask.any():
+        present = sorted({f"{v:g}" if isinstance(v, float) else str(v) for v in col.dropna()})
+        raise InputError(
+            f"{name}: column {wave!r}: wave {value!r} not found; waves present: "
+            f"{', '.join(present[:12]) or 'none'}"
+        )
+    return mask
+
+
+def _person_groups(
+    scored: list[pd.DataFrame], pid: str, by: str | None, persons: pd.Index, name: str
+) -> pd.Series:
+    """Group of every person (first wave, else second); all ``"all"`` without ``by``."""
+    if by is None:
+        return pd.Series(ALL_GROUP, index=persons)
+    g = [pd.Series(s[by].to_numpy(), index=s[pid].to_numpy()).reindex(persons) for s in scored]
+    groups = g[0].combine_first(g[1])
+    if groups.isna().any():
+        who = groups.index[groups.isna().to_numpy()][0]
+        raise InputError(
+            f"{name}: column {by!r}, person {who!r}: no value; expected a group (by=) for "
+            "every person"
+        )
+    return groups
+
+
+def _group_masks(groups: pd.Series) -> list[tuple[Any, np.ndarray]]:
+    values = sorted(groups.unique(), key=lambda v: (str(type(v)), v))
+    return [(v, (groups == v).to_numpy()) for v in values]
+
+
+def _change_block(
+    t1: pd.Series, t2: pd.Series, x: pd.DataFrame, *, method: str, z: float, label: str
+) -> tuple[pd.DataFrame, list[str]]:
+    """RCI of one subscale in one group: alpha of the first-wave items ``x``, SDs of t1/t2."""
+    alpha = _raw_alpha(x)
+    sd1, sd2 = float(t1.std()), float(t2.std())
+    warns = []
+    if not (np.isfinite(alpha) and 0 <= alpha < 1):
+        warns.append(
+            f"{label}: alpha at the first wave is {_fmt(alpha, 2)}; expected 0 to <1 "
+            "(2+ items, 3+ persons), RCI not estimable"
+        )
+    elif not (sd1 > 0 and (method == "jt" or sd2 > 0)):
+        warns.append(f"{label}: scores do not vary (SD {_fmt(sd1, 2)}); RCI not estimable")
+    if warns:
+        out = pd.DataFrame({"t1": t1, "t2": t2, "diff": t2 - t1, "s_diff": np.nan, "rci": np.nan})
+        both = t1.notna() & t2.notna()
+        out["category"] = np.where(both, "not estimable", "missing")
+    else:
+        out = reliable_change(t1, t2, reliability=alpha, sd=sd1, sd_t2=sd2, method=method, z=z)
+        out["category"] = out["category"].replace(
+            {
+                "reliable improvement": "reliable increase",
+                "reliable deterioration": "reliable decrease",
+            }
+        )
+    out = out.rename(columns={"t1": "score_t1", "t2": "score_t2"}).assign(alpha=alpha, sd=sd1)
+    if method == "maassen":
+        out["sd_t2"] = sd2
+    return out, warns
+
+
+def _raw_alpha(x: pd.DataFrame) -> float:
+    """Raw alpha from pairwise covariances (``cronbach_alpha``'s value without its extras)."""
+    c = x.astype(float).cov().to_numpy()
+    k = c.shape[0]
+    if k < 2 or _n_persons(x) < 3 or not np.all(np.isfinite(c)) or not c.sum() > 0:
+        return float("nan")
+    return float(k / (k - 1) * (1 - np.trace(c) / c.sum()))
+
+
+def reliable_change_summary(table: pd.DataFrame, *, by: str | None = None) -> pd.DataFrame:
+    """Counts of each change category per subscale (and group), with alpha, SD and S_diff.
+
+    Parameters
+    ----------
+    table : DataFrame
+        The result of :func:`reliable_change_between_waves`.
+    by : str, optional
+        Its group column; default the ``by`` it was computed with.
+
+    Returns
+    -------
+    DataFrame
+        ``instrument, subscale, [by], n`` (persons), one count column per category that
+        occurs, ``alpha, sd, s_diff`` and ``min_change`` (``z * s_diff``: the smallest
+        reliable raw change).
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> rc = pd.DataFrame({"instrument": "x", "subscale": "s", "alpha": 0.8, "sd": 1.0,
+    ...                    "s_diff": 0.63, "category": ["no reliable change", "missing"]})
+    >>> reliable_change_summary(rc)[["n", "no reliable change", "missing"]].to_numpy().tolist()
+    [[2, 1, 1]]
+    """
+    settings = table.attrs.get("settings", {})
+    by = by if by is not None else settings.get("by")
+    z = settings.get("z", 1.96)
+    keys = ["instrument", "subscale"] + ([by] if by is not None else [])
+    grouped = table.groupby(keys, sort=False, dropna=False)
+    counts = grouped["category"].value_counts().unstack(fill_value=0)
+    counts = counts.reindex(columns=[c for c in CHANGE_CATEGORIES if c in counts.columns])
+    out = pd.concat(
+        [grouped.size().rename("n"), counts, grouped[["alpha", "sd", "s_diff"]].first()], axis=1
+    )
+    out["min_change"] = z * out["s_diff"]
+    out.columns.name = None
+    return out.reset_index()
+
+
 # ---------------------------------------------------------------- shift check
 def scale_shift_warnings(raw_items: pd.DataFrame, instrument: Any) -> list[str]:
     """Warn when raw answers look shifted off the declared response scale.
@@ -869,9 +1135,13 @@ def reliability(
     """Reliability of every subscale of one or more instruments, overall and per group.
 
     Items are keyed with :func:`dyadscore.scoring.keyed_items` (range-checked,
-    reverse-keyed as ``min + max - x``). Values off the scale raise
-    :class:`~dyadscore.errors.InputError`; when the answers look shifted (0-6 for a 1-7
-    scale, also per item: :func:`scale_shift_warnings`) the message says so.
+    reverse-keyed as ``min + max - x``). When every value off the scale is explained by
+    a one-point shift of whole items (0-6 answers for a 1-7 scale, in some items or all),
+    reliability is computed on the answers as given (alpha, omega and item-total r do
+    not change when a constant is added to an item) and each shifted item is named in a
+    warning; :func:`dyadscore.score` still refuses such data until they are recoded.
+    Other values off the scale raise :class:`~dyadscore.errors.InputError` (with a
+    shift hint from :func:`scale_shift_warnings` where one applies).
 
     Parameters
     ----------
@@ -928,7 +1198,8 @@ def reliability(
     item_frames: list[pd.DataFrame] = []
     groups = _groups(df, by)
     for inst in insts:
-        keyed = _keyed(df, inst, source)
+        keyed, shift_warns = _keyed(df, inst, source)
+        warnings += shift_warns
         rev = set(inst.reverse_items)
         for sub_name, sub in inst.subscales.items():
             for gname, mask in groups:
@@ -975,17 +1246,77 @@ def _wide_items(
     )
 
 
-def _keyed(df: pd.DataFrame, inst: Any, source: str | None) -> pd.DataFrame:
-    """Keyed items; a range error gains a per-item shift hint when scoring gave none."""
+def _keyed(df: pd.DataFrame, inst: Any, source: str | None) -> tuple[pd.DataFrame, list[str]]:
+    """Keyed items and shift warnings.
+
+    Values off the scale are an error unless every one of them is explained by a one-point
+    shift of a whole item (0-6 answers for a 1-7 scale): alpha, omega and item-total r do
+    not change when a constant is added to an item (reverse keying ``min + max - x`` of
+    shifted answers is shifted too), so such items are keyed as given and named in a
+    warning. Other range errors gain a per-item shift hint when scoring gave none.
+    """
     from .scoring import keyed_items
 
     try:
-        return keyed_items(df, inst, source=source)
+        return keyed_items(df, inst, source=source), []
     except InputError as exc:
-        shift = scale_shift_warnings(df, inst)
-        if shift and "shift" not in str(exc):
-            raise InputError(f"{exc}; {shift[0].split(': ', 1)[1]}") from None
-        raise
+        shifts = _item_shifts(df, inst)
+        if shifts is None:
+            shift = scale_shift_warnings(df, inst)
+            if shift and "shift" not in str(exc):
+                raise InputError(f"{exc}; {shift[0].split(': ', 1)[1]}") from None
+            raise
+    recoded = df.copy(deep=False)
+    for item, (delta, values, _, _) in shifts.items():
+        recoded[item] = values - delta
+    keyed = keyed_items(recoded, inst, source=source)
+    lo, hi = inst.scale_min, inst.scale_max
+    warns = []
+    for item, (delta, _, vmin, vmax) in shifts.items():
+        # as given: x = recoded + delta; reversed: lo + hi - x = keyed(recoded) - delta
+        keyed[item] += -delta if inst.item(item).reverse else delta
+        fix = "adding 1" if delta < 0 else "subtracting 1"
+        warns.append(
+            f"{inst.id} item {item}: answers {vmin:g}-{vmax:g} look shifted off the {lo}-{hi} "
+            f"scale (recode by {fix}); reliability computed as given, scores will be refused "
+            "until recoded"
+        )
+    return keyed, warns
+
+
+def _item_shifts(
+    df: pd.DataFrame, inst: Any
+) -> dict[str, tuple[int, np.ndarray, float, float]] | None:
+    """``{item: (shift, values, min, max)}`` for items answered one point off the scale.
+
+    ``shift`` is -1 for answers in ``[min-1, max-1]`` (0-6 for 1-7) and +1 for answers in
+    ``[min+1, max+1]``. None when the items are not all present and numeric, when some
+    value off the scale is not explained by such a shift, or when nothing is off the scale.
+    """
+    from .scoring import _numeric_column
+
+    lo, hi = inst.scale_min, inst.scale_max
+    ids = pd.Series(np.arange(len(df)), index=df.index)
+    out: dict[str, tuple[int, np.ndarray, float, float]] = {}
+    for item in inst.item_ids:
+        if item not in df.columns:
+            return None
+        try:
+            values = _numeric_column(df[item], item, ids, None)
+        except InputError:
+            return None
+        if np.isnan(values).all():
+            continue
+        vmin, vmax = float(np.nanmin(values)), float(np.nanmax(values))
+        if lo <= vmin and vmax <= hi:
+            continue
+        if lo - 1 <= vmin and vmax <= hi - 1:
+            out[item] = (-1, values, vmin, vmax)
+        elif lo + 1 <= vmin and vmax <= hi + 1:
+            out[item] = (1, values, vmin, vmax)
+        else:
+            return None
+    return out or None
 
 
 def _groups(data: pd.DataFrame, by: str | None) -> list[tuple[str, pd.Series]]:
