@@ -477,3 +477,14 @@ def test_outcome_before_predictor_is_refused():
     bad = [{"id": "Hx", "label": {"en": "a", "nl": "b"}, "outcome": "y_w1", "predictor": "x_w2"}]
     with pytest.raises(InputError, match=r"outcome 'y_w1' \(wave 1\) comes before predictor"):
         load_hypotheses(bad)
+
+
+def test_misspelled_key_is_named():
+    from dyadscore.errors import InputError
+    from dyadscore.paradox import load_hypotheses
+
+    typo = [{"id": "Hx", "label": {"en": "a", "nl": "b"}, "outcome": "y_w2", "predicter": "x_w1"}]
+    with pytest.raises(
+        InputError, match=r"hypothesis 'Hx': predicter: unknown key; expected one of id, label"
+    ):
+        load_hypotheses(typo)

@@ -157,10 +157,14 @@ def _validate(item: Any, source: str, index: int) -> Hypothesis:
     try:
         return Hypothesis.model_validate(dict(item))
     except ValidationError as exc:
-        err = exc.errors()[0]
+        errors = exc.errors()
+        # a misspelled key shows up both as unknown and as a missing field: name the typo
+        err = next((e for e in errors if e["type"] == "extra_forbidden"), errors[0])
         loc = ".".join(str(p) for p in err["loc"]) or "hypothesis"
         hid = item.get("id", index + 1)
         msg = err["msg"].removeprefix("Value error, ")
+        if err["type"] == "extra_forbidden":
+            msg = f"unknown key; expected one of {', '.join(Hypothesis.model_fields)}"
         raise InputError(f"{source}: hypothesis {hid!r}: {loc}: {msg}") from None
 
 
