@@ -354,3 +354,29 @@ def test_cli_dyads(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     pd.read_csv(ORACLE / "apim_dist_long.csv").iloc[1:].to_csv(single, index=False)
     assert main(["dyads", "pairwise", str(single), "--vars", "y", "--dyad", "dyad"]) == 2
     assert "dyad 1 has only one member" in capsys.readouterr().err
+
+
+def test_cli_discrepancy_and_similarity_equal_the_api(tmp_path, capsys):
+    from dyadscore.cli import main
+
+    rng = np.random.default_rng(3)
+    n = 30
+    df = pd.DataFrame(
+        {
+            "couple": np.repeat(np.arange(n), 2),
+            "role": ["a", "b"] * n,
+            **{v: rng.normal(4, 1, 2 * n) for v in ("x", "y", "z", "w")},
+        }
+    )
+    src = tmp_path / "scores.csv"
+    df.to_csv(src, index=False)
+    for action, func in (("discrepancy", ds.discrepancy), ("similarity", ds.profile_similarity)):
+        out = tmp_path / f"{action}.csv"
+        args = ["dyads", action, str(src), "--vars", "x", "y", "z", "w", "--dyad", "couple"]
+        assert main([*args, "--role", "role", "-o", str(out)]) == 0
+        got = pd.read_csv(out)
+        want = func(pd.read_csv(src), ["x", "y", "z", "w"], "couple", "role")
+        num = want.select_dtypes("number").columns
+        np.testing.assert_allclose(got[num].to_numpy(float), want[num].to_numpy(float), rtol=1e-12)
+    code = main(["dyads", "similarity", str(src), "--vars", "x", "--dyad", "couple"])
+    assert code == 2 and "at least 3 variables" in capsys.readouterr().err

@@ -1,4 +1,4 @@
-"""``dyadscore dyads``: reshape couple data and check nonindependence."""
+"""``dyadscore dyads``: reshape couple data, check nonindependence, compare partners."""
 
 from __future__ import annotations
 
@@ -10,14 +10,19 @@ from ._input import add_map_argument, add_source_argument, read_input, score_nam
 def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser(
         "dyads",
-        help="reshape couple data (pairwise, dyad) and test nonindependence",
+        help="reshape couple data, test nonindependence, compare partners",
         description="pairwise: one row per person with <v>_actor and <v>_partner; dyad: one row "
         "per couple with <v>_<role> (or _1/_2); nonindependence: partner correlation "
-        "(distinguishable) or intraclass correlations (indistinguishable). DATA may also be a "
+        "(distinguishable) or intraclass correlations (indistinguishable); discrepancy: per "
+        "couple and variable the signed and absolute difference between partners; similarity: "
+        "per couple the raw and distinctive (Furr 2008) profile correlation across --vars "
+        "(three or more). DATA may also be a "
         "survey-platform or SPSS/Stata export (--source, --map); variables named in --vars "
         "that are subscales of a shipped instrument whose items are present are scored first.",
     )
-    p.add_argument("action", choices=["pairwise", "dyad", "nonindependence"])
+    p.add_argument(
+        "action", choices=["pairwise", "dyad", "nonindependence", "discrepancy", "similarity"]
+    )
     p.add_argument(
         "data", help="person-level table (CSV, Excel, Parquet, JSON; '-' = stdin) or an export"
     )
@@ -50,6 +55,12 @@ def run(args: argparse.Namespace) -> int:
     common = {"person": args.person, "drop_singles": args.drop_singles, "source": args.data}
     if args.action == "nonindependence":
         out = dyads.nonindependence(data, args.vars, args.dyad, args.role, **common)
+    elif args.action == "discrepancy":
+        out = dyads.discrepancy(data, args.vars, args.dyad, args.role, wave=args.wave, **common)
+    elif args.action == "similarity":
+        out = dyads.profile_similarity(
+            data, args.vars, args.dyad, args.role, wave=args.wave, **common
+        )
     else:
         func = dyads.to_pairwise if args.action == "pairwise" else dyads.to_dyad
         out = func(data, args.vars, args.dyad, args.role, wave=args.wave, **common)
