@@ -180,3 +180,10 @@ def test_unreadable_input_is_one_line(tmp_path, capsys):
         src.mkdir()
     code, _, err = _run(["score", str(src), "-i", "relationship-satisfaction"], capsys)
     assert code == 2 and err.count("\n") == 1 and "in.csv" in err
+
+
+def test_bom_only_file_is_reported_empty(tmp_path, capsys):
+    src = tmp_path / "in.csv"
+    src.write_bytes(b"\xef\xbb\xbf\r\n")
+    code, _, err = _run(["score", str(src)], capsys)
+    assert code == 2 and "the file is empty" in err

@@ -153,8 +153,8 @@ def detect_source(path: str | os.PathLike, *, strict: bool = True) -> str:
     if suffix in (".json", ".jsonl", ".ndjson"):
         return _detect_json(p, strict)
     text = head_text(p)
-    if text is None:
-        return "csv"  # not UTF-8: read_table names the line and byte
+    if text is None or not text.strip("\ufeff \t\r\n"):
+        return "csv"  # not UTF-8, or only a BOM/blank lines: read_table names the problem
     rows = _first_rows(text)
     found = _signatures(rows)
     if len(found) > 1:
