@@ -223,3 +223,9 @@ def test_arrow_backed_input_scores_like_numpy_input(tmp_path):
     b = ds.score(arrow, SIX)
     np.testing.assert_array_equal(a["scale"].to_numpy(), b["scale"].to_numpy())
     np.testing.assert_array_equal(a["scale_n"].to_numpy(), b["scale_n"].to_numpy())
+
+
+def test_multi_level_columns_get_a_hint():
+    df = pd.DataFrame([[1, 4]], columns=pd.MultiIndex.from_tuples([("id", ""), ("i1", "a")]))
+    with pytest.raises(InputError, match="column names have several levels"):
+        ds.score(df, SIX)

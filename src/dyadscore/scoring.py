@@ -58,6 +58,11 @@ class ReadOnlyRecords(list):
 # ----------------------------------------------------------------- input shape
 def _as_frame(data: Any) -> tuple[pd.DataFrame, str | None]:
     if isinstance(data, pd.DataFrame):
+        if isinstance(data.columns, pd.MultiIndex):
+            raise InputError(
+                "data: column names have several levels; flatten them first, e.g. "
+                "df.columns = ['_'.join(map(str, c)) for c in df.columns]"
+            )
         return data, data.attrs.get("source")
     if isinstance(data, str | os.PathLike):
         df = read_table(data)
