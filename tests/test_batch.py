@@ -17,7 +17,7 @@ INSTRUMENTS = ["relationship-satisfaction", "felt-dependence"]
 
 @pytest.fixture(autouse=True)
 def small_blocks(monkeypatch):
-    monkeypatch.setattr(batch, "BLOCK_BYTES", 4096)  # many batches from a small file
+    monkeypatch.setattr(batch, "BATCH_ROWS", 128)  # many slices from a small file
 
 
 def _frame(n: int = 3000, seed: int = 0) -> pd.DataFrame:
