@@ -29,6 +29,7 @@ Examples
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -717,10 +718,12 @@ def profile_similarity(
     )
     values = _numeric(data, variables, source)
     a, b = values[pairing.first], values[pairing.second]
-    if normative == "role" and pairing.roles is not None:
-        norm_a, norm_b = np.nanmean(a, axis=0), np.nanmean(b, axis=0)
-    else:
-        norm_a = norm_b = np.nanmean(np.vstack([a, b]), axis=0)
+    with warnings.catch_warnings():  # a variable nobody answered gets a NaN norm, not a warning
+        warnings.simplefilter("ignore", RuntimeWarning)
+        if normative == "role" and pairing.roles is not None:
+            norm_a, norm_b = np.nanmean(a, axis=0), np.nanmean(b, axis=0)
+        else:
+            norm_a = norm_b = np.nanmean(np.vstack([a, b]), axis=0)
     lab1, lab2 = _member_labels(pairing)
     out = _id_columns(data, pairing.first, dyad, wave, [])
     ok = np.isfinite(a) & np.isfinite(b)
