@@ -97,37 +97,65 @@ def _shipped_files():
     return list(found.values())
 
 
+_WORDS = {
+    "en": {
+        "scale": "Scale",
+        "subscales": "Subscales",
+        "missing": "Missing answers",
+        "complete": "any missing item -> missing score",
+        "prorate": "prorated when at least {share:.0%} of a subscale's items are answered",
+        "reverse": "(R) = reverse-keyed: scored as {total} - answer",
+        "provenance": "Provenance",
+        "licence": "licence",
+        "based_on": "Based on",
+    },
+    "nl": {
+        "scale": "Schaal",
+        "subscales": "Subschalen",
+        "missing": "Ontbrekende antwoorden",
+        "complete": "een ontbrekende vraag -> geen score",
+        "prorate": "score op de beantwoorde vragen als minstens {share:.0%} van de vragen van "
+        "een subschaal beantwoord is",
+        "reverse": "(R) = omgekeerd gescoord: {total} - antwoord",
+        "provenance": "Herkomst",
+        "licence": "licentie",
+        "based_on": "Gebaseerd op",
+    },
+}
+
+
 def render(inst, lang: str = "en") -> str:
     """Readable text of an instrument in one language."""
+    words = _WORDS[lang]
     scale = inst.response_scale
     lines = [f"{inst.title[lang]}  ({inst.id} v{inst.version})", ""]
     if inst.instructions:
         lines += textwrap.wrap(inst.instructions[lang], 88) + [""]
     anchors = ", ".join(f"{k} = {v}" for k, v in sorted(scale.labels.get(lang, {}).items()))
-    lines.append(f"Scale {scale.min}-{scale.max}: {anchors}")
+    lines.append(f"{words['scale']} {scale.min}-{scale.max}: {anchors}")
     lines.append("")
     for n, item in enumerate(inst.items, 1):
         mark = " (R)" if item.reverse else ""
         lines.append(f"{n:>3}. [{item.id}]{mark} {item.text[lang]}")
     lines.append("")
-    lines.append("Subscales:")
+    lines.append(f"{words['subscales']}:")
     for name, sub in inst.subscales.items():
         lines.append(f"  {name} ({sub.method}): {', '.join(sub.items)}")
     rule = inst.missing
-    lines.append(
-        "Missing answers: "
-        + (
-            "any missing item -> missing score"
-            if rule.rule == "complete"
-            else f"prorated when at least {rule.min_answered:.0%} of a subscale's items are answered"
-        )
+    how = (
+        words["complete"]
+        if rule.rule == "complete"
+        else words["prorate"].format(share=rule.min_answered)
     )
-    lines.append(f"(R) = reverse-keyed: scored as {scale.min + scale.max} - answer")
+    lines.append(f"{words['missing']}: {how}")
+    lines.append(words["reverse"].format(total=scale.min + scale.max))
     lines.append("")
     prov = inst.provenance
-    lines.append(f"Provenance: {prov.authors}; licence {prov.licence}; {prov.status}")
+    lines.append(
+        f"{words['provenance']}: {prov.authors}; {words['licence']} {prov.licence}; {prov.status}"
+    )
     if prov.based_on:
-        lines.append(f"Based on: {'; '.join(prov.based_on)}")
+        lines.append(f"{words['based_on']}: {'; '.join(prov.based_on)}")
     for ref in inst.references:
         lines += textwrap.wrap(f"- {ref}", 88, subsequent_indent="  ")
     return "\n".join(lines)
