@@ -33,10 +33,24 @@ import pandas as pd
 
 from .errors import InputError, where
 from .instruments import load_instruments
-from .io import atomic_path, csv_ready_table, csv_write_options, read_table, write_table, write_text
+from .io import (
+    OrderedCsvWriter,
+    atomic_path,
+    csv_ready_table,
+    csv_write_options,
+    read_table,
+    write_table,
+    write_text,
+)
 from .scoring import drop_blank_rows, find_person_column, score
 
 BATCH_ROWS = 100_000  # rows scored and written at a time
+
+
+def _arrow_errors() -> tuple[type[Exception], ...]:
+    import pyarrow as pa
+
+    return (pa.ArrowInvalid, pa.ArrowTypeError, pa.ArrowNotImplementedError)
 
 
 class _Fallback(Exception):
@@ -100,7 +114,7 @@ def _stream(source, insts, out, *, person, mapping, force) -> dict[str, Any]:
     offset = 0
     meta: dict[str, Any] = {}
     with atomic_path(out, force=force) as tmp, open(tmp, "wb") as sink:
-        writer: _OrderedCsvWriter | None = None
+        writer: OrderedCsvWriter | None = None
         try:
             for start in range(0, whole.num_rows, BATCH_ROWS):
                 part = whole.slice(start, BATCH_ROWS)
@@ -117,89 +131,32 @@ def _stream(source, insts, out, *, person, mapping, force) -> dict[str, Any]:
                 scores = score(frame, insts, person=person, source=source)
                 table = csv_ready_table(scores, compact_always=True)
                 if writer is None:
-                    writer = _OrderedCsvWriter(sink, table.schema, csv_write_options(table))
+                    writer = OrderedCsvWriter(sink, csv_write_options(table))
+                    schema = table.schema
                     meta = {
                         "provenance": scores.attrs["provenance"],
                         "codebook": scores.attrs["codebook"],
                     }
                     pid = find_person_column(frame, person, source)
                     keys = [pid, "wave"] if "wave" in frame.columns else [pid]
-                writer.write(table)
+                try:  # a later slice the first slice's schema or quoting cannot carry
+                    writer.write(table.cast(schema))
+                except _arrow_errors():
+                    raise _Fallback from None
                 ids.append(frame[keys].copy())
                 offset += n_rows
             if writer is None:
                 raise InputError(f"{source}: no data rows; expected a header row and data")
-            writer.close()
+            try:
+                writer.close()
+            except _arrow_errors():
+                raise _Fallback from None
         finally:
             if writer is not None:
                 writer.abandon()
         _check_unique(pd.concat(ids), keys, source)
         write_text(json.dumps(meta, indent=2, default=str), meta_path, force=True)
     return meta
-
-
-class _OrderedCsvWriter:
-    """Render record batches to CSV text in a worker thread; write them in order.
-
-    Formatting numbers as text is the costliest step of writing; pyarrow releases the
-    GIL while it does it, so it overlaps the scoring of the next batch. At most
-    ``depth`` batches wait. A batch pyarrow cannot render with the options chosen from
-    the first one (e.g. a later id that needs quotes) falls back to the full reader.
-    """
-
-    def __init__(self, sink, schema, options, depth: int = 2) -> None:
-        from collections import deque
-        from concurrent.futures import ThreadPoolExecutor
-
-        self._sink = sink
-        self._schema = schema
-        self._quoting = options.quoting_style
-        self._depth = depth
-        self._pending: deque = deque()
-        self._pool = ThreadPoolExecutor(1, thread_name_prefix="dyadscore-csv-writer")
-        self._header = True
-
-    def _render(self, table, header: bool) -> bytes:
-        import io
-
-        import pyarrow.csv as pacsv
-
-        sink = io.BytesIO()
-        options = pacsv.WriteOptions(quoting_style=self._quoting, include_header=header)
-        pacsv.write_csv(table, sink, options)
-        return sink.getvalue()
-
-    def _flush_one(self) -> None:
-        import pyarrow as pa
-
-        try:
-            chunk = self._pending.popleft().result()
-        except (pa.ArrowInvalid, pa.ArrowTypeError, pa.ArrowNotImplementedError):
-            raise _Fallback from None
-        self._sink.write(chunk)
-
-    def write(self, table) -> None:
-        import pyarrow as pa
-
-        try:
-            table = table.cast(self._schema)
-        except (pa.ArrowInvalid, pa.ArrowTypeError, pa.ArrowNotImplementedError):
-            raise _Fallback from None
-        while len(self._pending) >= self._depth:
-            self._flush_one()
-        self._pending.append(self._pool.submit(self._render, table, self._header))
-        self._header = False
-
-    def close(self) -> None:
-        while self._pending:
-            self._flush_one()
-
-    def abandon(self) -> None:
-        """Stop the worker (after close, or on an error: pending text is dropped)."""
-        for future in self._pending:
-            future.cancel()
-        self._pending.clear()
-        self._pool.shutdown(wait=True)
 
 
 def _check_unique(ids: pd.DataFrame, keys: list[str], source: str) -> None:

@@ -419,30 +419,75 @@ def csv_write_options(table, *, header: bool = True):
     return pacsv.WriteOptions(quoting_style=quoting, include_header=header)
 
 
-def _write_csv(df: pd.DataFrame, tmp: Path) -> None:
-    import pyarrow.csv as pacsv
+class OrderedCsvWriter:
+    """Render Arrow tables as CSV text in a worker thread and write them in order.
 
-    table = csv_ready_table(df)
-    options = csv_write_options(table)
-    if table.num_rows < 200_000:
-        with open(tmp, "wb") as fh:
-            pacsv.write_csv(table, fh, options)
-        return
-    # large tables: format halves in two threads (pyarrow releases the GIL), then join
-    from concurrent.futures import ThreadPoolExecutor
+    Formatting numbers as text is the costliest step of writing a CSV; pyarrow releases
+    the GIL while it does it, so the next slice can be prepared (or scored) meanwhile.
+    At most ``depth`` slices wait. Call :meth:`close` to write what is pending, and
+    :meth:`abandon` (in a ``finally``) to stop the worker in any case.
 
-    def render(part, header: bool) -> bytes:
+    Examples
+    --------
+    >>> import io, pyarrow as pa
+    >>> sink = io.BytesIO()
+    >>> table = pa.table({"a": [1, 2]})
+    >>> w = OrderedCsvWriter(sink, csv_write_options(table))
+    >>> w.write(table.slice(0, 1)); w.write(table.slice(1)); w.close(); w.abandon()
+    >>> sink.getvalue().decode().splitlines()
+    ['"a"', '1', '2']
+    """
+
+    def __init__(self, sink, options, depth: int = 2) -> None:
+        from collections import deque
+        from concurrent.futures import ThreadPoolExecutor
+
+        self._sink = sink
+        self._quoting = options.quoting_style
+        self._depth = depth
+        self._pending: deque = deque()
+        self._pool = ThreadPoolExecutor(1, thread_name_prefix="dyadscore-csv-writer")
+        self._header = True
+
+    def _render(self, table, header: bool) -> bytes:
+        import pyarrow.csv as pacsv
+
         sink = _io.BytesIO()
-        opts = pacsv.WriteOptions(quoting_style=options.quoting_style, include_header=header)
-        pacsv.write_csv(part, sink, opts)
+        options = pacsv.WriteOptions(quoting_style=self._quoting, include_header=header)
+        pacsv.write_csv(table, sink, options)
         return sink.getvalue()
 
-    half = table.num_rows // 2
-    with ThreadPoolExecutor(2) as pool:
-        parts = pool.map(render, [table.slice(0, half), table.slice(half)], [True, False])
-        with open(tmp, "wb") as fh:
-            for chunk in parts:
-                fh.write(chunk)
+    def write(self, table) -> None:
+        while len(self._pending) >= self._depth:
+            self._sink.write(self._pending.popleft().result())
+        self._pending.append(self._pool.submit(self._render, table, self._header))
+        self._header = False
+
+    def close(self) -> None:
+        while self._pending:
+            self._sink.write(self._pending.popleft().result())
+
+    def abandon(self) -> None:
+        """Stop the worker (after close, or on an error: pending text is dropped)."""
+        for future in self._pending:
+            future.cancel()
+        self._pending.clear()
+        self._pool.shutdown(wait=True)
+
+
+CSV_SLICE_ROWS = 100_000
+
+
+def _write_csv(df: pd.DataFrame, tmp: Path) -> None:
+    table = csv_ready_table(df)
+    with open(tmp, "wb") as fh:
+        writer = OrderedCsvWriter(fh, csv_write_options(table))
+        try:
+            for start in range(0, max(table.num_rows, 1), CSV_SLICE_ROWS):
+                writer.write(table.slice(start, CSV_SLICE_ROWS))
+            writer.close()
+        finally:
+            writer.abandon()
 
 
 def write_table(

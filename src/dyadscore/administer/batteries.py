@@ -20,24 +20,17 @@ from dataclasses import dataclass
 from ..errors import InputError
 from ..instruments import Instrument, load_instrument
 
+_INTAKE: tuple[str, ...] = (
+    "acceptance-of-dependence",
+    "independent-functioning",
+    "felt-dependence",
+    "responsiveness",
+    "attachment-short",
+    "relationship-satisfaction",
+)
 BATTERIES: dict[str, tuple[str, ...]] = {
-    "intake": (
-        "acceptance-of-dependence",
-        "independent-functioning",
-        "felt-dependence",
-        "responsiveness",
-        "attachment-short",
-        "relationship-satisfaction",
-    ),
-    "followup": (
-        "acceptance-of-dependence",
-        "independent-functioning",
-        "felt-dependence",
-        "responsiveness",
-        "attachment-short",
-        "relationship-satisfaction",
-        "goal-progress",
-    ),
+    "intake": _INTAKE,
+    "followup": (*_INTAKE, "goal-progress"),
 }
 
 
