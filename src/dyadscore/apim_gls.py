@@ -57,7 +57,6 @@ Examples
 
 from __future__ import annotations
 
-import json
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -69,6 +68,7 @@ from scipy import optimize, stats
 
 from .dyads import _as_list, _numeric, _require_columns, pair_members
 from .errors import InputError
+from .results import Result, format_p, format_p_eq, jsonable
 
 __all__ = ["apim", "APIMResult"]
 
@@ -466,40 +466,14 @@ def _build_design(
 # --------------------------------------------------------------------------------------
 
 
-def _jsonable(obj: Any) -> Any:
-    if isinstance(obj, pd.DataFrame):
-        return [_jsonable(r) for r in obj.to_dict(orient="records")]
-    if isinstance(obj, dict):
-        return {str(k): _jsonable(v) for k, v in obj.items()}
-    if isinstance(obj, list | tuple):
-        return [_jsonable(v) for v in obj]
-    if isinstance(obj, np.ndarray):
-        return [_jsonable(v) for v in obj.tolist()]
-    if isinstance(obj, np.generic):
-        obj = obj.item()
-    if isinstance(obj, float) and not math.isfinite(obj):
-        return None
-    if obj is pd.NA or obj is pd.NaT:
-        return None
-    return obj
-
-
-def _fmt_p(p: float) -> str:
-    if p is None or not np.isfinite(p):
-        return ""
-    if p < 0.001:
-        return "< .001"
-    return f"{p:.3f}".lstrip("0")
-
-
 def _stars(p: float) -> str:
     if p is None or not np.isfinite(p):
         return ""
     return "***" if p < 0.001 else "**" if p < 0.01 else "*" if p < 0.05 else ""
 
 
-@dataclass
-class APIMResult:
+@dataclass(repr=False)
+class APIMResult(Result):
     """Result of :func:`apim`.
 
     Attributes
@@ -546,8 +520,8 @@ class APIMResult:
     bootstrap_draws: pd.DataFrame | None = None
 
     # ------------------------------------------------------------------ presentation
-    def summary(self) -> str:
-        """Readable text report with an APA-style coefficient table."""
+    def summary(self, lang: str = "en") -> str:
+        """Readable text report with an APA-style coefficient table (English only so far)."""
         f, info = self.fit, self.info
         kind = "distinguishable" if f["distinguishable"] else "indistinguishable"
         stat = "z" if f["method"] == "sem" else "t"
@@ -579,7 +553,7 @@ class APIMResult:
             beta = "" if not np.isfinite(r.beta) else f"{r.beta:.3f}"
             lines.append(
                 f"{name:<{wn}}{role:<{wr}}{r.estimate:>9.3f}{r.se:>9.3f}{ci:>20}"
-                f"{st:>14}{_fmt_p(r.p):>8}{beta:>8}"
+                f"{st:>14}{format_p(r.p):>8}{beta:>8}"
             )
         cov = self.covariance
         sds = ", ".join(f"{k} {v:.3f}" for k, v in cov["sd_by_role"].items())
@@ -587,7 +561,7 @@ class APIMResult:
         lines += [
             "",
             f"Residual SD: {sds}; residual correlation r = {cov['correlation']:.3f} "
-            f"(LR chi2(1) = {ni['chisq']:.2f}, p {_p_eq(ni['p'])})",
+            f"(LR chi2(1) = {ni['chisq']:.2f}, p {format_p_eq(ni['p'])})",
             f"logLik = {f['loglik']:.3f}, AIC = {f['aic']:.2f}, BIC = {f['bic']:.2f}",
         ]
         if len(self.k):
@@ -612,7 +586,7 @@ class APIMResult:
             for r in self.pattern_tests.itertuples(index=False):
                 lines.append(
                     f"  {r.predictor} [{r.role}] {r.hypothesis}: chi2({r.df}) = "
-                    f"{r.chisq:.2f}, p {_p_eq(r.p)}"
+                    f"{r.chisq:.2f}, p {format_p_eq(r.p)}"
                 )
         if self.distinguishability:
             d = self.distinguishability
@@ -620,8 +594,8 @@ class APIMResult:
             lines += [
                 "",
                 f"Distinguishability (LR, ML): roles pooled chi2({d['df']}) = "
-                f"{d['chisq']:.2f}, p {_p_eq(d['p'])}; equal actor and partner effects "
-                f"chi2({e['df']}) = {e['chisq']:.2f}, p {_p_eq(e['p'])}",
+                f"{d['chisq']:.2f}, p {format_p_eq(d['p'])}; equal actor and partner effects "
+                f"chi2({e['df']}) = {e['chisq']:.2f}, p {format_p_eq(e['p'])}",
             ]
         se_note = {
             "REML": "REML standard errors, t tests on N - p df (as nlme::gls).",
@@ -630,9 +604,6 @@ class APIMResult:
         }[f["method"]]
         lines += ["", "Note. " + se_note + " beta = b * SD(term) / SD(y)."]
         return "\n".join(lines)
-
-    def __str__(self) -> str:  # pragma: no cover - convenience
-        return self.summary()
 
     def plot(self, ax: Any = None, predictor: str | None = None) -> Any:
         """APIM path diagram (matplotlib Axes); see :func:`dyadscore.plotting.apim_path_diagram`."""
@@ -654,20 +625,21 @@ class APIMResult:
             "distinguishability": self.distinguishability,
             "vcov": {"names": list(self.vcov.columns), "matrix": self.vcov.to_numpy()},
         }
-        return _jsonable(out)
+        return jsonable(out)
 
-    def to_json(self, **kwargs: Any) -> str:
-        """``json.dumps(self.to_dict())``."""
-        return json.dumps(self.to_dict(), **kwargs)
+    def _repr_fields(self) -> dict[str, Any]:
+        return {
+            "y": self.info.get("y"),
+            "n_dyads": self.fit.get("n_dyads"),
+            "method": self.fit.get("method"),
+        }
+
+    def _html_tables(self) -> dict[str, Any]:
+        return {"effects": self.effects, "k": self.k, "pattern": self.pattern}
 
 
 def _missing(value: Any) -> bool:
     return value is None or (isinstance(value, float) and math.isnan(value))
-
-
-def _p_eq(p: float) -> str:
-    s = _fmt_p(p)
-    return s if s.startswith("<") else f"= {s}"
 
 
 # --------------------------------------------------------------------------------------

@@ -1,0 +1,181 @@
+"""The one result protocol shared by every result type, and the one number formatter.
+
+Every result of dyadscore (``APIMResult``, ``ReliabilityResult``, ``ParadoxResult``,
+``InvarianceResult``, ``DiaryAPIMResult``, ``APIMeMResult``, ...) derives from
+:class:`Result` and so offers the same surface:
+
+* ``summary(lang="en")``: a readable text report (``"en"`` or ``"nl"``);
+* ``to_dict()`` / ``to_json()``: every table and number, JSON-safe (NaN becomes ``null``);
+* ``to_html()`` and ``_repr_html_()``: the summary and tables as HTML (Jupyter shows it);
+* a short ``repr`` (one line: the type and its key numbers);
+* ``plot()`` where a plot helps (otherwise it raises ``NotImplementedError``).
+
+A subclass implements ``summary`` and ``to_dict``, and may override ``_repr_fields``
+(the few numbers its ``repr`` shows) and ``_html_tables`` (the DataFrames its HTML shows).
+
+Examples
+--------
+>>> import pandas as pd
+>>> class Mean(Result):
+...     def __init__(self, value):
+...         self.value = value
+...     def summary(self, lang="en"):
+...         return ("mean" if lang == "en" else "gemiddelde") + " = " + format_number(self.value)
+...     def to_dict(self):
+...         return jsonable({"mean": self.value})
+...     def _repr_fields(self):
+...         return {"mean": self.value}
+>>> r = Mean(2.5)
+>>> r
+<Mean mean=2.5>
+>>> r.to_json()
+'{"mean": 2.5}'
+>>> format_p(0.0004), format_p(0.0312), format_number(0.5, lang="nl")
+('< .001', '.031', '0,50')
+"""
+
+from __future__ import annotations
+
+import html
+import json
+import math
+from typing import Any
+
+__all__ = ["Result", "format_p", "format_p_eq", "format_number", "jsonable"]
+
+
+def jsonable(obj: Any) -> Any:
+    """Convert DataFrames, numpy scalars and arrays, NaN and NA into plain JSON values.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> jsonable({"a": np.float64(1.5), "b": float("nan"), "c": np.arange(2)})
+    {'a': 1.5, 'b': None, 'c': [0, 1]}
+    """
+    import numpy as np
+    import pandas as pd
+
+    if isinstance(obj, pd.DataFrame):
+        return [jsonable(r) for r in obj.to_dict(orient="records")]
+    if isinstance(obj, pd.Series):
+        return {str(k): jsonable(v) for k, v in obj.items()}
+    if isinstance(obj, dict):
+        return {str(k): jsonable(v) for k, v in obj.items()}
+    if isinstance(obj, list | tuple):
+        return [jsonable(v) for v in obj]
+    if isinstance(obj, np.ndarray):
+        return [jsonable(v) for v in obj.tolist()]
+    if isinstance(obj, np.generic):
+        obj = obj.item()
+    if isinstance(obj, float) and not math.isfinite(obj):
+        return None
+    if obj is pd.NA or obj is pd.NaT:
+        return None
+    return obj
+
+
+def format_p(p: float | None) -> str:
+    """APA-style p value: ``"< .001"`` or three decimals without the leading zero.
+
+    Empty for a missing p. This is the one p-value formatter of the package.
+
+    Examples
+    --------
+    >>> format_p(0.04999), format_p(1.0), format_p(float("nan"))
+    ('.050', '1.000', '')
+    """
+    if p is None or not isinstance(p, int | float) or not math.isfinite(p):
+        return ""
+    if p < 0.001:
+        return "< .001"
+    return f"{p:.3f}".lstrip("0")
+
+
+def format_p_eq(p: float | None) -> str:
+    """``"= .031"`` or ``"< .001"``, for ``"p " + format_p_eq(p)`` in running text.
+
+    Examples
+    --------
+    >>> "p " + format_p_eq(0.031)
+    'p = .031'
+    """
+    s = format_p(p)
+    return s if s.startswith("<") else f"= {s}"
+
+
+def format_number(x: float | None, digits: int = 2, lang: str = "en") -> str:
+    """A number with ``digits`` decimals, a decimal comma in Dutch, ``"NA"`` when missing.
+
+    Examples
+    --------
+    >>> format_number(-0.305, 2), format_number(1234.5, 1, lang="nl")
+    ('-0.30', '1234,5')
+    """
+    if x is None or not isinstance(x, int | float) or not math.isfinite(x):
+        return "NA"
+    s = f"{x:.{digits}f}"
+    if s.startswith("-") and float(s) == 0:
+        s = s[1:]
+    return s.replace(".", ",") if lang == "nl" else s
+
+
+class Result:
+    """Base class of every dyadscore result (see the module docstring)."""
+
+    def summary(self, lang: str = "en") -> str:  # pragma: no cover - abstract
+        """Readable text report in English (``"en"``) or Dutch (``"nl"``)."""
+        raise NotImplementedError
+
+    def to_dict(self) -> dict:  # pragma: no cover - abstract
+        """Every table and number as a JSON-safe dictionary."""
+        raise NotImplementedError
+
+    def to_json(self, path: Any = None, **kwargs: Any) -> str:
+        """``json.dumps(self.to_dict())``; written to ``path`` as well when given."""
+        kwargs.setdefault("ensure_ascii", False)
+        text = json.dumps(self.to_dict(), **kwargs)
+        if path is not None:
+            from pathlib import Path
+
+            Path(path).write_text(text + "\n", encoding="utf-8")
+        return text
+
+    def plot(self, ax: Any = None, **kwargs: Any) -> Any:
+        """Plot the result (where a plot helps); returns the matplotlib Axes."""
+        raise NotImplementedError(f"{type(self).__name__} has no plot")
+
+    # ------------------------------------------------------------------ presentation
+    def _repr_fields(self) -> dict[str, Any]:
+        """The few key numbers a one-line ``repr`` shows (override in subclasses)."""
+        return {}
+
+    def _html_tables(self) -> dict[str, Any]:
+        """Named DataFrames that ``to_html`` shows below the summary (override)."""
+        return {}
+
+    def __repr__(self) -> str:
+        parts = []
+        for key, value in self._repr_fields().items():
+            if isinstance(value, float):
+                value = f"{value:.4g}"
+            parts.append(f"{key}={value}")
+        text = " ".join(parts)
+        return f"<{type(self).__name__}{' ' + text if text else ''}>"
+
+    def __str__(self) -> str:
+        return self.summary()
+
+    def to_html(self, lang: str = "en") -> str:
+        """The summary (preformatted) and the result's tables as an HTML fragment."""
+        out = [f"<div class='dyadscore-result'><pre>{html.escape(self.summary(lang=lang))}</pre>"]
+        for name, table in self._html_tables().items():
+            if table is None or len(table) == 0:
+                continue
+            out.append(f"<h4>{html.escape(name)}</h4>")
+            out.append(table.to_html(index=False, float_format=lambda v: f"{v:.4g}", border=0))
+        out.append("</div>")
+        return "\n".join(out)
+
+    def _repr_html_(self) -> str:
+        return self.to_html()
