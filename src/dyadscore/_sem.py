@@ -1,0 +1,721 @@
+"""Maximum-likelihood engine for confirmatory factor models (LISREL all-y notation).
+
+The model for ``p`` observed variables and ``m`` factors::
+
+    mu    = nu + Lambda @ alpha
+    Sigma = Lambda @ Psi @ Lambda.T + Theta
+
+A model is a parameter table (one :class:`Row` per lavaan parameter, lavaan's
+``lhs, op, rhs, label``); rows sharing a label are one parameter (a label tied to a
+fixed row fixes them all, as lavaan does). Fitting is by Fisher scoring with the
+analytic gradient, finished by Newton steps; listwise standard errors use the expected
+information, FIML standard errors the observed information (lavaan 0.6 defaults).
+
+This module holds the numbers only; :mod:`dyadscore._cfa` builds the models users ask
+for and the result objects.
+
+Examples
+--------
+>>> import numpy as np
+>>> rng = np.random.default_rng(1)
+>>> f = rng.normal(size=(500, 1))
+>>> y = f @ np.array([[0.8, 0.7, 0.6, 0.9]]) + rng.normal(scale=0.6, size=(500, 4))
+>>> spec = one_factor_rows(["y1", "y2", "y3", "y4"], "F", scaling="FF")
+>>> fit = fit_model(spec, ["y1", "y2", "y3", "y4"], ["F"], y)
+>>> fit.fit_measures["df"], fit.fit_measures["npar"]
+(2, 12)
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+
+import numpy as np
+
+__all__ = ["Row", "Fit", "fit_model", "one_factor_rows", "SamplePatterns"]
+
+
+@dataclass
+class Row:
+    """One parameter of the model, lavaan style (``op`` one of ``=~``, ``~~``, ``~1``)."""
+
+    lhs: str
+    op: str
+    rhs: str
+    label: str = ""
+    free: bool = True
+    value: float = 0.0  # the fixed value when not free
+
+
+def one_factor_rows(items: list[str], lv: str, scaling: str = "FF") -> list[Row]:
+    """Parameter table of a one-factor model with a mean structure (oracle conventions).
+
+    ``FF``: loadings free, factor variance 1 and mean 0. ``MV``: first loading 1, first
+    intercept 0, factor variance and mean free.
+
+    Examples
+    --------
+    >>> [r.free for r in one_factor_rows(["a", "b"], "F", "MV")]
+    [False, True, False, True, True, True, True, True]
+    """
+    mv = scaling == "MV"
+    rows = [Row(lv, "=~", it, free=not (mv and i == 0), value=1.0) for i, it in enumerate(items)]
+    rows += [Row(it, "~1", "", free=not (mv and i == 0), value=0.0) for i, it in enumerate(items)]
+    rows += [Row(it, "~~", it) for it in items]
+    rows += [Row(lv, "~~", lv, free=mv, value=1.0), Row(lv, "~1", "", free=mv, value=0.0)]
+    return rows
+
+
+# ---------------------------------------------------------------------------- data
+class SamplePatterns:
+    """Data grouped by missing-data pattern (FIML) or complete (listwise).
+
+    Each pattern holds the observed-variable index, the row count and the pattern's mean
+    and covariance (divisor n).
+    """
+
+    def __init__(self, y: np.ndarray, fiml: bool):
+        y = np.asarray(y, dtype=float)
+        obs = ~np.isnan(y)
+        if fiml:
+            keep = obs.any(axis=1)
+        else:
+            keep = obs.all(axis=1)
+        y, obs = y[keep], obs[keep]
+        self.n = int(y.shape[0])
+        self.p = int(y.shape[1])
+        self.fiml = fiml
+        self.y = y
+        self.patterns: list[tuple[np.ndarray, int, np.ndarray, np.ndarray, np.ndarray]] = []
+        if self.n == 0:
+            return
+        keys, inverse = np.unique(obs, axis=0, return_inverse=True)
+        inverse = np.asarray(inverse).reshape(-1)
+        for k in range(keys.shape[0]):
+            idx = np.flatnonzero(keys[k])
+            rows = y[inverse == k][:, idx]
+            nk = rows.shape[0]
+            mean = rows.mean(axis=0)
+            dev = rows - mean
+            cov = dev.T @ dev / nk
+            self.patterns.append((idx, nk, mean, cov, rows))
+        self.complete = len(self.patterns) == 1 and len(self.patterns[0][0]) == self.p
+
+    # saturated (h1) model ------------------------------------------------------
+    def saturated(self, tol: float = 1e-13, max_iter: int = 20000) -> tuple[np.ndarray, np.ndarray]:
+        """ML means and covariance of the saturated model (EM when data are missing)."""
+        if self.complete:
+            _, _, mean, cov, _ = self.patterns[0]
+            return mean.copy(), cov.copy()
+        p = self.p
+        y = self.y
+        mu = np.nanmean(y, axis=0)
+        sig = np.diag(np.nanvar(y, axis=0))
+        prev = -np.inf
+        for _ in range(max_iter):
+            s1 = np.zeros(p)
+            s2 = np.zeros((p, p))
+            for idx, nk, mean, cov, _rows in self.patterns:
+                if len(idx) == p:
+                    s1 += nk * mean
+                    s2 += nk * (cov + np.outer(mean, mean))
+                    continue
+                mis = np.setdiff1d(np.arange(p), idx)
+                soo = sig[np.ix_(idx, idx)]
+                smo = sig[np.ix_(mis, idx)]
+                b = np.linalg.solve(soo, smo.T).T  # regression of missing on observed
+                cmm = sig[np.ix_(mis, mis)] - b @ smo.T
+                # expected sums of the pattern
+                ex_m = mu[mis] + b @ (mean - mu[idx])  # mean of the conditional means
+                full_mean = np.empty(p)
+                full_mean[idx] = mean
+                full_mean[mis] = ex_m
+                s1 += nk * full_mean
+                # second moments: E[y y'] summed
+                c = np.zeros((p, p))
+                c[np.ix_(idx, idx)] = cov
+                c[np.ix_(mis, idx)] = b @ cov
+                c[np.ix_(idx, mis)] = cov @ b.T
+                c[np.ix_(mis, mis)] = b @ cov @ b.T + cmm
+                s2 += nk * (c + np.outer(full_mean, full_mean))
+            mu = s1 / self.n
+            sig = s2 / self.n - np.outer(mu, mu)
+            sig = (sig + sig.T) / 2
+            ll = self.loglik(mu, sig)
+            if ll - prev < tol * max(1.0, abs(ll)):
+                break
+            prev = ll
+        return mu, sig
+
+    def loglik(self, mu: np.ndarray, sig: np.ndarray) -> float:
+        """Normal log-likelihood of the observed data (each row's observed items)."""
+        total = 0.0
+        for idx, nk, mean, cov, _ in self.patterns:
+            so = sig[np.ix_(idx, idx)]
+            sign, logdet = np.linalg.slogdet(so)
+            if sign <= 0:
+                return -np.inf
+            d = mean - mu[idx]
+            inv = np.linalg.inv(so)
+            total += -0.5 * nk * (
+                len(idx) * math.log(2 * math.pi) + logdet + np.sum(inv * cov) + d @ inv @ d
+            )
+        return float(total)
+
+
+# ---------------------------------------------------------------------------- model
+class Model:
+    """Compiled parameter table: matrix positions of every row and the free-parameter map."""
+
+    def __init__(self, rows: list[Row], ov: list[str], lv: list[str]):
+        self.rows = rows
+        self.ov = list(ov)
+        self.lv = list(lv)
+        p, m = len(ov), len(lv)
+        self.p, self.m = p, m
+        oi = {v: i for i, v in enumerate(ov)}
+        li = {v: i for i, v in enumerate(lv)}
+        self.where: list[tuple[str, int, int]] = []
+        for r in rows:
+            if r.op == "=~":
+                self.where.append(("L", oi[r.rhs], li[r.lhs]))
+            elif r.op == "~1":
+                if r.lhs in oi:
+                    self.where.append(("nu", oi[r.lhs], 0))
+                else:
+                    self.where.append(("al", li[r.lhs], 0))
+            elif r.op == "~~":
+                if r.lhs in oi:
+                    self.where.append(("Th", oi[r.lhs], oi[r.rhs]))
+                else:
+                    self.where.append(("Ps", li[r.lhs], li[r.rhs]))
+            else:  # pragma: no cover - programming error
+                raise ValueError(r.op)
+        # labels: a label tied to any fixed row fixes all its rows
+        fixed_label: dict[str, float] = {}
+        for r in rows:
+            if r.label and not r.free:
+                fixed_label.setdefault(r.label, r.value)
+        self.index = np.full(len(rows), -1)
+        self.fixed = np.zeros(len(rows))
+        label_index: dict[str, int] = {}
+        q = 0
+        for k, r in enumerate(rows):
+            if r.label and r.label in fixed_label:
+                self.fixed[k] = fixed_label[r.label]
+            elif not r.free:
+                self.fixed[k] = r.value
+            elif r.label:
+                if r.label not in label_index:
+                    label_index[r.label] = q
+                    q += 1
+                self.index[k] = label_index[r.label]
+            else:
+                self.index[k] = q
+                q += 1
+        self.q = q
+        self.free_rows = np.flatnonzero(self.index >= 0)
+
+    def values(self, x: np.ndarray) -> np.ndarray:
+        v = self.fixed.copy()
+        v[self.free_rows] = x[self.index[self.free_rows]]
+        return v
+
+    def matrices(self, x: np.ndarray):
+        p, m = self.p, self.m
+        L = np.zeros((p, m))
+        Th = np.zeros((p, p))
+        Ps = np.zeros((m, m))
+        nu = np.zeros(p)
+        al = np.zeros(m)
+        for (mat, i, j), val in zip(self.where, self.values(x), strict=True):
+            if mat == "L":
+                L[i, j] = val
+            elif mat == "nu":
+                nu[i] = val
+            elif mat == "al":
+                al[i] = val
+            elif mat == "Th":
+                Th[i, j] = Th[j, i] = val
+            else:
+                Ps[i, j] = Ps[j, i] = val
+        return L, Th, Ps, nu, al
+
+    def implied(self, x: np.ndarray):
+        L, Th, Ps, nu, al = self.matrices(x)
+        return nu + L @ al, L @ Ps @ L.T + Th
+
+    def jacobian(self, x: np.ndarray):
+        """Derivatives of mu (q, p) and Sigma (q, p, p) with respect to the free parameters."""
+        L, Th, Ps, nu, al = self.matrices(x)
+        p, q = self.p, self.q
+        dmu = np.zeros((q, p))
+        dS = np.zeros((q, p, p))
+        B = L @ Ps
+        for k in self.free_rows:
+            mat, i, j = self.where[k]
+            t = self.index[k]
+            if mat == "L":
+                dmu[t, i] += al[j]
+                dS[t, i, :] += B[:, j]
+                dS[t, :, i] += B[:, j]
+            elif mat == "nu":
+                dmu[t, i] += 1.0
+            elif mat == "al":
+                dmu[t] += L[:, i]
+            elif mat == "Th":
+                dS[t, i, j] += 1.0
+                if i != j:
+                    dS[t, j, i] += 1.0
+            else:
+                o = np.outer(L[:, i], L[:, j])
+                dS[t] += o
+                if i != j:
+                    dS[t] += o.T
+        return dmu, dS
+
+    def second_order(self, x: np.ndarray, g_mu: np.ndarray, g_S: np.ndarray) -> np.ndarray:
+        """sum_k g_k d2 theta_k / dx dx' for theta = (mu, Sigma) and a fixed gradient g.
+
+        mu and Sigma are polynomials of degree <= 3 in the parameters, so their Jacobian
+        is quadratic and central differences of it are exact up to rounding.
+        """
+        q = self.q
+        out = np.zeros((q, q))
+        for k in range(q):
+            h = 1e-3 * max(1.0, abs(x[k]))
+            e = np.zeros(q)
+            e[k] = h
+            dm1, dS1 = self.jacobian(x + e)
+            dm2, dS2 = self.jacobian(x - e)
+            g1 = dm1 @ g_mu + np.einsum("kij,ij->k", dS1, g_S)
+            g2 = dm2 @ g_mu + np.einsum("kij,ij->k", dS2, g_S)
+            out[:, k] = (g1 - g2) / (2 * h)
+        return out
+
+
+# ---------------------------------------------------------------------------- objective
+def _neg_loglik(model: Model, data: SamplePatterns, x: np.ndarray, grad: bool = True, hess: bool = False):
+    """Minus the log-likelihood, its gradient and (``hess``) its analytic Hessian.
+
+    The gradient is None when Sigma is not positive definite. The Hessian is the
+    observed information: the pattern terms in (mu, Sigma) chained through the
+    Jacobian, plus the gradient in (mu, Sigma) contracted with the second derivatives of
+    (mu, Sigma) in the parameters.
+    """
+    mu, sig = model.implied(x)
+    p = model.p
+    f = 0.0
+    g_mu = np.zeros(p)
+    g_S = np.zeros((p, p))
+    if grad or hess:
+        dmu, dS = model.jacobian(x)
+        q = dmu.shape[0]
+    H = np.zeros((q, q)) if hess else None
+    for idx, nk, mean, cov, _ in data.patterns:
+        full = len(idx) == p
+        so = sig if full else sig[np.ix_(idx, idx)]
+        try:
+            c = np.linalg.cholesky(so)
+        except np.linalg.LinAlgError:
+            return np.inf, None, None
+        logdet = 2.0 * np.sum(np.log(np.diag(c)))
+        ci = np.linalg.inv(c)
+        inv = ci.T @ ci
+        d = mean - mu[idx]
+        T = cov + np.outer(d, d)
+        f += 0.5 * nk * (len(idx) * math.log(2 * math.pi) + logdet + np.sum(inv * T))
+        if not (grad or hess):
+            continue
+        B = inv @ T
+        gm = -nk * (inv @ d)
+        gs = 0.5 * nk * (inv - B @ inv)
+        if full:
+            g_mu += gm
+            g_S += gs
+        else:
+            g_mu[idx] += gm
+            g_S[np.ix_(idx, idx)] += gs
+        if hess:
+            po = len(idx)
+            dSo = dS if full else dS[:, idx][:, :, idx]
+            dmo = dmu if full else dmu[:, idx]
+            A = np.matmul(inv, dSo)  # (q, po, po): Sigma^-1 dSigma_k
+            Af = A.reshape(q, po * po)
+            At = np.swapaxes(A, 1, 2).reshape(q, po * po)
+            AB = np.matmul(A, B).reshape(q, po * po)  # A_k B
+            ABt = np.swapaxes(AB.reshape(q, po, po), 1, 2).reshape(q, po * po)
+            # tr(A_l A_k) and tr(A_k A_l B) + tr(A_l A_k B)
+            trAA = Af @ At.T
+            trAAB = Af @ ABt.T
+            w = inv @ d  # Sigma^-1 d
+            u = dmo @ inv  # (q, po): dmu_k' Sigma^-1
+            v = np.einsum("kij,j->ki", A, w)  # Sigma^-1 dSigma_k Sigma^-1 d ... (as A_k w)
+            cross = dmo @ v.T  # [k, l] = dmu_k' Sigma^-1 dSigma_l Sigma^-1 d
+            Hk = 0.5 * (-trAA + trAAB + trAAB.T) + u @ dmo.T + cross + cross.T
+            H += nk * Hk
+    if not (grad or hess):
+        return f, None, None
+    g = dmu @ g_mu + np.einsum("kij,ij->k", dS, g_S)
+    if hess:
+        H += model.second_order(x, g_mu, g_S)
+        H = (H + H.T) / 2
+    return f, g, H
+
+
+def _expected_info(model: Model, x: np.ndarray, n: float) -> np.ndarray:
+    """Fisher information of n complete rows (the scoring matrix; listwise SEs)."""
+    mu, sig = model.implied(x)
+    inv = np.linalg.inv(sig)
+    dmu, dS = model.jacobian(x)
+    A = np.matmul(inv, dS)
+    q, p = dmu.shape
+    Af = A.reshape(q, p * p)
+    At = np.swapaxes(A, 1, 2).reshape(q, p * p)
+    info = dmu @ inv @ dmu.T + 0.5 * (Af @ At.T)
+    return n * (info + info.T) / 2
+
+
+def _hessian(model: Model, data: SamplePatterns, x: np.ndarray) -> np.ndarray:
+    """Analytic Hessian of minus the log-likelihood (observed information)."""
+    H = _neg_loglik(model, data, x, grad=True, hess=True)[2]
+    if H is None:
+        return np.full((model.q, model.q), np.nan)
+    return H
+
+
+# ---------------------------------------------------------------------------- fitting
+@dataclass
+class Fit:
+    """The fitted model: estimates, covariance of the free parameters, fit measures."""
+
+    model: Model
+    x: np.ndarray
+    vcov: np.ndarray
+    converged: bool
+    iterations: int
+    fit_measures: dict
+    params: list[dict]
+    mu: np.ndarray
+    sigma: np.ndarray
+    sample_mean: np.ndarray
+    sample_cov: np.ndarray
+    warnings: list[str] = field(default_factory=list)
+
+
+def _start(model: Model, data: SamplePatterns, mean: np.ndarray, cov: np.ndarray) -> np.ndarray:
+    """Starting values: first principal component of each factor's items."""
+    p, m = model.p, model.m
+    v = model.fixed.copy()
+    ind: dict[int, list[int]] = {j: [] for j in range(m)}
+    for mat, i, j in model.where:
+        if mat == "L":
+            ind[j].append(i)
+    lam = np.zeros((p, m))
+    psi = np.ones(m)
+    for j, items in ind.items():
+        if not items:
+            continue
+        s = cov[np.ix_(items, items)]
+        if len(items) >= 2:
+            w, vec = np.linalg.eigh(s)
+            vec1 = vec[:, -1] * (1 if vec[:, -1].sum() >= 0 else -1)
+            load = np.sqrt(max(w[-1], 1e-6)) * vec1 * 0.9
+        else:
+            load = np.sqrt(np.diag(s)) * 0.7
+        lam[items, j] = load
+    # marker scaling: a factor with a loading fixed non-zero takes its scale from it
+    for k, (mat, i, j) in enumerate(model.where):
+        if mat == "L" and model.index[k] < 0 and model.fixed[k] != 0 and lam[i, j] != 0:
+            scale = lam[i, j] / model.fixed[k]
+            lam[:, j] /= scale
+            psi[j] = scale**2
+    vals = np.zeros(len(model.rows))
+    for k, (mat, i, j) in enumerate(model.where):
+        if mat == "L":
+            vals[k] = lam[i, j]
+        elif mat == "nu":
+            vals[k] = mean[i]
+        elif mat == "al":
+            vals[k] = 0.0
+        elif mat == "Th":
+            vals[k] = max(cov[i, i] - (lam[i] ** 2 * psi).sum(), 0.1 * cov[i, i]) if i == j else 0.0
+        else:
+            vals[k] = psi[i] if i == j else 0.0
+    # with intercepts of a marker fixed at 0 the factor mean carries the marker's mean
+    for k, (mat, i, _j) in enumerate(model.where):
+        if mat == "nu" and model.index[k] < 0:
+            for k2, (mat2, i2, j2) in enumerate(model.where):
+                if mat2 == "L" and i2 == i:
+                    for k3, (mat3, i3, _) in enumerate(model.where):
+                        if mat3 == "al" and i3 == j2 and model.index[k3] >= 0:
+                            vals[k3] = (mean[i] - model.fixed[k]) / max(vals[k2], 1e-3)
+    x = np.zeros(model.q)
+    cnt = np.zeros(model.q)
+    for k in model.free_rows:
+        x[model.index[k]] += vals[k]
+        cnt[model.index[k]] += 1
+    del v
+    return x / np.maximum(cnt, 1)
+
+
+def optimise(model: Model, data: SamplePatterns, x0: np.ndarray, max_iter: int = 500):
+    """Fisher scoring with step halving, then Newton steps; returns (x, converged, iterations)."""
+    x = x0.copy()
+    f, g, _ = _neg_loglik(model, data, x)
+    if g is None:
+        return x, False, 0
+    n = data.n
+    it = 0
+    converged = False
+    newton = False
+    for it in range(1, max_iter + 1):
+        try:
+            if newton:
+                H = _hessian(model, data, x)
+                step = np.linalg.solve(H, g)
+            else:
+                info = _expected_info(model, x, n)
+                step = np.linalg.solve(info, g)
+        except np.linalg.LinAlgError:
+            step = g / max(1.0, np.abs(g).max()) * 0.1
+        if not np.all(np.isfinite(step)):
+            return x, False, it
+        t = 1.0
+        while True:
+            xn = x - t * step
+            fn, gn, _ = _neg_loglik(model, data, xn)
+            if gn is not None and fn <= f + 1e-12 * abs(f):
+                break
+            t /= 2
+            if t < 1e-10:
+                break
+        if gn is None or t < 1e-10:
+            if newton:
+                break
+            newton = True
+            continue
+        dec = f - fn
+        x, f, g = xn, fn, gn
+        gmax = np.max(np.abs(g)) / max(n, 1)
+        if gmax < 1e-11 or (newton and dec < 1e-14 * max(1.0, abs(f)) and gmax < 1e-8):
+            converged = True
+            break
+        if gmax < 1e-4 and not data.complete:
+            newton = True
+        if gmax < 1e-6:
+            newton = True
+    else:
+        converged = False
+    if not converged:
+        gmax = np.max(np.abs(g)) / max(n, 1)
+        converged = gmax < 1e-6
+    return x, converged, it
+
+
+def _pchisq_upper(x: float, df: float) -> float:
+    """1 - pchisq(x, df) computed as lavaan does (one minus the CDF)."""
+    from scipy import stats
+
+    if df <= 0:
+        return float("nan")
+    return float(1.0 - stats.chi2.cdf(x, df))
+
+
+def rmsea_ci(chisq: float, df: float, n: int, level: float = 0.90) -> tuple[float, float]:
+    """lavaan's RMSEA confidence interval (non-central chi-square roots).
+
+    Examples
+    --------
+    >>> lo, up = rmsea_ci(59.7, 47, 213)
+    >>> 0 <= lo < up < 0.1
+    True
+    """
+    from scipy import optimize, stats
+
+    if df < 1 or not np.isfinite(chisq):
+        return float("nan"), float("nan")
+    lo_p = 1 - (1 - level) / 2
+    up_p = (1 - level) / 2
+
+    def cdf(lam: float) -> float:
+        if lam <= 0:
+            return float(stats.chi2.cdf(chisq, df))
+        return float(stats.ncx2.cdf(chisq, df, lam))
+
+    def root(target: float, hi: float) -> float:
+        f = lambda lam: cdf(lam) - target  # noqa: E731
+        while f(hi) > 0:
+            hi *= 2
+        return optimize.brentq(f, 0.0, hi, xtol=1e-14, rtol=1e-15, maxiter=500)
+
+    lower = 0.0 if cdf(0.0) < lo_p else math.sqrt(root(lo_p, max(chisq, 1.0)) / (n * df))
+    upper = 0.0 if cdf(0.0) < up_p else math.sqrt(root(up_p, max(n, 4 * chisq, 1.0)) / (n * df))
+    return lower, upper
+
+
+def _std_all(model: Model, x: np.ndarray, sig: np.ndarray) -> np.ndarray:
+    """lavaan's std.all for every row (model-implied SDs; residual covariances as correlations)."""
+    L, Th, Ps, nu, al = model.matrices(x)
+    sd_ov = np.sqrt(np.abs(np.diag(sig)))
+    sd_lv = np.sqrt(np.abs(np.diag(Ps)))
+    rv = np.sqrt(np.abs(np.diag(Th)))
+    out = np.empty(len(model.rows))
+    vals = model.values(x)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        for k, (mat, i, j) in enumerate(model.where):
+            v = vals[k]
+            if mat == "L":
+                out[k] = v * sd_lv[j] / sd_ov[i]
+            elif mat == "nu":
+                out[k] = v / sd_ov[i]
+            elif mat == "al":
+                out[k] = v / sd_lv[i]
+            elif mat == "Th":
+                out[k] = v / sig[i, i] if i == j else v / (rv[i] * rv[j])
+            else:
+                out[k] = v / (sd_lv[i] * sd_lv[j])
+    return out
+
+
+def fit_model(
+    rows: list[Row],
+    ov: list[str],
+    lv: list[str],
+    y: np.ndarray,
+    missing: str = "listwise",
+    data: SamplePatterns | None = None,
+    h1: tuple[np.ndarray, np.ndarray] | None = None,
+    start: np.ndarray | None = None,
+) -> Fit:
+    """Fit the model to the rows of ``y`` (columns in the order of ``ov``).
+
+    ``data`` and ``h1`` (the saturated means and covariance) may be passed in to share
+    them between models fitted to the same data.
+    """
+    from scipy import stats
+
+    fiml = missing == "fiml"
+    model = Model(rows, ov, lv)
+    if data is None:
+        data = SamplePatterns(y, fiml)
+    if h1 is None:
+        h1 = data.saturated()
+    smean, scov = h1
+    n, p = data.n, model.p
+    warns: list[str] = []
+    x0 = _start(model, data, smean, scov) if start is None else start
+    x, converged, iters = optimise(model, data, x0)
+    mu, sig = model.implied(x)
+    f, _, _ = _neg_loglik(model, data, x, grad=False)
+    logl = -f
+    ll1 = data.loglik(smean, scov)
+    chisq = max(2 * (ll1 - logl), 0.0) if np.isfinite(logl) else float("nan")
+    npar = model.q
+    df = p * (p + 3) // 2 - npar
+    # baseline: independence model
+    if data.complete:
+        var0 = np.diag(scov)
+        base_ll = -0.5 * n * (p * math.log(2 * math.pi) + np.sum(np.log(var0)) + p)
+    else:
+        yy = data.y
+        m0 = np.nanmean(yy, axis=0)
+        v0 = np.nanvar(yy, axis=0)
+        cnt = (~np.isnan(yy)).sum(axis=0)
+        base_ll = float(np.sum(-0.5 * cnt * (np.log(2 * math.pi * v0) + 1.0)))
+        del m0
+    bchisq = 2 * (ll1 - base_ll)
+    bdf = p * (p - 1) // 2
+    cfi_den = max(chisq - df, bchisq - bdf, 0.0)
+    cfi = 1.0 - max(chisq - df, 0.0) / cfi_den if cfi_den > 0 else 1.0
+    tli = (bchisq / bdf - chisq / df) / (bchisq / bdf - 1) if df > 0 else float("nan")
+    rmsea = math.sqrt(max(0.0, (chisq - df) / (n * df))) if df > 0 else float("nan")
+    lo, up = rmsea_ci(chisq, df, n)
+    # SRMR (Bentler, with means)
+    sd = np.sqrt(np.diag(scov))
+    r = (scov - sig) / np.outer(sd, sd)
+    iu = np.triu_indices(p)
+    mres = (smean - mu) / sd
+    srmr = math.sqrt((np.sum(r[iu] ** 2) + np.sum(mres**2)) / (p * (p + 1) / 2 + p))
+    fm = {
+        "npar": npar,
+        "fmin": chisq / (2 * n),
+        "chisq": chisq,
+        "df": df,
+        "pvalue": _pchisq_upper(chisq, df),
+        "baseline_chisq": bchisq,
+        "baseline_df": bdf,
+        "cfi": cfi,
+        "tli": tli,
+        "rmsea": rmsea,
+        "rmsea_ci_lower": lo,
+        "rmsea_ci_upper": up,
+        "srmr": srmr,
+        "logl": logl,
+        "unrestricted_logl": ll1,
+        "aic": -2 * logl + 2 * npar,
+        "bic": -2 * logl + npar * math.log(n),
+        "ntotal": n,
+    }
+    # standard errors
+    try:
+        if fiml and not data.complete:
+            info = _hessian(model, data, x)
+        else:
+            info = _expected_info(model, x, n)
+        vcov = np.linalg.inv(info)
+        if not np.all(np.isfinite(vcov)) or np.any(np.diag(vcov) <= 0):
+            raise np.linalg.LinAlgError
+    except np.linalg.LinAlgError:
+        vcov = np.full((model.q, model.q), np.nan)
+        warns.append("the information matrix is singular: the model is not identified")
+    se_free = np.sqrt(np.abs(np.diag(vcov)))
+    vals = model.values(x)
+    std = _std_all(model, x, sig)
+    params = []
+    for k, r in enumerate(rows):
+        t = model.index[k]
+        est = float(vals[k])
+        if t >= 0:
+            se = float(se_free[t])
+            z = est / se if se > 0 else float("nan")
+            pv = float(2 * (1 - stats.norm.cdf(abs(z)))) if np.isfinite(z) else float("nan")
+        else:
+            se, z, pv = 0.0, float("nan"), float("nan")
+        params.append(
+            {
+                "lhs": r.lhs,
+                "op": r.op,
+                "rhs": r.rhs,
+                "label": r.label,
+                "free": bool(t >= 0),
+                "est": est,
+                "se": se,
+                "z": z,
+                "pvalue": pv,
+                "std_all": float(std[k]),
+            }
+        )
+    if not converged:
+        warns.append("the model did not converge: do not interpret its estimates")
+    for prm in params:
+        if prm["op"] == "~~" and prm["lhs"] == prm["rhs"] and prm["est"] < 0:
+            warns.append(
+                f"Heywood case: the variance of {prm['lhs']} is negative "
+                f"({prm['est']:.3f}); the model is misspecified or the sample too small"
+            )
+    return Fit(
+        model=model,
+        x=x,
+        vcov=vcov,
+        converged=converged,
+        iterations=iters,
+        fit_measures=fm,
+        params=params,
+        mu=mu,
+        sigma=sig,
+        sample_mean=smean,
+        sample_cov=scov,
+        warnings=warns,
+    )
