@@ -158,8 +158,10 @@ class SamplePatterns:
                 return -np.inf
             d = mean - mu[idx]
             inv = np.linalg.inv(so)
-            total += -0.5 * nk * (
-                len(idx) * math.log(2 * math.pi) + logdet + np.sum(inv * cov) + d @ inv @ d
+            total += (
+                -0.5
+                * nk
+                * (len(idx) * math.log(2 * math.pi) + logdet + np.sum(inv * cov) + d @ inv @ d)
             )
         return float(total)
 
@@ -296,7 +298,9 @@ class Model:
 
 
 # ---------------------------------------------------------------------------- objective
-def _neg_loglik(model: Model, data: SamplePatterns, x: np.ndarray, grad: bool = True, hess: bool = False):
+def _neg_loglik(
+    model: Model, data: SamplePatterns, x: np.ndarray, grad: bool = True, hess: bool = False
+):
     """Minus the log-likelihood, its gradient and (``hess``) its analytic Hessian.
 
     The gradient is None when Sigma is not positive definite. The Hessian is the
@@ -341,17 +345,18 @@ def _neg_loglik(model: Model, data: SamplePatterns, x: np.ndarray, grad: bool = 
             po = len(idx)
             dSo = dS if full else dS[:, idx][:, :, idx]
             dmo = dmu if full else dmu[:, idx]
-            A = np.matmul(inv, dSo)  # (q, po, po): Sigma^-1 dSigma_k
-            Af = A.reshape(q, po * po)
-            At = np.swapaxes(A, 1, 2).reshape(q, po * po)
-            AB = np.matmul(A, B).reshape(q, po * po)  # A_k B
-            ABt = np.swapaxes(AB.reshape(q, po, po), 1, 2).reshape(q, po * po)
-            # tr(A_l A_k) and tr(A_k A_l B) + tr(A_l A_k B)
-            trAA = Af @ At.T
+            # A_k = Sigma^-1 dSigma_k, all k in one product; At_k = A_k' = dSigma_k Sigma^-1
+            At = (dSo.reshape(q * po, po) @ inv).reshape(q, po, po)
+            Af = np.ascontiguousarray(np.swapaxes(At, 1, 2)).reshape(q, po * po)
+            Atf = At.reshape(q, po * po)
+            # (A_l B)' = B' A_l' = B' At_l, flattened: row l holds (A_l B)' so that
+            # tr(A_k A_l B) = sum_ij A_k[i, j] (A_l B)[j, i] = Af_k . (A_l B)'_flat
+            ABt = np.matmul(B.T, At).reshape(q, po * po)
+            trAA = Af @ Atf.T
             trAAB = Af @ ABt.T
             w = inv @ d  # Sigma^-1 d
             u = dmo @ inv  # (q, po): dmu_k' Sigma^-1
-            v = np.einsum("kij,j->ki", A, w)  # Sigma^-1 dSigma_k Sigma^-1 d ... (as A_k w)
+            v = Af.reshape(q, po, po) @ w  # A_k w
             cross = dmo @ v.T  # [k, l] = dmu_k' Sigma^-1 dSigma_l Sigma^-1 d
             Hk = 0.5 * (-trAA + trAAB + trAAB.T) + u @ dmo.T + cross + cross.T
             H += nk * Hk
@@ -407,7 +412,6 @@ class Fit:
 def _start(model: Model, data: SamplePatterns, mean: np.ndarray, cov: np.ndarray) -> np.ndarray:
     """Starting values: first principal component of each factor's items."""
     p, m = model.p, model.m
-    v = model.fixed.copy()
     ind: dict[int, list[int]] = {j: [] for j in range(m)}
     for mat, i, j in model.where:
         if mat == "L":
@@ -431,32 +435,33 @@ def _start(model: Model, data: SamplePatterns, mean: np.ndarray, cov: np.ndarray
             scale = lam[i, j] / model.fixed[k]
             lam[:, j] /= scale
             psi[j] = scale**2
+    # factor means: a factor whose marker item has a fixed intercept takes the marker's mean
+    al = np.zeros(m)
+    for k, (mat, i, _j) in enumerate(model.where):
+        if mat == "nu" and model.index[k] < 0:
+            for mat2, i2, j2 in model.where:
+                if mat2 == "L" and i2 == i and lam[i, j2] != 0:
+                    al[j2] = (mean[i] - model.fixed[k]) / lam[i, j2]
+    for k, (mat, i, _j) in enumerate(model.where):
+        if mat == "al" and model.index[k] < 0:
+            al[i] = model.fixed[k]
     vals = np.zeros(len(model.rows))
     for k, (mat, i, j) in enumerate(model.where):
         if mat == "L":
             vals[k] = lam[i, j]
         elif mat == "nu":
-            vals[k] = mean[i]
+            vals[k] = mean[i] - lam[i] @ al
         elif mat == "al":
-            vals[k] = 0.0
+            vals[k] = al[i]
         elif mat == "Th":
             vals[k] = max(cov[i, i] - (lam[i] ** 2 * psi).sum(), 0.1 * cov[i, i]) if i == j else 0.0
         else:
             vals[k] = psi[i] if i == j else 0.0
-    # with intercepts of a marker fixed at 0 the factor mean carries the marker's mean
-    for k, (mat, i, _j) in enumerate(model.where):
-        if mat == "nu" and model.index[k] < 0:
-            for k2, (mat2, i2, j2) in enumerate(model.where):
-                if mat2 == "L" and i2 == i:
-                    for k3, (mat3, i3, _) in enumerate(model.where):
-                        if mat3 == "al" and i3 == j2 and model.index[k3] >= 0:
-                            vals[k3] = (mean[i] - model.fixed[k]) / max(vals[k2], 1e-3)
     x = np.zeros(model.q)
     cnt = np.zeros(model.q)
     for k in model.free_rows:
         x[model.index[k]] += vals[k]
         cnt[model.index[k]] += 1
-    del v
     return x / np.maximum(cnt, 1)
 
 
