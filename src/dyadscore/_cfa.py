@@ -390,8 +390,8 @@ def cfa(
     >>> res = cfa(pd.DataFrame(y, columns=["a", "b", "c"]), ["a", "b", "c"], scaling="MV")
     >>> res.params["all"].query("op == '=~'")["est"].round(2).tolist()
     [1.0, 0.97, 1.13]
-    >>> round(res.omega.loc[0, "omega_total"], 2)
-    0.88
+    >>> round(float(res.omega.loc[0, "omega_total"]), 2)
+    0.89
 
     In R: ``lavaan::cfa("F =~ a + b + c", data, meanstructure = TRUE, missing = "listwise")``.
     """
