@@ -218,6 +218,10 @@ class Model:
                 q += 1
         self.q = q
         self.free_rows = np.flatnonzero(self.index >= 0)
+        # parameters that enter Sigma (loadings, residual and factor (co)variances)
+        self.cov_params = np.unique(
+            [self.index[k] for k in self.free_rows if self.where[k][0] in ("L", "Th", "Ps")]
+        ).astype(int)
 
     def values(self, x: np.ndarray) -> np.ndarray:
         v = self.fixed.copy()
@@ -317,6 +321,7 @@ def _neg_loglik(
         dmu, dS = model.jacobian(x)
         q = dmu.shape[0]
     H = np.zeros((q, q)) if hess else None
+    cp = model.cov_params
     for idx, nk, mean, cov, _ in data.patterns:
         full = len(idx) == p
         so = sig if full else sig[np.ix_(idx, idx)]
@@ -343,22 +348,23 @@ def _neg_loglik(
             g_S[np.ix_(idx, idx)] += gs
         if hess:
             po = len(idx)
-            dSo = dS if full else dS[:, idx][:, :, idx]
             dmo = dmu if full else dmu[:, idx]
-            # A_k = Sigma^-1 dSigma_k, all k in one product; At_k = A_k' = dSigma_k Sigma^-1
-            At = (dSo.reshape(q * po, po) @ inv).reshape(q, po, po)
-            Af = np.ascontiguousarray(np.swapaxes(At, 1, 2)).reshape(q, po * po)
-            Atf = At.reshape(q, po * po)
-            # (A_l B)' = B' A_l' = B' At_l, flattened: row l holds (A_l B)' so that
-            # tr(A_k A_l B) = sum_ij A_k[i, j] (A_l B)[j, i] = Af_k . (A_l B)'_flat
-            ABt = np.matmul(B.T, At).reshape(q, po * po)
-            trAA = Af @ Atf.T
-            trAAB = Af @ ABt.T
+            dSo = dS[cp] if full else dS[cp][:, idx][:, :, idx]
+            qs = len(cp)
+            # A_k = Sigma^-1 dSigma_k for the parameters in Sigma; At_k = A_k'
+            At = (dSo.reshape(qs * po, po) @ inv).reshape(qs, po, po)
+            Af = np.ascontiguousarray(np.swapaxes(At, 1, 2)).reshape(qs, po * po)
+            # row l of ABt: (A_l B)' flattened, so tr(A_k A_l B) = Af_k . ABt_l
+            ABt = np.matmul(B.T, At).reshape(qs, po * po)
+            both = Af @ np.vstack([At.reshape(qs, po * po), ABt]).T
+            trAA, trAAB = both[:, :qs], both[:, qs:]
             w = inv @ d  # Sigma^-1 d
-            u = dmo @ inv  # (q, po): dmu_k' Sigma^-1
-            v = Af.reshape(q, po, po) @ w  # A_k w
+            v = Af.reshape(qs, po, po) @ w  # A_k w
+            Hk = dmo @ inv @ dmo.T
             cross = dmo @ v.T  # [k, l] = dmu_k' Sigma^-1 dSigma_l Sigma^-1 d
-            Hk = 0.5 * (-trAA + trAAB + trAAB.T) + u @ dmo.T + cross + cross.T
+            Hk[:, cp] += cross
+            Hk[cp, :] += cross.T
+            Hk[np.ix_(cp, cp)] += 0.5 * (-trAA + trAAB + trAAB.T)
             H += nk * Hk
     if not (grad or hess):
         return f, None, None
@@ -466,19 +472,28 @@ def _start(model: Model, data: SamplePatterns, mean: np.ndarray, cov: np.ndarray
 
 
 def optimise(model: Model, data: SamplePatterns, x0: np.ndarray, max_iter: int = 500):
-    """Fisher scoring with step halving, then Newton steps; returns (x, converged, iterations)."""
+    """Fisher scoring with step halving, Newton steps near the optimum.
+
+    The scoring matrix is the complete-data Fisher information (cheap, also with missing
+    data, where it still converges fast); complete data switch to Newton steps (analytic
+    Hessian) once close, missing data only when scoring is slow. Returns
+    ``(x, converged, iterations, hessian or None, x at which the Hessian was taken)``.
+    """
     x = x0.copy()
     f, g, _ = _neg_loglik(model, data, x)
     if g is None:
-        return x, False, 0
+        return x, False, 0, None, None
     n = data.n
     it = 0
     converged = False
     newton = False
+    H = None
+    xH = None
     for it in range(1, max_iter + 1):
         try:
             if newton:
                 H = _hessian(model, data, x)
+                xH = x.copy()
                 step = np.linalg.solve(H, g)
             else:
                 info = _expected_info(model, x, n)
@@ -486,7 +501,7 @@ def optimise(model: Model, data: SamplePatterns, x0: np.ndarray, max_iter: int =
         except np.linalg.LinAlgError:
             step = g / max(1.0, np.abs(g).max()) * 0.1
         if not np.all(np.isfinite(step)):
-            return x, False, it
+            return x, False, it, None, None
         t = 1.0
         while True:
             xn = x - t * step
@@ -504,19 +519,31 @@ def optimise(model: Model, data: SamplePatterns, x0: np.ndarray, max_iter: int =
         dec = f - fn
         x, f, g = xn, fn, gn
         gmax = np.max(np.abs(g)) / max(n, 1)
-        if gmax < 1e-11 or (newton and dec < 1e-14 * max(1.0, abs(f)) and gmax < 1e-8):
+        if gmax < 1e-11 or (dec < 1e-15 * max(1.0, abs(f)) and gmax < 1e-9):
             converged = True
             break
-        if gmax < 1e-4 and not data.complete:
-            newton = True
-        if gmax < 1e-6:
+        if gmax < 1e-6 and (data.complete or it > 60):
             newton = True
     else:
         converged = False
     if not converged:
         gmax = np.max(np.abs(g)) / max(n, 1)
         converged = gmax < 1e-6
-    return x, converged, it
+    return x, converged, it, H, xH
+
+
+def fit_model(*args, **kwargs) -> Fit:
+    """Fit the model (see :func:`_fit_model`) with BLAS on one thread.
+
+    The matrices are small: threads only cost time, and on a busy machine OpenBLAS's
+    spinning threads slow the many small products down by orders of magnitude.
+    """
+    try:
+        from threadpoolctl import threadpool_limits
+    except ImportError:  # pragma: no cover - threadpoolctl comes with scikit-learn
+        return _fit_model(*args, **kwargs)
+    with threadpool_limits(limits=1, user_api="blas"):
+        return _fit_model(*args, **kwargs)
 
 
 def _pchisq_upper(x: float, df: float) -> float:
@@ -584,7 +611,7 @@ def _std_all(model: Model, x: np.ndarray, sig: np.ndarray) -> np.ndarray:
     return out
 
 
-def fit_model(
+def _fit_model(
     rows: list[Row],
     ov: list[str],
     lv: list[str],
@@ -611,7 +638,7 @@ def fit_model(
     n, p = data.n, model.p
     warns: list[str] = []
     x0 = _start(model, data, smean, scov) if start is None else start
-    x, converged, iters = optimise(model, data, x0)
+    x, converged, iters, H_last, x_H = optimise(model, data, x0)
     mu, sig = model.implied(x)
     f, _, _ = _neg_loglik(model, data, x, grad=False)
     logl = -f
@@ -666,7 +693,8 @@ def fit_model(
     # standard errors
     try:
         if fiml and not data.complete:
-            info = _hessian(model, data, x)
+            same = x_H is not None and np.max(np.abs(x_H - x) / np.maximum(1, np.abs(x))) < 1e-10
+            info = H_last if same else _hessian(model, data, x)
         else:
             info = _expected_info(model, x, n)
         vcov = np.linalg.inv(info)
