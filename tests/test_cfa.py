@@ -241,3 +241,20 @@ def test_heywood_case_is_a_warning():
     assert "warning: Heywood" in res.summary()
     theta_a = res.params["all"].query("lhs == 'a' and op == '~~'")["est"].item()
     assert theta_a == pytest.approx(1 - 1.28, abs=1e-8)  # closed form: 1 - .8 * .8 / .5
+
+
+# ------------------------------------------------------------------ reliability report
+def test_reliability_report_has_omega_from_the_cfa():
+    from dyadscore.psychometrics import omega_cfa
+
+    a = LONG[LONG.role == "A"][ITEMS]
+    ref = REF["single_group"]["A"]["FF"]["fiml"]["omega"]["omega_total_tight"]
+    assert omega_cfa(a) == pytest.approx(ref, rel=1e-6)
+    # in the report, beside alpha, for an instrument (sample data, wave 1)
+    items = ds.read_table(Path(__file__).resolve().parents[1] / "data/sample/couples_items.csv")
+    w1 = items[items.wave == 1]
+    rep = ds.reliability(w1, "felt-dependence", by="role")
+    row = rep.scales.set_index("group").loc["woman"]
+    keyed = ds.keyed_items(w1[w1.role == "woman"], "felt-dependence")
+    assert row["omega_cfa"] == pytest.approx(omega_cfa(keyed), rel=1e-9)
+    assert 0.7 < row["omega_cfa"] < 0.95 and abs(row["omega_cfa"] - row["alpha"]) < 0.05

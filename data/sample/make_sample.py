@@ -40,7 +40,12 @@ HERE = Path(__file__).resolve().parent
 # with the same latent satisfaction (an intercept shift; answers already at the top stay there).
 # Relationship satisfaction is used by no default hypothesis, and the shift is applied after
 # every random draw, so all other columns are unchanged.
-NONINVARIANT = {"instrument": "relationship-satisfaction", "item": "sat2", "role": "man", "shift": 1}
+NONINVARIANT = {
+    "instrument": "relationship-satisfaction",
+    "item": "sat2",
+    "role": "man",
+    "shift": 1,
+}
 
 
 def make_items(rng: np.random.Generator) -> tuple[pd.DataFrame, dict]:
