@@ -199,7 +199,7 @@ def test_plot_shows_both_partners(dyadic):
 def test_zero_variance_item_is_one_line_error():
     df = LONG.copy()
     df["item2"] = 4
-    with pytest.raises(InputError, match=r"column 'item2_A', value 4: every answer is the same"):
+    with pytest.raises(InputError, match=r"column 'item2' \(role A\), value 4: every answer is the same"):
         ds.invariance(df, ITEMS)
 
 
@@ -258,3 +258,43 @@ def test_reliability_report_has_omega_from_the_cfa():
     keyed = ds.keyed_items(w1[w1.role == "woman"], "felt-dependence")
     assert row["omega_cfa"] == pytest.approx(omega_cfa(keyed), rel=1e-9)
     assert 0.7 < row["omega_cfa"] < 0.95 and abs(row["omega_cfa"] - row["alpha"]) < 0.05
+
+
+# ------------------------------------------------------------------ command line
+SAMPLE = Path(__file__).resolve().parents[1] / "data" / "sample" / "couples_items.csv"
+
+
+def test_cli_validate_finds_the_planted_item(tmp_path, capsys):
+    from dyadscore.cli import main
+
+    truth = json.loads((SAMPLE.parent / "truth.json").read_text())["noninvariant_item"]
+    out = tmp_path / "v.json"
+    args = ["validate", str(SAMPLE), "-i", truth["instrument"], "--wave", "1"]
+    assert main([*args, "--json", str(out)]) == 0
+    got = json.loads(out.read_text())[truth["instrument"]]
+    assert got["holds"] == "loading"  # intercepts differ: the planted shift
+    assert [f["level"] for f in got["fits"]] == LEVELS
+    html = tmp_path / "v.html"
+    assert main([*args, "--missing", "fiml", "--scaling", "MV", "--html", str(html)]) == 0
+    text = html.read_text()
+    assert "data:image/png;base64" in text and "Highest level that holds" in text
+    assert main([*args, "--lang", "nl"]) == 0
+    assert "Hoogste niveau dat standhoudt: ladingen (metrisch)" in capsys.readouterr().out
+
+
+def test_cli_validate_bad_input_is_one_line(tmp_path, capsys):
+    from dyadscore.cli import main
+
+    src = tmp_path / "d.csv"
+    df = LONG.copy()
+    df["item4"] = 2
+    df.to_csv(src, index=False)
+    out = tmp_path / "o.json"
+    code = main(["validate", str(src), "--items", *ITEMS, "--json", str(out)])
+    err = capsys.readouterr().err
+    assert code == 2 and err.count("\n") == 1
+    assert err.startswith(f"dyadscore: error: {src}: column 'item4' (role A), value 2: every answer")
+    assert not out.exists()
+    code = main(["validate", str(src), "-i", "relationship-satisfaction"])
+    err = capsys.readouterr().err
+    assert code == 2 and err.count("\n") == 1 and "sat1" in err

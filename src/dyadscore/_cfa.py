@@ -583,6 +583,7 @@ def invariance(
     parts = []
     for r, rs in zip(roles, (r1, r2), strict=True):
         mask = (df[role] == r).to_numpy()
+        _check_items(keyed.loc[mask, items], f" ({role} {rs})", src)
         part = keyed.loc[mask, items].copy()
         part.columns = [f"{c}_{rs}" for c in items]
         part.index = df.loc[mask, dyad].to_numpy()

@@ -23,8 +23,13 @@ def register(sub: argparse._SubParsersAction) -> None:
         "-i",
         "--instrument",
         action="append",
-        required=True,
         help="instrument id or YAML path (repeatable)",
+    )
+    p.add_argument(
+        "--items",
+        nargs="+",
+        metavar="COLUMN",
+        help="plain item columns (one factor) instead of an instrument",
     )
     p.add_argument("--dyad", default="couple", help="couple id column (default couple)")
     p.add_argument("--role", default="role", help="partner role column (default role)")
@@ -87,11 +92,16 @@ def run(args: argparse.Namespace) -> int:
                 f"(waves {', '.join(sorted(values))})"
             )
         wave = values[wave]
+    if not args.instrument and not args.items:
+        raise InputError("validate: name an instrument (-i ID) or item columns (--items ...)")
+    specs = {i: i for i in args.instrument or []}
+    if args.items:
+        specs["items"] = list(args.items)
     results = {}
-    for inst in args.instrument:
-        results[inst] = invariance(
+    for name, spec in specs.items():
+        results[name] = invariance(
             data,
-            inst,
+            spec,
             dyad=args.dyad,
             role=args.role,
             scaling=args.scaling,
