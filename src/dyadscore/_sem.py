@@ -218,6 +218,17 @@ class Model:
                 q += 1
         self.q = q
         self.free_rows = np.flatnonzero(self.index >= 0)
+        # index arrays per matrix: every row (for the matrices) and the free rows (Jacobian)
+        kinds = np.array([w[0] for w in self.where])
+        ii = np.array([w[1] for w in self.where], dtype=int)
+        jj = np.array([w[2] for w in self.where], dtype=int)
+        self._rows_of = {kd: np.flatnonzero(kinds == kd) for kd in ("L", "nu", "al", "Th", "Ps")}
+        self._ij = (ii, jj)
+        free = self.index >= 0
+        self._free_of = {
+            kd: (self.index[r[free[r]]], ii[r[free[r]]], jj[r[free[r]]])
+            for kd, r in self._rows_of.items()
+        }
         # parameters that enter Sigma (loadings, residual and factor (co)variances)
         self.cov_params = np.unique(
             [self.index[k] for k in self.free_rows if self.where[k][0] in ("L", "Th", "Ps")]
@@ -230,22 +241,21 @@ class Model:
 
     def matrices(self, x: np.ndarray):
         p, m = self.p, self.m
+        v = self.values(x)
+        ii, jj = self._ij
         L = np.zeros((p, m))
         Th = np.zeros((p, p))
         Ps = np.zeros((m, m))
         nu = np.zeros(p)
         al = np.zeros(m)
-        for (mat, i, j), val in zip(self.where, self.values(x), strict=True):
-            if mat == "L":
-                L[i, j] = val
-            elif mat == "nu":
-                nu[i] = val
-            elif mat == "al":
-                al[i] = val
-            elif mat == "Th":
-                Th[i, j] = Th[j, i] = val
-            else:
-                Ps[i, j] = Ps[j, i] = val
+        r = self._rows_of
+        L[ii[r["L"]], jj[r["L"]]] = v[r["L"]]
+        nu[ii[r["nu"]]] = v[r["nu"]]
+        al[ii[r["al"]]] = v[r["al"]]
+        Th[ii[r["Th"]], jj[r["Th"]]] = v[r["Th"]]
+        Th[jj[r["Th"]], ii[r["Th"]]] = v[r["Th"]]
+        Ps[ii[r["Ps"]], jj[r["Ps"]]] = v[r["Ps"]]
+        Ps[jj[r["Ps"]], ii[r["Ps"]]] = v[r["Ps"]]
         return L, Th, Ps, nu, al
 
     def implied(self, x: np.ndarray):
@@ -259,45 +269,56 @@ class Model:
         dmu = np.zeros((q, p))
         dS = np.zeros((q, p, p))
         B = L @ Ps
-        for k in self.free_rows:
-            mat, i, j = self.where[k]
-            t = self.index[k]
-            if mat == "L":
-                dmu[t, i] += al[j]
-                dS[t, i, :] += B[:, j]
-                dS[t, :, i] += B[:, j]
-            elif mat == "nu":
-                dmu[t, i] += 1.0
-            elif mat == "al":
-                dmu[t] += L[:, i]
-            elif mat == "Th":
-                dS[t, i, j] += 1.0
-                if i != j:
-                    dS[t, j, i] += 1.0
-            else:
-                o = np.outer(L[:, i], L[:, j])
-                dS[t] += o
-                if i != j:
-                    dS[t] += o.T
+        t, i, j = self._free_of["L"]
+        if len(t):
+            np.add.at(dmu, (t, i), al[j])
+            np.add.at(dS, (t, i), B[:, j].T)
+            np.add.at(dS, (t, slice(None), i), B[:, j].T)
+        t, i, _ = self._free_of["nu"]
+        np.add.at(dmu, (t, i), 1.0)
+        t, i, _ = self._free_of["al"]
+        if len(t):
+            np.add.at(dmu, t, L[:, i].T)
+        t, i, j = self._free_of["Th"]
+        np.add.at(dS, (t, i, j), 1.0)
+        off = i != j
+        np.add.at(dS, (t[off], j[off], i[off]), 1.0)
+        t, i, j = self._free_of["Ps"]
+        if len(t):
+            o = np.einsum("pn,qn->npq", L[:, i], L[:, j])
+            np.add.at(dS, t, o)
+            off = i != j
+            np.add.at(dS, t[off], np.swapaxes(o[off], 1, 2))
         return dmu, dS
 
     def second_order(self, x: np.ndarray, g_mu: np.ndarray, g_S: np.ndarray) -> np.ndarray:
         """sum_k g_k d2 theta_k / dx dx' for theta = (mu, Sigma) and a fixed gradient g.
 
-        mu and Sigma are polynomials of degree <= 3 in the parameters, so their Jacobian
-        is quadratic and central differences of it are exact up to rounding.
+        Only loadings pair with loadings, factor means and factor (co)variances: with
+        B = g_S L, d2/dL_ij dL_kl = 2 g_S[i, k] Psi[j, l], d2/dL_ij dalpha_m = g_mu[i]
+        [j = m], d2/dL_ij dPsi_mn = 2 (B[i, m] [n = j] + B[i, n] [m = j]) (m != n).
         """
+        L, Th, Ps, nu, al = self.matrices(x)
         q = self.q
         out = np.zeros((q, q))
-        for k in range(q):
-            h = 1e-3 * max(1.0, abs(x[k]))
-            e = np.zeros(q)
-            e[k] = h
-            dm1, dS1 = self.jacobian(x + e)
-            dm2, dS2 = self.jacobian(x - e)
-            g1 = dm1 @ g_mu + np.einsum("kij,ij->k", dS1, g_S)
-            g2 = dm2 @ g_mu + np.einsum("kij,ij->k", dS2, g_S)
-            out[:, k] = (g1 - g2) / (2 * h)
+        tL, iL, jL = self._free_of["L"]
+        if not len(tL):
+            return out
+        gl = g_S @ L
+        M = 2.0 * g_S[np.ix_(iL, iL)] * Ps[np.ix_(jL, jL)]
+        np.add.at(out, (tL[:, None], tL[None, :]), M)
+        ta, ia, _ = self._free_of["al"]
+        if len(ta):
+            Ma = g_mu[iL][:, None] * (jL[:, None] == ia[None, :])
+            np.add.at(out, (tL[:, None], ta[None, :]), Ma)
+            np.add.at(out, (ta[:, None], tL[None, :]), Ma.T)
+        tp, mp, n_p = self._free_of["Ps"]
+        if len(tp):
+            Mp = 2.0 * gl[iL][:, mp] * (n_p[None, :] == jL[:, None])
+            off = mp != n_p
+            Mp[:, off] += 2.0 * (gl[iL][:, n_p[off]] * (mp[off][None, :] == jL[:, None]))
+            np.add.at(out, (tL[:, None], tp[None, :]), Mp)
+            np.add.at(out, (tp[:, None], tL[None, :]), Mp.T)
         return out
 
 
