@@ -199,7 +199,9 @@ def test_plot_shows_both_partners(dyadic):
 def test_zero_variance_item_is_one_line_error():
     df = LONG.copy()
     df["item2"] = 4
-    with pytest.raises(InputError, match=r"column 'item2' \(role A\), value 4: every answer is the same"):
+    with pytest.raises(
+        InputError, match=r"column 'item2' \(role A\), value 4: every answer is the same"
+    ):
         ds.invariance(df, ITEMS)
 
 
@@ -293,8 +295,44 @@ def test_cli_validate_bad_input_is_one_line(tmp_path, capsys):
     code = main(["validate", str(src), "--items", *ITEMS, "--json", str(out)])
     err = capsys.readouterr().err
     assert code == 2 and err.count("\n") == 1
-    assert err.startswith(f"dyadscore: error: {src}: column 'item4' (role A), value 2: every answer")
+    assert err.startswith(
+        f"dyadscore: error: {src}: column 'item4' (role A), value 2: every answer"
+    )
     assert not out.exists()
     code = main(["validate", str(src), "-i", "relationship-satisfaction"])
     err = capsys.readouterr().err
     assert code == 2 and err.count("\n") == 1 and "sat1" in err
+
+
+# ------------------------------------------------------------------ locating the item
+# Reference made with lavaan 0.6-14 for this test (R 4.2.2): the oracle's intercept-level FF
+# syntax with item3_B's label tx3 replaced by tx3_2 (partial invariance), fitted with
+# cfa_lib.R's fit_cfa() and polished with fit_tight() on cfa_dyad_wide.csv:
+#   syn <- sub("item3_B ~ tx3*1", "item3_B ~ tx3_2*1", dysem_syntax(i1, i2, "F_A", "F_B",
+#              "intercept", "FF"), fixed = TRUE); fitMeasures(fit_tight(...), "chisq")
+PARTIAL_ITEM3 = {
+    "listwise": {"chisq": 69.781023665821, "est": (4.8309858784, 4.9304415305)},
+    "fiml": {"chisq": 63.398509984123, "est": (4.8307671297, 4.9041045492)},
+}
+
+
+@pytest.mark.parametrize("missing", MISSINGS)
+def test_locate_releases_one_item_as_lavaan(dyadic, missing):
+    res = dyadic["FF", missing]
+    loc = res.locate("intercept").set_index("item")
+    full = res.fits.set_index("level").loc["intercept", "chisq"]
+    ref = PARTIAL_ITEM3[missing]
+    assert full - loc.loc["item3", "delta_chisq"] == pytest.approx(ref["chisq"], rel=1e-6)
+    assert loc.loc["item3", "est_A"] == pytest.approx(ref["est"][0], rel=1e-6)
+    assert loc.loc["item3", "est_B"] == pytest.approx(ref["est"][1], rel=1e-6)
+    assert (loc["delta_df"] == 1).all()
+
+
+def test_locate_finds_the_planted_sample_item():
+    items = ds.read_table(SAMPLE)
+    truth = json.loads((SAMPLE.parent / "truth.json").read_text())["noninvariant_item"]
+    res = ds.invariance(items[items.wave == 1], truth["instrument"])
+    assert res.holds == "loading"
+    top = res.locate().iloc[0]
+    assert top["item"] == truth["item"] and top["p"] < 1e-10
+    assert top[f"est_{truth['role']}"] - top["est_woman"] == pytest.approx(1, abs=0.2)

@@ -54,13 +54,17 @@ CRITERIA = {"alpha": 0.05, "delta_cfi": 0.01, "delta_rmsea": 0.015}
 
 
 # ============================================================================ model rows
-def _dysem_rows(factors1: dict, factors2: dict, level: str, scaling: str) -> list:
+def _dysem_rows(
+    factors1: dict, factors2: dict, level: str, scaling: str, release: int | None = None
+) -> list:
     """Parameter table of dySEM's dyadic CFA (``scriptCor``), generalised to several factors.
 
     ``factors1`` / ``factors2``: ``{latent name: [item columns]}`` of partner 1 / 2, the
     same item order (item ``i`` of a factor of partner 1 pairs with item ``i`` of the
     matching factor of partner 2). Labels ``lx<k>``, ``tx<k>``, ``thx<k>`` count items
-    over all factors, as dySEM does for one factor.
+    over all factors, as dySEM does for one factor. ``release``: item number ``k`` whose
+    constraint added at ``level`` is dropped (partial invariance): partner 2's parameter
+    gets its own label.
     """
     from ._sem import Row
 
@@ -68,6 +72,13 @@ def _dysem_rows(factors1: dict, factors2: dict, level: str, scaling: str) -> lis
     eq_load, eq_int, eq_res = li >= 1, li >= 2, li >= 3
     mv = scaling == "MV"
     rows: list[Row] = []
+
+    def lab(prefix: str, k: int, partner: int, on: bool) -> str:
+        if not on:
+            return ""
+        own = release == k and partner == 1 and prefix == {1: "lx", 2: "tx", 3: "thx"}.get(li)
+        return f"{prefix}{k}" + ("_2" if own else "")
+
     # loadings: partner 1's factors, then partner 2's
     for partner, factors in enumerate((factors1, factors2)):
         k = 0
@@ -75,20 +86,20 @@ def _dysem_rows(factors1: dict, factors2: dict, level: str, scaling: str) -> lis
             for i, it in enumerate(items):
                 k += 1
                 fixed = mv and i == 0 and (partner == 0 or not eq_load)
-                rows.append(Row(lv, "=~", it, f"lx{k}" if eq_load else "", not fixed, 1.0))
+                rows.append(Row(lv, "=~", it, lab("lx", k, partner, eq_load), not fixed, 1.0))
     for partner, factors in enumerate((factors1, factors2)):
         k = 0
         for items in factors.values():
             for i, it in enumerate(items):
                 k += 1
                 fixed = mv and i == 0 and (partner == 0 or not eq_int)
-                rows.append(Row(it, "~1", "", f"tx{k}" if eq_int else "", not fixed, 0.0))
-    for factors in (factors1, factors2):
+                rows.append(Row(it, "~1", "", lab("tx", k, partner, eq_int), not fixed, 0.0))
+    for partner, factors in enumerate((factors1, factors2)):
         k = 0
         for items in factors.values():
             for it in items:
                 k += 1
-                rows.append(Row(it, "~~", it, f"thx{k}" if eq_res else ""))
+                rows.append(Row(it, "~~", it, lab("thx", k, partner, eq_res)))
     items1 = [it for items in factors1.values() for it in items]
     items2 = [it for items in factors2.values() for it in items]
     rows += [Row(a, "~~", b) for a, b in zip(items1, items2, strict=True)]
@@ -643,6 +654,7 @@ def invariance(
             else {},
         },
         _fits=fitted,
+        _setup={"f1": f1, "f2": f2, "ov": ov, "lvs": lvs, "y": yv, "data": data_, "h1": h1},
     )
 
 
@@ -868,6 +880,84 @@ class InvarianceResult(Result):
     warnings: list = field(default_factory=list)
     info: dict = field(default_factory=dict)
     _fits: dict = field(default_factory=dict)
+    _setup: dict = field(default_factory=dict)
+
+    def locate(self, level: str | None = None) -> pd.DataFrame:
+        """Which item breaks invariance: release each item's constraint at ``level`` in turn.
+
+        For every item, the model of ``level`` is refitted with that item's newest
+        constraint (its loading, intercept or residual variance equal in both partners)
+        dropped (partial invariance). ``delta_chisq`` is how much the misfit falls (LR
+        test, 1 df); the item with the largest drop is the likeliest culprit. ``level``
+        defaults to the first level that does not hold.
+
+        Parameters
+        ----------
+        level : {"loading", "intercept", "residual"}, optional
+
+        Returns
+        -------
+        DataFrame
+            ``item, delta_chisq, delta_df, p, est_<role 1>, est_<role 2>`` (the released
+            parameter in each partner), largest ``delta_chisq`` first. Under marker-variable
+            scaling the marker items cannot be released (NaN).
+
+        Examples
+        --------
+        >>> import pandas as pd
+        >>> from pathlib import Path
+        >>> long = pd.read_csv(Path("tests/oracle/cfa/cfa_persons_long.csv"))
+        >>> long.loc[long.role == "B", "item3"] += 1
+        >>> res = invariance(long, [f"item{i}" for i in range(1, 7)])
+        >>> res.locate()["item"].iloc[0]
+        'item3'
+
+        In R: ``lavaan::lavTestScore(fit_intercept)`` asks the same question by score tests.
+        """
+        from scipy import stats
+
+        if level is None:
+            failed = self.tests[~self.tests["holds"]]
+            if not len(failed):
+                raise InputError("locate: every level holds; name a level (level=...)")
+            level = str(failed["level"].iloc[0])
+        if level not in self._fits or level == "configural":
+            raise InputError(
+                f"level={level!r}: expected a fitted level above configural "
+                f"({', '.join(k for k in self._fits if k != 'configural')})"
+            )
+        st = self._setup
+        base = self._fits[level]
+        items = [c for v in self.info["factors"].values() for c in v]
+        r1, r2 = self.info["roles"]
+        which = {"loading": "=~", "intercept": "~1", "residual": "~~"}[level]
+        firsts = {v[0] for v in self.info["factors"].values()}
+        rows = []
+        for k, item in enumerate(items, start=1):
+            rec = {"item": item}
+            if self.info["scaling"] == "MV" and item in firsts and level != "residual":
+                rows.append(rec)
+                continue
+            fit = _fit(
+                _dysem_rows(st["f1"], st["f2"], level, self.info["scaling"], release=k),
+                st["ov"], st["lvs"], st["y"], self.info["missing"], st["data"], st["h1"],
+            )  # fmt: skip
+            d = base.fit_measures["chisq"] - fit.fit_measures["chisq"]
+            ddf = base.fit_measures["df"] - fit.fit_measures["df"]
+            p = pd.DataFrame(fit.params)
+            for rr in (r1, r2):
+                col = f"{item}_{rr}"
+                sel = (p.op == which) & ((p.rhs == col) if which == "=~" else (p.lhs == col))
+                if which == "~~":
+                    sel &= p.rhs == col
+                rec[f"est_{rr}"] = float(p.loc[sel, "est"].iloc[0])
+            rec.update(delta_chisq=d, delta_df=ddf, p=float(stats.chi2.sf(max(d, 0.0), ddf)))
+            rows.append(rec)
+        cols = ["item", "delta_chisq", "delta_df", "p", f"est_{r1}", f"est_{r2}"]
+        out = pd.DataFrame(rows).reindex(columns=cols)
+        return out.sort_values("delta_chisq", ascending=False, na_position="last").reset_index(
+            drop=True
+        )
 
     @property
     def holds(self) -> str:
