@@ -101,6 +101,20 @@ class SamplePatterns:
             cov = dev.T @ dev / nk
             self.patterns.append((idx, nk, mean, cov, rows))
         self.complete = len(self.patterns) == 1 and len(self.patterns[0][0]) == self.p
+        # patterns with the same number of observed items, stacked for batched algebra:
+        # (observed index (G, po), missing index (G, p - po), n (G,), means, covariances)
+        self.groups = []
+        sizes = np.array([len(pt[0]) for pt in self.patterns])
+        for po in np.unique(sizes):
+            sel = [pt for pt, sz in zip(self.patterns, sizes, strict=True) if sz == po]
+            idx = np.array([pt[0] for pt in sel], dtype=int).reshape(len(sel), po)
+            mis = np.array(
+                [np.setdiff1d(np.arange(self.p), pt[0]) for pt in sel], dtype=int
+            ).reshape(len(sel), self.p - po)
+            nk = np.array([pt[1] for pt in sel], dtype=float)
+            means = np.array([pt[2] for pt in sel]).reshape(len(sel), po)
+            covs = np.array([pt[3] for pt in sel]).reshape(len(sel), po, po)
+            self.groups.append((idx, mis, nk, means, covs))
 
     # saturated (h1) model ------------------------------------------------------
     def saturated(self, tol: float = 1e-13, max_iter: int = 20000) -> tuple[np.ndarray, np.ndarray]:
@@ -116,29 +130,29 @@ class SamplePatterns:
         for _ in range(max_iter):
             s1 = np.zeros(p)
             s2 = np.zeros((p, p))
-            for idx, nk, mean, cov, _rows in self.patterns:
-                if len(idx) == p:
-                    s1 += nk * mean
-                    s2 += nk * (cov + np.outer(mean, mean))
+            for idx, mis, nk, means, covs in self.groups:
+                G, po = idx.shape
+                if po == p:
+                    s1 += nk @ means
+                    s2 += np.einsum("g,gij->ij", nk, covs + means[:, :, None] * means[:, None, :])
                     continue
-                mis = np.setdiff1d(np.arange(p), idx)
-                soo = sig[np.ix_(idx, idx)]
-                smo = sig[np.ix_(mis, idx)]
-                b = np.linalg.solve(soo, smo.T).T  # regression of missing on observed
-                cmm = sig[np.ix_(mis, mis)] - b @ smo.T
-                # expected sums of the pattern
-                ex_m = mu[mis] + b @ (mean - mu[idx])  # mean of the conditional means
-                full_mean = np.empty(p)
-                full_mean[idx] = mean
-                full_mean[mis] = ex_m
-                s1 += nk * full_mean
-                # second moments: E[y y'] summed
-                c = np.zeros((p, p))
-                c[np.ix_(idx, idx)] = cov
-                c[np.ix_(mis, idx)] = b @ cov
-                c[np.ix_(idx, mis)] = cov @ b.T
-                c[np.ix_(mis, mis)] = b @ cov @ b.T + cmm
-                s2 += nk * (c + np.outer(full_mean, full_mean))
+                soo = sig[idx[:, :, None], idx[:, None, :]]
+                smo = sig[mis[:, :, None], idx[:, None, :]]  # (G, pm, po)
+                b = np.swapaxes(np.linalg.solve(soo, np.swapaxes(smo, 1, 2)), 1, 2)  # (G, pm, po)
+                cmm = sig[mis[:, :, None], mis[:, None, :]] - b @ np.swapaxes(smo, 1, 2)
+                ex_m = mu[mis] + np.einsum("gij,gj->gi", b, means - mu[idx])
+                order = np.concatenate([idx, mis], axis=1)
+                fm = np.concatenate([means, ex_m], axis=1)  # full means, permuted
+                bc = b @ covs
+                top = np.concatenate([covs, np.swapaxes(bc, 1, 2)], axis=2)
+                bot = np.concatenate([bc, bc @ np.swapaxes(b, 1, 2) + cmm], axis=2)
+                c = np.concatenate([top, bot], axis=1) + fm[:, :, None] * fm[:, None, :]
+                full_mean = np.empty((G, p))
+                full_mean[np.arange(G)[:, None], order] = fm
+                full_c = np.empty((G, p, p))
+                full_c[np.arange(G)[:, None, None], order[:, :, None], order[:, None, :]] = c
+                s1 += nk @ full_mean
+                s2 += np.einsum("g,gij->ij", nk, full_c)
             mu = s1 / self.n
             sig = s2 / self.n - np.outer(mu, mu)
             sig = (sig + sig.T) / 2
@@ -151,18 +165,16 @@ class SamplePatterns:
     def loglik(self, mu: np.ndarray, sig: np.ndarray) -> float:
         """Normal log-likelihood of the observed data (each row's observed items)."""
         total = 0.0
-        for idx, nk, mean, cov, _ in self.patterns:
-            so = sig[np.ix_(idx, idx)]
+        for idx, _mis, nk, means, covs in self.groups:
+            po = idx.shape[1]
+            so = sig[idx[:, :, None], idx[:, None, :]]
             sign, logdet = np.linalg.slogdet(so)
-            if sign <= 0:
+            if np.any(sign <= 0):
                 return -np.inf
-            d = mean - mu[idx]
+            d = means - mu[idx]
             inv = np.linalg.inv(so)
-            total += (
-                -0.5
-                * nk
-                * (len(idx) * math.log(2 * math.pi) + logdet + np.sum(inv * cov) + d @ inv @ d)
-            )
+            quad = np.einsum("gij,gij->g", inv, covs) + np.einsum("gi,gij,gj->g", d, inv, d)
+            total += float(-0.5 * nk @ (po * math.log(2 * math.pi) + logdet + quad))
         return float(total)
 
 
@@ -331,7 +343,8 @@ def _neg_loglik(
     The gradient is None when Sigma is not positive definite. The Hessian is the
     observed information: the pattern terms in (mu, Sigma) chained through the
     Jacobian, plus the gradient in (mu, Sigma) contracted with the second derivatives of
-    (mu, Sigma) in the parameters.
+    (mu, Sigma) in the parameters. Patterns with the same number of observed items are
+    processed together (batched linear algebra).
     """
     mu, sig = model.implied(x)
     p = model.p
@@ -343,50 +356,46 @@ def _neg_loglik(
         q = dmu.shape[0]
     H = np.zeros((q, q)) if hess else None
     cp = model.cov_params
-    for idx, nk, mean, cov, _ in data.patterns:
-        full = len(idx) == p
-        so = sig if full else sig[np.ix_(idx, idx)]
+    for idx, _mis, nk, means, covs in data.groups:
+        G, po = idx.shape
+        ii, jj = idx[:, :, None], idx[:, None, :]
+        so = sig[ii, jj]
         try:
             c = np.linalg.cholesky(so)
         except np.linalg.LinAlgError:
             return np.inf, None, None
-        logdet = 2.0 * np.sum(np.log(np.diag(c)))
-        ci = np.linalg.inv(c)
-        inv = ci.T @ ci
-        d = mean - mu[idx]
-        T = cov + np.outer(d, d)
-        f += 0.5 * nk * (len(idx) * math.log(2 * math.pi) + logdet + np.sum(inv * T))
+        logdet = 2.0 * np.log(np.diagonal(c, axis1=1, axis2=2)).sum(axis=1)
+        inv = np.linalg.inv(so)
+        d = means - mu[idx]
+        T = covs + d[:, :, None] * d[:, None, :]
+        f += 0.5 * float(
+            nk @ (po * math.log(2 * math.pi) + logdet + np.einsum("gij,gij->g", inv, T))
+        )
         if not (grad or hess):
             continue
         B = inv @ T
-        gm = -nk * (inv @ d)
-        gs = 0.5 * nk * (inv - B @ inv)
-        if full:
-            g_mu += gm
-            g_S += gs
-        else:
-            g_mu[idx] += gm
-            g_S[np.ix_(idx, idx)] += gs
+        w = np.einsum("gij,gj->gi", inv, d)  # Sigma^-1 d
+        np.add.at(g_mu, idx, -nk[:, None] * w)
+        np.add.at(g_S, (ii, jj), 0.5 * nk[:, None, None] * (inv - B @ inv))
         if hess:
-            po = len(idx)
-            dmo = dmu if full else dmu[:, idx]
-            dSo = dS[cp] if full else dS[cp][:, idx][:, :, idx]
             qs = len(cp)
-            # A_k = Sigma^-1 dSigma_k for the parameters in Sigma; At_k = A_k'
-            At = (dSo.reshape(qs * po, po) @ inv).reshape(qs, po, po)
-            Af = np.ascontiguousarray(np.swapaxes(At, 1, 2)).reshape(qs, po * po)
-            # row l of ABt: (A_l B)' flattened, so tr(A_k A_l B) = Af_k . ABt_l
-            ABt = np.matmul(B.T, At).reshape(qs, po * po)
-            both = Af @ np.vstack([At.reshape(qs, po * po), ABt]).T
-            trAA, trAAB = both[:, :qs], both[:, qs:]
-            w = inv @ d  # Sigma^-1 d
-            v = Af.reshape(qs, po, po) @ w  # A_k w
-            Hk = dmo @ inv @ dmo.T
-            cross = dmo @ v.T  # [k, l] = dmu_k' Sigma^-1 dSigma_l Sigma^-1 d
+            dmo = dmu[:, idx]  # (q, G, po)
+            dSo = dS[cp][:, ii, jj]  # (qs, G, po, po)
+            At = dSo @ inv  # At_k = dSigma_k Sigma^-1 = A_k'
+            Af = np.swapaxes(At, 2, 3)  # A_k = Sigma^-1 dSigma_k
+            Afw = (Af * nk[None, :, None, None]).reshape(qs, -1)
+            ABt = np.swapaxes(B, 1, 2)[None] @ At  # (A_l B)' = B' A_l'
+            trAA = Afw @ At.reshape(qs, -1).T  # sum_g n_g tr(A_k A_l)
+            trAAB = Afw @ ABt.reshape(qs, -1).T  # sum_g n_g tr(A_k A_l B)
+            v = (Af @ w[None, :, :, None])[..., 0]  # A_k w: (qs, G, po)
+            dmw = dmo * nk[None, :, None]
+            u = np.einsum("kgi,gij->kgj", dmo, inv)
+            Hk = dmw.reshape(q, -1) @ u.reshape(q, -1).T
+            cross = dmw.reshape(q, -1) @ v.reshape(qs, -1).T  # dmu_k' S^-1 dS_l S^-1 d
             Hk[:, cp] += cross
             Hk[cp, :] += cross.T
             Hk[np.ix_(cp, cp)] += 0.5 * (-trAA + trAAB + trAAB.T)
-            H += nk * Hk
+            H += Hk
     if not (grad or hess):
         return f, None, None
     g = dmu @ g_mu + np.einsum("kij,ij->k", dS, g_S)
