@@ -336,3 +336,41 @@ def test_locate_finds_the_planted_sample_item():
     top = res.locate().iloc[0]
     assert top["item"] == truth["item"] and top["p"] < 1e-10
     assert top[f"est_{truth['role']}"] - top["est_woman"] == pytest.approx(1, abs=0.2)
+
+
+# ------------------------------------------------------------------ instrument, two factors
+# Reference made with lavaan 0.6-14 for this test: the keyed attachment-short items of the
+# sample's women at wave 1 (ds.keyed_items), two correlated factors, fixed-factor scaling:
+#   cfa("anxiety =~ NA*anx1 + ... + anx6\navoidance =~ NA*av1 + ... + av6\n
+#        anxiety ~~ 1*anxiety\navoidance ~~ 1*avoidance", d, std.lv = FALSE,
+#       auto.fix.first = FALSE, meanstructure = TRUE, estimator = "ML", missing = "ml")
+# polished with start = <fit>, optim.method = "BFGS", control = list(reltol = 1e-16).
+ATTACHMENT_WOMEN_FIML = {
+    "chisq": 59.9349057697,
+    "df": 53,
+    "cfi": 0.9959645739,
+    "srmr": 0.0246385095,
+    "logl": -6690.9462466497,
+    "cov": (0.2858127202, 0.0546675016),  # anxiety ~~ avoidance: est, se
+    "anx5": (0.8771809736, 0.0566117528),  # a reverse-keyed item's loading: est, se
+}
+
+
+def test_instrument_with_two_factors_matches_lavaan():
+    items = ds.read_table(SAMPLE)
+    res = ds.cfa(items[items.wave == 1], "attachment-short", by="role", missing="fiml")
+    ref = ATTACHMENT_WOMEN_FIML
+    fit = res.fits.set_index("group").loc["woman"]
+    for k in ("chisq", "logl"):
+        assert fit[k] == pytest.approx(ref[k], rel=REL_LIK)
+    assert fit["df"] == ref["df"]
+    assert fit["cfi"] == pytest.approx(ref["cfi"], abs=ABS_INDEX)
+    assert fit["srmr"] == pytest.approx(ref["srmr"], abs=ABS_INDEX)
+    p = res.params["woman"].set_index(["lhs", "op", "rhs"])
+    cov = p.loc[("anxiety", "~~", "avoidance")]
+    load = p.loc[("anxiety", "=~", "anx5")]
+    assert (cov["est"], cov["se"]) == pytest.approx(ref["cov"], rel=REL_PARAM)
+    assert (load["est"], load["se"]) == pytest.approx(ref["anx5"], rel=REL_PARAM)
+    assert set(res.omega["factor"]) == {"anxiety", "avoidance"}
+    assert "CFA of attachment-short: 2 factor(s)" in res.summary()
+    assert "CFA van attachment-short" in res.summary(lang="nl")
