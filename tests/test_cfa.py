@@ -219,7 +219,7 @@ def test_collinear_items_are_refused():
 
 
 def test_bad_arguments():
-    with pytest.raises(InputError, match="scaling='XX'"):
+    with pytest.raises(InputError, match="scaling 'XX': expected one of FF, MV"):
         ds.invariance(LONG, ITEMS, scaling="XX")
     with pytest.raises(InputError, match="expected levels in the order"):
         ds.invariance(LONG, ITEMS, levels=("loading", "configural"))
@@ -374,3 +374,17 @@ def test_instrument_with_two_factors_matches_lavaan():
     assert set(res.omega["factor"]) == {"anxiety", "avoidance"}
     assert "CFA of attachment-short: 2 factor(s)" in res.summary()
     assert "CFA van attachment-short" in res.summary(lang="nl")
+
+
+def test_non_convergence_is_a_worded_warning(monkeypatch):
+    import dyadscore._sem as sem
+
+    real = sem.optimise
+    monkeypatch.setattr(
+        sem,
+        "optimise",
+        lambda m, d, x0, **k: (*real(m, d, x0, max_iter=2)[:1], False, 2, None, None),
+    )
+    res = ds.cfa(LONG[LONG.role == "A"], ITEMS)
+    assert res.warnings == ["the model did not converge: do not interpret its estimates"]
+    assert "warning: the model did not converge" in res.summary()

@@ -223,7 +223,7 @@ def dysem_syntax(
 # ============================================================================ data
 def _check_choice(name: str, value: Any, allowed: tuple) -> None:
     if value not in allowed:
-        raise InputError(f"{name}={value!r}: expected one of {', '.join(repr(a) for a in allowed)}")
+        raise InputError(f"{name} {value!r}: expected one of {', '.join(map(str, allowed))}")
 
 
 def _item_spec(data: pd.DataFrame, instrument: Any, structure: str, source: str | None):
@@ -310,7 +310,11 @@ def _check_sample(y: np.ndarray, names: list[str], npar: int, n_label: str, src:
         raise InputError(
             f"{src}: {data.n} {n_label} with usable answers: expected at least {max(npar, y.shape[1] + 1)} "
             f"for the {npar} parameters of this model"
-            + ("" if fiml else " (listwise: only complete rows count; try missing='fiml')")
+            + (
+                ""
+                if fiml
+                else " (listwise: only complete rows count; FIML uses every row with an answer)"
+            )
         )
     h1 = data.saturated()
     w, v = np.linalg.eigh(h1[1])
@@ -413,7 +417,7 @@ def cfa(
     keyed, factors, inst_id = _item_spec(df, instrument, structure, src)
     _check_factors(factors, single=True)
     if by is not None and by not in df.columns:
-        raise InputError(f"{src}: column {by!r} (by=): not found")
+        raise InputError(f"{src}: column {by!r} (the group column): not found")
     groups = [("all", np.ones(len(df), bool))]
     if by is not None:
         groups = [(g, (df[by] == g).to_numpy()) for g in pd.unique(df[by].dropna())]
@@ -554,12 +558,12 @@ def invariance(
         _check_choice("levels", lev, LEVELS)
     if levels != [lev for lev in LEVELS if lev in levels] or len(set(levels)) != len(levels):
         raise InputError(
-            f"levels={', '.join(levels)}: expected levels in the order {', '.join(LEVELS)}"
+            f"levels {', '.join(levels)}: expected levels in the order {', '.join(LEVELS)}"
         )
     df, src = _as_frame(data, source)
     for col, what in ((dyad, "dyad"), (role, "role")):
         if col not in df.columns:
-            raise InputError(f"{src}: column {col!r} ({what}=): not found")
+            raise InputError(f"{src}: column {col!r} (the {what} column): not found")
     warns: list[str] = []
     if "wave" in df.columns and df["wave"].nunique() > 1:
         waves = list(pd.unique(df["wave"].dropna()))
@@ -567,7 +571,9 @@ def invariance(
         if w not in waves:
             raise InputError(f"{src}: column 'wave', value {w!r}: not in the data")
         if wave is None:
-            warns.append(f"{len(waves)} waves in the data; wave {w} analysed (choose with wave=)")
+            warns.append(
+                f"{len(waves)} waves in the data; wave {w} analysed (choose the wave to analyse)"
+            )
         df = df[df["wave"] == w]
     keyed, factors, inst_id = _item_spec(df, instrument, structure, src)
     _check_factors(factors, single=False)
@@ -699,6 +705,7 @@ def _lr_tests(fits: pd.DataFrame) -> pd.DataFrame:
 _LICENSE = {
     "en": {
         "none": "Not even the configural model was tested; nothing is licensed yet.",
+        "untested": "Higher levels were not tested: what holds beyond this level is unknown.",
         "configural": (
             "The scale has the same factor structure in both partners, but the partners' "
             "loadings differ: their scores are not on the same metric. Analyse each partner's "
@@ -723,6 +730,7 @@ _LICENSE = {
     },
     "nl": {
         "none": "Zelfs het configurale model is niet getoetst; er is nog niets onderbouwd.",
+        "untested": "Hogere niveaus zijn niet getoetst: wat daarboven standhoudt is onbekend.",
         "configural": (
             "De schaal heeft bij beide partners dezelfde factorstructuur, maar de ladingen "
             "verschillen: de scores liggen niet op dezelfde maat. Analyseer de scores per "
@@ -919,11 +927,11 @@ class InvarianceResult(Result):
         if level is None:
             failed = self.tests[~self.tests["holds"]]
             if not len(failed):
-                raise InputError("locate: every level holds; name a level (level=...)")
+                raise InputError("locate: every level holds; name the level to examine")
             level = str(failed["level"].iloc[0])
         if level not in self._fits or level == "configural":
             raise InputError(
-                f"level={level!r}: expected a fitted level above configural "
+                f"level {level!r}: expected a fitted level above configural "
                 f"({', '.join(k for k in self._fits if k != 'configural')})"
             )
         st = self._setup
@@ -1033,7 +1041,13 @@ class InvarianceResult(Result):
             if en
             else f"Hoogste niveau dat standhoudt: {_NAMES[lang].get(best, best)}."
         )
-        lines.append(_LICENSE[lang][best])
+        last = str(self.fits["level"].iloc[-1]) if len(self.fits) else "none"
+        if best == last and best != "residual":
+            lines.append(_LICENSE[lang]["untested"])
+            if best != "configural":
+                lines.append(_LICENSE[lang][best])
+        else:
+            lines.append(_LICENSE[lang][best])
         contested = self.tests[~self.tests["holds"] & (self.tests["lr_ok"] | self.tests["fit_ok"])]
         for _, t in contested.iterrows():
             lines.append(
@@ -1053,7 +1067,7 @@ class InvarianceResult(Result):
         if len(self.omega):
             lines.append("")
             lines.append(
-                "Omega (configural model): "
+                ("Omega (configural model): " if en else "Omega (configuraal model): ")
                 + ", ".join(
                     f"{r['factor']} [{r['role']}] {format_number(r['omega_total'], 3, lang)}"
                     for _, r in self.omega.iterrows()
@@ -1093,7 +1107,7 @@ class InvarianceResult(Result):
     def plot(self, ax: Any = None, level: str = "configural", **kwargs: Any) -> Any:
         """Standardised loadings of both partners side by side (``level``'s model)."""
         if level not in self.params:
-            raise InputError(f"level={level!r}: not fitted; fitted are {', '.join(self.params)}")
+            raise InputError(f"level {level!r}: not fitted; fitted are {', '.join(self.params)}")
         p = self.params[level]
         ld = p[p.op == "=~"]
         tabs = {}
