@@ -388,3 +388,14 @@ def test_non_convergence_is_a_worded_warning(monkeypatch):
     res = ds.cfa(LONG[LONG.role == "A"], ITEMS)
     assert res.warnings == ["the model did not converge: do not interpret its estimates"]
     assert "warning: the model did not converge" in res.summary()
+
+
+SHARED_CFA = Path(__file__).resolve().parents[2] / "shared" / "oracle" / "cfa"
+
+
+@pytest.mark.skipif(not SHARED_CFA.is_dir(), reason="../shared/oracle is not beside this checkout")
+def test_fixture_is_a_byte_copy_of_the_shared_oracle():
+    names = sorted(p.name for p in SHARED_CFA.iterdir() if p.is_file())
+    assert names == sorted(p.name for p in ORACLE.iterdir() if p.is_file())
+    for name in names:
+        assert (ORACLE / name).read_bytes() == (SHARED_CFA / name).read_bytes(), name
