@@ -399,3 +399,13 @@ def test_fixture_is_a_byte_copy_of_the_shared_oracle():
     assert names == sorted(p.name for p in ORACLE.iterdir() if p.is_file())
     for name in names:
         assert (ORACLE / name).read_bytes() == (SHARED_CFA / name).read_bytes(), name
+
+
+def test_dyad_format_gives_the_same_fit(dyadic):
+    res = ds.invariance(WIDE, ITEMS, missing="fiml", levels=("configural", "loading"))
+    ref = dyadic["FF", "fiml"].fits.set_index("level")
+    for lev in ("configural", "loading"):
+        assert res.fits.set_index("level").loc[lev, "chisq"] == pytest.approx(
+            ref.loc[lev, "chisq"], rel=1e-9
+        )
+    assert res.info["roles"] == ["A", "B"]

@@ -503,7 +503,9 @@ def invariance(
     Parameters
     ----------
     data : DataFrame or path
-        One row per person: ``dyad`` and ``role`` columns and the item columns.
+        One row per person: ``dyad`` and ``role`` columns and the item columns. Dyad
+        format (one row per couple, ``<item>_<role>`` columns such as ``item1_A`` and
+        ``item1_B``, no role column) is accepted too.
     instrument : id, path, Instrument, list of columns or {factor: [columns]}
     dyad, role : str
         Column names of the couple id and the partner's role (two distinct roles).
@@ -561,6 +563,8 @@ def invariance(
             f"levels {', '.join(levels)}: expected levels in the order {', '.join(LEVELS)}"
         )
     df, src = _as_frame(data, source)
+    if role not in df.columns:
+        df = _wide_to_long(df, instrument, dyad, role)
     for col, what in ((dyad, "dyad"), (role, "role")):
         if col not in df.columns:
             raise InputError(f"{src}: column {col!r} (the {what} column): not found")
@@ -662,6 +666,42 @@ def invariance(
         _fits=fitted,
         _setup={"f1": f1, "f2": f2, "ov": ov, "lvs": lvs, "y": yv, "data": data_, "h1": h1},
     )
+
+
+def _wide_to_long(df: pd.DataFrame, instrument: Any, dyad: str, role: str) -> pd.DataFrame:
+    """Dyad-format data (``item1_A, ..., item1_B, ...``) to one row per person.
+
+    Used when ``data`` has no role column but every item appears with the same two
+    suffixes (``<item>_<role>``); anything else is returned unchanged.
+    """
+    if isinstance(instrument, dict):
+        items = [c for v in instrument.values() for c in v]
+    elif isinstance(instrument, list | tuple):
+        items = list(instrument)
+    else:
+        from .instruments import load_instrument
+
+        try:
+            items = load_instrument(instrument).item_ids
+        except InputError:
+            return df
+    suffixes: list[str] = []
+    for c in df.columns:
+        for it in items:
+            if str(c).startswith(f"{it}_"):
+                sfx = str(c)[len(it) + 1 :]
+                if sfx not in suffixes:
+                    suffixes.append(sfx)
+    if len(suffixes) != 2 or any(f"{it}_{s}" not in df.columns for it in items for s in suffixes):
+        return df
+    if dyad not in df.columns:
+        df = df.assign(**{dyad: np.arange(1, len(df) + 1)})
+    parts = []
+    for sfx in suffixes:
+        part = df[[dyad, *(f"{it}_{sfx}" for it in items)]].copy()
+        part.columns = [dyad, *items]
+        parts.append(part.assign(**{role: sfx}))
+    return pd.concat(parts, ignore_index=True)
 
 
 def _lr_tests(fits: pd.DataFrame) -> pd.DataFrame:
