@@ -838,6 +838,17 @@ class CFAResult(Result):
         omega of the standardised items).
     warnings : list of str
     info : dict
+
+    Examples
+    --------
+    >>> import numpy as np, pandas as pd
+    >>> rng = np.random.default_rng(2)
+    >>> y = 3 + rng.normal(size=(200, 1)) * [0.8, 0.7, 0.9] + rng.normal(size=(200, 3)) * 0.5
+    >>> res = cfa(pd.DataFrame(y, columns=["a", "b", "c"]), ["a", "b", "c"])
+    >>> res
+    <CFAResult groups=1 cfi=1>
+    >>> list(res.params["all"].columns)
+    ['lhs', 'op', 'rhs', 'label', 'est', 'se', 'z', 'pvalue', 'std_all']
     """
 
     fits: pd.DataFrame
@@ -919,6 +930,19 @@ class InvarianceResult(Result):
         The highest level reached by successive levels that all hold.
     warnings : list of str
     info : dict
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> long = pd.read_csv("tests/oracle/cfa/cfa_persons_long.csv")
+    >>> res = invariance(long, [f"item{i}" for i in range(1, 7)], missing="fiml")
+    >>> res
+    <InvarianceResult holds=residual n_couples=300>
+    >>> res.tests[["level", "delta_df", "holds"]]
+           level  delta_df  holds
+    0    loading         5   True
+    1  intercept         5   True
+    2   residual         6   True
     """
 
     fits: pd.DataFrame
