@@ -424,6 +424,11 @@ def cfa(
     ov = [c for v in factors.values() for c in v]
     rows = _single_rows(factors, scaling)
     fits, params, omegas, warns, fitted = [], {}, [], [], {}
+    if by != "wave" and "wave" in df.columns and df["wave"].nunique() > 1:
+        warns.append(
+            f"{df['wave'].nunique()} waves pooled (a person counts once per wave); "
+            "select one wave for a CFA of independent persons"
+        )
     from ._sem import Model
 
     npar = Model(rows, ov, list(factors)).q
