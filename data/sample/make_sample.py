@@ -35,6 +35,17 @@ DROPOUT = 0.06  # share of persons without a wave-2 row
 ITEM_MISSING = 0.02  # share of item cells left empty (MCAR)
 RELIABILITY = 0.85  # target alpha of every generating subscale
 HERE = Path(__file__).resolve().parent
+# One planted failure of measurement invariance, for notebook 05 and `dyadscore validate`:
+# partner "man" answers relationship-satisfaction item sat2 one category higher than a woman
+# with the same latent satisfaction (an intercept shift; answers already at the top stay there).
+# Relationship satisfaction is used by no default hypothesis, and the shift is applied after
+# every random draw, so all other columns are unchanged.
+NONINVARIANT = {
+    "instrument": "relationship-satisfaction",
+    "item": "sat2",
+    "role": "man",
+    "shift": 1,
+}
 
 
 def make_items(rng: np.random.Generator) -> tuple[pd.DataFrame, dict]:
@@ -47,7 +58,18 @@ def make_items(rng: np.random.Generator) -> tuple[pd.DataFrame, dict]:
             latent, inst, reliability=RELIABILITY, missing=ITEM_MISSING, keep=[], seed=rng
         )
         blocks.append(items.reset_index(drop=True))
-    return pd.concat(blocks, axis=1), latent.attrs["truth"]
+    items = pd.concat(blocks, axis=1)
+    return plant_noninvariance(items), latent.attrs["truth"]
+
+
+def plant_noninvariance(items: pd.DataFrame) -> pd.DataFrame:
+    """Shift one item's answers up by one category for one role (an intercept difference)."""
+    spec = NONINVARIANT
+    top = load_instrument(spec["instrument"]).scale_max
+    who = items["role"] == spec["role"]
+    col = items[spec["item"]]
+    items[spec["item"]] = col.where(~who, (col + spec["shift"]).clip(upper=top))
+    return items
 
 
 def make_intake(items: pd.DataFrame, n_couples: int = 3) -> pd.DataFrame:
@@ -90,6 +112,12 @@ def main() -> None:
             zip(pop["hypothesis"], pop["beta"].round(4), strict=True)
         ),
         "paths": truth["paths"],
+        "noninvariant_item": {
+            **NONINVARIANT,
+            "what": "answers one category higher for this role at the same latent score "
+            "(capped at the scale maximum): intercept (scalar) invariance fails for this "
+            "instrument, loading (metric) invariance holds",
+        },
     }
     (HERE / "truth.json").write_text(json.dumps(truth_out, indent=1) + "\n", encoding="utf-8")
     print(

@@ -53,6 +53,10 @@ _EXPORTS: dict[str, str] = {
     "couple_report": "report",
     "export_answers": "administer.export",
     "keyed_items": "scoring",
+    "cfa": "_cfa",
+    "invariance": "_cfa",
+    "CFAResult": "_cfa",
+    "InvarianceResult": "_cfa",
 }
 
 # Modules are named apart from the functions they export (``ds.apim`` is the function in

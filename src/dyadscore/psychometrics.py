@@ -56,6 +56,7 @@ __all__ = [
     "item_statistics",
     "minres_one_factor",
     "omega_total",
+    "omega_cfa",
     "reliability",
     "reliable_change",
     "reliable_change_between_waves",
@@ -900,8 +901,8 @@ class ReliabilityResult:
     ----------
     scales : DataFrame
         One row per instrument x subscale x group: ``instrument, subscale, group, n, k,
-        alpha, alpha_ci_low, alpha_ci_high, std_alpha, omega_total, average_r, g6,
-        mean, sd, sem`` (``mean``/``sd``/``sem`` on the subscale's score metric: item
+        alpha, alpha_ci_low, alpha_ci_high, std_alpha, omega_total, omega_cfa, average_r,
+        g6, mean, sd, sem`` (``omega_cfa``: from the ML CFA, :func:`omega_cfa`; ``mean``/``sd``/``sem`` on the subscale's score metric: item
         mean, or prorated sum for ``method: sum``; SEM uses raw alpha).
     items : DataFrame
         One row per item x subscale x group: ``instrument, subscale, group, item,
@@ -944,6 +945,7 @@ class ReliabilityResult:
                     "alpha": s["alpha"].map(lambda v: _fmt(v, digits)),
                     "CI": ci,
                     "omega": s["omega_total"].map(lambda v: _fmt(v, digits)),
+                    "omega CFA": s["omega_cfa"].map(lambda v: _fmt(v, digits)),
                     "std.alpha": s["std_alpha"].map(lambda v: _fmt(v, digits)),
                     "avg r": s["average_r"].map(lambda v: _fmt(v, digits)),
                     "mean": s["mean"].map(lambda v: _fmt(v, digits)),
@@ -1081,6 +1083,7 @@ def _finish_subscale(
         alpha_ci_high=a["ci_high"],
         std_alpha=a["std_alpha"],
         omega_total=om["omega_total"] if om is not None else float("nan"),
+        omega_cfa=omega_cfa(usable) if k >= 3 else float("nan"),
         average_r=a["average_r"],
         g6=a["g6"],
         mean=float(scale_score.mean()),
@@ -1214,7 +1217,7 @@ def reliability(
                 warnings += warns
     scale_cols = [
         "instrument", "subscale", "group", "n", "k", "alpha", "alpha_ci_low", "alpha_ci_high",
-        "std_alpha", "omega_total", "average_r", "g6", "mean", "sd", "sem",
+        "std_alpha", "omega_total", "omega_cfa", "average_r", "g6", "mean", "sd", "sem",
     ]  # fmt: skip
     item_cols = [
         "instrument", "subscale", "group", "item", "reversed", "n", "mean", "sd", "r_drop",
@@ -1337,3 +1340,43 @@ def _align(mask: pd.Series, index: pd.Index) -> np.ndarray:
     if mask.index.equals(index):
         return mask.to_numpy()
     return mask.reindex(index, fill_value=False).to_numpy()
+
+
+# ------------------------------------------------- omega from the ML CFA (issue 10)
+def omega_cfa(items: Any) -> float:
+    """Omega total from a one-factor ML CFA (lavaan's estimates; FIML on incomplete rows).
+
+    ``(sum of loadings)^2 / ((sum of loadings)^2 + sum of residual variances)`` with the
+    factor variance fixed at 1 (McNeish 2018, formula 2), the loadings and residual
+    variances estimated by :func:`dyadscore.cfa` (maximum likelihood on every answered
+    item, not psych's minres factor analysis behind ``omega_total``). NaN when fewer than
+    three items vary or the model does not converge.
+
+    Examples
+    --------
+    >>> rng = np.random.default_rng(2)
+    >>> f = rng.normal(size=(500, 1))
+    >>> x = pd.DataFrame(f * [0.8, 0.7, 0.6, 0.7] + rng.normal(scale=0.6, size=(500, 4)))
+    >>> round(omega_cfa(x), 3)
+    0.855
+
+    In R: ``semTools::compRelSEM(lavaan::cfa("F =~ x1 + x2 + x3 + x4", data, std.lv =
+    TRUE, missing = "ml"))``.
+    """
+    from ._sem import fit_model, one_factor_rows
+
+    x = pd.DataFrame(items).astype(float)
+    x = x.loc[:, x.std() > 0].dropna(how="all")
+    if x.shape[1] < 3 or len(x) <= 2 * x.shape[1]:
+        return float("nan")
+    names = [str(c) for c in x.columns]
+    try:
+        fit = fit_model(one_factor_rows(names, "F", "FF"), names, ["F"], x.to_numpy(), "fiml")
+    except (np.linalg.LinAlgError, ValueError):
+        return float("nan")
+    if not fit.converged:
+        return float("nan")
+    est = pd.DataFrame(fit.params)
+    sl = est.loc[est.op == "=~", "est"].sum()
+    st = est.loc[(est.op == "~~") & (est.lhs != "F"), "est"].sum()
+    return float(sl**2 / (sl**2 + st))

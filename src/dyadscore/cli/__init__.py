@@ -35,6 +35,7 @@ SUBCOMMANDS: tuple[str, ...] = (
     "paradox",
     "simulate",
     "power",
+    "validate",
 )
 
 
