@@ -53,6 +53,12 @@ _EXPORTS: dict[str, str] = {
     "couple_report": "report",
     "export_answers": "administer.export",
     "keyed_items": "scoring",
+    "diary_apim": "_diary",
+    "DiaryAPIMResult": "_diary",
+    "simulate_diary": "_diary",
+    "power_diary": "_diary",
+    "overtime_apim": "_overtime",
+    "OvertimeAPIMResult": "_overtime",
 }
 
 # Modules are named apart from the functions they export (``ds.apim`` is the function in
