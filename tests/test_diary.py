@@ -100,7 +100,9 @@ def test_block_matches_nlme(fits, name):
     # variance parameters: 2e-4 vs nlme, 1e-6 vs the exact optimum
     re = res.random_effects
     np.testing.assert_allclose(re["sd"], list(blk["random_effects"]["sd"].values()), atol=2e-4)
-    np.testing.assert_allclose(re["cov"], np.array(blk["random_effects"]["cov"]["matrix"]), atol=2e-4)
+    np.testing.assert_allclose(
+        re["cov"], np.array(blk["random_effects"]["cov"]["matrix"]), atol=2e-4
+    )
     rs = res.residual
     np.testing.assert_allclose(
         list(rs["sd_by_role"].values()), list(blk["residual"]["sd_by_role"].values()), atol=2e-4
@@ -114,7 +116,9 @@ def test_block_matches_nlme(fits, name):
     # BLUPs
     bl = pd.DataFrame(blk["ranef"])
     np.testing.assert_allclose(res.blups["couple"], bl["couple"])
-    np.testing.assert_allclose(res.blups.iloc[:, 1:].to_numpy(), bl.iloc[:, 1:].to_numpy(), atol=2e-4)
+    np.testing.assert_allclose(
+        res.blups.iloc[:, 1:].to_numpy(), bl.iloc[:, 1:].to_numpy(), atol=2e-4
+    )
 
 
 def test_distinguishability_lr():
@@ -141,7 +145,9 @@ def test_book_model_bolger_laurenceau():
     fit = fit_lme(X, db["y"].to_numpy(), Z, codes, structure="ar1", reml=True, hetero=False)
     fx = blk["fixed_effects"]
     np.testing.assert_allclose(fit.beta, [v["est"] for v in fx.values()], atol=1e-5)
-    np.testing.assert_allclose(np.sqrt(np.diag(fit.vcov)), [v["se"] for v in fx.values()], atol=1e-5)
+    np.testing.assert_allclose(
+        np.sqrt(np.diag(fit.vcov)), [v["se"] for v in fx.values()], atol=1e-5
+    )
     assert fit.loglik == pytest.approx(blk["logLik"], abs=1e-5)
     assert fit.loglik == pytest.approx(CC["book_bl2013"]["refined"]["logLik_refined"], abs=1e-6)
     assert fit.p + fit.n_var == blk["df_logLik"]
@@ -151,7 +157,9 @@ def test_book_model_bolger_laurenceau():
     ref = CC["book_bl2013"]["refined"]["variance_params_refined"]
     assert np.sqrt(fit.sigma2) == pytest.approx(ref["sd_resid"], abs=1e-6)
     assert fit.rho == pytest.approx(ref["phi"], abs=1e-6)
-    np.testing.assert_allclose(np.sqrt(np.diag(fit.D)), [ref[f"re_sd_{i}"] for i in range(1, 5)], atol=1e-6)
+    np.testing.assert_allclose(
+        np.sqrt(np.diag(fit.D)), [ref[f"re_sd_{i}"] for i in range(1, 5)], atol=1e-6
+    )
     np.testing.assert_allclose(fit.D, np.array(blk["random_effects"]["cov"]["matrix"]), atol=2e-4)
 
 
@@ -175,9 +183,15 @@ def test_power_engine_equals_the_fit():
     x, y, obs = _sim_arrays(rng, 1, 25, 8, _DEFAULTS, 0.15)
     C, T = 25, 8
     cc, dd, rr = np.meshgrid(np.arange(C), np.arange(T), [0, 1], indexing="ij")
-    df = pd.DataFrame({"couple": cc.ravel(), "role": np.array(["female", "male"])[rr.ravel()],
-                       "day": dd.ravel(), "x": np.where(obs, x, np.nan)[0].ravel(),
-                       "y": np.where(obs, y, np.nan)[0].ravel()})
+    df = pd.DataFrame(
+        {
+            "couple": cc.ravel(),
+            "role": np.array(["female", "male"])[rr.ravel()],
+            "day": dd.ravel(),
+            "x": np.where(obs, x, np.nan)[0].ravel(),
+            "y": np.where(obs, y, np.nan)[0].ravel(),
+        }
+    )
     res = ds.diary_apim(df, x="x", y="y", test_distinguishability=False)
     s = res.residual["sd_by_role"]
     lam = s["male"] / s["female"]

@@ -135,9 +135,11 @@ def prepare_diary(
     )
     warn: list[str] = []
     if role is not None:
-        d["role"] = data[role].astype(str).to_numpy() if data[role].dtype == object else data[
-            role
-        ].to_numpy()
+        d["role"] = (
+            data[role].astype(str).to_numpy()
+            if data[role].dtype == object
+            else data[role].to_numpy()
+        )
         present = sorted(pd.unique(d["role"]), key=str)
         if roles is not None:
             order = list(roles)
@@ -226,7 +228,9 @@ def prepare_diary(
     pb = pd.Series(
         pers["x_b"].to_numpy(), index=pd.MultiIndex.from_arrays([pers["couple"], pers["member"]])
     )
-    d["x_b_partner"] = pb.reindex(pd.MultiIndex.from_arrays([d["couple"], 1 - d["member"]])).to_numpy()
+    d["x_b_partner"] = pb.reindex(
+        pd.MultiIndex.from_arrays([d["couple"], 1 - d["member"]])
+    ).to_numpy()
     need = ["y", "x_w", "x_w_partner", "x_b", "x_b_partner"]
     d["used"] = d[need].notna().all(axis=1).to_numpy()
     # reports and warnings
@@ -526,8 +530,7 @@ _TEXT = {
         },
         "re": "SD's van de random effecten: {sds}",
         "recorr": "Correlaties van de random effecten: {c}",
-        "resid": "Residuele SD: {sd}; residuele correlatie tussen partners op dezelfde dag "
-        "r = {r}",
+        "resid": "Residuele SD: {sd}; residuele correlatie tussen partners op dezelfde dag r = {r}",
         "distg": "Onderscheidbaarheid (LR, ML): chi2({df}) = {chisq}, p {p}",
         "note": "Noot. Binneneffecten: een dag waarop x hoger is dan gewoonlijk; tusseneffecten: "
         "iemand met gemiddeld een hogere x. t-toetsen op de containment-df van nlme.",
@@ -723,10 +726,16 @@ def diary_apim(
         )
     dist_test = None
     if distinguishable and random == "intercept" and test_distinguishability:
-        f_ml = fit if not reml else _fit_prepared(u, distinguishable=True, random=random,
-                                                  reml=False, roles=role_names)[0]
-        i_ml = _fit_prepared(u, distinguishable=False, random=random, reml=False,
-                             roles=role_names)[0]
+        f_ml = (
+            fit
+            if not reml
+            else _fit_prepared(
+                u, distinguishable=True, random=random, reml=False, roles=role_names
+            )[0]
+        )
+        i_ml = _fit_prepared(u, distinguishable=False, random=random, reml=False, roles=role_names)[
+            0
+        ]
         df_lr = (f_ml.p + f_ml.n_var) - (i_ml.p + i_ml.n_var)
         chisq = max(2 * (f_ml.loglik - i_ml.loglik), 0.0)
         dist_test = {
@@ -736,16 +745,46 @@ def diary_apim(
             "loglik_distinguishable": f_ml.loglik,
             "loglik_indistinguishable": i_ml.loglik,
         }
-    res = _assemble(fit, X, names, zn, uniq, u, prep, cinfo, warn, method, level,
-                    distinguishable=distinguishable, random=random, roles=role_names)
+    res = _assemble(
+        fit,
+        X,
+        names,
+        zn,
+        uniq,
+        u,
+        prep,
+        cinfo,
+        warn,
+        method,
+        level,
+        distinguishable=distinguishable,
+        random=random,
+        roles=role_names,
+    )
     res.distinguishability = dist_test
     for w in warn:
         warnings.warn(w, UserWarning, stacklevel=2)
     return res
 
 
-def _assemble(fit, X, names, zn, uniq, u, prep, cinfo, warn, method, level, *, distinguishable,
-              random, roles, nlme_ml_scale: bool = True) -> DiaryAPIMResult:
+def _assemble(
+    fit,
+    X,
+    names,
+    zn,
+    uniq,
+    u,
+    prep,
+    cinfo,
+    warn,
+    method,
+    level,
+    *,
+    distinguishable,
+    random,
+    roles,
+    nlme_ml_scale: bool = True,
+) -> DiaryAPIMResult:
     codes, _ = pd.factorize(u["couple"], sort=True)
     n, p = fit.n_obs, fit.p
     # nlme: vcov() and intervals() use sigma^2 (X'V^-1X)^-1; summary() (adjustSigma = TRUE)
@@ -931,7 +970,9 @@ def simulate_diary(
     """
     unknown = set(effects) - set(_DEFAULTS)
     if unknown:
-        raise InputError(f"unknown effect {sorted(unknown)[0]!r}; expected one of {', '.join(_DEFAULTS)}")
+        raise InputError(
+            f"unknown effect {sorted(unknown)[0]!r}; expected one of {', '.join(_DEFAULTS)}"
+        )
     if int(n_couples) < 1 or int(n_days) < 1:
         raise InputError("n_couples and n_days must be at least 1")
     if not 0 <= p_missing < 1:
@@ -966,7 +1007,9 @@ def _gls_batch(x, y, obs, lam, rho, M, reml: bool = True):
     o = obs.astype(float)
     n_o = o.sum(axis=2, keepdims=True)
     with np.errstate(all="ignore"):
-        pm = np.where(n_o > 0, np.nansum(np.where(obs, x, 0.0), axis=2, keepdims=True) / n_o, np.nan)
+        pm = np.where(
+            n_o > 0, np.nansum(np.where(obs, x, 0.0), axis=2, keepdims=True) / n_o, np.nan
+        )
     gm = (np.where(obs, x, 0.0).sum(axis=(1, 2, 3)) / o.sum(axis=(1, 2, 3)))[:, None, None, None]
     xw = np.where(obs, x - pm, 0.0)
     xb = np.nan_to_num(pm - gm)
