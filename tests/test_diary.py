@@ -283,3 +283,99 @@ def test_result_protocol():
     matplotlib.use("Agg")
     ax = res.plot()
     assert len(ax.lines) >= 4
+
+
+# ---------------------------------------------------------------- short series, many missing days
+EXTRA = Path(__file__).parent / "oracle" / "diary_extra"
+XJ = json.loads((EXTRA / "extra_fits.json").read_text())
+XCALLS = {
+    "dist_ri_reml": {"random": "intercept", "method": "REML"},
+    "dist_ri_ml": {"random": "intercept", "method": "ML"},
+    "dist_rs_reml": {"random": "slope", "method": "REML"},
+    "indist_ri_reml": {"role": None, "person": "person", "method": "REML"},
+}
+
+
+@pytest.mark.parametrize(
+    "data_set,model",
+    [(s, m) for s in sorted(k for k in XJ if k != "meta") for m in XCALLS if m in XJ[s]],
+)
+def test_short_series_many_missing_days_match_nlme(data_set, model):
+    """Sets made by diary_extra/make_extra.py, fitted by nlme in diary_extra/fit_extra.R."""
+    ref = XJ[data_set][model]
+    raw = pd.read_csv(EXTRA / f"{data_set}.csv")
+    res = ds.diary_apim(raw, x="x", y="y", test_distinguishability=False, **XCALLS[model])
+    assert res.fit["converged"]
+    assert res.fit["n_obs"] == ref["n_obs"]
+    assert list(res.effects["term"]) == ref["terms"] or model.startswith("indist")
+    assert list(res.effects["df"]) == ref["df"]
+    # a correct optimiser reaches nlme's optimum (or a slightly higher likelihood)
+    assert res.fit["loglik"] >= ref["logLik"] - 1e-6
+    # our likelihood, recomputed densely (independently of the engine) at our estimates
+    assert _dense_loglik(res) == pytest.approx(res.fit["loglik"], abs=1e-8)
+    if res.fit["loglik"] > ref["logLik"] + 1e-4:  # nlme stopped short of the optimum
+        return
+    assert res.fit["loglik"] == pytest.approx(ref["logLik"], abs=1e-4)
+    np.testing.assert_allclose(res.effects["estimate"], ref["est"], atol=1e-4)
+    np.testing.assert_allclose(res.effects["se"], ref["se"], atol=1e-4)
+    np.testing.assert_allclose(res.random_effects["cov"], np.array(ref["re_cov"]), atol=1e-3)
+    np.testing.assert_allclose(
+        list(res.residual["sd_by_role"].values()), ref["sd_by_role"], atol=1e-3
+    )
+    assert res.residual["correlation"] == pytest.approx(ref["rho"], abs=1e-3)
+
+
+def _dense_loglik(res):
+    """REML/ML log-likelihood with V_c = Z D Z' + R_c formed densely per couple."""
+    u = res.data[res.data["used"]].sort_values("couple", kind="stable")
+    terms = list(res.vcov.columns)
+    roles = res.info["roles"]
+    mem = u["member"].to_numpy()
+    ind = [(mem == 0).astype(float), (mem == 1).astype(float)]
+    cols = {
+        "x_w": u["x_w"],
+        "x_w_partner": u["x_w_partner"],
+        "x_b": u["x_b"],
+        "x_b_partner": u["x_b_partner"],
+    }
+    X = []
+    for t in terms:
+        if t == "(Intercept)":
+            X.append(np.ones(len(u)))
+        elif ":" in t:
+            r, v = t.split(":")
+            X.append(ind[roles.index(r[4:])] * cols[v].to_numpy())
+        elif t.startswith("role"):
+            X.append(ind[roles.index(t[4:])])
+        else:
+            X.append(cols[t].to_numpy())
+    X = np.column_stack(X)
+    Zn = list(res.random_effects["cov"].columns)
+    Z = np.column_stack(
+        [
+            ind[k] * (u["x_w"].to_numpy() if ":" in z else 1.0)
+            for k, z in zip([0, 1, 0, 1][: len(Zn)], Zn, strict=True)
+        ]
+    )
+    D = res.random_effects["cov"].to_numpy()
+    sd = np.array(list(res.residual["sd_by_role"].values()))[mem]
+    rho = res.residual["correlation"]
+    y = u["y"].to_numpy()
+    day, cpl = u["day"].to_numpy(), u["couple"].to_numpy()
+    XVX, XVy, yVy, ld = 0, 0, 0.0, 0.0
+    for c in np.unique(cpl):
+        i = np.flatnonzero(cpl == c)
+        C = (day[i][:, None] == day[i][None, :]) * rho
+        np.fill_diagonal(C, 1.0)
+        V = C * np.outer(sd[i], sd[i]) + Z[i] @ D @ Z[i].T
+        Vi = np.linalg.inv(V)
+        XVX = XVX + X[i].T @ Vi @ X[i]
+        XVy = XVy + X[i].T @ Vi @ y[i]
+        yVy += y[i] @ Vi @ y[i]
+        ld += np.linalg.slogdet(V)[1]
+    b = np.linalg.solve(XVX, XVy)
+    quad = yVy - XVy @ b
+    n, p = X.shape
+    if res.fit["method"] == "REML":
+        return -0.5 * ((n - p) * np.log(2 * np.pi) + ld + quad + np.linalg.slogdet(XVX)[1])
+    return -0.5 * (n * np.log(2 * np.pi) + ld + quad)

@@ -490,21 +490,19 @@ def fit_lme(
     st = start or _moment_start(X, y, Z, groups, member, occasion, structure)
     starts = [par.pack(st["lam"], st["rho"] if corr else 0.0, st["M"])]
     q = Z.shape[1]
-    alt = dict(st)
     starts.append(par.pack(1.0, 0.0, np.eye(q) * max(float(np.trace(st["M"])) / q, 0.1)))
     t, f, conv, gn = _optimise(obj, starts[:1])
     if not conv:
         t2, f2, conv2, gn2 = _optimise(obj, starts[1:])
         if f2 > f:
             t, f, conv, gn = t2, f2, conv2, gn2
-    del alt
     return _finish(b, par, t, reml, conv, gn)
 
 
 def _finish(b: _Blocks, par: _Param, t: np.ndarray, reml: bool, conv: bool, gn: float) -> LMEFit:
     lam, rho, L = par.unpack(t)
     ev = profiled_loglik(b, lam, rho, L, reml, keep=True)
-    p, q = b.p, b.q
+    p = b.p
     Mtot = ev.Mtot[0]
     A, r = Mtot[:p, :p], Mtot[:p, p]
     cov_unscaled = np.linalg.inv(A)
@@ -521,7 +519,7 @@ def _finish(b: _Blocks, par: _Param, t: np.ndarray, reml: bool, conv: bool, gn: 
     blups = sol @ Lm.T
     M = Lm @ Lm.T
     n_var = par.k + 1
-    msgs = []
+    msgs: list[str] = []
     return LMEFit(
         beta=beta,
         cov_unscaled=cov_unscaled,
