@@ -159,7 +159,7 @@ def prepare_diary(
         d["member"] = (d["role"] == order[1]).astype(int).to_numpy()
         d["person"] = data[person].to_numpy() if person else None
         if person is None:
-            d["person"] = d["couple"].map(_label) + "/" + d["role"].map(_label)
+            d["person"] = d["couple"].astype(str) + "/" + d["role"].astype(str)
     else:
         d["person"] = data[person].to_numpy()
         order = None

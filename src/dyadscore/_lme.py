@@ -179,7 +179,23 @@ def build_blocks(
         counts = {"n_lag": float(same_next.sum())}
     else:  # pragma: no cover - internal
         raise ValueError(structure)
-    return _Blocks(structure, gram, p, q, n, G, counts)
+    zc = slice(p + 1, p + 1 + q)
+    sym = {"ab", "lag"}  # cross products enter as M + M'
+    comps = ["aa", "bb", "ab", "s1", "s2"] if structure == "pairs" else ["all", "int", "lag"]
+    tots, zs = [], []
+    for key_ in comps:
+        M = gram[key_]
+        full = M + np.swapaxes(M, -1, -2) if key_ in sym else M
+        tots.append(full.sum(axis=0).ravel())
+        zs.append(np.ascontiguousarray(full[:, :, zc]).ravel())
+    d = p + 1 + q
+    red = {
+        "tot": np.vstack(tots),
+        "z": np.vstack(zs),
+        "tot_shape": (d, d),
+        "z_shape": (G, d, q),
+    }
+    return _Blocks(structure, red, p, q, n, G, counts)
 
 
 # --------------------------------------------------------------------------------------
@@ -187,34 +203,81 @@ def build_blocks(
 # --------------------------------------------------------------------------------------
 
 
-def _combine(b: _Blocks, lam: np.ndarray, rho: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Per-couple v' Lambda^-1 v (T, G, d, d) and log|Lambda| summed over couples (T,)."""
-    lam = lam[:, None, None, None]
-    rho = rho[:, None, None, None]
-    G = b.G
+def _coefs(b: _Blocks, lam: np.ndarray, rho: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Weights of the component Gram matrices in v' Lambda^-1 v (T, n_comp), log|Lambda|."""
+    c = b.logdet_counts
     if b.structure == "pairs":
-        ab = G["ab"] + np.swapaxes(G["ab"], -1, -2)
-        S = (G["aa"] - (rho / lam) * ab + G["bb"] / lam**2) / (1 - rho**2)
-        S = S + G["s1"] + G["s2"] / lam**2
-        lam1, rho1 = lam[:, 0, 0, 0], rho[:, 0, 0, 0]
-        c = b.logdet_counts
-        logdet = c["n_pairs"] * (2 * np.log(lam1) + np.log1p(-(rho1**2))) + c[
+        w = 1.0 / (1 - rho**2)
+        W = np.column_stack([w, w / lam**2, -w * rho / lam, np.ones_like(lam), 1 / lam**2])
+        logdet = c["n_pairs"] * (2 * np.log(lam) + np.log1p(-(rho**2))) + c[
             "n_single2"
-        ] * 2 * np.log(lam1)
+        ] * 2 * np.log(lam)
     else:
-        lag = G["lag"] + np.swapaxes(G["lag"], -1, -2)
-        S = (G["all"] + rho**2 * G["int"] - rho * lag) / (1 - rho**2)
-        rho1 = rho[:, 0, 0, 0]
-        logdet = b.logdet_counts["n_lag"] * np.log1p(-(rho1**2))
-    return S, logdet
+        w = 1.0 / (1 - rho**2)
+        W = np.column_stack([w, w * rho**2, -w * rho])
+        logdet = c["n_lag"] * np.log1p(-(rho**2))
+    return W, logdet
+
+
+def _combine(
+    b: _Blocks, lam: np.ndarray, rho: np.ndarray
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """v' Lambda^-1 v summed over couples (T, d, d), its per-couple columns of Z
+    (T, G, d, q), and log|Lambda| summed over couples (T,). One matrix product each."""
+    W, logdet = _coefs(b, lam, rho)
+    nT = len(lam)
+    tot = (W @ b.G["tot"]).reshape(nT, *b.G["tot_shape"])
+    Sz = (W @ b.G["z"]).reshape(nT, *b.G["z_shape"])
+    return tot, Sz, logdet
 
 
 @dataclass
 class _Eval:
     loglik: np.ndarray
     Mtot: np.ndarray | None = None  # (T, p+1, p+1) [X, y]' V~^-1 [X, y]
-    S: np.ndarray | None = None
+    S: np.ndarray | None = None  # (T, G, d, q) per-couple v' Lambda^-1 Z
     K: np.ndarray | None = None
+
+
+def _chol_small(K: np.ndarray) -> np.ndarray:
+    """Batched Cholesky factor of small SPD matrices, elementwise over the batch (for q <= 4
+    much faster than one LAPACK call per matrix). Non-SPD input gives NaN, not an error."""
+    q = K.shape[-1]
+    k = {(i, j): np.ascontiguousarray(K[..., i, j]) for i in range(q) for j in range(i + 1)}
+    lo: dict[tuple[int, int], np.ndarray] = {}
+    for j in range(q):
+        s = k[j, j].copy()
+        for m in range(j):
+            s -= lo[j, m] ** 2
+        d = np.sqrt(s)
+        lo[j, j] = d
+        for i in range(j + 1, q):
+            t = k[i, j].copy()
+            for m in range(j):
+                t -= lo[i, m] * lo[j, m]
+            lo[i, j] = t / d
+    out = np.zeros_like(K)
+    for (i, j), v in lo.items():
+        out[..., i, j] = v
+    return out
+
+
+def _tri_inv(Lk: np.ndarray) -> np.ndarray:
+    """Inverse of batched small lower-triangular matrices (forward substitution)."""
+    q = Lk.shape[-1]
+    lo = {(i, j): np.ascontiguousarray(Lk[..., i, j]) for i in range(q) for j in range(i + 1)}
+    inv: dict[tuple[int, int], np.ndarray] = {}
+    for i in range(q):
+        inv[i, i] = 1.0 / lo[i, i]
+        for j in range(i):
+            acc = lo[i, j] * inv[j, j]
+            for m in range(j + 1, i):
+                acc = acc + lo[i, m] * inv[m, j]
+            inv[i, j] = -acc * inv[i, i]
+    out = np.zeros_like(Lk)
+    for (i, j), v in inv.items():
+        out[..., i, j] = v
+    return out
 
 
 def profiled_loglik(
@@ -222,34 +285,32 @@ def profiled_loglik(
 ) -> _Eval:
     """Profiled (beta, sigma^2) log-likelihood for a batch of parameter values (nlme's)."""
     p, q = b.p, b.q
-    S, logdet_lam = _combine(b, lam, rho)
-    w = slice(0, p + 1)
-    z = slice(p + 1, p + 1 + q)
-    A = S[..., w, w].sum(axis=1)
-    Bm = S[..., w, z]
-    C = S[..., z, z]
-    Lb = L[:, None]
-    K = np.eye(q) + np.swapaxes(Lb, -1, -2) @ C @ Lb
+    nT = len(lam)
     with np.errstate(all="ignore"):
-        sK, ldK = np.linalg.slogdet(K)
-        T = Bm @ Lb  # (T, G, p+1, q)
-        try:
-            sol = np.linalg.solve(K, np.swapaxes(T, -1, -2))
-        except np.linalg.LinAlgError:
-            return _Eval(np.full(len(lam), -np.inf))
-        Mtot = A - (T @ sol).sum(axis=1)
+        tot, Sz, logdet_lam = _combine(b, lam, rho)
+        A = tot[:, : p + 1, : p + 1]
+        Bm = Sz[:, :, : p + 1, :]
+        C = Sz[:, :, p + 1 :, :]
+        Lb = L[:, None]
+        K = np.eye(q) + np.swapaxes(Lb, -1, -2) @ C @ Lb
+        Lk = _chol_small(K)
+        diag = np.diagonal(Lk, axis1=-2, axis2=-1)
+        ldK = 2 * np.log(diag).sum(axis=(1, 2))
+        F = (Bm @ Lb) @ np.swapaxes(_tri_inv(Lk), -1, -2)  # (T, G, p+1, q)
+        Fm = np.swapaxes(F, 1, 2).reshape(nT, p + 1, -1)
+        Mtot = A - Fm @ np.swapaxes(Fm, -1, -2)
         s_full, ld_full = np.linalg.slogdet(Mtot)
         s_x, ld_x = np.linalg.slogdet(Mtot[:, :p, :p])
-        logdet_v = logdet_lam + ldK.sum(axis=1)
+        logdet_v = logdet_lam + ldK
         n_eff = b.n_obs - p if reml else b.n_obs
         log_rss = ld_full - ld_x
         ll = -0.5 * n_eff * (_LOG2PI + 1 + log_rss - math.log(n_eff)) - 0.5 * logdet_v
         if reml:
             ll = ll - 0.5 * ld_x
-        bad = (s_full <= 0) | (s_x <= 0) | (sK <= 0).any(axis=1) | ~np.isfinite(ll)
+        bad = (s_full <= 0) | (s_x <= 0) | ~np.isfinite(ll)
         ll = np.where(bad, -np.inf, ll)
     if keep:
-        return _Eval(ll, Mtot, S, K)
+        return _Eval(ll, Mtot, Sz, K)
     return _Eval(ll)
 
 
@@ -340,7 +401,7 @@ class _Objective:
         self.b, self.par, self.reml, self.h = b, par, reml, h
         # keep the batch memory modest: T * G * d * d doubles
         d = b.p + 1 + b.q
-        per = max(1, b.n_groups * d * d * 8 * 6)
+        per = max(1, b.n_groups * d * max(b.q, 2) * 8 * 10)
         self.chunk = max(4, min(chunk, int(4e8 // per)))
 
     def values(self, T: np.ndarray) -> np.ndarray:
@@ -392,7 +453,7 @@ def _optimise(obj: _Objective, starts: list[np.ndarray]) -> tuple[np.ndarray, fl
             return -v, -g
 
         res = optimize.minimize(
-            fun, t0, jac=True, method="BFGS", options={"gtol": 1e-7, "maxiter": 2000}
+            fun, t0, jac=True, method="BFGS", options={"gtol": 1e-4, "maxiter": 2000}
         )
         t = res.x
         # Newton polish with a finite-difference Hessian; accept only improvements
@@ -416,6 +477,8 @@ def _optimise(obj: _Objective, starts: list[np.ndarray]) -> tuple[np.ndarray, fl
                     break
                 step = step / 2
             if not improved:
+                break
+            if np.abs(step).max() < 1e-7:  # converged: no need for another Hessian
                 break
             f, g, H = obj.hessian(t)
         f, g = obj.value_grad(t)
@@ -512,7 +575,7 @@ def _finish(b: _Blocks, par: _Param, t: np.ndarray, reml: bool, conv: bool, gn: 
     # BLUPs: u_c = L K^-1 L' Z' Lambda^-1 (y - X beta), on the absolute scale (D = sigma2 M)
     S = ev.S[0]
     w = np.append(-beta, 1.0)
-    zr = np.einsum("gij,i->gj", S[:, : p + 1, p + 1 :], w)  # Z' Lambda^-1 r   (G, q)
+    zr = np.einsum("gij,i->gj", S[:, : p + 1, :], w)  # Z' Lambda^-1 r   (G, q)
     Lm = L[0]
     rhs = zr @ Lm  # L' Z'Lambda^-1 r
     sol = np.linalg.solve(ev.K[0], rhs[..., None])[..., 0]
