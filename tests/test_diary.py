@@ -379,3 +379,34 @@ def _dense_loglik(res):
     if res.fit["method"] == "REML":
         return -0.5 * ((n - p) * np.log(2 * np.pi) + ld + quad + np.linalg.slogdet(XVX)[1])
     return -0.5 * (n * np.log(2 * np.pi) + ld + quad)
+
+
+# ---------------------------------------------------------------------------- command line
+def test_cli_diary(tmp_path, capsys):
+    from dyadscore.cli import main
+
+    out = tmp_path / "fit.json"
+    rc = main(["diary", str(HERE / "diary_long.csv"), "--x", "x", "--y", "y", "--json", str(out)])
+    assert rc == 0
+    d = json.loads(out.read_text())
+    est = [r["estimate"] for r in d["effects"]]
+    np.testing.assert_allclose(
+        est, [v["est"] for v in J["dist_ri_reml"]["fixed_effects"].values()], atol=1e-5
+    )
+    assert "Daily-diary APIM" in capsys.readouterr().out
+
+
+def test_cli_diary_bad_input_one_line(tmp_path, capsys):
+    from dyadscore.cli import main
+
+    bad = tmp_path / "bad.csv"
+    df = RAW.head(200).copy().astype({"day": object})
+    df.loc[7, "day"] = "tuesday"
+    df.to_csv(bad, index=False)
+    before = bad.read_bytes()
+    rc = main(["diary", str(bad), "--x", "x", "--y", "y", "--json", str(tmp_path / "o.json")])
+    err = capsys.readouterr().err
+    assert rc == 2
+    assert err.count("\n") == 1 and err.startswith("dyadscore: error: ")
+    assert "row 8, column 'day', value 'tuesday'" in err
+    assert not (tmp_path / "o.json").exists() and bad.read_bytes() == before

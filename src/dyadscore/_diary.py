@@ -898,26 +898,33 @@ def _pair(v: Any) -> np.ndarray:
 def _sim_arrays(rng, R: int, C: int, T: int, par: dict, p_missing: float):
     """x, y, observed mask, each (R, C, T, 2) (last axis: role 1, role 2)."""
     g = par
+
+    def mvn(cov: np.ndarray, shape: tuple) -> np.ndarray:
+        Lc = np.linalg.cholesky(cov + 1e-300 * np.eye(2)) if np.all(np.diag(cov) > 0) else None
+        z = rng.standard_normal((*shape, 2))
+        if Lc is None:
+            return z * np.sqrt(np.diag(cov))
+        return z @ Lc.T
+
     cb = np.array([[1, g["corr_x_between"]], [g["corr_x_between"], 1]]) * g["sd_x_between"] ** 2
     cw = np.array([[1, g["corr_x_within"]], [g["corr_x_within"], 1]]) * g["sd_x_within"] ** 2
-    b = rng.multivariate_normal([0, 0], cb, size=(R, C))[:, :, None, :]
-    w = rng.multivariate_normal([0, 0], cw, size=(R, C, T))
+    b = mvn(cb, (R, C))[:, :, None, :]
+    w = mvn(cw, (R, C, T))
     x = g["x_mean"] + b + w
     pm = x.mean(axis=2, keepdims=True)
     xw, xb = x - pm, pm - g["x_mean"]
     sdi = _pair(g["sd_intercept"])
     ci = np.outer(sdi, sdi) * np.array([[1, g["corr_intercept"]], [g["corr_intercept"], 1]])
-    u = rng.multivariate_normal([0, 0], ci, size=(R, C))[:, :, None, :]
+    u = mvn(ci, (R, C))[:, :, None, :]
     sde = _pair(g["sd_resid"])
     ce = np.outer(sde, sde) * np.array([[1, g["corr_resid"]], [g["corr_resid"], 1]])
-    e = rng.multivariate_normal([0, 0], ce, size=(R, C, T))
-    sw = lambda a: a[..., ::-1]  # noqa: E731 - the partner's value
+    e = mvn(ce, (R, C, T))
     y = (
         _pair(g["intercept"])
         + _pair(g["actor_within"]) * xw
-        + _pair(g["partner_within"]) * sw(xw)
+        + _pair(g["partner_within"]) * xw[..., ::-1]
         + _pair(g["actor_between"]) * xb
-        + _pair(g["partner_between"]) * sw(xb)
+        + _pair(g["partner_between"]) * xb[..., ::-1]
         + u
         + e
     )
@@ -1002,36 +1009,45 @@ def _gls_batch(x, y, obs, lam, rho, M, reml: bool = True):
     """GLS of the distinguishable random-intercept diary APIM for many data sets at once,
     with the relative variance parameters (lam, rho, M) given; sigma^2 profiled.
 
-    Arrays are (R, C, T, 2); returns beta (R, 10), se (R, 10), df (R,)."""
+    Arrays are (R, C, T, 2); returns beta (R, 10), se (R, 10), df (R,). Only days on
+    which both partners reported enter (as in :func:`diary_apim`), so every used row is
+    in a same-day pair; per couple the six compact columns [1, x_w, x_w partner, x_b,
+    x_b partner, y] of each role are reduced to 6 x 6 cross products by one batched
+    matrix product, then placed in the 13 x 13 Gram matrix of [X, y, Z]."""
     R, C, T, _ = x.shape
     o = obs.astype(float)
     n_o = o.sum(axis=2, keepdims=True)
+    xo = np.where(obs, x, 0.0)
     with np.errstate(all="ignore"):
-        pm = np.where(
-            n_o > 0, np.nansum(np.where(obs, x, 0.0), axis=2, keepdims=True) / n_o, np.nan
-        )
-    gm = (np.where(obs, x, 0.0).sum(axis=(1, 2, 3)) / o.sum(axis=(1, 2, 3)))[:, None, None, None]
-    xw = np.where(obs, x - pm, 0.0)
+        pm = xo.sum(axis=2, keepdims=True) / n_o
+    gm = (xo.sum(axis=(1, 2, 3)) / o.sum(axis=(1, 2, 3)))[:, None, None, None]
+    used = obs[..., 0] & obs[..., 1]  # (R, C, T)
+    uf = used.astype(float)
+    xw = np.where(used[..., None], x - pm, 0.0)
     xb = np.nan_to_num(pm - gm)
-    used = (obs[..., 0] & obs[..., 1]).astype(float)  # (R, C, T)
-    xwp, xbp = xw[..., ::-1], xb[..., ::-1]
-    xbB = np.broadcast_to(xb, x.shape)
-    xbpB = np.broadcast_to(xbp, x.shape)
-    d = 13
-    V = np.zeros((R, C, T, 2, d))
-    for r in (0, 1):
-        V[..., r, r] = 1.0
-        V[..., r, 2 + r] = xw[..., r]
-        V[..., r, 4 + r] = xwp[..., r]
-        V[..., r, 6 + r] = xbB[..., r]
-        V[..., r, 8 + r] = xbpB[..., r]
-        V[..., r, 10] = np.where(obs[..., r], y[..., r], 0.0)
-        V[..., r, 11 + r] = 1.0
-    V = V * used[..., None, None]
+    U = np.empty((R, C, T, 2, 6))
+    U[..., 0] = 1.0
+    U[..., 1] = xw
+    U[..., 2] = xw[..., ::-1]
+    U[..., 3] = xb
+    U[..., 4] = xb[..., ::-1]
+    U[..., 5] = np.where(used[..., None], y, 0.0)
+    U *= uf[..., None, None]
     Pinv = np.linalg.inv(np.array([[1.0, rho * lam], [rho * lam, lam**2]]))
-    W = np.einsum("ij,rctjd->rctid", Pinv, V)
-    S = np.einsum("rctid,rctie->rcde", V, W)
-    p, q = 10, 2
+    U0 = U[..., 0, :].reshape(R * C, T, 6)
+    U1 = U[..., 1, :].reshape(R * C, T, 6)
+    Q00 = np.swapaxes(U0, 1, 2) @ U0
+    Q11 = np.swapaxes(U1, 1, 2) @ U1
+    Q01 = np.swapaxes(U0, 1, 2) @ U1
+    d, p, q = 13, 10, 2
+    idx = [np.array([0, 2, 4, 6, 8, 10]), np.array([1, 3, 5, 7, 9, 10])]
+    S = np.zeros((R * C, d, d))
+    for i, j, Q in ((0, 0, Q00), (1, 1, Q11), (0, 1, Q01), (1, 0, np.swapaxes(Q01, 1, 2))):
+        S[:, idx[i][:, None], idx[j][None, :]] += Pinv[i, j] * Q
+    # Z columns: the role intercepts (Z = the intercept columns 0 and 1 of X)
+    S[:, 11:, :] = S[:, 0:2, :]
+    S[:, :, 11:] = S[:, :, 0:2]
+    S = S.reshape(R, C, d, d)
     L = np.linalg.cholesky(M)
     A, Bm, Cm = S[..., :11, :11].sum(axis=1), S[..., :11, 11:], S[..., 11:, 11:]
     K = np.eye(q) + L.T @ Cm @ L
@@ -1041,8 +1057,8 @@ def _gls_batch(x, y, obs, lam, rho, M, reml: bool = True):
     inv = np.linalg.inv(XX)
     beta = np.einsum("rij,rj->ri", inv, Xy)
     rss = Mtot[:, p, p] - np.einsum("ri,ri->r", beta, Xy)
-    n = 2 * used.sum(axis=(1, 2))
-    n_c = (used.sum(axis=2) > 0).sum(axis=1)
+    n = 2 * uf.sum(axis=(1, 2))
+    n_c = (uf.sum(axis=2) > 0).sum(axis=1)
     sigma2 = rss / (n - p if reml else n)
     se = np.sqrt(sigma2[:, None] * np.diagonal(inv, axis1=1, axis2=2))
     df = n - n_c - p + 1
