@@ -577,7 +577,13 @@ def _design(u: pd.DataFrame, distinguishable: bool, random: str, roles: list[str
 
 
 def _fit_prepared(
-    u: pd.DataFrame, *, distinguishable: bool, random: str, reml: bool, roles: list[str]
+    u: pd.DataFrame,
+    *,
+    distinguishable: bool,
+    random: str,
+    reml: bool,
+    roles: list[str],
+    source: str | None = None,
 ) -> tuple[LMEFit, np.ndarray, list, list, np.ndarray]:
     X, names, Z, zn = _design(u, distinguishable, random, roles)
     codes, uniq = pd.factorize(u["couple"], sort=True)
@@ -586,7 +592,7 @@ def _fit_prepared(
     y = u["y"].to_numpy()
     if np.linalg.matrix_rank(X) < X.shape[1]:
         raise InputError(
-            "the fixed effects cannot all be estimated (a predictor is constant or two are "
+            f"{source or 'input'}: the fixed effects cannot all be estimated (a predictor is constant or two are "
             "identical in the used rows); need variation in the within and between parts"
         )
     blocks = build_blocks(X, y, Z, codes, structure="pairs", member=member, occasion=occ)
@@ -717,8 +723,20 @@ def diary_apim(
         )
     reml = method == "REML"
     fit, X, names, zn, uniq = _fit_prepared(
-        u, distinguishable=distinguishable, random=random, reml=reml, roles=role_names
+        u,
+        distinguishable=distinguishable,
+        random=random,
+        reml=reml,
+        roles=role_names,
+        source=source,
     )
+    sd_rel = np.sqrt(np.maximum(np.diag(fit.M), 0.0))
+    if (sd_rel < 1e-3).any():
+        warn.append(
+            "a random-effect SD is estimated at (nearly) zero ("
+            + ", ".join(z for z, v in zip(zn, sd_rel, strict=True) if v < 1e-3)
+            + "): the data show no variation between couples there (a boundary estimate)"
+        )
     if not fit.converged:
         warn.append(
             f"the optimiser did not converge (largest gradient {fit.grad_norm:.2g}); "

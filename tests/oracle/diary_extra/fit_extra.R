@@ -40,14 +40,15 @@ for (f in list.files(dir, pattern = "\\.csv$")) {
   nm <- sub("\\.csv$", "", f)
   dist <- function(m, rnd) lme(f_dist, random = rnd, weights = varIdent(form = ~ 1 | role),
                                correlation = corCompSymm(form = ~ 1 | couple/day), data = du, method = m, control = ctrl)
-  out <- list(dist_ri_reml = one(dist("REML", ~ 0 + role | couple)),
-              dist_ri_ml = one(dist("ML", ~ 0 + role | couple)),
-              indist_ri_reml = one(lme(y ~ x_w + x_w_partner + x_b + x_b_partner,
-                                       random = list(couple = pdCompSymm(~ 0 + role)),
-                                       correlation = corCompSymm(form = ~ 1 | couple/day),
-                                       data = du, method = "REML", control = ctrl)))
-  rs <- tryCatch(one(dist("REML", ~ 0 + role + role:x_w | couple)), error = function(e) NULL)
-  if (!is.null(rs)) out$dist_rs_reml <- rs
+  safe <- function(expr) tryCatch(one(expr), error = function(e) NULL)   # nlme may fail
+  out <- list(dist_ri_reml = safe(dist("REML", ~ 0 + role | couple)),
+              dist_ri_ml = safe(dist("ML", ~ 0 + role | couple)),
+              indist_ri_reml = safe(lme(y ~ x_w + x_w_partner + x_b + x_b_partner,
+                                        random = list(couple = pdCompSymm(~ 0 + role)),
+                                        correlation = corCompSymm(form = ~ 1 | couple/day),
+                                        data = du, method = "REML", control = ctrl)),
+              dist_rs_reml = safe(dist("REML", ~ 0 + role + role:x_w | couple)))
+  out <- out[!vapply(out, is.null, logical(1))]
   res[[nm]] <- out
 }
 res$meta <- list(R = R.version.string, nlme = as.character(packageVersion("nlme")))
