@@ -456,9 +456,16 @@ def _optimise(obj: _Objective, starts: list[np.ndarray]) -> tuple[np.ndarray, fl
             fun, t0, jac=True, method="BFGS", options={"gtol": 1e-4, "maxiter": 2000}
         )
         t = res.x
-        # Newton polish with a finite-difference Hessian; accept only improvements
-        f, g, H = obj.hessian(t)
-        for _ in range(8):
+        f, g = obj.value_grad(t)
+        # BFGS's own estimate of the remaining distance to the optimum
+        try:
+            rest = float(np.abs(np.asarray(res.hess_inv) @ g).max())
+        except (TypeError, ValueError):
+            rest = np.inf
+        # Newton polish (finite-difference Hessian, accurate central gradient) only when
+        # the optimum may still be more than ~1e-7 away on the parameter scale
+        for _ in range(8 if not (np.isfinite(rest) and rest < 1e-7) else 0):
+            H = obj.hessian(t)[2]
             try:
                 w = np.linalg.eigvalsh(H)
             except np.linalg.LinAlgError:
@@ -478,9 +485,9 @@ def _optimise(obj: _Objective, starts: list[np.ndarray]) -> tuple[np.ndarray, fl
                 step = step / 2
             if not improved:
                 break
+            f, g = obj.value_grad(t)
             if np.abs(step).max() < 1e-7:  # converged: no need for another Hessian
                 break
-            f, g, H = obj.hessian(t)
         f, g = obj.value_grad(t)
         gn = float(np.abs(g).max())
         if best is None or f > best[1] + 1e-9:
