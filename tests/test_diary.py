@@ -410,3 +410,28 @@ def test_cli_diary_bad_input_one_line(tmp_path, capsys):
     assert err.count("\n") == 1 and err.startswith("dyadscore: error: ")
     assert "row 8, column 'day', value 'tuesday'" in err
     assert not (tmp_path / "o.json").exists() and bad.read_bytes() == before
+
+
+@pytest.mark.parametrize("scale,shift,yshift", [(2.0, 5.0, 0.0), (0.5, -1.0, 3.0)])
+def test_invariance_to_linear_recoding(scale, shift, yshift):
+    """x -> a x + b rescales every x effect by 1/a (centring removes b); y + c moves only the
+    intercepts; variance parameters and the log-likelihood of the ML fit do not change."""
+    df = ds.simulate_diary(n_couples=25, n_days=6, p_missing=0.3, seed=11)
+    base = ds.diary_apim(df, x="x", y="y", method="ML", test_distinguishability=False)
+    df2 = df.assign(x=df["x"] * scale + shift, y=df["y"] + yshift)
+    res = ds.diary_apim(df2, x="x", y="y", method="ML", test_distinguishability=False)
+    slope = base.effects["effect"] != "intercept"
+    np.testing.assert_allclose(
+        res.effects.loc[slope, "estimate"], base.effects.loc[slope, "estimate"] / scale, atol=1e-6
+    )
+    np.testing.assert_allclose(
+        res.effects.loc[slope, "se"], base.effects.loc[slope, "se"] / scale, atol=1e-6
+    )
+    np.testing.assert_allclose(
+        res.effects.loc[~slope, "estimate"],
+        base.effects.loc[~slope, "estimate"] + yshift,
+        atol=1e-6,
+    )
+    np.testing.assert_allclose(res.random_effects["cov"], base.random_effects["cov"], atol=1e-6)
+    assert res.residual["correlation"] == pytest.approx(base.residual["correlation"], abs=1e-6)
+    assert res.fit["loglik"] == pytest.approx(base.fit["loglik"], abs=1e-6)
