@@ -435,3 +435,33 @@ def test_invariance_to_linear_recoding(scale, shift, yshift):
     np.testing.assert_allclose(res.random_effects["cov"], base.random_effects["cov"], atol=1e-6)
     assert res.residual["correlation"] == pytest.approx(base.residual["correlation"], abs=1e-6)
     assert res.fit["loglik"] == pytest.approx(base.fit["loglik"], abs=1e-6)
+
+
+def test_book_model_public_function():
+    """ds.diary_book_model on the raw file reproduces the book_bl2013 block."""
+    blk = J["book_bl2013"]
+    res = ds.diary_book_model(RAW, x="x", y="y")
+    e, fx = res.effects, blk["fixed_effects"]
+    assert list(e["term"]) == list(fx)
+    np.testing.assert_allclose(e["estimate"], [v["est"] for v in fx.values()], atol=1e-5)
+    np.testing.assert_allclose(e["se"], [v["se"] for v in fx.values()], atol=1e-5)
+    assert list(e["df"]) == [v["df"] for v in fx.values()]
+    f = res.fit
+    assert f["loglik"] == pytest.approx(blk["logLik"], abs=1e-5)
+    assert (f["df_loglik"], f["nobs_loglik"], f["n_obs"]) == (
+        blk["df_logLik"],
+        blk["nobs_logLik"],
+        blk["n_obs"],
+    )
+    assert f["aic"] == pytest.approx(blk["AIC"], abs=2e-5) and f["bic"] == pytest.approx(
+        blk["BIC"], abs=2e-5
+    )
+    np.testing.assert_allclose(
+        res.random_effects["cov"], np.array(blk["random_effects"]["cov"]["matrix"]), atol=2e-4
+    )
+    assert res.residual["correlation"] == pytest.approx(blk["residual"]["correlation"], abs=2e-4)
+    assert res.residual["sigma"] == pytest.approx(blk["residual"]["sigma"], abs=2e-4)
+    bl = pd.DataFrame(blk["ranef"])
+    np.testing.assert_allclose(
+        res.blups.iloc[:, 1:].to_numpy(), bl.iloc[:, 1:].to_numpy(), atol=2e-4
+    )

@@ -57,6 +57,7 @@ _EXPORTS: dict[str, str] = {
     "DiaryAPIMResult": "_diary",
     "simulate_diary": "_diary",
     "power_diary": "_diary",
+    "diary_book_model": "_diary",
     "overtime_apim": "_overtime",
     "OvertimeAPIMResult": "_overtime",
 }

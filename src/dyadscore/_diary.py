@@ -49,7 +49,7 @@ from .dyads import _numeric, _require_columns
 from .errors import InputError
 from .results import Result, format_number, format_p, format_p_eq, jsonable
 
-__all__ = ["diary_apim", "DiaryAPIMResult", "simulate_diary", "power_diary"]
+__all__ = ["diary_apim", "DiaryAPIMResult", "simulate_diary", "power_diary", "diary_book_model"]
 
 _EFFECTS = ("actor_within", "partner_within", "actor_between", "partner_between")
 _COLS = {
@@ -392,7 +392,10 @@ class DiaryAPIMResult(Result):
             lines.append(T["recorr"].format(c="; ".join(pairs)))
         rs = self.residual
         rsd = ", ".join(f"{k} {format_number(v, 3, lang)}" for k, v in rs["sd_by_role"].items())
-        lines.append(T["resid"].format(sd=rsd, r=format_number(rs["correlation"], 3, lang)))
+        if "structure" in rs:  # the book's corAR1 model
+            lines.append(T["resid_ar1"].format(sd=rsd, r=format_number(rs["correlation"], 3, lang)))
+        else:
+            lines.append(T["resid"].format(sd=rsd, r=format_number(rs["correlation"], 3, lang)))
         lines.append(
             f"logLik = {format_number(f['loglik'], 3, lang)}, AIC = "
             f"{format_number(f['aic'], 2, lang)}, BIC = {format_number(f['bic'], 2, lang)}"
@@ -500,6 +503,8 @@ _TEXT = {
         "re": "Random-effect SDs: {sds}",
         "recorr": "Random-effect correlations: {c}",
         "resid": "Residual SD: {sd}; same-day residual correlation between partners r = {r}",
+        "resid_ar1": "Residual SD: {sd}; AR(1) residual correlation by row position within the "
+        "couple phi = {r}",
         "distg": "Distinguishability (LR, ML): chi2({df}) = {chisq}, p {p}",
         "note": "Note. Within effects: a day on which x is higher than usual; between effects: "
         "a person whose x is higher on average. t tests on nlme's containment df.",
@@ -531,6 +536,8 @@ _TEXT = {
         "re": "SD's van de random effecten: {sds}",
         "recorr": "Correlaties van de random effecten: {c}",
         "resid": "Residuele SD: {sd}; residuele correlatie tussen partners op dezelfde dag r = {r}",
+        "resid_ar1": "Residuele SD: {sd}; AR(1)-correlatie van de residuen volgens de "
+        "rijvolgorde binnen het koppel phi = {r}",
         "distg": "Onderscheidbaarheid (LR, ML): chi2({df}) = {chisq}, p {p}",
         "note": "Noot. Binneneffecten: een dag waarop x hoger is dan gewoonlijk; tusseneffecten: "
         "iemand met gemiddeld een hogere x. t-toetsen op de containment-df van nlme.",
@@ -1186,3 +1193,127 @@ def power_diary(
                     }
                 )
     return pd.DataFrame(rows)
+
+
+# --------------------------------------------------------------------------------------
+# Bolger & Laurenceau (2013), ch. 8: the book's R model (dmod1), for replication only
+# --------------------------------------------------------------------------------------
+
+
+def diary_book_model(
+    data: pd.DataFrame,
+    x: str,
+    y: str,
+    dyad: str = "couple",
+    role: str = "role",
+    person: str | None = None,
+    time: str = "day",
+    *,
+    roles: Sequence[str] | None = None,
+    level: float = 0.95,
+    source: str | None = None,
+) -> DiaryAPIMResult:
+    """Replicate the R model of Bolger & Laurenceau (2013, ch. 8, ``dmod1``) exactly.
+
+    Actor effects only (within and between), a linear time trend per role (``time7c`` =
+    (day - midpoint) / 7, slope per week), random intercepts and within-person slopes per
+    role (4 x 4 unstructured), one residual variance, and ``corAR1()`` residuals **by row
+    position within the couple** (rows sorted by couple, first role before second, day),
+    which, as the book's supplement warns, links the first role's last day with the second
+    role's first day. Use :func:`diary_apim` for substantive work; this function exists to
+    reproduce the book's numbers. Missed days are dropped.
+
+    Parameters
+    ----------
+    data, x, y, dyad, role, person, time, roles, level, source
+        As in :func:`diary_apim`; ``roles`` = (first role in the row order, second role);
+        the columns follow the book: second role first (``male``, ``female``, ...).
+
+    Returns
+    -------
+    DiaryAPIMResult
+        effects ``intercept``, ``time``, ``actor_within``, ``actor_between`` per role.
+
+    Notes
+    -----
+    In R: ``nlme::lme(y ~ male + female + male:time7c + female:time7c + male:x_w +
+    female:x_w + male:x_b + female:x_b - 1, random = ~ male + female + male:x_w +
+    female:x_w - 1 | couple, correlation = corAR1(), data = d_book)``.
+
+    Examples
+    --------
+    >>> import dyadscore as ds
+    >>> df = ds.simulate_diary(n_couples=30, n_days=7, seed=5)
+    >>> res = diary_book_model(df, x="x", y="y")
+    >>> res.fit["df_loglik"], res.residual["structure"]
+    (20, 'corAR1 (row position within couple)')
+    """
+    prep, cinfo, warn = prepare_diary(
+        data, x=x, y=y, dyad=dyad, role=role, person=person, time=time, roles=roles, source=source
+    )
+    r0, r1 = cinfo["roles"]
+    mid = (prep["day"].min() + prep["day"].max()) / 2
+    prep["time7c"] = (prep["day"] - mid) / 7
+    prep["used"] = prep[["y", "x_w", "x_b"]].notna().all(axis=1).to_numpy()
+    u = prep[prep["used"]].sort_values(["couple", "member", "day"], kind="stable")
+    u = u.reset_index(drop=True)
+    n_c = int(u["couple"].nunique())
+    if n_c <= 10:
+        raise InputError(
+            f"{source or 'input'}: {n_c} couple(s); the model has 10 random-effect "
+            "(co)variances and needs at least 11 couples"
+        )
+    a = (u["member"] == 1).to_numpy(float)  # second role ("male") first, as the book
+    b = 1.0 - a
+    t7, xw, xb = u["time7c"].to_numpy(), u["x_w"].to_numpy(), u["x_b"].to_numpy()
+    X = np.column_stack([a, b, a * t7, b * t7, a * xw, b * xw, a * xb, b * xb])
+    names = [
+        ("intercept", r1, r1),
+        ("intercept", r0, r0),
+        ("time", r1, f"{r1}:time7c"),
+        ("time", r0, f"{r0}:time7c"),
+        ("actor_within", r1, f"{r1}:x_w"),
+        ("actor_within", r0, f"{r0}:x_w"),
+        ("actor_between", r1, f"{r1}:x_b"),
+        ("actor_between", r0, f"{r0}:x_b"),
+    ]
+    Z = np.column_stack([a, b, a * xw, b * xw])
+    zn = [r1, r0, f"{r1}:x_w", f"{r0}:x_w"]
+    if np.linalg.matrix_rank(X) < X.shape[1]:
+        raise InputError(f"{source or 'input'}: the fixed effects cannot all be estimated")
+    codes, uniq = pd.factorize(u["couple"], sort=True)
+    fit = fit_lme(X, u["y"].to_numpy(), Z, codes, structure="ar1", reml=True, hetero=False)
+    if not fit.converged:
+        warn.append("the optimiser did not converge; estimates may be inaccurate")
+    res = _assemble(
+        fit,
+        X,
+        names,
+        zn,
+        uniq,
+        u,
+        prep,
+        cinfo,
+        warn,
+        "REML",
+        level,
+        distinguishable=True,
+        random="slope",
+        roles=[r0, r1],
+    )
+    sig = math.sqrt(fit.sigma2)
+    res.residual = {
+        "sd_by_role": {r0: sig, r1: sig},
+        "var_by_role": {r0: fit.sigma2, r1: fit.sigma2},
+        "correlation": fit.rho,
+        "structure": "corAR1 (row position within couple)",
+        "sigma": sig,
+    }
+    res.fit["n_obs_by_role"] = {
+        r0: int((u["member"] == 0).sum()),
+        r1: int((u["member"] == 1).sum()),
+    }
+    res.info["model"] = "Bolger & Laurenceau (2013) dmod1"
+    for w in warn:
+        warnings.warn(w, UserWarning, stacklevel=2)
+    return res
