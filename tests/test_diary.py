@@ -274,6 +274,9 @@ def test_result_protocol():
     res = ds.diary_apim(_small(), x="x", y="y")
     assert repr(res).startswith("<DiaryAPIMResult")
     assert "Dagboek-APIM" in res.summary("nl")
+    assert "<table" in res.to_html() and "actor_within" in res.to_html()
+    with pytest.raises(InputError, match=r"value 'female': expected one of the roles w, m"):
+        ds.diary_apim(_small(), x="x", y="y", roles=["w", "m"])
     d = json.loads(res.to_json())
     assert {"effects", "random_effects", "centring", "blups"} <= set(d)
     ci = res.conf_int(0.9)

@@ -144,10 +144,15 @@ def prepare_diary(
         if roles is not None:
             order = list(roles)
             extra = [r for r in present if r not in order]
-            if len(order) != 2 or extra:
+            if len(order) != 2:
                 raise InputError(
-                    f"{src}: column {role!r}, value {_label(extra[0]) if extra else ''!r}: "
-                    f"expected one of the two roles {', '.join(map(str, order))}"
+                    f"{src}: roles {', '.join(map(_label, order))}: expected exactly two roles"
+                )
+            if extra:
+                pos = int(np.flatnonzero((d["role"] == extra[0]).to_numpy())[0])
+                raise InputError(
+                    f"{src}: row {pos + 1}, column {role!r}, value {_label(extra[0])!r}: "
+                    f"expected one of the roles {', '.join(map(_label, order))}"
                 )
         else:
             order = present
