@@ -749,6 +749,11 @@ def diary_apim(
             + ", ".join(z for z, v in zip(zn, sd_rel, strict=True) if v < 1e-3)
             + "): the data show no variation between couples there (a boundary estimate)"
         )
+    if abs(fit.rho) > 0.999:
+        warn.append(
+            f"the same-day residual correlation is at its boundary ({fit.rho:.3f}): the model "
+            "is not identified by these data (too few days or couples for its structure)"
+        )
     if not fit.converged:
         warn.append(
             f"the optimiser did not converge (largest gradient {fit.grad_norm:.2g}); "
