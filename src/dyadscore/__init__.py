@@ -57,6 +57,13 @@ _EXPORTS: dict[str, str] = {
     "invariance": "_cfa",
     "CFAResult": "_cfa",
     "InvarianceResult": "_cfa",
+    "diary_apim": "_diary",
+    "DiaryAPIMResult": "_diary",
+    "simulate_diary": "_diary",
+    "power_diary": "_diary",
+    "diary_book_model": "_diary",
+    "overtime_apim": "_overtime",
+    "OvertimeAPIMResult": "_overtime",
 }
 
 # Modules are named apart from the functions they export (``ds.apim`` is the function in

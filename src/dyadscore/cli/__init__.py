@@ -28,6 +28,7 @@ SUBCOMMANDS: tuple[str, ...] = (
     "convert",
     "dyads",
     "apim",
+    "diary",
     "administer",
     "serve",
     "export",
