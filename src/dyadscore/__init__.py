@@ -53,6 +53,11 @@ _EXPORTS: dict[str, str] = {
     "couple_report": "report",
     "export_answers": "administer.export",
     "keyed_items": "scoring",
+    "apimem": "_apimem",
+    "APIMeMResult": "_apimem",
+    "apimem_effect": "_apimem",
+    "simulate_mediation": "_apimem",
+    "power_mediation": "_apimem",
 }
 
 # Modules are named apart from the functions they export (``ds.apim`` is the function in
