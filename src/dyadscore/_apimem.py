@@ -180,6 +180,17 @@ DEFINED = {
         "total_partner": [("d",), ("a", "q"), ("p", "b")],
     },
 }
+# lavaan's text of the dist model's sums (they name the indirect effects)
+_DEF_RHS = {
+    "totind_actor1": "ind_aaa1+ind_ppa1",
+    "totind_actor2": "ind_aaa2+ind_ppa2",
+    "totind_partner1": "ind_app1+ind_pap1",
+    "totind_partner2": "ind_app2+ind_pap2",
+    "total_actor1": "c1+ind_aaa1+ind_ppa1",
+    "total_actor2": "c2+ind_aaa2+ind_ppa2",
+    "total_partner1": "d21+ind_app1+ind_pap1",
+    "total_partner2": "d12+ind_app2+ind_pap2",
+}
 DEFINED["paths_only"] = {k: DEFINED["indist"][k] for k in ("ind_aa", "ind_pp", "ind_ap", "ind_pa")}
 
 DESCRIPTION = {
@@ -199,6 +210,9 @@ DESCRIPTION = {
     "pa": "partner-actor-partner",
 }
 # LMK names of the indistinguishable model's four indirect effects
+_DIST_SHORT = {"aaa", "ppa", "app", "pap", "a", "p", "b", "q", "c", "d"} | {
+    f"{t}_{k}" for t in ("totind", "total") for k in ("actor", "partner")
+}
 _INDIST_LMK = {"aaa": "ind_aa", "ppa": "ind_pp", "app": "ind_ap", "pap": "ind_pa"}
 
 
@@ -527,7 +541,7 @@ def percentile_ci(draws: np.ndarray, level: float = 0.95) -> tuple[np.ndarray, n
     --------
     >>> lo, hi = percentile_ci(np.arange(1.0, 1001.0))
     >>> round(float(lo), 4), round(float(hi), 4)
-    (25.0327, 975.9673)
+    (25.0254, 975.9746)
 
     In R: ``boot:::norm.inter(t, c(0.025, 0.975))``.
     """
@@ -822,7 +836,10 @@ def _parameter_table(
     se_free = np.sqrt(np.diag(fit.vcov))
     se_def = np.sqrt(np.diag(fit.defined_vcov))
     rows = [{"lhs": lhs, "op": op, "rhs": rhs, "label": lab} for lhs, op, rhs, lab in spec.rows]
-    terms = {name: "+".join("*".join(t) for t in terms) for name, terms in spec.defined.items()}
+    terms = {
+        name: _DEF_RHS.get(name, "+".join("*".join(t) for t in terms))
+        for name, terms in spec.defined.items()
+    }
     rows += [{"lhs": k, "op": ":=", "rhs": v, "label": k} for k, v in terms.items()]
     tab = pd.DataFrame(rows)
     est = np.concatenate([fit.theta[spec.row_free], fit.defined])
@@ -1033,9 +1050,9 @@ def apimem_effect(result: APIMeMResult, effect_name: str, role: str | None = Non
     --------
     >>> import dyadscore as ds
     >>> res = ds.apimem(ds.simulate_mediation(200, seed=3), x="x", m="m", y="y")
-    >>> e = apimem_effect(res, "aaa", role="woman")
+    >>> e = apimem_effect(res, "aaa", role="male")
     >>> e["effect"], e["role"]
-    ('ind_aaa1', 'woman')
+    ('ind_aaa2', 'male')
     """
     from scipy.stats import norm
 
@@ -1049,7 +1066,7 @@ def apimem_effect(result: APIMeMResult, effect_name: str, role: str | None = Non
             name = _INDIST_LMK[short]
         elif not dist and short in ("aa", "pp", "ap", "pa"):
             name = f"ind_{short}"
-        elif dist:
+        elif dist and short in _DIST_SHORT:
             if role is None:
                 raise InputError(
                     f"effect {effect_name!r}: name the role too (one of {', '.join(roles)}), "
@@ -1156,7 +1173,7 @@ def apimem(
     >>> res = ds.apimem(df, x="x", m="m", y="y", dyad="couple", role="role",
     ...                 bootstrap=200, seed=1)
     >>> res.effects.set_index("effect").loc["ind_aaa1", "role"]
-    'woman'
+    'female'
     >>> list(res.tests["test"])
     ['indistinguishability', 'equal_paths']
     """
@@ -1744,7 +1761,7 @@ def simulate_mediation(
     r_y: float = 0.2,
     sd_m: float | Sequence[float] = 1.0,
     sd_y: float | Sequence[float] = 1.0,
-    roles: Sequence[str] = ("woman", "man"),
+    roles: Sequence[str] = ("female", "male"),
     shape: str = "individual",
     seed: Any = None,
 ) -> pd.DataFrame:
@@ -1754,7 +1771,7 @@ def simulate_mediation(
     ``m_i = a_i x_i + p_i x_j + e_i`` and ``y_i = b_i m_i + q_i m_j + c_i x_i + d_i x_j + u_i``
     with residual SDs ``sd_m``, ``sd_y`` and within-couple residual correlations ``r_m``,
     ``r_y``. Each path may be one number or two (``roles[0]``, ``roles[1]``: the person whose
-    m or y is predicted, so ``p=(0.1, 0.3)`` means the man's x affects the woman's m by 0.1).
+    m or y is predicted, so ``p=(0.1, 0.3)`` means the male's x affects the female's m by 0.1).
 
     Parameters
     ----------
@@ -1767,6 +1784,9 @@ def simulate_mediation(
     sd_m, sd_y : float or two floats
         Residual SDs.
     roles : two labels
+        Role labels; ``roles[0]`` is member 1 of ``attrs["truth"]``. :func:`apimem` orders
+        roles alphabetically unless told ``roles=``, so pass ``roles=df.attrs["roles"]``
+        when the labels do not sort in this order.
     shape : {"individual", "dyad"}
         One row per person (``couple, person, role, x, m, y``) or per couple
         (``couple, x_<role1>, x_<role2>, ...``).
