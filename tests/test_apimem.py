@@ -415,3 +415,62 @@ def test_power_methods_and_null():
         ds.power_mediation([100], reps=100, method="joint", effects=["total_actor1"])
     with pytest.raises(InputError, match="n_dyads=5"):
         ds.power_mediation([5])
+
+
+# ------------------------------------------------------------------ command line
+def test_cli_summary_json_and_errors(tmp_path, capsys):
+    from dyadscore.cli import main
+
+    src = str(HERE / "apimem_wide.csv")
+    out = tmp_path / "res.json"
+    rc = main(
+        [
+            "apimem",
+            src,
+            "--x",
+            "x",
+            "--m",
+            "m",
+            "--y",
+            "y",
+            "--roles",
+            "female",
+            "male",
+            "--json",
+            str(out),
+        ]
+    )
+    assert rc == 0
+    text = capsys.readouterr().out
+    assert "ind_aaa1 (actor-actor-actor): x[female] -> m[female] -> y[female] 0.253" in text
+    d = json.loads(out.read_text())
+    eff = {e["effect"]: e for e in d["effects"]}
+    assert eff["ind_pap2"]["se"] == pytest.approx(
+        REF["dist"]["labeled"]["ind_pap2"]["se"], rel=1e-6
+    )
+    # indistinguishable, long data, JSON on stdout
+    long = ds.to_individual(WIDE, ["x", "m", "y"], "couple", suffixes=("1", "2"), roles=ROLES)
+    lp = tmp_path / "long.csv"
+    long.to_csv(lp, index=False)
+    assert (
+        main(
+            ["apimem", str(lp), "--x", "x", "--m", "m", "--y", "y", "--indistinguishable", "--json"]
+        )
+        == 0
+    )
+    d = json.loads(capsys.readouterr().out)
+    assert d["model"]["model"] == "indistinguishable"
+    chisq = {t["test"]: t["chisq"] for t in d["tests"]}["indistinguishability"]
+    assert chisq == pytest.approx(REF["test_indistinguishability"]["chisq"], rel=1e-6)
+    # bad input: one line, exit 2, nothing written
+    before = sorted(p.name for p in tmp_path.iterdir())
+    rc = main(
+        ["apimem", str(lp), "--x", "x", "--m", "y", "--y", "y", "--json", str(tmp_path / "n.json")]
+    )
+    err = capsys.readouterr().err
+    assert rc == 2 and err.count("\n") == 1 and err.startswith("dyadscore: error: ")
+    assert "mediator is the same column as the outcome" in err
+    rc = main(["apimem", str(lp), "--x", "x", "--m", "m", "--y", "y", "--role", "sex"])
+    err = capsys.readouterr().err
+    assert rc == 2 and "column 'sex' not found" in err and err.count("\n") == 1
+    assert sorted(p.name for p in tmp_path.iterdir()) == before

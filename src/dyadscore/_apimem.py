@@ -1541,7 +1541,7 @@ def _plot(res: APIMeMResult, ax: Any = None, lang: str = "en") -> Any:
     roles = info["roles"]
     eff = res.effects.set_index("effect")
     ax.set_xlim(0, 12)
-    ax.set_ylim(-4.2, 6.2)
+    ax.set_ylim(-4.2, 6.8)
     ax.axis("off")
     pos = {
         "x1": (1.4, 4.8),
@@ -1602,12 +1602,12 @@ def _plot(res: APIMeMResult, ax: Any = None, lang: str = "en") -> Any:
 
     arrow("x1", "m1", lab("a1"), 0.5, 0.25)
     arrow("x2", "m2", lab("a2"), 0.5, -0.25)
-    arrow("x2", "m1", lab("p12"), 0.25, 0.0)
-    arrow("x1", "m2", lab("p21"), 0.75, 0.0)
+    arrow("x2", "m1", lab("p12"), 0.2, 0.0)
+    arrow("x1", "m2", lab("p21"), 0.2, 0.0)
     arrow("m1", "y1", lab("b1"), 0.5, 0.25)
     arrow("m2", "y2", lab("b2"), 0.5, -0.25)
-    arrow("m2", "y1", lab("q12"), 0.25, 0.0)
-    arrow("m1", "y2", lab("q21"), 0.75, 0.0)
+    arrow("m2", "y1", lab("q12"), 0.2, 0.0)
+    arrow("m1", "y2", lab("q21"), 0.2, 0.0)
     # direct effects: curved over the top / under the bottom
     (x0, y0), (x1, y1) = pos["x1"], pos["y1"]
     ax.add_patch(
@@ -1621,7 +1621,7 @@ def _plot(res: APIMeMResult, ax: Any = None, lang: str = "en") -> Any:
             color="dimgray",
         )
     )
-    ax.text(6.0, 6.0, "c: " + lab("c1"), ha="center", fontsize=8, color="dimgray")
+    ax.text(6.0, 5.95, lab("c1"), ha="center", va="bottom", fontsize=8, color="dimgray")
     (x0, y0), (x1, y1) = pos["x2"], pos["y2"]
     ax.add_patch(
         FancyArrowPatch(
@@ -1637,7 +1637,7 @@ def _plot(res: APIMeMResult, ax: Any = None, lang: str = "en") -> Any:
     ax.text(
         6.0,
         -0.75,
-        "c: " + lab("c2") + "    d: " + lab("d12") + ", " + lab("d21"),
+        lab("c2") + "   (direct partner: " + lab("d12") + ", " + lab("d21") + ")",
         ha="center",
         fontsize=8,
         color="dimgray",

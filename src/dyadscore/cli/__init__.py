@@ -28,6 +28,7 @@ SUBCOMMANDS: tuple[str, ...] = (
     "convert",
     "dyads",
     "apim",
+    "apimem",
     "administer",
     "serve",
     "export",
