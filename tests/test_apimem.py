@@ -405,11 +405,11 @@ def test_power_joint_significance_matches_analytic_case():
 
 
 def test_power_methods_and_null():
-    null = ds.power_mediation([80], reps=400, effects=["ind_aaa1"], a=0.0, b=0.0, seed=2)
+    null = ds.power_mediation([80], reps=300, effects=["ind_aaa1"], a=0.0, b=0.0, seed=2)
     assert null.power.iloc[0] < 0.02  # the product of two null paths: very conservative
-    tab = ds.power_mediation([100], reps=300, method="delta", seed=1)
+    tab = ds.power_mediation([100], reps=200, method="delta", seed=1)
     assert set(tab.effect) == set(A.DEFINED["dist"])
-    ind = ds.power_mediation([100], reps=300, distinguishable=False, seed=1)
+    ind = ds.power_mediation([100], reps=100, distinguishable=False, mc_draws=500, seed=1)
     assert set(ind.effect) == set(A.DEFINED["indist"])
     with pytest.raises(InputError, match="joint significance"):
         ds.power_mediation([100], reps=100, method="joint", effects=["total_actor1"])

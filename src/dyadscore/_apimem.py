@@ -319,13 +319,17 @@ class _Spec:
         return np.stack(out, axis=-1)
 
     def define_jacobian(self, theta: np.ndarray) -> np.ndarray:
+        """Exact Jacobian (..., n_defined, q) of the defined parameters at ``theta`` (..., q)."""
         idx = {n: i for i, n in enumerate(self.free)}
-        J = np.zeros((len(self.defined), len(self.free)))
+        J = np.zeros(theta.shape[:-1] + (len(self.defined), len(self.free)))
         for r, terms in enumerate(self.defined.values()):
             for term in terms:
                 for pos, lab in enumerate(term):
-                    others = [theta[idx[o]] for i, o in enumerate(term) if i != pos]
-                    J[r, idx[lab]] += float(np.prod(others)) if others else 1.0
+                    prod = np.ones(theta.shape[:-1])
+                    for i, o in enumerate(term):
+                        if i != pos:
+                            prod = prod * theta[..., idx[o]]
+                    J[..., r, idx[lab]] += prod
         return J
 
 
@@ -1996,7 +2000,7 @@ def power_mediation(
                 )
             elif method == "delta":
                 est = spec.define(theta)[:, cols]
-                J = np.stack([spec.define_jacobian(t) for t in theta])[:, cols]
+                J = spec.define_jacobian(theta)[:, cols]
                 se = np.sqrt(np.einsum("rek,rkl,rel->re", J, V, J))
                 out = np.abs(est / se) > crit
             else:
