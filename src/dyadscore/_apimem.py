@@ -549,7 +549,7 @@ def percentile_ci(draws: np.ndarray, level: float = 0.95) -> tuple[np.ndarray, n
 
     In R: ``boot:::norm.inter(t, c(0.025, 0.975))``.
     """
-    from scipy.stats import norm
+    from scipy.special import ndtri  # the normal quantile function, fast
 
     arr = np.asarray(draws, dtype=float)
     one = arr.ndim == 1
@@ -572,19 +572,17 @@ def percentile_ci(draws: np.ndarray, level: float = 0.95) -> tuple[np.ndarray, n
             elif k >= R:
                 out.append(t[-1])
             else:
-                q = norm.ppf
+                q = ndtri
                 w = (q(alpha) - q(k / (R + 1))) / (q((k + 1) / (R + 1)) - q(k / (R + 1)))
                 out.append(t[k - 1] + w * (t[k] - t[k - 1]))
         lo[j], hi[j] = out
     return (lo[0], hi[0]) if one else (lo, hi)
 
 
-def _fit_batch(kind: str, X: np.ndarray) -> np.ndarray:
-    """Estimates (B, q) on data (B, N, 6); rows that cannot be fitted are NaN."""
-    mean, S = _moments(X)
-    bad = np.linalg.eigvalsh(S)[..., 0] <= 1e-12 * np.abs(np.diagonal(S, axis1=-2, axis2=-1)).max(
-        -1
-    )
+def _fit_moments(kind: str, mean: np.ndarray, S: np.ndarray) -> np.ndarray:
+    """Estimates (B, q) from moments; resamples that cannot be fitted are NaN."""
+    diag = np.abs(np.diagonal(S, axis1=-2, axis2=-1)).max(-1)
+    bad = ~(np.linalg.eigvalsh(S)[..., 0] > 1e-12 * diag)
     S = np.where(bad[..., None, None], np.eye(K), S)
     with np.errstate(all="ignore"):
         theta = _fit_dist(mean, S) if kind == "dist" else _fit_indist(mean, S)
@@ -593,20 +591,39 @@ def _fit_batch(kind: str, X: np.ndarray) -> np.ndarray:
     return theta
 
 
+def _fit_batch(kind: str, X: np.ndarray) -> np.ndarray:
+    """Estimates (B, q) on data (B, N, 6); rows that cannot be fitted are NaN."""
+    mean, S = _moments(X)
+    return _fit_moments(kind, mean, S)
+
+
 def _bootstrap(
     kind: str, X: np.ndarray, n_boot: int, seed: Any, indices: np.ndarray | None, chunk: int = 500
 ) -> tuple[np.ndarray, np.ndarray]:
-    """Bootstrap estimates of the free and defined parameters, all resamples at once."""
+    """Bootstrap estimates of the free and defined parameters, all resamples at once.
+
+    A resample's moments are weighted sums over the couples (weights = how often each
+    couple was drawn), so each chunk of resamples costs two matrix products: a count matrix
+    (chunk x N) times the centred data and times their cross-products.
+    """
     n = X.shape[0]
     if indices is None:
         rng = seed if isinstance(seed, np.random.Generator) else np.random.default_rng(seed)
         indices = rng.integers(0, n, size=(n_boot, n))
     indices = np.asarray(indices)
     spec = _spec(kind)
+    center = X.mean(axis=0)
+    Xc = X - center  # centring first keeps the raw-moment formula exact to rounding
+    XX = (Xc[:, :, None] * Xc[:, None, :]).reshape(n, K * K)
     out = np.empty((indices.shape[0], len(spec.free)))
     for start in range(0, indices.shape[0], chunk):  # bounded memory for large n
-        sl = slice(start, start + chunk)
-        out[sl] = _fit_batch(kind, X[indices[sl]])
+        idx = indices[start : start + chunk]
+        b = idx.shape[0]
+        flat = (np.arange(b)[:, None] * n + idx).ravel()
+        counts = np.bincount(flat, minlength=b * n).reshape(b, n).astype(float)
+        m = counts @ Xc / n
+        S = (counts @ XX / n).reshape(b, K, K) - m[:, :, None] * m[:, None, :]
+        out[start : start + b] = _fit_moments(kind, m + center, S)
     return out, spec.define(out)
 
 
