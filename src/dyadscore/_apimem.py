@@ -304,13 +304,22 @@ class _Spec:
         return 0.5 * np.einsum("ij,kji->k", M, dS) + dmu @ (W @ r)
 
     # -------------------------------------------------------------- defined parameters
-    def define(self, theta: np.ndarray) -> np.ndarray:
-        """Defined (indirect, total) effects for ``theta`` of shape (..., q)."""
-        idx = {n: i for i, n in enumerate(self.free)}
+    def define(
+        self,
+        theta: np.ndarray,
+        names: Sequence[str] | None = None,
+        index: dict[str, int] | None = None,
+    ) -> np.ndarray:
+        """Defined (indirect, total) effects for ``theta`` of shape (..., q).
+
+        ``names`` selects effects; ``index`` maps labels to columns of ``theta`` when it
+        holds only some parameters (e.g. the paths).
+        """
+        idx = index if index is not None else {n: i for i, n in enumerate(self.free)}
         out = []
-        for terms in self.defined.values():
+        for name in names if names is not None else self.defined:
             val = 0.0
-            for term in terms:
+            for term in self.defined[name]:
                 prod = 1.0
                 for lab in term:
                     prod = prod * theta[..., idx[lab]]
@@ -1871,14 +1880,14 @@ def _vcov_batch(kind: str, theta: np.ndarray, n: int) -> np.ndarray:
     AinvT = np.swapaxes(Ainv, -1, -2)
     sigma = Ainv @ P @ AinvT
     mu = np.einsum("rij,rj->ri", Ainv, a)
-    t1 = np.einsum("rij,kjl,rlm->rkim", Ainv, spec.loadB, sigma)
-    dS = t1 + np.swapaxes(t1, -1, -2) + np.einsum("rij,kjl,rlm->rkim", Ainv, spec.loadP, AinvT)
-    dmu = np.einsum("rij,kjl,rl->rki", Ainv, spec.loadB, mu) + np.einsum(
-        "kj,rij->rki", spec.loadA, Ainv
-    )
+    A4 = Ainv[:, None]
+    t1 = A4 @ spec.loadB[None] @ sigma[:, None]  # (r, q, 6, 6)
+    dS = t1 + np.swapaxes(t1, -1, -2) + A4 @ spec.loadP[None] @ AinvT[:, None]
+    dmu = (A4 @ spec.loadB[None] @ mu[:, None, :, None])[..., 0] + spec.loadA[None] @ AinvT
     W = np.linalg.inv(sigma)
-    WdS = np.einsum("rij,rkjl->rkil", W, dS)
-    info = 0.5 * np.einsum("rkij,rlji->rkl", WdS, WdS) + np.einsum("rki,rij,rlj->rkl", dmu, W, dmu)
+    WdS = (W[:, None] @ dS).reshape(dS.shape[0], dS.shape[1], K * K)
+    WdST = np.swapaxes(WdS.reshape(dS.shape), -1, -2).reshape(WdS.shape)
+    info = 0.5 * (WdS @ np.swapaxes(WdST, -1, -2)) + dmu @ W @ np.swapaxes(dmu, -1, -2)
     return np.linalg.inv(info) / n
 
 
@@ -2024,9 +2033,9 @@ def power_mediation(
                 Vp = V[:, path_idx][:, :, path_idx]
                 L = np.linalg.cholesky(Vp)
                 z = rng.standard_normal((r, mc_draws, len(path_idx)))
-                draws = np.repeat(theta[:, None, :], mc_draws, axis=1)
-                draws[..., path_idx] += np.einsum("rij,rdj->rdi", L, z)
-                dd = spec.define(draws)[..., cols]
+                draws = theta[:, None, path_idx] + z @ np.swapaxes(L, -1, -2)
+                pos = {spec.free[k]: i for i, k in enumerate(path_idx)}
+                dd = spec.define(draws, names, pos)
                 lo = np.quantile(dd, alpha / 2, axis=1)
                 hi = np.quantile(dd, 1 - alpha / 2, axis=1)
                 out = (lo > 0) | (hi < 0)
