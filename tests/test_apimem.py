@@ -497,3 +497,19 @@ def test_docs_mediation_example_runs():
     for role in ("woman", "man"):
         e = res.effect("aaa", role=role)
         assert e["boot_ci_low"] < 0.14 < e["boot_ci_high"]
+
+
+def test_decide_for_hypotheses(fits):
+    boot = ds.apimem(WIDE, roles=ROLES, bootstrap=1000, seed=5)
+    d = A.apimem_decide(boot, "aaa", role="female", direction="positive", alpha=0.05)
+    assert d["effect"] == "ind_aaa1" and d["supported"] and d["method"] == "percentile bootstrap"
+    # the one-sided decision interval is the 90% percentile interval of the draws
+    lo, hi = A.percentile_ci(boot.bootstrap_draws["ind_aaa1"].to_numpy(), 0.90)
+    assert d["decision_ci_low"] == lo and d["decision_ci_high"] == hi
+    # ppa1 (estimate 0.0007, lavaan p = .956) is not supported in either direction
+    assert not A.apimem_decide(boot, "ind_ppa1", direction="positive")["supported"]
+    z = A.apimem_decide(fits["dist"], "ind_pap1", direction="two-sided")
+    assert z["method"] == "z (delta method)"
+    assert z["supported"] == (REF["dist"]["labeled"]["ind_pap1"]["pvalue"] < 0.05)
+    with pytest.raises(InputError, match="equivalence"):
+        A.apimem_decide(fits["dist"], "ind_pap1", direction="equivalence")

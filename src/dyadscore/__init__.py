@@ -56,6 +56,7 @@ _EXPORTS: dict[str, str] = {
     "apimem": "_apimem",
     "APIMeMResult": "_apimem",
     "apimem_effect": "_apimem",
+    "apimem_decide": "_apimem",
     "simulate_mediation": "_apimem",
     "power_mediation": "_apimem",
 }

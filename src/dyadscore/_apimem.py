@@ -68,6 +68,7 @@ __all__ = [
     "apimem",
     "APIMeMResult",
     "apimem_effect",
+    "apimem_decide",
     "simulate_mediation",
     "power_mediation",
     "percentile_ci",
@@ -2056,3 +2057,81 @@ def power_mediation(
                 }
             )
     return pd.DataFrame(rows)
+
+
+def apimem_decide(
+    result: APIMeMResult,
+    effect_name: str,
+    role: str | None = None,
+    *,
+    direction: str = "positive",
+    alpha: float = 0.05,
+) -> dict:
+    """Decision on one pre-registered APIMeM effect (for ``dyadscore.paradox.test``).
+
+    With bootstrap draws the decision uses the percentile bootstrap (the recommended test of
+    an indirect effect): ``positive`` is supported when the lower ``1 - 2 alpha`` percentile
+    bound is above 0 (``negative``: the upper bound below 0; ``two-sided``: the ``1 - alpha``
+    interval excludes 0). Without draws it uses the z test of the delta-method SE.
+    ``p_boot_one_sided`` is the share of draws on the wrong side of 0.
+
+    Parameters
+    ----------
+    result : APIMeMResult
+    effect_name, role : see :func:`apimem_effect`
+    direction : {"positive", "negative", "two-sided"}
+    alpha : float
+
+    Returns
+    -------
+    dict
+        The fields of :func:`apimem_effect` plus ``p_one_sided``, ``supported``, ``method``,
+        ``beta_ci_low``, ``beta_ci_high`` (the CI rescaled by beta / estimate).
+
+    Examples
+    --------
+    >>> import dyadscore as ds
+    >>> res = ds.apimem(ds.simulate_mediation(300, seed=4), bootstrap=500, seed=1)
+    >>> d = apimem_decide(res, "aaa", role="female")
+    >>> d["supported"], d["method"]
+    (True, 'percentile bootstrap')
+    """
+    if direction not in ("positive", "negative", "two-sided"):
+        raise InputError(
+            f"direction {direction!r}: an APIMeM effect is tested as positive, negative or "
+            "two-sided (no equivalence test yet)"
+        )
+    if not 0 < alpha < 0.5:
+        raise InputError(f"alpha={alpha!r}: expected a number between 0 and 0.5")
+    out = apimem_effect(result, effect_name, role)
+    draws = result.bootstrap_draws
+    if draws is not None and out["effect"] in draws.columns:
+        d = draws[out["effect"]].to_numpy()
+        d = d[np.isfinite(d)]
+        level = 1 - alpha if direction == "two-sided" else 1 - 2 * alpha
+        lo, hi = percentile_ci(d, level)
+        supported = {"positive": lo > 0, "negative": hi < 0, "two-sided": lo > 0 or hi < 0}
+        p_pos = float((d <= 0).mean())
+        p_neg = float((d >= 0).mean())
+        out.update(
+            method="percentile bootstrap",
+            decision_ci_low=float(lo),
+            decision_ci_high=float(hi),
+            p_boot_one_sided=p_pos if direction != "negative" else p_neg,
+        )
+    else:
+        from scipy.stats import norm
+
+        z = out["statistic"]
+        crit = norm.ppf(1 - (alpha / 2 if direction == "two-sided" else alpha))
+        supported = {"positive": z > crit, "negative": z < -crit, "two-sided": abs(z) > crit}
+        out.update(method="z (delta method)")
+    out["supported"] = bool(supported[direction])
+    out["p_one_sided"] = (
+        out["p_one_sided_negative"] if direction == "negative" else out["p_one_sided_positive"]
+    )
+    scale = out["beta"] / out["estimate"] if out["estimate"] else 0.0
+    out["beta_ci_low"], out["beta_ci_high"] = sorted(
+        (out["ci_low"] * scale, out["ci_high"] * scale)
+    )
+    return out
