@@ -513,3 +513,13 @@ def test_decide_for_hypotheses(fits):
     assert z["supported"] == (REF["dist"]["labeled"]["ind_pap1"]["pvalue"] < 0.05)
     with pytest.raises(InputError, match="equivalence"):
         A.apimem_decide(fits["dist"], "ind_pap1", direction="equivalence")
+
+
+def test_singles_are_an_error_or_dropped():
+    df = _long()
+    one = df[~((df.couple == 4) & (df.role == "male"))]
+    with pytest.raises(InputError, match="has only one member"):
+        ds.apimem(one, source="d.csv")
+    res = ds.apimem(one, drop_singles=True)
+    assert res.info["n_couples"] == 39
+    assert any("1 person(s) without a partner" in w for w in res.warnings)

@@ -653,6 +653,7 @@ class _Prepared:
     shape: str
     columns: dict[str, str]  # VARS name -> the user's column (or "column[role]")
     n_dropped: int
+    n_singles: int = 0
 
 
 def _as_pair(value: Any) -> tuple[str, str] | None:
@@ -676,6 +677,7 @@ def _prepare(
     person: str | None,
     distinguishable: bool | None,
     source: str | None,
+    drop_singles: bool = False,
 ) -> _Prepared:
     from .dyads import _numeric, pair_members
 
@@ -696,6 +698,7 @@ def _prepare(
             )
     cols = list(data.columns)
     long = all(isinstance(v, str) and v in cols for v in names.values())
+    n_singles = 0
     if long:
         if role is not None and role not in cols:
             raise InputError(
@@ -704,7 +707,10 @@ def _prepare(
             )
         if dyad not in cols:
             raise InputError(f"{src}: column {dyad!r} (the couple id) not found")
-        pairing = pair_members(data, dyad, role, person=person, roles=roles, source=source)
+        pairing = pair_members(
+            data, dyad, role, person=person, roles=roles, drop_singles=drop_singles, source=source
+        )
+        n_singles = int(pairing.singles.size)
         vals = _numeric(data, [x, m, y], source)
         first, second = pairing.first, pairing.second
         X = np.column_stack(
@@ -781,7 +787,8 @@ def _prepare(
             f"{src}: columns {', '.join(colmap[v] for v in VARS)}: perfectly collinear (one is a "
             "linear combination of others); expected six variables with a nonsingular covariance"
         )
-    return _Prepared(X, couples, tuple(map(str, labels)), dist, shape, colmap, int((~ok).sum()))
+    n_missing = int((~ok).sum())
+    return _Prepared(X, couples, tuple(map(str, labels)), dist, shape, colmap, n_missing, n_singles)
 
 
 # ------------------------------------------------------------------ fitting one model
@@ -1146,6 +1153,7 @@ def apimem(
     seed: Any = None,
     ci: float = 0.95,
     boot_indices: np.ndarray | None = None,
+    drop_singles: bool = False,
     source: str | None = None,
 ) -> APIMeMResult:
     """Fit the actor-partner interdependence mediation model (Ledermann, Macho & Kenny, 2011).
@@ -1175,6 +1183,8 @@ def apimem(
         Seed of the bootstrap.
     ci : float
         Confidence level.
+    drop_singles : bool
+        Drop persons whose partner has no row (individual shape) instead of stopping.
     boot_indices : array (R, N) of int, optional
         0-based resample row numbers to use instead of drawing them (e.g. lavaan's, to
         reproduce its bootstrap); rows refer to the complete couples in input order.
@@ -1217,7 +1227,7 @@ def apimem(
         raise InputError(f"bootstrap={bootstrap!r}: expected 0 or a positive whole number")
     if not 0 < ci < 1:
         raise InputError(f"ci={ci!r}: expected a confidence level between 0 and 1")
-    prep = _prepare(data, x, m, y, dyad, role, roles, person, distinguishable, source)
+    prep = _prepare(data, x, m, y, dyad, role, roles, person, distinguishable, source, drop_singles)
     X, n = prep.X, prep.X.shape[0]
     warnings: list[str] = []
     if prep.n_dropped:
@@ -1225,6 +1235,8 @@ def apimem(
             f"{prep.n_dropped} couple(s) with a missing x, m or y dropped (listwise, as lavaan); "
             f"{n} couples analysed"
         )
+    if prep.n_singles:
+        warnings.append(f"{prep.n_singles} person(s) without a partner in the data dropped")
     if n < 50:
         warnings.append(
             f"only {n} couples: the normal (delta-method) CIs of indirect effects are unreliable "

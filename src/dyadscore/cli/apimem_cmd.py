@@ -46,6 +46,11 @@ def register(sub: argparse._SubParsersAction) -> None:
         help="bootstrap resamples of couples for percentile CIs (e.g. 2000)",
     )
     p.add_argument("--seed", type=int, help="random seed of the bootstrap")
+    p.add_argument(
+        "--drop-singles",
+        action="store_true",
+        help="drop persons without a partner instead of stopping",
+    )
     p.add_argument("--lang", default="en", help="language of the summary: en or nl")
     add_map_argument(p)
     add_source_argument(p)
@@ -106,6 +111,7 @@ def run(args: argparse.Namespace) -> int:
         distinguishable=False if args.indistinguishable else None,
         bootstrap=args.bootstrap,
         seed=args.seed,
+        drop_singles=args.drop_singles,
         source=args.data,
     )
     if args.plot:
