@@ -523,3 +523,20 @@ def test_singles_are_an_error_or_dropped():
     res = ds.apimem(one, drop_singles=True)
     assert res.info["n_couples"] == 39
     assert any("1 person(s) without a partner" in w for w in res.warnings)
+
+
+def test_oracle_copy_is_byte_identical():
+    shared = next(
+        (
+            p / "shared" / "oracle" / "apimem"
+            for p in Path(__file__).resolve().parents
+            if (p / "shared" / "oracle" / "apimem").is_dir()
+        ),
+        None,
+    )
+    if shared is None:
+        pytest.skip("../shared/oracle/apimem is not beside this checkout")
+    names = sorted(p.name for p in shared.iterdir() if p.is_file())
+    assert names
+    for name in names:
+        assert (HERE / name).read_bytes() == (shared / name).read_bytes(), name
