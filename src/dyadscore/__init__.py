@@ -64,6 +64,12 @@ _EXPORTS: dict[str, str] = {
     "diary_book_model": "_diary",
     "overtime_apim": "_overtime",
     "OvertimeAPIMResult": "_overtime",
+    "apimem": "_apimem",
+    "APIMeMResult": "_apimem",
+    "apimem_effect": "_apimem",
+    "apimem_decide": "_apimem",
+    "simulate_mediation": "_apimem",
+    "power_mediation": "_apimem",
 }
 
 # Modules are named apart from the functions they export (``ds.apim`` is the function in

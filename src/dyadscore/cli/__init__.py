@@ -29,6 +29,7 @@ SUBCOMMANDS: tuple[str, ...] = (
     "dyads",
     "apim",
     "diary",
+    "apimem",
     "administer",
     "serve",
     "export",
