@@ -53,7 +53,7 @@ def test_default_hypotheses_follow_science_section_4():
     )
     assert (hs["H2"].predictor, hs["H2"].effect) == ("acceptance_given_w1", "partner")
     assert (hs["H3"].direction, hs["H3"].sesoi, hs["H3"].outcome) == (
-        "equivalence",
+        "non-superiority",
         0.10,
         "felt_dependence_w2",
     )
@@ -76,7 +76,7 @@ def test_hypotheses_from_yaml_file_and_python(tmp_path):
 @pytest.mark.parametrize(
     ("spec", "match"),
     [
-        ({"id": "A", "label": {"en": "a"}, "outcome": "y", "predictor": "x"}, "no text in nl"),
+        ({"id": "A", "label": {"nl": "a"}, "outcome": "y", "predictor": "x"}, "no English text"),
         (
             {
                 "id": "A",
@@ -153,7 +153,7 @@ def test_wide_by_wave_hand_example():
 
 def test_wide_by_wave_errors():
     long = pd.DataFrame({"person": [1, 1], "couple": [1, 2], "wave": [1, 2], "s": [1.0, 2.0]})
-    with pytest.raises(InputError, match="different 'couple'"):
+    with pytest.raises(InputError, match="column 'couple': different values at different waves"):
         wide_by_wave(long)
     dup = pd.DataFrame({"person": [1, 1], "wave": [1, 1], "s": [1.0, 2.0]})
     with pytest.raises(InputError, match="appears twice"):
@@ -195,14 +195,18 @@ def test_table_columns_and_roles(data, result):
         "design",
         "estimate",
         "se",
+        "df",
         "ci_low",
         "ci_high",
         "beta",
+        "beta_ci_low",
+        "beta_ci_high",
         "p",
         "p_one_sided",
         "direction",
         "sesoi",
         "alpha",
+        "ci_level",
         "family",
         "supported",
         "n_dyads",
@@ -223,23 +227,42 @@ def test_table_columns_and_roles(data, result):
     assert len(dist.table) == 2 * len(DEFAULT_IDS) and set(dist.table["role"]) == {"woman", "man"}
 
 
-def test_tost_decision_equals_90_percent_ci_inside_bounds(data, result):
-    """TOST at alpha rejects iff the (1 - 2 alpha) CI lies inside +/- bound (hand-derived)."""
-    row = result.table.set_index("hypothesis").loc["H3"]
+EQ = {
+    "id": "EQ",
+    "label": "no change either way",
+    "outcome": "felt_dependence_w2",
+    "predictor": "perceived_acceptance_w1",
+    "control": ["felt_dependence_w1"],
+    "direction": "equivalence",
+    "sesoi": 0.10,
+}
+
+
+@pytest.mark.parametrize("direction", ["equivalence", "non-superiority", "non-inferiority"])
+def test_bounded_decisions_equal_90_percent_ci_against_bounds(data, direction):
+    """Each bounded test at alpha rejects iff the (1 - 2 alpha) CI lies on the claimed side
+    of its bound(s) (hand-derived duality of one-sided tests and intervals)."""
+    res = paradox_test(data, [{**EQ, "direction": direction}])
+    row = res.table.iloc[0]
     eff = (
-        result.fits["H3"]
+        res.fits["EQ"]
         .effects.set_index(["effect", "predictor"])
         .loc[("actor", "perceived_acceptance_w1")]
     )
     bound = 0.10 * row["estimate"] / row["beta"]  # SESOI .10 in raw units (apim's scaling)
     crit = stats.t.ppf(0.95, eff["df"])
-    inside = (row["estimate"] - crit * row["se"] > -bound) and (
-        row["estimate"] + crit * row["se"] < bound
-    )
+    lo, hi = row["estimate"] - crit * row["se"], row["estimate"] + crit * row["se"]
+    inside = {
+        "equivalence": lo > -bound and hi < bound,
+        "non-superiority": hi < bound,
+        "non-inferiority": lo > -bound,
+    }[direction]
     assert bool(row["supported"]) == inside
     p_lo = stats.t.sf((row["estimate"] + bound) / row["se"], eff["df"])
     p_hi = stats.t.cdf((row["estimate"] - bound) / row["se"], eff["df"])
-    assert row["p_one_sided"] == pytest.approx(max(p_lo, p_hi))
+    expect = {"equivalence": max(p_lo, p_hi), "non-superiority": p_hi, "non-inferiority": p_lo}
+    assert row["p_one_sided"] == pytest.approx(expect[direction])
+    assert row["ci_level"] == 0.90 and row["sesoi"] == 0.10
 
 
 def test_holm_matches_statsmodels():
@@ -302,7 +325,7 @@ def test_summaries_exist_for_every_hypothesis_in_both_languages(result):
     for hid in DEFAULT_IDS:
         assert f"{hid} (" in en and f"{hid} (" in nl
     assert len(en.split("\n\n")) == len(nl.split("\n\n")) == len(DEFAULT_IDS)
-    assert "Equivalence test (TOST)" in en and "Equivalentietoets (TOST)" in nl
+    assert "non-superiority; H0: β ≥ +0.10" in en and "non-superioriteit; H0: β ≥ +0,10" in nl
     assert "95%-BI" in nl and "," in nl.split("b = ")[1][:5]  # Dutch decimal comma
 
 
@@ -364,12 +387,12 @@ def test_sample_items_are_scored_and_tested():
 
 
 def test_missing_columns_and_bad_arguments(data):
-    with pytest.raises(InputError, match="needs column 'goal_progress_w2'") as err:
+    with pytest.raises(InputError, match="no column 'goal_progress_w2', which hypothesis H1 needs") as err:
         paradox_test(data.drop(columns="goal_progress_w2"))
     assert "\n" not in str(err.value)
     with pytest.raises(InputError, match="no column 'pair'"):
         paradox_test(data, dyad="pair")
-    with pytest.raises(InputError, match="lang"):
+    with pytest.raises(InputError, match="language 'fr': expected en or nl"):
         paradox_test(data, lang="fr")
     with pytest.raises(InputError, match="covariate"):
         paradox_test(data, covariates=["nope"])
