@@ -412,7 +412,7 @@ def observed_effects(
     Examples
     --------
     >>> {k: round(v, 3) for k, v in observed_effects(.3, .1, .3, .3, .8, .8).items()}
-    {'actor': 0.233, 'partner': 0.086, 'r_x': 0.24, 'r_e': 0.345}
+    {'actor': 0.241, 'partner': 0.094, 'r_x': 0.24, 'r_e': 0.241}
     """
     s2 = 1 - (actor**2 + partner**2 + 2 * actor * partner * r_x)
     k = np.sqrt(rel_x * rel_y)
