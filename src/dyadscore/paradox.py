@@ -43,6 +43,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 from scipy import stats
 
 from .errors import InputError
+from .power_analysis import decision_p
 from .results import Result, format_number, format_p_eq, jsonable
 
 __all__ = [
@@ -56,6 +57,10 @@ __all__ = [
     "holm",
     "population_effects",
     "DEFAULT_HYPOTHESES",
+    "DIRECTIONS",
+    "decision_p",
+    "ci_level",
+    "wave_numbers",
 ]
 
 DEFAULT_HYPOTHESES = Path(__file__).with_name("hypotheses") / "default.yaml"
@@ -699,49 +704,6 @@ def _sd_ratio(data: pd.DataFrame, h: Hypothesis) -> float:
     """SD(outcome) / SD(predictor) over the persons with both values (raw units per beta)."""
     sub = data[[h.outcome, h.predictor]].apply(pd.to_numeric, errors="coerce").dropna()
     return float(sub[h.outcome].std(ddof=1) / sub[h.predictor].std(ddof=1))
-
-
-def decision_p(
-    estimate: Any, se: Any, df: Any, direction: str, bound: Any = 0.0
-) -> np.ndarray:
-    """p value of the decision rule ``direction`` (vectorised over replications).
-
-    ``bound`` is the (positive) SESOI in the units of ``estimate``; ``df`` = inf gives z tests.
-
-    * ``positive``: H0 beta <= 0, p = P(T >= t); ``negative``: H0 beta >= 0;
-    * ``two-sided``: 2 P(T >= |t|);
-    * ``non-superiority``: H0 beta >= +bound, p = P(T <= (b - bound) / se);
-    * ``non-inferiority``: H0 beta <= -bound, p = P(T >= (b + bound) / se);
-    * ``equivalence`` (TOST): the larger of the two one-sided p values.
-
-    In R: ``pt((b - bound) / se, df)`` for non-superiority, ``pt((b + bound) / se, df,
-    lower.tail = FALSE)`` for non-inferiority, and the larger of both for TOST.
-
-    Examples
-    --------
-    >>> round(float(decision_p(-0.05, 0.05, 100, "non-superiority", 0.1)), 4)  # t = -3
-    0.0017
-    """
-    est, se = np.asarray(estimate, float), np.asarray(se, float)
-    df = np.asarray(df, float)
-    bound = np.abs(np.asarray(bound, float))
-    dist = stats.t(np.where(np.isfinite(df) & (df > 0), df, np.inf))
-    t = est / se
-    if direction == "positive":
-        return dist.sf(t)
-    if direction == "negative":
-        return dist.cdf(t)
-    if direction == "two-sided":
-        return 2 * dist.sf(np.abs(t))
-    upper = dist.cdf((est - bound) / se)  # H0: beta >= +bound
-    lower = dist.sf((est + bound) / se)  # H0: beta <= -bound
-    if direction == "non-superiority":
-        return upper
-    if direction == "non-inferiority":
-        return lower
-    if direction == "equivalence":
-        return np.maximum(upper, lower)
-    raise InputError(f"direction {direction!r}: expected one of {', '.join(DIRECTIONS)}")
 
 
 def ci_level(direction: str, alpha: float) -> float:
