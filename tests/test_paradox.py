@@ -785,3 +785,56 @@ def test_cli_english_only_hypotheses_file(tmp_path, capsys):
     assert main(["paradox", str(path), "--hypotheses", str(hyp), "--lang", "nl"]) == 2
     err = capsys.readouterr().err.strip().splitlines()
     assert len(err) == 1 and "no Dutch (nl) text" in err[0]
+
+
+# ------------------------------------------------ calibration of every direction
+CALIBRATION = [
+    # direction, true standardised effect at the boundary of H0
+    ("positive", 0.0),
+    ("negative", 0.0),
+    ("two-sided", 0.0),
+    ("non-superiority", 0.10),
+    ("non-inferiority", -0.10),
+    ("equivalence", 0.10),
+    ("equivalence", -0.10),
+]
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("distinguishable", [False, True])
+@pytest.mark.parametrize(("direction", "truth"), CALIBRATION)
+def test_type_one_error_at_the_bound_within_binomial_band(direction, truth, distinguishable):
+    """20,000 replications with the actor effect exactly at the boundary of H0: the decision
+    rule of paradox.test (decision_p on the GLS estimate, SESOI .10 turned into raw units
+    with the sample SDs as paradox.test does) rejects in a share of replications inside the
+    99% binomial band around alpha = .05. The closed-form estimators equal apim()
+    (tests/test_power.py). 200 couples, except TOST: at one bound its size is
+    P(reject at that bound and at the far bound), below alpha when the SE is not small
+    next to the width of the equivalence region (at 200 couples .037-.042, i.e.
+    conservative, as TOST is known to be), so it is checked where the far bound no longer
+    matters (1,000 couples)."""
+    from dyadscore.power_analysis import apim_dist, apim_indist, decision_p
+    from dyadscore.simulate import _pair_normals
+
+    rng = np.random.default_rng([CALIBRATION.index((direction, truth)), int(distinguishable)])
+    n = 1000 if direction == "equivalence" else 200
+    chunk, reps, a, p, r_x, r_e = 2500, 20_000, truth, 0.1, 0.3, 0.3
+    rej = []
+    for _ in range(reps // chunk):
+        x = _pair_normals(rng, n, r_x, size=(chunk,))
+        sd_e = np.sqrt(1 - (a**2 + p**2 + 2 * a * p * r_x))
+        y = a * x + p * x[..., ::-1] + _pair_normals(rng, n, r_e, size=(chunk,)) * sd_e
+        fit = (apim_dist if distinguishable else apim_indist)(x[..., None], y)
+        est, se = fit["actor"][..., 0], fit["se_actor"][..., 0]
+        if distinguishable:  # per role, SDs over that role's rows (apim's standardisation)
+            scale = y.std(axis=1, ddof=1) / x.std(axis=1, ddof=1)
+        else:
+            flat = (chunk, -1)
+            scale = y.reshape(flat).std(axis=1, ddof=1) / x.reshape(flat).std(axis=1, ddof=1)
+        if distinguishable:  # the first role's test (the roles' estimates are correlated)
+            est, se, scale = est[:, 0], se[:, 0], scale[:, 0]
+        rej.append(decision_p(est, se, fit["df"], direction, 0.10 * scale) < 0.05)
+    rej = np.concatenate(rej)
+    m = rej.size
+    lo, hi = stats.binom.ppf([0.005, 0.995], m, 0.05) / m
+    assert lo <= rej.mean() <= hi, rej.mean()
