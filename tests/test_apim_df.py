@@ -30,7 +30,12 @@ def test_satterthwaite_df_match_emmeans_distinguishable(reference):
     ref = reference["dist"]
     data = pd.read_csv(REF / "dist_n50.csv")
     res = apim(
-        data, x="x", y="y", dyad="couple", role="role", roles=["woman", "man"],
+        data,
+        x="x",
+        y="y",
+        dyad="couple",
+        role="role",
+        roles=["woman", "man"],
         df_method="satterthwaite",
     )
     eff = res.effects
@@ -69,16 +74,29 @@ def test_df_method_errors():
     with pytest.raises(InputError, match="df_method 'kr'"):
         apim(data, x="x", y="y", dyad="couple", role="role", df_method="kr")
     with pytest.raises(InputError, match="satterthwaite"):
-        apim(data, x="x", y="y", dyad="couple", role="role", method="sem",
-             df_method="satterthwaite")
+        apim(
+            data, x="x", y="y", dyad="couple", role="role", method="sem", df_method="satterthwaite"
+        )
 
 
 def _partner_p(data: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
     """Partner-effect p values of both roles, residual and Satterthwaite df (apim's own code)."""
     design = _build_design(
-        data, ["x"], "y", "couple", "role", person=None, roles=None, covariates=[],
-        covariate_effects="actor_partner", moderator=None, moderator_level="actor",
-        center=False, partner_suffix="_partner", drop_singles=False, source=None,
+        data,
+        ["x"],
+        "y",
+        "couple",
+        "role",
+        person=None,
+        roles=None,
+        covariates=[],
+        covariate_effects="actor_partner",
+        moderator=None,
+        moderator_level="actor",
+        center=False,
+        partner_suffix="_partner",
+        drop_singles=False,
+        source=None,
     )
     d = design.data()
     fit = _fit(d, hetero=True, corr=True, reml=True)

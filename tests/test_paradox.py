@@ -388,7 +388,9 @@ def test_sample_items_are_scored_and_tested():
 
 
 def test_missing_columns_and_bad_arguments(data):
-    with pytest.raises(InputError, match="no column 'goal_progress_w2', which hypothesis H1 needs") as err:
+    with pytest.raises(
+        InputError, match="no column 'goal_progress_w2', which hypothesis H1 needs"
+    ) as err:
         paradox_test(data.drop(columns="goal_progress_w2"))
     assert "\n" not in str(err.value)
     with pytest.raises(InputError, match="no column 'pair'"):
@@ -520,7 +522,9 @@ def _h3_data(beta: float, n: int = 400, seed: int = 0) -> pd.DataFrame:
     acceptance at wave 1, all standardised; the standardised actor effect of acceptance on
     later felt dependence (controlling earlier felt dependence) is ``beta``."""
     rng = np.random.default_rng(seed)
-    cov = np.array([[1, 0.3, -0.2, 0.0], [0.3, 1, 0.0, -0.2], [-0.2, 0.0, 1, 0.2], [0.0, -0.2, 0.2, 1]])
+    cov = np.array(
+        [[1, 0.3, -0.2, 0.0], [0.3, 1, 0.0, -0.2], [-0.2, 0.0, 1, 0.2], [0.0, -0.2, 0.2, 1]]
+    )
     # columns: acceptance (m1, m2), felt dependence w1 (m1, m2)
     z = rng.multivariate_normal(np.zeros(4), cov, size=n)
     acc, fd1 = z[:, :2], z[:, 2:]
@@ -649,11 +653,20 @@ def test_forest_plot_draws_the_interval_that_matches_each_decision(data):
 
     matplotlib.use("Agg")
     hyps = [
-        {**H3_OWN, "outcome": "felt_dependence_w2", "predictor": "perceived_acceptance_w1",
-         "control": ["felt_dependence_w1"]},
-        {**H3_OWN, "id": "T", "outcome": "felt_dependence_w2",
-         "predictor": "perceived_acceptance_w1", "control": ["felt_dependence_w1"],
-         "direction": "two-sided"},
+        {
+            **H3_OWN,
+            "outcome": "felt_dependence_w2",
+            "predictor": "perceived_acceptance_w1",
+            "control": ["felt_dependence_w1"],
+        },
+        {
+            **H3_OWN,
+            "id": "T",
+            "outcome": "felt_dependence_w2",
+            "predictor": "perceived_acceptance_w1",
+            "control": ["felt_dependence_w1"],
+            "direction": "two-sided",
+        },
     ]
     res = paradox_test(data, hyps)
     ax = res.plot()
@@ -714,7 +727,10 @@ def test_wave_suffixes_in_common_use(pred, out, waves):
 
 def test_waves_declared_explicitly_and_unknown_waves_are_errors():
     h = Hypothesis(
-        id="X", label="x", outcome="goal_later", predictor="acc_early",
+        id="X",
+        label="x",
+        outcome="goal_later",
+        predictor="acc_early",
         waves={"predictor": "T1", "outcome": 2},
     )
     assert h.design == "longitudinal" and h.wave_of == {"predictor": 1, "outcome": 2}

@@ -224,8 +224,9 @@ def test_observed_effects_match_ols_on_error_laden_scores():
 
     from dyadscore.power_analysis import observed_effects
 
-    df = simulate_dyads(200_000, actor=0.3, partner=0.1, r_x=0.3, r_e=0.3, seed=9,
-                        reliability={"x": 0.7, "y": 0.8})
+    df = simulate_dyads(
+        200_000, actor=0.3, partner=0.1, r_x=0.3, r_e=0.3, seed=9, reliability={"x": 0.7, "y": 0.8}
+    )
     x = df["x"].to_numpy().reshape(-1, 2)
     y = df["y"].to_numpy().reshape(-1, 2)
     ols = sm.OLS(y[:, 0], sm.add_constant(np.column_stack([x[:, 0], x[:, 1]]))).fit()
@@ -245,8 +246,9 @@ def test_fgls_with_dropout_matches_apim(role):
     with 20% of outcomes missing: estimates within 3% of an SE, SEs within 3%."""
     from dyadscore.power_analysis import apim_fgls
 
-    df = simulate_dyads(300, r_e=0.4, missing=0.2, roles=("woman", "man") if role else None,
-                        seed=12)
+    df = simulate_dyads(
+        300, r_e=0.4, missing=0.2, roles=("woman", "man") if role else None, seed=12
+    )
     fit = apim(df, x="x", y="y", dyad="couple", role=role)
     eff = fit.effects.set_index(["effect", "role"] if role else "effect")
     x = df["x"].to_numpy().reshape(1, -1, 2, 1)
@@ -267,8 +269,15 @@ def test_fgls_with_dropout_matches_apim(role):
 
 def test_reliability_and_dropout_lower_power_as_the_analytic_curve_says():
     plain = power((150, 300), effect="partner", reps=3000, seed=13, analytic=True)
-    real = power((150, 300), effect="partner", reps=3000, seed=13, analytic=True,
-                 reliability=0.8, dropout=0.15)
+    real = power(
+        (150, 300),
+        effect="partner",
+        reps=3000,
+        seed=13,
+        analytic=True,
+        reliability=0.8,
+        dropout=0.15,
+    )
     assert (real["power"].to_numpy() < plain["power"].to_numpy() - 0.05).all()
     # Monte Carlo (feasible GLS with singles) vs the analytic approximation
     assert np.all(np.abs(real["power"] - real["analytic"]) < 4 * real["mc_se"] + 0.02)
@@ -281,8 +290,7 @@ def test_reliability_and_dropout_lower_power_as_the_analytic_curve_says():
 def test_hypothesis_power_with_reliability_and_dropout_null_calibrated():
     """Under the planted null with error-laden scores and dropout, H1's one-sided test keeps
     its level (the FGLS t test with singles), and planted effects lose power."""
-    null = power((150,), effect=["H1"], planted=0, reps=3000, seed=14,
-                 reliability=0.8, dropout=0.2)
+    null = power((150,), effect=["H1"], planted=0, reps=3000, seed=14, reliability=0.8, dropout=0.2)
     assert abs(null["power"].iloc[0] - 0.05) < 4 * np.sqrt(0.05 * 0.95 / 3000)
     a = power((200,), effect=["H1", "H2"], reps=1000, seed=15)
     b = power((200,), effect=["H1", "H2"], reps=1000, seed=15, reliability=0.75, dropout=0.2)
@@ -299,11 +307,31 @@ def test_reliability_and_dropout_errors():
 
 
 def test_cli_power_reliability_dropout(capsys):
-    assert main(["power", "--n", "100", "--reps", "200", "--seed", "1", "--effect", "partner",
-                 "--reliability", ".8", "--dropout", ".15"]) == 0
+    assert (
+        main(
+            [
+                "power",
+                "--n",
+                "100",
+                "--reps",
+                "200",
+                "--seed",
+                "1",
+                "--effect",
+                "partner",
+                "--reliability",
+                ".8",
+                "--dropout",
+                ".15",
+            ]
+        )
+        == 0
+    )
     out = capsys.readouterr().out
     assert "analytic" in out
     assert main(["power", "--n", "100", "--reliability", "x=abc"]) == 2
     err = capsys.readouterr().err.strip().splitlines()
-    assert err == ["dyadscore: error: --reliability x=abc: expected CONSTRUCT=NUMBER "
-                   "(e.g. felt_dependence=.75)"]
+    assert err == [
+        "dyadscore: error: --reliability x=abc: expected CONSTRUCT=NUMBER "
+        "(e.g. felt_dependence=.75)"
+    ]

@@ -280,8 +280,9 @@ def test_cli_simulate_writes_file(tmp_path, capsys):
 
 
 def test_reliability_attenuates_observed_scores_and_dropout_empties_wave_two():
-    df = simulate_paradox(20_000, seed=31, reliability={"perceived_acceptance": 0.7,
-                                                        "self_sufficiency": 0.8})
+    df = simulate_paradox(
+        20_000, seed=31, reliability={"perceived_acceptance": 0.7, "self_sufficiency": 0.8}
+    )
     w1 = df[df["wave"] == 1]
     r = np.corrcoef(w1["perceived_acceptance"], w1["self_sufficiency"])[0, 1]
     # latent r = .30 (planted path); observed = .30 * sqrt(.7 * .8)

@@ -725,9 +725,9 @@ def _satterthwaite_df(d: _Data, fit: _Fit, hetero: bool, method: str) -> np.ndar
         A, b = M[:p, :p], M[:p, p]
         inv = np.linalg.inv(A)
         rss = float(M[p, p] - b @ inv @ b)
-        logdet_r = float(d.n_pairs) * (2 * th[1] + math.log1p(-(rho**2))) + float(
-            d.n_s1
-        ) * 2 * th[1]
+        logdet_r = (
+            float(d.n_pairs) * (2 * th[1] + math.log1p(-(rho**2))) + float(d.n_s1) * 2 * th[1]
+        )
         ll = -0.5 * n_eff * (_LOG2PI + th[0]) - 0.5 * logdet_r - rss / (2 * s2)
         if reml:
             ll -= 0.5 * np.linalg.slogdet(A)[1]

@@ -654,7 +654,10 @@ def _check_data(
 ) -> pd.DataFrame:
     if not isinstance(data, pd.DataFrame):
         raise InputError(f"{src}: expected a table with one row per person (see wide_by_wave)")
-    for col, what in [(dyad, "the couple id (--dyad)"), *([(role, "the role (--role)")] if role else [])]:
+    for col, what in [
+        (dyad, "the couple id (--dyad)"),
+        *([(role, "the role (--role)")] if role else []),
+    ]:
         if col not in data.columns:
             raise InputError(f"{src}: no column {col!r}; expected {what}")
     for h in hyps:
@@ -663,9 +666,7 @@ def _check_data(
             hint = ""
             if "wave" in data.columns and absent[0].rsplit("_w", 1)[0] in data.columns:
                 hint = "; data look long by wave, use paradox.wide_by_wave(data) first"
-            raise InputError(
-                f"{src}: no column {absent[0]!r}, which hypothesis {h.id} needs{hint}"
-            )
+            raise InputError(f"{src}: no column {absent[0]!r}, which hypothesis {h.id} needs{hint}")
     return data
 
 

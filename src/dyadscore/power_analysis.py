@@ -127,9 +127,7 @@ def apim_dist(regs: np.ndarray, y: np.ndarray) -> dict[str, np.ndarray]:
     return res
 
 
-def decision_p(
-    estimate: Any, se: Any, df: Any, direction: str, bound: Any = 0.0
-) -> np.ndarray:
+def decision_p(estimate: Any, se: Any, df: Any, direction: str, bound: Any = 0.0) -> np.ndarray:
     """p value of a hypothesis's decision rule ``direction`` (vectorised over replications).
 
     ``bound`` is the (positive) SESOI in the units of ``estimate``; ``df`` = inf gives z tests.
@@ -544,9 +542,7 @@ def n_required(
         raise InputError(f"effect={effect!r}: expected 'actor' or 'partner'")
     rel = tuple(_reliabilities(reliability, ["x", "y"]))
     dropout = _check_dropout(dropout)
-    obs = observed_effects(
-        actor, partner, _check_corr(r_x, "r_x"), _check_corr(r_e, "r_e"), *rel
-    )
+    obs = observed_effects(actor, partner, _check_corr(r_x, "r_x"), _check_corr(r_e, "r_e"), *rel)
     theta = abs(obs[effect])
     if theta == 0:
         raise InputError(f"{effect}=0: no number of couples gives power for a zero effect")
@@ -829,12 +825,20 @@ def plot_power(df: pd.DataFrame, ax: Any = None, *, target: float = 0.80, lang: 
         g = g.sort_values("n_dyads")
         err = 1.96 * g["mc_se"] if "mc_se" in g else None
         bars = ax.errorbar(
-            g["n_dyads"], g["power"], yerr=err, marker="o", capsize=3, linestyle="none",
+            g["n_dyads"],
+            g["power"],
+            yerr=err,
+            marker="o",
+            capsize=3,
+            linestyle="none",
             label=f"{label} (Monte Carlo)" if "analytic" in g else label,
         )
         if "analytic" in g and g["analytic"].notna().any():
             ax.plot(
-                g["n_dyads"], g["analytic"], color=bars[0].get_color(), linewidth=1.5,
+                g["n_dyads"],
+                g["analytic"],
+                color=bars[0].get_color(),
+                linewidth=1.5,
                 label=f"{label} ({'analytisch' if lang == 'nl' else 'analytic'})",
             )
         else:

@@ -115,9 +115,11 @@ def _reliability_of(reliability: Any, names: Sequence[str]) -> dict[str, float]:
     out = {}
     for name in names:
         base = name.rsplit("_w", 1)[0]
-        v = reliability.get(name, reliability.get(base, 1.0)) if isinstance(
-            reliability, Mapping
-        ) else reliability
+        v = (
+            reliability.get(name, reliability.get(base, 1.0))
+            if isinstance(reliability, Mapping)
+            else reliability
+        )
         try:
             f = float(v)
         except (TypeError, ValueError):
