@@ -621,8 +621,8 @@ def test_every_printed_ci_contains_the_estimate_printed_next_to_it(data):
     is printed without an estimate right before it."""
     results = [
         paradox_test(data),
-        paradox_test(data, role="role", holm=True),
-        paradox_test(data, moderator="avoidance_w1"),
+        paradox_test(data, ["H1", "H3", "H4c"], role="role", holm=True),
+        paradox_test(data, ["H1"], moderator="avoidance_w1"),
         paradox_test(_h3_data(-0.3, seed=3), [H3_OWN]),
         paradox_test(_h3_data(0.3, seed=3), [{**H3_OWN, "direction": "equivalence"}]),
         paradox_test(_h3_data(0.0, seed=3), [{**H3_OWN, "direction": "non-inferiority"}]),
@@ -637,7 +637,7 @@ def test_every_printed_ci_contains_the_estimate_printed_next_to_it(data):
             for est, _level, lo, hi in found:
                 assert _num(lo) <= _num(est) <= _num(hi), (est, lo, hi)
             scanned += len(found)
-    assert scanned > 100
+    assert scanned > 60
 
 
 def test_beta_ci_columns_are_the_ci_of_beta(result):

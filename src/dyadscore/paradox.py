@@ -3,15 +3,16 @@
 A :class:`Hypothesis` names an outcome, a predictor, which APIM path is tested (actor or
 partner), control variables (entered with the person's own and the partner's value, as in
 the residualised-change APIM of Cook & Kenny 2005), optional covariates (own value), the
-direction (one-sided positive/negative, two-sided, or equivalence by TOST against a
-smallest effect of interest in standardised units), and alpha. :func:`test` fits one
+direction (one-sided positive/negative, two-sided, non-superiority/non-inferiority against
+a bound, or equivalence by TOST, with the smallest effect of interest in standardised
+units; see ``docs/paradox.md``), and alpha. :func:`test` fits one
 :func:`dyadscore.apim` per hypothesis and returns a :class:`ParadoxResult` with a tidy
 table, the fitted APIMs and plain-language summaries in English and Dutch.
 
 The shipped default set (``hypotheses/default.yaml``) follows SCIENCE.md section 4.2:
 H1 (perceived acceptance -> own goal progress, actor, longitudinal), H2 (partner's own
 report of acceptance -> goal progress, partner effect), H3 (perceived acceptance does not
-increase felt dependence: equivalence, SESOI |beta| = .10), H3b (-> self-sufficiency),
+increase felt dependence: one-sided test against the upper bound, H0: beta >= +.10), H3b (-> self-sufficiency),
 H4/H4b (cross-sectional actor effects on self-sufficiency and goal pursuit at wave 1) and
 H4c (cross-sectional partner effect: the partner's reported acceptance -> self-sufficiency;
 family "secondary", so Holm corrects it apart from the primary family).
@@ -22,8 +23,9 @@ Examples
 ['H1', 'H2', 'H3', 'H3b', 'H4', 'H4b', 'H4c']
 >>> from dyadscore.simulate import simulate_paradox
 >>> data = wide_by_wave(simulate_paradox(200, seed=1))
->>> res = test(data)  # doctest: +SKIP
->>> print(res.summary("nl"))  # doctest: +SKIP
+>>> res = test(data, hypotheses=["H3"])
+>>> print(res.summary("en"))  # doctest: +ELLIPSIS
+H3 (Perceived acceptance ...): supported. ... (non-superiority; H0: β ≥ +0.10): p = ...
 """
 
 from __future__ import annotations

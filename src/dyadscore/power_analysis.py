@@ -810,7 +810,10 @@ def plot_power(df: pd.DataFrame, ax: Any = None, *, target: float = 0.80, lang: 
 
     Examples
     --------
-    >>> ax = plot_power(power((50, 100), reps=50, seed=1))  # doctest: +SKIP
+    >>> import matplotlib; matplotlib.use("Agg")
+    >>> ax = plot_power(power((50, 100), reps=50, seed=1, analytic=True))
+    >>> ax.get_xlabel()
+    'Number of couples'
     """
     import matplotlib.pyplot as plt
 
