@@ -294,5 +294,5 @@ def test_reliability_attenuates_observed_scores_and_dropout_empties_wave_two():
     assert dy["y_w1"].notna().all()
     with pytest.raises(InputError, match="unknown construct 'nope'"):
         simulate_paradox(10, reliability={"nope": 0.8})
-    with pytest.raises(InputError, match="needs waves=2"):
+    with pytest.raises(InputError, match="needs two waves"):
         simulate_dyads(10, dropout=0.1)

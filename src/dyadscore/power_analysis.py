@@ -328,7 +328,7 @@ def _check_dropout(dropout: Any) -> float:
     except (TypeError, ValueError):
         d = np.nan
     if not 0 <= d < 0.9:
-        raise InputError(f"dropout = {dropout!r}: expected a share between 0 and 0.9")
+        raise InputError(f"dropout {dropout!r}: expected a share between 0 and 0.9")
     return d
 
 

@@ -250,9 +250,9 @@ def simulate_dyads(
     if not 0 <= float(missing) < 1:
         raise InputError(f"missing={missing!r}: expected a share between 0 and 1")
     if not 0 <= float(dropout) < 1:
-        raise InputError(f"dropout={dropout!r}: expected a share between 0 and 1")
+        raise InputError(f"dropout {dropout!r}: expected a share between 0 and 1")
     if dropout and waves != 2:
-        raise InputError(f"dropout={dropout!r}: dropout between waves needs waves=2")
+        raise InputError(f"dropout {dropout!r}: dropout between waves needs two waves")
     rel = _reliability_of(reliability, ["x", "y"])
     rng = _rng(seed)
 
