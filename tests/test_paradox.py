@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 import numpy as np
@@ -53,7 +54,7 @@ def test_default_hypotheses_follow_science_section_4():
     )
     assert (hs["H2"].predictor, hs["H2"].effect) == ("acceptance_given_w1", "partner")
     assert (hs["H3"].direction, hs["H3"].sesoi, hs["H3"].outcome) == (
-        "equivalence",
+        "non-superiority",
         0.10,
         "felt_dependence_w2",
     )
@@ -76,7 +77,7 @@ def test_hypotheses_from_yaml_file_and_python(tmp_path):
 @pytest.mark.parametrize(
     ("spec", "match"),
     [
-        ({"id": "A", "label": {"en": "a"}, "outcome": "y", "predictor": "x"}, "no text in nl"),
+        ({"id": "A", "label": {"nl": "a"}, "outcome": "y", "predictor": "x"}, "no English text"),
         (
             {
                 "id": "A",
@@ -153,7 +154,7 @@ def test_wide_by_wave_hand_example():
 
 def test_wide_by_wave_errors():
     long = pd.DataFrame({"person": [1, 1], "couple": [1, 2], "wave": [1, 2], "s": [1.0, 2.0]})
-    with pytest.raises(InputError, match="different 'couple'"):
+    with pytest.raises(InputError, match="column 'couple': different values at different waves"):
         wide_by_wave(long)
     dup = pd.DataFrame({"person": [1, 1], "wave": [1, 1], "s": [1.0, 2.0]})
     with pytest.raises(InputError, match="appears twice"):
@@ -195,14 +196,18 @@ def test_table_columns_and_roles(data, result):
         "design",
         "estimate",
         "se",
+        "df",
         "ci_low",
         "ci_high",
         "beta",
+        "beta_ci_low",
+        "beta_ci_high",
         "p",
         "p_one_sided",
         "direction",
         "sesoi",
         "alpha",
+        "ci_level",
         "family",
         "supported",
         "n_dyads",
@@ -223,23 +228,42 @@ def test_table_columns_and_roles(data, result):
     assert len(dist.table) == 2 * len(DEFAULT_IDS) and set(dist.table["role"]) == {"woman", "man"}
 
 
-def test_tost_decision_equals_90_percent_ci_inside_bounds(data, result):
-    """TOST at alpha rejects iff the (1 - 2 alpha) CI lies inside +/- bound (hand-derived)."""
-    row = result.table.set_index("hypothesis").loc["H3"]
+EQ = {
+    "id": "EQ",
+    "label": "no change either way",
+    "outcome": "felt_dependence_w2",
+    "predictor": "perceived_acceptance_w1",
+    "control": ["felt_dependence_w1"],
+    "direction": "equivalence",
+    "sesoi": 0.10,
+}
+
+
+@pytest.mark.parametrize("direction", ["equivalence", "non-superiority", "non-inferiority"])
+def test_bounded_decisions_equal_90_percent_ci_against_bounds(data, direction):
+    """Each bounded test at alpha rejects iff the (1 - 2 alpha) CI lies on the claimed side
+    of its bound(s) (hand-derived duality of one-sided tests and intervals)."""
+    res = paradox_test(data, [{**EQ, "direction": direction}])
+    row = res.table.iloc[0]
     eff = (
-        result.fits["H3"]
+        res.fits["EQ"]
         .effects.set_index(["effect", "predictor"])
         .loc[("actor", "perceived_acceptance_w1")]
     )
     bound = 0.10 * row["estimate"] / row["beta"]  # SESOI .10 in raw units (apim's scaling)
     crit = stats.t.ppf(0.95, eff["df"])
-    inside = (row["estimate"] - crit * row["se"] > -bound) and (
-        row["estimate"] + crit * row["se"] < bound
-    )
+    lo, hi = row["estimate"] - crit * row["se"], row["estimate"] + crit * row["se"]
+    inside = {
+        "equivalence": lo > -bound and hi < bound,
+        "non-superiority": hi < bound,
+        "non-inferiority": lo > -bound,
+    }[direction]
     assert bool(row["supported"]) == inside
     p_lo = stats.t.sf((row["estimate"] + bound) / row["se"], eff["df"])
     p_hi = stats.t.cdf((row["estimate"] - bound) / row["se"], eff["df"])
-    assert row["p_one_sided"] == pytest.approx(max(p_lo, p_hi))
+    expect = {"equivalence": max(p_lo, p_hi), "non-superiority": p_hi, "non-inferiority": p_lo}
+    assert row["p_one_sided"] == pytest.approx(expect[direction])
+    assert row["ci_level"] == 0.90 and row["sesoi"] == 0.10
 
 
 def test_holm_matches_statsmodels():
@@ -302,7 +326,7 @@ def test_summaries_exist_for_every_hypothesis_in_both_languages(result):
     for hid in DEFAULT_IDS:
         assert f"{hid} (" in en and f"{hid} (" in nl
     assert len(en.split("\n\n")) == len(nl.split("\n\n")) == len(DEFAULT_IDS)
-    assert "Equivalence test (TOST)" in en and "Equivalentietoets (TOST)" in nl
+    assert "non-superiority; H0: β ≥ +0.10" in en and "non-superioriteit; H0: β ≥ +0,10" in nl
     assert "95%-BI" in nl and "," in nl.split("b = ")[1][:5]  # Dutch decimal comma
 
 
@@ -364,12 +388,14 @@ def test_sample_items_are_scored_and_tested():
 
 
 def test_missing_columns_and_bad_arguments(data):
-    with pytest.raises(InputError, match="needs column 'goal_progress_w2'") as err:
+    with pytest.raises(
+        InputError, match="no column 'goal_progress_w2', which hypothesis H1 needs"
+    ) as err:
         paradox_test(data.drop(columns="goal_progress_w2"))
     assert "\n" not in str(err.value)
     with pytest.raises(InputError, match="no column 'pair'"):
         paradox_test(data, dyad="pair")
-    with pytest.raises(InputError, match="lang"):
+    with pytest.raises(InputError, match="language 'fr': expected en or nl"):
         paradox_test(data, lang="fr")
     with pytest.raises(InputError, match="covariate"):
         paradox_test(data, covariates=["nope"])
@@ -488,3 +514,343 @@ def test_misspelled_key_is_named():
         InputError, match=r"hypothesis 'Hx': predicter: unknown key; expected one of id, label"
     ):
         load_hypotheses(typo)
+
+
+# ------------------------------------------------ issue 11: H3 is non-superiority
+def _h3_data(beta: float, n: int = 400, seed: int = 0) -> pd.DataFrame:
+    """Own simulation (not simulate_paradox): felt dependence at two waves, perceived
+    acceptance at wave 1, all standardised; the standardised actor effect of acceptance on
+    later felt dependence (controlling earlier felt dependence) is ``beta``."""
+    rng = np.random.default_rng(seed)
+    cov = np.array(
+        [[1, 0.3, -0.2, 0.0], [0.3, 1, 0.0, -0.2], [-0.2, 0.0, 1, 0.2], [0.0, -0.2, 0.2, 1]]
+    )
+    # columns: acceptance (m1, m2), felt dependence w1 (m1, m2)
+    z = rng.multivariate_normal(np.zeros(4), cov, size=n)
+    acc, fd1 = z[:, :2], z[:, 2:]
+    e = rng.multivariate_normal([0, 0], [[1, 0.3], [0.3, 1]], size=n) * 0.8
+    fd2 = 0.5 * fd1 + beta * acc + e
+    return pd.DataFrame(
+        {
+            "couple": np.repeat(np.arange(1, n + 1), 2),
+            "person": np.arange(1, 2 * n + 1),
+            "acc_T1": acc.ravel(),
+            "dep_T1": fd1.ravel(),
+            "dep_T2": fd2.ravel(),
+        }
+    )
+
+
+H3_OWN = {
+    "id": "H3",
+    "label": {
+        "en": "Acceptance does not increase felt dependence",
+        "nl": "Acceptatie vergroot de gevoelde afhankelijkheid niet",
+    },
+    "outcome": "dep_T2",
+    "predictor": "acc_T1",
+    "control": ["dep_T1"],
+    "direction": "non-superiority",
+    "sesoi": 0.10,
+}
+
+
+@pytest.mark.parametrize(("beta", "supported"), [(-0.30, True), (0.0, True), (0.30, False)])
+def test_h3_non_superiority_supported_for_negative_and_zero_not_positive(beta, supported):
+    res = paradox_test(_h3_data(beta, seed=11), [H3_OWN])
+    row = res.table.iloc[0]
+    assert bool(row["supported"]) is supported
+    assert row["design"] == "longitudinal" and row["direction"] == "non-superiority"
+    # the decision is the one-sided test of H0: beta >= +.10, by hand from the table
+    bound = 0.10 * row["estimate"] / row["beta"]
+    p = stats.t.cdf((row["estimate"] - bound) / row["se"], row["df"])
+    assert row["p_one_sided"] == pytest.approx(p)
+    en, nl = res.summary("en"), res.summary("nl")
+    assert "H0: β ≥ +0.10" in en and "H0: β ≥ +0,10" in nl
+    if supported:
+        assert en.startswith("H3 (Acceptance does not increase felt dependence): supported.")
+        assert "does not increase dep_T2 by a meaningful amount" in en
+        assert "A negative effect (a decrease) is consistent with this claim" in en
+        assert ": ondersteund." in nl and "dep_T2 niet betekenisvol verhoogt" in nl
+        assert "cannot rule out" not in en
+    else:
+        assert ": not supported." in en
+        assert "cannot rule out an increase of 0.10 or more" in en
+        assert "the claim that acc_T1 does not increase dep_T2 is not shown" in en
+        assert ": niet ondersteund." in nl and "stijging van 0,10 of meer niet uitsluiten" in nl
+    # the old two-sided TOST would have refused the welcome negative effect
+    tost = paradox_test(_h3_data(beta, seed=11), [{**H3_OWN, "direction": "equivalence"}])
+    if beta == -0.30:
+        assert not tost.table["supported"].iloc[0]
+
+
+def test_every_direction_is_worded_for_its_claim(data):
+    base = {
+        "id": "D",
+        "label": {"en": "claim", "nl": "bewering"},
+        "outcome": "self_sufficiency_w2",
+        "predictor": "perceived_acceptance_w1",
+        "control": ["self_sufficiency_w1"],
+    }
+    expect = {
+        "positive": ("H0: β ≤ 0", "predicted positive effect", "voorspelde positieve effect"),
+        "negative": ("H0: β ≥ 0", "predicted negative effect", "voorspelde negatieve effect"),
+        "two-sided": ("H0: β = 0", "Two-sided test", "Tweezijdige toets"),
+        "equivalence": ("H0: |β| ≥ 0.10", "Equivalence test (TOST)", "Equivalentietoets (TOST)"),
+        "non-superiority": ("H0: β ≥ +0.10", "against the upper bound", "tegen de bovengrens"),
+        "non-inferiority": ("H0: β ≤ -0.10", "against the lower bound", "tegen de ondergrens"),
+    }
+    for direction, (h0, en_word, nl_word) in expect.items():
+        res = paradox_test(data, [{**base, "direction": direction}])
+        en, nl = res.summary("en"), res.summary("nl")
+        assert h0 in en, (direction, en)
+        assert en_word in en and nl_word in nl, (direction, en, nl)
+
+
+_CI = re.compile(
+    r"(?:=|is) (-?\d+[.,]\d+) \((\d+(?:\.\d+)?)(?:% CI|%-BI) (-?\d+[.,]\d+) (?:to|tot) (-?\d+[.,]\d+)\)"
+)
+
+
+def _num(s: str) -> float:
+    return float(s.replace(",", "."))
+
+
+def test_every_printed_ci_contains_the_estimate_printed_next_to_it(data):
+    """Scan every summary text: each 'est (xx% CI lo to hi)' has lo <= est <= hi, and no CI
+    is printed without an estimate right before it."""
+    results = [
+        paradox_test(data),
+        paradox_test(data, ["H1", "H3", "H4c"], role="role", holm=True),
+        paradox_test(data, ["H1"], moderator="avoidance_w1"),
+        paradox_test(_h3_data(-0.3, seed=3), [H3_OWN]),
+        paradox_test(_h3_data(0.3, seed=3), [{**H3_OWN, "direction": "equivalence"}]),
+        paradox_test(_h3_data(0.0, seed=3), [{**H3_OWN, "direction": "non-inferiority"}]),
+    ]
+    scanned = 0
+    for res in results:
+        for lang in ("en", "nl"):
+            text = res.summary(lang)
+            n_ci = text.count("% CI") + text.count("%-BI")
+            found = _CI.findall(text)
+            assert len(found) == n_ci, text
+            for est, _level, lo, hi in found:
+                assert _num(lo) <= _num(est) <= _num(hi), (est, lo, hi)
+            scanned += len(found)
+    assert scanned > 60
+
+
+def test_beta_ci_columns_are_the_ci_of_beta(result):
+    tab = result.table
+    ratio = tab["beta"] / tab["estimate"]
+    assert np.allclose(tab["beta_ci_low"], tab["ci_low"] * ratio)
+    assert np.allclose(tab["beta_ci_high"], tab["ci_high"] * ratio)
+    assert ((tab["beta_ci_low"] <= tab["beta"]) & (tab["beta"] <= tab["beta_ci_high"])).all()
+
+
+def test_forest_plot_draws_the_interval_that_matches_each_decision(data):
+    import matplotlib
+
+    matplotlib.use("Agg")
+    hyps = [
+        {
+            **H3_OWN,
+            "outcome": "felt_dependence_w2",
+            "predictor": "perceived_acceptance_w1",
+            "control": ["felt_dependence_w1"],
+        },
+        {
+            **H3_OWN,
+            "id": "T",
+            "outcome": "felt_dependence_w2",
+            "predictor": "perceived_acceptance_w1",
+            "control": ["felt_dependence_w1"],
+            "direction": "two-sided",
+        },
+    ]
+    res = paradox_test(data, hyps)
+    ax = res.plot()
+    labels = [t.get_text() for t in ax.get_yticklabels()]
+    assert labels == ["H3 (90% CI)", "T (95% CI)"][::-1] or labels == ["H3 (90% CI)", "T (95% CI)"]
+    segs = ax.collections[0].get_segments()  # one horizontal line per row, top row first
+    row = res.table.iloc[0]
+    crit = stats.t.ppf(0.95, row["df"])
+    half = crit * row["se"] * row["beta"] / row["estimate"]
+    (x0, _), (x1, _) = segs[0]
+    assert (x0, x1) == pytest.approx((row["beta"] - half, row["beta"] + half))
+    two = res.table.iloc[1]
+    (y0, _), (y1, _) = segs[1]
+    assert (y0, y1) == pytest.approx((two["beta_ci_low"], two["beta_ci_high"]))
+    assert "90% CI for one-sided" in ax.get_xlabel()
+
+
+# ------------------------------------------- issue 11: hypotheses easy to declare
+def test_english_only_labels_load_and_dutch_is_asked_only_when_needed(tmp_path, data):
+    f = tmp_path / "mine.yaml"
+    f.write_text(
+        "- id: E1\n  label: Acceptance helps goal progress\n  outcome: goal_progress_w2\n"
+        "  predictor: perceived_acceptance_w1\n  control: [goal_progress_w1]\n"
+        "- id: E2\n  label: {en: Another}\n  outcome: self_sufficiency_w1\n"
+        "  predictor: perceived_acceptance_w1\n",
+        encoding="utf-8",
+    )
+    hs = load_hypotheses(f)
+    assert [h.label for h in hs] == [{"en": "Acceptance helps goal progress"}, {"en": "Another"}]
+    res = paradox_test(data, f)
+    assert "E1 (Acceptance helps goal progress): supported" in res.summary("en")
+    assert list(res.to_dict()["summary"]) == ["en"]
+    with pytest.raises(InputError, match=r"^hypothesis E1: label has no Dutch \(nl\) text"):
+        res.summary("nl")
+    with pytest.raises(InputError, match="no Dutch"):
+        paradox_test(data, f, lang="nl")
+
+
+@pytest.mark.parametrize(
+    ("pred", "out", "waves"),
+    [
+        ("x_w1", "y_w2", (1, 2)),
+        ("x_t1", "y_t2", (1, 2)),
+        ("x_T1", "y_T3", (1, 3)),
+        ("x_wave1", "y_wave2", (1, 2)),
+        ("x_Wave2", "y_Wave2", (2, 2)),
+        ("x.1", "y.2", (1, 2)),
+    ],
+)
+def test_wave_suffixes_in_common_use(pred, out, waves):
+    h = Hypothesis(id="W", label="w", outcome=out, predictor=pred)
+    assert (h.wave_of["predictor"], h.wave_of["outcome"]) == waves
+    assert h.design == ("longitudinal" if waves[1] > waves[0] else "cross-sectional")
+    if waves[1] > waves[0]:  # swapped: the outcome would come before the predictor
+        with pytest.raises(InputError, match=r"comes before predictor"):
+            load_hypotheses([{"id": "W", "label": "w", "outcome": pred, "predictor": out}])
+
+
+def test_waves_declared_explicitly_and_unknown_waves_are_errors():
+    h = Hypothesis(
+        id="X",
+        label="x",
+        outcome="goal_later",
+        predictor="acc_early",
+        waves={"predictor": "T1", "outcome": 2},
+    )
+    assert h.design == "longitudinal" and h.wave_of == {"predictor": 1, "outcome": 2}
+    assert Hypothesis(id="C", label="c", outcome="y", predictor="x").design == "cross-sectional"
+    for pred, out in [("x_w1", "goal_later"), ("acc2", "goal2"), ("x_time1", "y_time2")]:
+        with pytest.raises(InputError, match="cannot tell the wave of") as err:
+            load_hypotheses([{"id": "U", "label": "u", "outcome": out, "predictor": pred}])
+        assert "\n" not in str(err.value)
+    with pytest.raises(InputError, match=r"waves: .*expected waves: \{predictor"):
+        load_hypotheses(
+            [{"id": "U", "label": "u", "outcome": "y", "predictor": "x", "waves": {"x": 1}}]
+        )
+
+
+# ------------------------------------------------------- issue 9: paradox path
+def test_wave_labels_t1_t2_are_understood():
+    long = simulate_paradox(60, seed=5)
+    labelled = long.assign(wave=long["wave"].map({1: "T1", 2: "T2"}))
+    a = paradox_test(long, ["H1"]).table
+    b = paradox_test(labelled, ["H1"]).table
+    assert b["estimate"].iloc[0] == pytest.approx(a["estimate"].iloc[0])
+    bad = long.assign(wave=long["wave"].map({1: "baseline", 2: "T2"}))
+    with pytest.raises(
+        InputError,
+        match=r"^couples\.csv: row 1, column 'wave', value 'baseline': expected a wave number",
+    ):
+        paradox_test(bad, ["H1"], source="couples.csv")
+
+
+def test_cli_errors_name_the_file_and_flags(tmp_path, capsys):
+    long = simulate_paradox(30, seed=6)
+    path = tmp_path / "mine.csv"
+    long.drop(columns="goal_progress").to_csv(path, index=False)
+    assert main(["paradox", str(path)]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and err[0].startswith(f"dyadscore: error: {path}: no column"), err
+    assert "data:" not in err[0] and "scores:" not in err[0]
+    # --lang de: one line, not the whole usage
+    long.to_csv(path, index=False)
+    assert main(["paradox", str(path), "--lang", "de"]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert err == ["dyadscore: error: --lang de: expected en or nl"]
+    # a single: the advice is the flag, and the number dropped is reported
+    single = long[long["person"] != 2]
+    single.to_csv(path, index=False)
+    assert main(["paradox", str(path)]) == 2
+    err = capsys.readouterr().err
+    assert "--drop-singles" in err and "drop_singles=True" not in err
+    out = tmp_path / "res.json"
+    assert main(["paradox", str(path), "--drop-singles", "--json", str(out)]) == 0
+    err = capsys.readouterr().err
+    assert f"dropped 1 persons whose partner is not in {path}" in err
+    assert json.loads(out.read_text())["n_singles_dropped"] == 1
+
+
+def test_cli_english_only_hypotheses_file(tmp_path, capsys):
+    long = simulate_paradox(60, seed=7)
+    path = tmp_path / "d.csv"
+    long.to_csv(path, index=False)
+    hyp = tmp_path / "h.yaml"
+    hyp.write_text(
+        "- id: E1\n  label: {en: Only English}\n  outcome: goal_progress_w2\n"
+        "  predictor: perceived_acceptance_w1\n",
+        encoding="utf-8",
+    )
+    assert main(["paradox", str(path), "--hypotheses", str(hyp)]) == 0
+    assert "E1 (Only English)" in capsys.readouterr().out
+    assert main(["paradox", str(path), "--hypotheses", str(hyp), "--lang", "nl"]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and "no Dutch (nl) text" in err[0]
+
+
+# ------------------------------------------------ calibration of every direction
+CALIBRATION = [
+    # direction, true standardised effect at the boundary of H0
+    ("positive", 0.0),
+    ("negative", 0.0),
+    ("two-sided", 0.0),
+    ("non-superiority", 0.10),
+    ("non-inferiority", -0.10),
+    ("equivalence", 0.10),
+    ("equivalence", -0.10),
+]
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("distinguishable", [False, True])
+@pytest.mark.parametrize(("direction", "truth"), CALIBRATION)
+def test_type_one_error_at_the_bound_within_binomial_band(direction, truth, distinguishable):
+    """20,000 replications with the actor effect exactly at the boundary of H0: the decision
+    rule of paradox.test (decision_p on the GLS estimate, SESOI .10 turned into raw units
+    with the sample SDs as paradox.test does) rejects in a share of replications inside the
+    99% binomial band around alpha = .05. The closed-form estimators equal apim()
+    (tests/test_power.py). 200 couples, except TOST: at one bound its size is
+    P(reject at that bound and at the far bound), below alpha when the SE is not small
+    next to the width of the equivalence region (at 200 couples .037-.042, i.e.
+    conservative, as TOST is known to be), so it is checked where the far bound no longer
+    matters (1,000 couples)."""
+    from dyadscore.power_analysis import apim_dist, apim_indist, decision_p
+    from dyadscore.simulate import _pair_normals
+
+    rng = np.random.default_rng([CALIBRATION.index((direction, truth)), int(distinguishable)])
+    n = 1000 if direction == "equivalence" else 200
+    chunk, reps, a, p, r_x, r_e = 2500, 20_000, truth, 0.1, 0.3, 0.3
+    rej = []
+    for _ in range(reps // chunk):
+        x = _pair_normals(rng, n, r_x, size=(chunk,))
+        sd_e = np.sqrt(1 - (a**2 + p**2 + 2 * a * p * r_x))
+        y = a * x + p * x[..., ::-1] + _pair_normals(rng, n, r_e, size=(chunk,)) * sd_e
+        fit = (apim_dist if distinguishable else apim_indist)(x[..., None], y)
+        est, se = fit["actor"][..., 0], fit["se_actor"][..., 0]
+        if distinguishable:  # per role, SDs over that role's rows (apim's standardisation)
+            scale = y.std(axis=1, ddof=1) / x.std(axis=1, ddof=1)
+        else:
+            flat = (chunk, -1)
+            scale = y.reshape(flat).std(axis=1, ddof=1) / x.reshape(flat).std(axis=1, ddof=1)
+        if distinguishable:  # the first role's test (the roles' estimates are correlated)
+            est, se, scale = est[:, 0], se[:, 0], scale[:, 0]
+        rej.append(decision_p(est, se, fit["df"], direction, 0.10 * scale) < 0.05)
+    rej = np.concatenate(rej)
+    m = rej.size
+    lo, hi = stats.binom.ppf([0.005, 0.995], m, 0.05) / m
+    assert lo <= rej.mean() <= hi, rej.mean()

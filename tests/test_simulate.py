@@ -277,3 +277,22 @@ def test_cli_simulate_writes_file(tmp_path, capsys):
     assert main(["simulate", "--n", "30", "--seed", "1", "--out", str(out)]) == 2  # exists
     assert main(["simulate", "--n", "30", "--r-x", "2", "--out", str(tmp_path / "b.csv")]) == 2
     assert not (tmp_path / "b.csv").exists()
+
+
+def test_reliability_attenuates_observed_scores_and_dropout_empties_wave_two():
+    df = simulate_paradox(
+        20_000, seed=31, reliability={"perceived_acceptance": 0.7, "self_sufficiency": 0.8}
+    )
+    w1 = df[df["wave"] == 1]
+    r = np.corrcoef(w1["perceived_acceptance"], w1["self_sufficiency"])[0, 1]
+    # latent r = .30 (planted path); observed = .30 * sqrt(.7 * .8)
+    assert r == pytest.approx(0.30 * np.sqrt(0.7 * 0.8), abs=0.02)
+    assert w1["perceived_acceptance"].var() == pytest.approx(1, abs=0.03)
+    assert df.attrs["truth"]["reliability"]["goal_progress"] == 1.0
+    dy = simulate_dyads(4000, waves=2, dropout=0.25, seed=32)
+    assert dy["y_w2"].isna().mean() == pytest.approx(0.25, abs=0.02)
+    assert dy["y_w1"].notna().all()
+    with pytest.raises(InputError, match="unknown construct 'nope'"):
+        simulate_paradox(10, reliability={"nope": 0.8})
+    with pytest.raises(InputError, match="needs two waves"):
+        simulate_dyads(10, dropout=0.1)

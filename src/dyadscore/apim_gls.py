@@ -702,6 +702,74 @@ def _effects_table(
     return eff, vcov
 
 
+def _satterthwaite_df(d: _Data, fit: _Fit, hetero: bool, method: str) -> np.ndarray:
+    """Satterthwaite degrees of freedom of each coefficient's t test (as ``emmeans`` on gls).
+
+    With theta = (log sigma^2, log lam, atanh rho) (the free ones), phi_j(theta) = the
+    variance of coefficient j under the reporting convention, A = the inverse of minus the
+    Hessian of the (REML or ML) log-likelihood at the estimate, and g_j = d phi_j / d theta:
+    ``df_j = 2 phi_j^2 / (g_j' A g_j)`` (Satterthwaite 1946; Giesbrecht & Burns 1985).
+    This is ``emmeans``' ``mode = "satterthwaite"`` for ``nlme::gls`` (which uses
+    ``apVar`` and the gradient of the coefficient covariance); the df do not depend on the
+    parameterisation of theta. Derivatives are central finite differences.
+    """
+    p, reml = d.p, fit.reml
+    n_eff = fit.n_obs - p if reml else fit.n_obs
+    factor = fit.n_obs / (fit.n_obs - p) if method == "ML" else 1.0
+    free = [0, *([1] if hetero else []), *([2] if int(d.n_pairs) > 0 else [])]
+    th0 = np.array([math.log(fit.sigma2), math.log(fit.lam), math.atanh(fit.rho)])
+
+    def parts(th: np.ndarray) -> tuple[float, np.ndarray]:
+        s2, lam, rho = math.exp(th[0]), math.exp(th[1]), math.tanh(th[2])
+        M = _combine(d, np.array(lam), np.array(rho))
+        A, b = M[:p, :p], M[:p, p]
+        inv = np.linalg.inv(A)
+        rss = float(M[p, p] - b @ inv @ b)
+        logdet_r = (
+            float(d.n_pairs) * (2 * th[1] + math.log1p(-(rho**2))) + float(d.n_s1) * 2 * th[1]
+        )
+        ll = -0.5 * n_eff * (_LOG2PI + th[0]) - 0.5 * logdet_r - rss / (2 * s2)
+        if reml:
+            ll -= 0.5 * np.linalg.slogdet(A)[1]
+        return ll, factor * s2 * np.diag(inv)
+
+    h = 1e-4
+    k = len(free)
+    H = np.zeros((k, k))
+    G = np.zeros((k, p))
+    f0 = parts(th0)[0]
+    for a, i in enumerate(free):
+        ei = np.zeros(3)
+        ei[i] = h
+        (fp, vp), (fm, vm) = parts(th0 + ei), parts(th0 - ei)
+        H[a, a] = (fp - 2 * f0 + fm) / h**2
+        G[a] = (vp - vm) / (2 * h)
+        for b_, j in enumerate(free[:a]):
+            ej = np.zeros(3)
+            ej[j] = h
+            H[a, b_] = H[b_, a] = (
+                parts(th0 + ei + ej)[0]
+                - parts(th0 + ei - ej)[0]
+                - parts(th0 - ei + ej)[0]
+                + parts(th0 - ei - ej)[0]
+            ) / (4 * h * h)
+    cov_theta = np.linalg.inv(-H)
+    phi = parts(th0)[1]
+    var_phi = np.einsum("ap,ab,bp->p", G, cov_theta, G)
+    return 2 * phi**2 / var_phi
+
+
+def _with_df(effects: pd.DataFrame, dfs: np.ndarray, ci: float) -> pd.DataFrame:
+    """Effects table with per-coefficient df: t tests and CIs recomputed on those df."""
+    out = effects.copy()
+    out["df"] = dfs
+    out["p"] = 2 * stats.t.sf(np.abs(out["statistic"]), dfs)
+    crit = stats.t.ppf(0.5 + ci / 2, dfs)
+    out["ci_low"] = out["estimate"] - crit * out["se"]
+    out["ci_high"] = out["estimate"] + crit * out["se"]
+    return out
+
+
 def _standardised(design: _Design, beta: np.ndarray) -> np.ndarray:
     """beta = b * SD(term column) / SD(y) over the analysed rows of that equation."""
     q = design.Za.shape[1]
@@ -1033,6 +1101,7 @@ def apim(
     drop_singles: bool = False,
     partner_suffix: str = "_partner",
     source: str | None = None,
+    df_method: str = "residual",
 ) -> APIMResult:
     """Fit an Actor-Partner Interdependence Model by GLS (as ``nlme::gls``).
 
@@ -1071,6 +1140,12 @@ def apim(
         Confidence level; significance level used for the k/pattern rules.
     drop_singles : bool
         Drop persons whose partner has no row instead of raising ``PairingError``.
+    df_method : {"residual", "satterthwaite"}
+        Degrees of freedom of the t tests and CIs: ``"residual"`` = N - p (as
+        ``nlme::gls``); ``"satterthwaite"`` = per-coefficient Satterthwaite df from the
+        variance parameters' sampling variance (as ``emmeans(..., mode = "satterthwaite")``
+        on the gls fit), which keeps the type-I error near nominal in small samples with
+        missing outcomes (REML or ML only).
 
     Returns
     -------
@@ -1122,6 +1197,14 @@ def apim(
     fit = _fit(d, hetero=hetero, corr=True, reml=reml)
     betas = _standardised(design, fit.beta)
     effects, vcov = _effects_table(design, fit, method, ci, betas)
+    if df_method not in ("residual", "satterthwaite") or (
+        df_method == "satterthwaite" and method == "sem"
+    ):
+        raise InputError(
+            f"df_method {df_method!r}: expected residual or satterthwaite (REML or ML fits)"
+        )
+    if df_method == "satterthwaite":
+        effects = _with_df(effects, _satterthwaite_df(d, fit, hetero, method), ci)
 
     ml_full = fit if not reml else _fit(d, hetero=hetero, corr=True, reml=False)
     no_corr = _fit(d, hetero=hetero, corr=False, reml=reml)
@@ -1188,6 +1271,7 @@ def apim(
             "center": center,
             "bootstrap": int(bootstrap),
             "ci": ci,
+            "df_method": df_method,
         },
         bootstrap_draws=boot_df,
     )

@@ -3,15 +3,16 @@
 A :class:`Hypothesis` names an outcome, a predictor, which APIM path is tested (actor or
 partner), control variables (entered with the person's own and the partner's value, as in
 the residualised-change APIM of Cook & Kenny 2005), optional covariates (own value), the
-direction (one-sided positive/negative, two-sided, or equivalence by TOST against a
-smallest effect of interest in standardised units), and alpha. :func:`test` fits one
+direction (one-sided positive/negative, two-sided, non-superiority/non-inferiority against
+a bound, or equivalence by TOST, with the smallest effect of interest in standardised
+units; see ``docs/paradox.md``), and alpha. :func:`test` fits one
 :func:`dyadscore.apim` per hypothesis and returns a :class:`ParadoxResult` with a tidy
 table, the fitted APIMs and plain-language summaries in English and Dutch.
 
 The shipped default set (``hypotheses/default.yaml``) follows SCIENCE.md section 4.2:
 H1 (perceived acceptance -> own goal progress, actor, longitudinal), H2 (partner's own
 report of acceptance -> goal progress, partner effect), H3 (perceived acceptance does not
-increase felt dependence: equivalence, SESOI |beta| = .10), H3b (-> self-sufficiency),
+increase felt dependence: one-sided test against the upper bound, H0: beta >= +.10), H3b (-> self-sufficiency),
 H4/H4b (cross-sectional actor effects on self-sufficiency and goal pursuit at wave 1) and
 H4c (cross-sectional partner effect: the partner's reported acceptance -> self-sufficiency;
 family "secondary", so Holm corrects it apart from the primary family).
@@ -22,8 +23,9 @@ Examples
 ['H1', 'H2', 'H3', 'H3b', 'H4', 'H4b', 'H4c']
 >>> from dyadscore.simulate import simulate_paradox
 >>> data = wide_by_wave(simulate_paradox(200, seed=1))
->>> res = test(data)  # doctest: +SKIP
->>> print(res.summary("nl"))  # doctest: +SKIP
+>>> res = test(data, hypotheses=["H3"])
+>>> print(res.summary("en"))  # doctest: +ELLIPSIS
+H3 (Perceived acceptance ...): supported. ... (non-superiority; H0: β ≥ +0.10): p = ...
 """
 
 from __future__ import annotations
@@ -43,6 +45,8 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 from scipy import stats
 
 from .errors import InputError
+from .power_analysis import decision_p
+from .results import Result, format_number, format_p_eq, jsonable
 
 __all__ = [
     "Hypothesis",
@@ -55,6 +59,10 @@ __all__ = [
     "holm",
     "population_effects",
     "DEFAULT_HYPOTHESES",
+    "DIRECTIONS",
+    "decision_p",
+    "ci_level",
+    "wave_numbers",
 ]
 
 DEFAULT_HYPOTHESES = Path(__file__).with_name("hypotheses") / "default.yaml"
@@ -62,15 +70,39 @@ _ID_COLS = ("couple", "dyad", "role", "gender")
 
 
 # ------------------------------------------------------------------ the spec
+#: Decision rules a hypothesis can declare (see docs/paradox.md):
+#: ``positive``/``negative`` one-sided test of H0 beta <= 0 / beta >= 0; ``two-sided``;
+#: ``equivalence`` TOST against -sesoi and +sesoi (H0: |beta| >= sesoi);
+#: ``non-superiority`` one-sided test against the upper bound (H0: beta >= +sesoi; the claim
+#: "does not increase the outcome by a meaningful amount"); ``non-inferiority`` one-sided
+#: test against the lower bound (H0: beta <= -sesoi; the claim "does not decrease it").
+DIRECTIONS: tuple[str, ...] = (
+    "positive",
+    "negative",
+    "two-sided",
+    "equivalence",
+    "non-superiority",
+    "non-inferiority",
+)
+_BOUNDED = ("equivalence", "non-superiority", "non-inferiority")
+# wave suffixes in common use: _w1, _W1, _t1, _T1, _wave1, _Wave1, .1
+_WAVE_SUFFIX = re.compile(r"(?:_(?:w|t|wave)|\.)(\d+)$", re.IGNORECASE)
+
+
 class Hypothesis(BaseModel):
     """One pre-declared hypothesis: a single coefficient of an APIM and its decision rule.
 
+    ``label`` needs English text (``en``); Dutch (``nl``) only when Dutch output is asked
+    for. A plain string is taken as the English label. The waves of predictor and outcome
+    are read from their column names (suffixes ``_w1``, ``_t1``, ``_T1``, ``_wave1``,
+    ``.1``) or declared with ``waves: {predictor: 1, outcome: 2}``.
+
     Examples
     --------
-    >>> h = Hypothesis(id="H9", label={"en": "X helps Y", "nl": "X helpt Y"},
-    ...                outcome="y_w2", predictor="x_w1", control=["y_w1"])
-    >>> h.effect, h.direction, h.alpha
-    ('actor', 'positive', 0.05)
+    >>> h = Hypothesis(id="H9", label="X helps Y", outcome="y_T2", predictor="x_T1",
+    ...                control=["y_T1"])
+    >>> h.effect, h.direction, h.alpha, h.design
+    ('actor', 'positive', 0.05, 'longitudinal')
     """
 
     model_config = ConfigDict(extra="forbid", frozen=True)
@@ -82,22 +114,56 @@ class Hypothesis(BaseModel):
     effect: Literal["actor", "partner"] = "actor"
     control: list[str] = Field(default_factory=list)
     covariates: list[str] = Field(default_factory=list)
-    direction: Literal["positive", "negative", "two-sided", "equivalence"] = "positive"
+    direction: Literal[
+        "positive", "negative", "two-sided", "equivalence", "non-superiority", "non-inferiority"
+    ] = "positive"
     sesoi: float = Field(default=0.10, gt=0, lt=1)
     alpha: float = Field(default=0.05, gt=0, lt=1)
     family: str = "primary"
+    waves: dict[str, int] | None = None
 
-    @field_validator("label")
+    @field_validator("label", mode="before")
     @classmethod
-    def _bilingual(cls, v: dict[str, str]) -> dict[str, str]:
-        missing = [lang for lang in ("en", "nl") if not str(v.get(lang, "")).strip()]
-        if missing:
-            raise ValueError(f"label has no text in {', '.join(missing)}")
+    def _english(cls, v: Any) -> Any:
+        if isinstance(v, str):
+            v = {"en": v}
+        if isinstance(v, Mapping):
+            if not str(v.get("en", "") or "").strip():
+                raise ValueError("label has no English text; expected label: {en: ...}")
+            unknown = [k for k in v if k not in ("en", "nl")]
+            if unknown:
+                raise ValueError(f"label language {unknown[0]!r}; expected en or nl")
+            return {k: str(t) for k, t in v.items() if t is not None and str(t).strip()}
         return v
+
+    @field_validator("waves", mode="before")
+    @classmethod
+    def _wave_keys(cls, v: Any) -> Any:
+        if v is None:
+            return v
+        if not isinstance(v, Mapping) or set(v) != {"predictor", "outcome"}:
+            raise ValueError("expected waves: {predictor: <number>, outcome: <number>}")
+        out = {}
+        for k, w in v.items():
+            num = _wave_value(w)
+            if num is None:
+                raise ValueError(f"{k} wave {w!r}: expected a number like 1 or T1")
+            out[k] = num
+        return out
 
     @model_validator(mode="after")
     def _time_order(self) -> Hypothesis:
-        pred, out = self.waves["predictor"], self.waves["outcome"]
+        if self.waves is None:
+            found = {k: _wave_of(getattr(self, k)) for k in ("predictor", "outcome")}
+            missing = [k for k, w in found.items() if w is None]
+            if len(missing) == 1 or any(_looks_waved(getattr(self, k)) for k in missing):
+                k = missing[0]
+                raise ValueError(
+                    f"cannot tell the wave of {k} {getattr(self, k)!r}; expected a suffix "
+                    "_w1, _t1, _wave1 or .1 on both predictor and outcome, or declare "
+                    "waves: {predictor: 1, outcome: 2}"
+                )
+        pred, out = self.wave_of["predictor"], self.wave_of["outcome"]
         if pred is not None and out is not None and out < pred:
             raise ValueError(
                 f"outcome {self.outcome!r} (wave {out}) comes before predictor "
@@ -105,29 +171,48 @@ class Hypothesis(BaseModel):
             )
         return self
 
+    def text(self, lang: str) -> str:
+        """The label in ``lang``; a one-line error when that language is missing."""
+        if lang not in self.label:
+            name = {"nl": "Dutch", "en": "English"}.get(lang, lang)
+            raise InputError(
+                f"hypothesis {self.id}: label has no {name} ({lang}) text; add "
+                f"label: {{{lang}: ...}} or ask for English output"
+            )
+        return self.label[lang]
+
     @property
     def predictor_column(self) -> str:
         return self.predictor
 
     @property
-    def waves(self) -> dict[str, int | None]:
-        """Waves of predictor and outcome, read from the ``_w<N>`` suffix of their columns.
+    def wave_of(self) -> dict[str, int | None]:
+        """Waves of predictor and outcome: declared ``waves`` or read from the column suffix.
 
         Examples
         --------
-        >>> Hypothesis(id="H", label={"en": "a", "nl": "b"}, outcome="y_w2", predictor="x_w1").waves
+        >>> Hypothesis(id="H", label="a", outcome="y.2", predictor="x.1").wave_of
         {'predictor': 1, 'outcome': 2}
         """
+        if self.waves is not None:
+            return {"predictor": self.waves["predictor"], "outcome": self.waves["outcome"]}
         return {"predictor": _wave_of(self.predictor), "outcome": _wave_of(self.outcome)}
 
     @property
     def design(self) -> str:
         """``longitudinal`` (outcome at a later wave than the predictor) or ``cross-sectional``."""
-        pred, out = self.waves["predictor"], self.waves["outcome"]
+        pred, out = self.wave_of["predictor"], self.wave_of["outcome"]
         return (
             "longitudinal"
             if pred is not None and out is not None and out > pred
             else "cross-sectional"
+        )
+
+    @property
+    def bound(self) -> float:
+        """Signed SESOI the decision tests against (0 for positive/negative/two-sided)."""
+        return {"non-superiority": self.sesoi, "non-inferiority": -self.sesoi}.get(
+            self.direction, self.sesoi if self.direction == "equivalence" else 0.0
         )
 
     @property
@@ -142,9 +227,57 @@ class Hypothesis(BaseModel):
 
 
 def _wave_of(column: str) -> int | None:
-    """Wave number of a wave-specific column name (``goal_progress_w2`` -> 2), else None."""
-    match = re.search(r"_w(\d+)$", column)
+    """Wave number of a wave-specific column name (``goal_w2``, ``goal_T2``, ``goal.2``), else None.
+
+    Examples
+    --------
+    >>> [_wave_of(c) for c in ("a_w1", "a_T2", "a_t3", "a_wave4", "a.5", "a")]
+    [1, 2, 3, 4, 5, None]
+    """
+    match = _WAVE_SUFFIX.search(str(column))
     return int(match.group(1)) if match else None
+
+
+def _looks_waved(column: str) -> bool:
+    """A name ending in a digit without a recognised wave suffix (``goal2``, ``goal_time2``)."""
+    return _wave_of(column) is None and bool(re.search(r"\d$", str(column)))
+
+
+def _wave_value(value: Any) -> int | None:
+    """A wave value as a number: 1, 1.0, "1", "T1", "t1", "w1", "wave 1", "W1" -> 1."""
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, int | np.integer):
+        return int(value)
+    if isinstance(value, float | np.floating):
+        return int(value) if np.isfinite(value) and float(value).is_integer() else None
+    m = re.fullmatch(r"\s*(?:t|w|wave|time)?\s*(\d+)(?:\.0+)?\s*", str(value), re.IGNORECASE)
+    return int(m.group(1)) if m else None
+
+
+def wave_numbers(values: pd.Series, source: str = "data", column: str = "wave") -> pd.Series:
+    """Wave values (``1``, ``"T1"``, ``"w2"``, ``"wave 3"``) as integers; one-line error otherwise.
+
+    Examples
+    --------
+    >>> wave_numbers(pd.Series(["T1", "T2", "t1"])).tolist()
+    [1, 2, 1]
+    """
+    uniq = pd.unique(values.dropna())
+    mapping = {v: _wave_value(v) for v in uniq}
+    bad = [v for v, w in mapping.items() if w is None]
+    if bad:
+        pos = int(np.flatnonzero((values == bad[0]).to_numpy())[0])
+        raise InputError(
+            f"{source}: row {pos + 1}, column {column!r}, value {str(bad[0])!r}: expected a wave "
+            "number like 1, 2 or T1, T2"
+        )
+    if values.isna().any():
+        pos = int(np.flatnonzero(values.isna().to_numpy())[0])
+        raise InputError(
+            f"{source}: row {pos + 1}, column {column!r}: empty; expected a wave number"
+        )
+    return values.map(mapping).astype(int)
 
 
 def _validate(item: Any, source: str, index: int) -> Hypothesis:
@@ -252,29 +385,34 @@ def resolve_hypotheses(spec: Any = None) -> list[Hypothesis]:
 # ------------------------------------------------------------- reshaping
 def wide_by_wave(
     scores: pd.DataFrame,
-    waves: Sequence[int] = (1, 2),
+    waves: Sequence[Any] = (1, 2),
     *,
     person: str = "person",
     wave: str = "wave",
     columns: Sequence[str] | None = None,
+    source: str | None = None,
 ) -> pd.DataFrame:
     """Long-by-wave scores (one row per person per wave) -> one row per person, ``<col>_w<wave>``.
 
     Id columns (``couple``, ``dyad``, ``role``, ``gender`` when present) are carried; they
     must not change between waves. ``columns`` defaults to every other column except
     ``<sub>_n``/``<sub>_flag`` bookkeeping of :func:`dyadscore.score`. A person absent at a
-    wave gets missing values there.
+    wave gets missing values there. Wave values may be numbers or labels such as ``T1``,
+    ``w2`` or ``wave 3`` (the number is used). ``source`` names the file in error messages.
 
     Examples
     --------
-    >>> long = pd.DataFrame({"person": [1, 1, 2], "couple": [1, 1, 1], "wave": [1, 2, 1],
+    >>> long = pd.DataFrame({"person": [1, 1, 2], "couple": [1, 1, 1], "wave": ["T1", "T2", "T1"],
     ...                      "sat": [3.0, 4.0, 5.0]})
     >>> wide_by_wave(long).to_dict("list")
     {'person': [1, 2], 'couple': [1, 1], 'sat_w1': [3.0, 5.0], 'sat_w2': [4.0, nan]}
     """
+    src = source or "scores"
+    if not isinstance(scores, pd.DataFrame):
+        raise InputError(f"{src}: expected a table with one row per person per wave")
     for col in (person, wave):
         if col not in scores.columns:
-            raise InputError(f"scores: no column {col!r}; expected one row per {person} per {wave}")
+            raise InputError(f"{src}: no column {col!r}; expected one row per {person} per {wave}")
     ids = [c for c in _ID_COLS if c in scores.columns]
     if columns is None:
         names = set(scores.columns)
@@ -288,16 +426,28 @@ def wide_by_wave(
     else:
         absent = [c for c in columns if c not in scores.columns]
         if absent:
-            raise InputError(f"scores: no column {absent[0]!r}")
-    dup = scores.duplicated([person, wave])
+            raise InputError(f"{src}: no column {absent[0]!r}")
+    wv = wave_numbers(scores[wave], src, wave)
+    want = []
+    for w in waves:
+        num = _wave_value(w)
+        if num is None:
+            raise InputError(f"waves: {w!r} is not a wave number; expected numbers like 1, 2")
+        want.append(num)
+    dup = pd.Series(list(zip(scores[person], wv, strict=True))).duplicated().to_numpy()
     if dup.any():
-        row = scores.loc[dup.idxmax()]
-        raise InputError(f"scores: {person} {row[person]!r} appears twice at {wave} {row[wave]!r}")
-    wv = pd.to_numeric(scores[wave], errors="coerce")
-    sub = scores[wv.isin(list(waves))]
-    if sub.empty:
+        pos = int(np.flatnonzero(dup)[0])
+        row = scores.iloc[pos]
         raise InputError(
-            f"scores: no rows at {wave} {list(waves)}; found {sorted(scores[wave].unique())[:5]}"
+            f"{src}: row {pos + 1}, {person} {_plain(row[person])!r} appears twice at {wave} "
+            f"{_plain(row[wave])!r}; expected one row per {person} per {wave}"
+        )
+    keep = wv.isin(want).to_numpy()
+    sub = scores[keep]
+    if sub.empty:
+        found = ", ".join(str(v) for v in sorted(pd.unique(wv))[:5])
+        raise InputError(
+            f"{src}: column {wave!r}: no rows at {wave} {', '.join(map(str, want))}; found {found}"
         )
     if ids:
         n_ids = sub.groupby(person, sort=False)[ids].nunique(dropna=False)
@@ -305,15 +455,21 @@ def wide_by_wave(
         if len(bad):
             col = bad.columns[(bad.iloc[0] > 1).to_numpy()][0]
             raise InputError(
-                f"scores: {person} {bad.index[0]!r} has different {col!r} at different waves"
+                f"{src}: {person} {_plain(bad.index[0])!r}, column {col!r}: different values at "
+                "different waves; expected the same value at every wave"
             )
     base = sub.drop_duplicates(person)[[person, *ids]].reset_index(drop=True)
-    wide = sub.assign(**{wave: wv[sub.index].astype(int)}).pivot(
+    wide = sub.assign(**{wave: wv[keep].to_numpy()}).pivot(
         index=person, columns=wave, values=list(columns)
     )
-    wide = wide.reindex(columns=pd.MultiIndex.from_product([list(columns), list(waves)]))
+    wide = wide.reindex(columns=pd.MultiIndex.from_product([list(columns), want]))
     wide.columns = [f"{c}_w{w}" for c, w in wide.columns]
     return base.merge(wide.reset_index(), on=person, how="left")
+
+
+def _plain(value: Any) -> Any:
+    """numpy scalar -> Python value (so messages never show np.int64(...))."""
+    return value.item() if hasattr(value, "item") and callable(value.item) else value
 
 
 def prepare(
@@ -321,13 +477,14 @@ def prepare(
     *,
     person: str = "person",
     wave: str = "wave",
-    waves: Sequence[int] | None = None,
+    waves: Sequence[Any] | None = None,
+    source: str | None = None,
 ) -> pd.DataFrame:
     """Make the person-level table the hypotheses need from whatever shape ``data`` has.
 
     * one row per person with ``<construct>_w<wave>`` columns: returned unchanged;
-    * one row per person per wave (a ``wave`` column) with subscale scores: reshaped with
-      :func:`wide_by_wave`;
+    * one row per person per wave (a ``wave`` column, values ``1``/``2`` or ``T1``/``T2``)
+      with subscale scores: reshaped with :func:`wide_by_wave`;
     * one row per person per wave with item responses: scored first with
       :func:`dyadscore.score` on every shipped instrument whose items are all present.
 
@@ -337,8 +494,9 @@ def prepare(
     >>> prepare(simulate_paradox(5, seed=1)).filter(like="goal_progress").columns.tolist()
     ['goal_progress_w1', 'goal_progress_w2']
     """
+    src = source or "data"
     if not isinstance(data, pd.DataFrame):
-        raise InputError("data: expected a DataFrame")
+        raise InputError(f"{src}: expected a table")
     if wave not in data.columns:
         return data
     from .instruments import list_instruments, load_instrument
@@ -352,10 +510,8 @@ def prepare(
 
             keep = [c for c in (*_ID_COLS, wave) if c in cols]
             data = score(data, present, person=person, keep=keep)
-    waves = waves or sorted(
-        pd.to_numeric(data[wave], errors="coerce").dropna().astype(int).unique()
-    )
-    return wide_by_wave(data, waves, person=person, wave=wave)
+    waves = waves or sorted(pd.unique(wave_numbers(data[wave], src, wave)))
+    return wide_by_wave(data, waves, person=person, wave=wave, source=src)
 
 
 # ------------------------------------------------------------------ results
@@ -385,9 +541,15 @@ def holm(p: Sequence[float]) -> np.ndarray:
 _holm_adjust = holm
 
 
-@dataclass
-class ParadoxResult:
-    """Result of :func:`test`: ``table`` (one row per hypothesis [and role]), ``fits``, summaries."""
+@dataclass(repr=False)
+class ParadoxResult(Result):
+    """Result of :func:`test`: ``table`` (one row per hypothesis [and role]), ``fits``, summaries.
+
+    Every confidence interval in the summaries is printed next to the estimate it belongs
+    to: the 95% CI of b next to b, the 95% CI of beta next to beta, and for one-sided,
+    non-inferiority/non-superiority and equivalence decisions the (1 - 2 alpha) interval
+    of beta whose position relative to the bound is what the test decides.
+    """
 
     table: pd.DataFrame
     fits: dict[str, Any]
@@ -397,57 +559,58 @@ class ParadoxResult:
     covariates: list[str] = field(default_factory=list)
     moderator: str | None = None
     notes: list[str] = field(default_factory=list)
+    n_singles_dropped: int = 0
+
+    def _langs(self) -> list[str]:
+        return [lang for lang in _TEXT if all(lang in h.label for h in self.hypotheses)]
 
     def summary(self, lang: str | None = None) -> str:
         """Plain-language paragraph per hypothesis in English (``en``) or Dutch (``nl``)."""
-        lang = lang or self.lang
-        if lang not in _TEXT:
-            raise InputError(f"lang={lang!r}: expected 'en' or 'nl'")
+        lang = _check_lang(lang or self.lang)
         hyp = {h.id: h for h in self.hypotheses}
+        for h in self.hypotheses:
+            h.text(lang)
         paras = [
             _paragraph(
                 row, hyp[row["hypothesis"]], lang, self.holm, self.covariates, self.moderator
             )
             for row in self.table.to_dict("records")
         ]
+        if self.n_singles_dropped:
+            key = "singles_1" if self.n_singles_dropped == 1 else "singles"
+            paras.append(_TEXT[lang][key].format(n=self.n_singles_dropped))
         return "\n\n".join(paras)
 
     def to_dict(self) -> dict[str, Any]:
-        """JSON-ready dict: table records, summaries (en and nl) and the hypotheses."""
+        """JSON-ready dict: table records, summaries (each language the labels have), hypotheses."""
         tab = self.table.astype(object).where(self.table.notna(), None)
+        return jsonable(
+            {
+                "results": tab.to_dict("records"),
+                "summary": {lang: self.summary(lang) for lang in self._langs()},
+                "hypotheses": [h.model_dump() for h in self.hypotheses],
+                "holm": self.holm,
+                "n_singles_dropped": self.n_singles_dropped,
+                "notes": self.notes,
+            }
+        )
+
+    def _repr_fields(self) -> dict[str, Any]:
         return {
-            "results": tab.to_dict("records"),
-            "summary": {"en": self.summary("en"), "nl": self.summary("nl")},
-            "hypotheses": [h.model_dump() for h in self.hypotheses],
-            "holm": self.holm,
-            "notes": self.notes,
+            "hypotheses": len(self.hypotheses),
+            "supported": int(self.table["supported"].sum()),
+            "n_dyads": int(self.table["n_dyads"].max()) if len(self.table) else 0,
         }
 
     def plot(self, ax: Any = None, lang: str | None = None):
-        """Forest plot of standardised effects (beta) with 95% CIs and the equivalence bounds."""
-        lang = lang or self.lang
-        tab = self.table.reset_index(drop=True)
-        if ax is None:
-            import matplotlib.pyplot as plt
+        """Forest plot of beta with the interval that matches each decision.
 
-            _, ax = plt.subplots(figsize=(6.5, 0.5 * len(tab) + 1.5))
-        scale = (tab["beta"] / tab["estimate"]).where(tab["estimate"] != 0, 0.0)
-        lo, hi = tab["ci_low"] * scale, tab["ci_high"] * scale
-        y = np.arange(len(tab))[::-1]
-        colors = np.where(tab["supported"], "tab:blue", "tab:grey")
-        ax.hlines(y, lo, hi, colors=colors)
-        ax.scatter(tab["beta"], y, c=colors, zorder=3)
-        for yi, (_, row) in zip(y, tab.iterrows(), strict=True):
-            if row["direction"] == "equivalence":
-                ax.plot(
-                    [-row["sesoi"], row["sesoi"]], [yi, yi], "|", color="tab:red", markersize=14
-                )
-        labels = tab["hypothesis"] + (" (" + tab["role"].astype(str) + ")" if "role" in tab else "")
-        ax.set_yticks(y, labels)
-        ax.axvline(0, color="black", linewidth=0.8)
-        ax.set_xlabel(_TEXT[lang]["axis"])
-        ax.set_title(_TEXT[lang]["title"])
-        return ax
+        See :func:`dyadscore.plotting.forest_plot`: 90% (1 - 2 alpha) intervals for one-sided,
+        non-inferiority/non-superiority and equivalence tests, 95% (1 - alpha) for two-sided.
+        """
+        from .plotting import forest_plot
+
+        return forest_plot(self.table, ax=ax, lang=_check_lang(lang or self.lang))
 
     def to_html(self, lang: str | None = None) -> str:
         """A small self-contained HTML report: summary, table and forest plot."""
@@ -456,13 +619,14 @@ class ParadoxResult:
 
         from matplotlib.figure import Figure  # no pyplot: leaves the user's backend alone
 
-        lang = lang or self.lang
-        fig = Figure(figsize=(6.5, 0.5 * len(self.table) + 1.5))
+        lang = _check_lang(lang or self.lang)
+        summary = self.summary(lang)
+        fig = Figure(figsize=(6.5, 0.5 * len(self.table) + 1.8))
         self.plot(ax=fig.subplots(), lang=lang)
         buf = io.BytesIO()
         fig.savefig(buf, format="png", dpi=110, bbox_inches="tight")
         img = base64.b64encode(buf.getvalue()).decode()
-        paras = "".join(f"<p>{html.escape(p)}</p>" for p in self.summary(lang).split("\n\n"))
+        paras = "".join(f"<p>{html.escape(p)}</p>" for p in summary.split("\n\n"))
         table = self.table.round(4).to_html(index=False, na_rep="", escape=True)
         t = _TEXT[lang]
         return (
@@ -476,29 +640,35 @@ class ParadoxResult:
             f"<p><small>{html.escape(t['footer'])}</small></p></body></html>"
         )
 
+    def _repr_html_(self) -> str:
+        return self.to_html()
+
+
+def _check_lang(lang: Any) -> str:
+    if lang not in _TEXT:
+        raise InputError(f"language {lang!r}: expected en or nl")
+    return lang
+
 
 # ------------------------------------------------------------------ testing
 def _check_data(
-    data: Any, hyps: list[Hypothesis], dyad: str, role: str | None, person: str
+    data: Any, hyps: list[Hypothesis], dyad: str, role: str | None, person: str, src: str
 ) -> pd.DataFrame:
     if not isinstance(data, pd.DataFrame):
-        raise InputError(
-            "data: expected a DataFrame with one row per person (see paradox.wide_by_wave)"
-        )
-    for col in [dyad, *([role] if role else [])]:
+        raise InputError(f"{src}: expected a table with one row per person (see wide_by_wave)")
+    for col, what in [
+        (dyad, "the couple id (--dyad)"),
+        *([(role, "the role (--role)")] if role else []),
+    ]:
         if col not in data.columns:
-            raise InputError(
-                f"data: no column {col!r}; expected the couple id (dyad=) and role (role=)"
-            )
+            raise InputError(f"{src}: no column {col!r}; expected {what}")
     for h in hyps:
         absent = [c for c in h.columns if c not in data.columns]
         if absent:
             hint = ""
             if "wave" in data.columns and absent[0].rsplit("_w", 1)[0] in data.columns:
                 hint = "; data look long by wave, use paradox.wide_by_wave(data) first"
-            raise InputError(
-                f"data: hypothesis {h.id} needs column {absent[0]!r}, which is absent{hint}"
-            )
+            raise InputError(f"{src}: no column {absent[0]!r}, which hypothesis {h.id} needs{hint}")
     return data
 
 
@@ -539,18 +709,15 @@ def _sd_ratio(data: pd.DataFrame, h: Hypothesis) -> float:
     return float(sub[h.outcome].std(ddof=1) / sub[h.predictor].std(ddof=1))
 
 
-def _decide(est: float, se: float, df: float, h: Hypothesis, bound: float) -> tuple[float, float]:
-    """(two-sided p, decision p: one-sided, TOST or two-sided) from a t (or z) statistic."""
-    dist = stats.t(df) if np.isfinite(df) and df > 0 else stats.norm()
-    t = est / se
-    p_two = float(2 * dist.sf(abs(t)))
-    if h.direction == "positive":
-        return p_two, float(dist.sf(t))
-    if h.direction == "negative":
-        return p_two, float(dist.cdf(t))
-    if h.direction == "two-sided":
-        return p_two, p_two
-    return p_two, float(max(dist.sf((est + bound) / se), dist.cdf((est - bound) / se)))
+def ci_level(direction: str, alpha: float) -> float:
+    """Confidence level of the interval that matches a decision (1 - 2 alpha or 1 - alpha).
+
+    Examples
+    --------
+    >>> ci_level("non-superiority", 0.05), ci_level("two-sided", 0.05)
+    (0.9, 0.95)
+    """
+    return round(1 - alpha if direction == "two-sided" else 1 - 2 * alpha, 10)
 
 
 def test(
@@ -564,6 +731,7 @@ def test(
     covariates: Sequence[str] | None = None,
     moderator: str | None = None,
     method: str = "REML",
+    df_method: str = "residual",
     lang: str = "en",
     drop_singles: bool = False,
     source: str | None = None,
@@ -574,7 +742,8 @@ def test(
     ----------
     data : DataFrame
         One row per person: couple id, optional role, and the wave-specific columns the
-        hypotheses name (``goal_progress_w1``, ...; see :func:`wide_by_wave`).
+        hypotheses name (``goal_progress_w1``, ...; see :func:`wide_by_wave`); or long by
+        wave (a ``wave`` column), which is reshaped with :func:`prepare`.
     hypotheses : None, path, list of dicts / Hypothesis objects, or default ids
         ``None`` tests the shipped default set (``hypotheses/default.yaml``).
     dyad, role : str
@@ -588,47 +757,57 @@ def test(
         Robustness covariates added to every hypothesis (own value, e.g. satisfaction_w1).
     moderator : str, optional
         Moderator column (e.g. ``avoidance_w1``), passed to :func:`dyadscore.apim` with
-        ``center=True`` (predictors, controls and moderator grand-mean centred), so each
-        hypothesis's estimate is the effect at the mean moderator; the table gains
-        ``interaction``, ``interaction_se``, ``interaction_p`` (the moderator x tested path
-        product term, two-sided).
+        ``center=True``; the table gains ``interaction``, ``interaction_se``,
+        ``interaction_p`` (the moderator x tested path product term, two-sided).
     method : {"REML", "ML"}
+    df_method : {"residual", "satterthwaite"}
+        Degrees of freedom of the t tests (see :func:`dyadscore.apim`): ``"residual"``
+        (N - p, as ``nlme::gls``) or ``"satterthwaite"`` (small-sample correction).
     lang : {"en", "nl"}
-        Default language of :meth:`ParadoxResult.summary`.
+        Default language of :meth:`ParadoxResult.summary`; ``nl`` needs Dutch labels.
     drop_singles : bool
-        Leave out persons whose partner is not in the data (otherwise an error names them).
+        Leave out persons whose partner is not in the data (otherwise an error names them);
+        the number left out is ``result.n_singles_dropped``.
     source : str, optional
         File name used in error messages.
 
     Returns
     -------
     ParadoxResult
-        ``.table``: hypothesis, label, effect, predictor, outcome, [role,] estimate, se,
-        ci_low, ci_high (95%, raw units), beta (standardised), p (two-sided),
-        p_one_sided (one-sided in the declared direction; for equivalence the TOST p, i.e.
-        the larger of the two one-sided p values), direction, sesoi, alpha, supported,
-        n_dyads [, p_holm]. ``.fits``: hypothesis id -> APIMResult.
+        ``.table``: hypothesis, label, effect, predictor, outcome, design, [role,] estimate,
+        se, df, ci_low, ci_high (95%, raw units), beta (standardised), beta_ci_low,
+        beta_ci_high (95% CI of beta: the CI of b times beta / b), p (two-sided), p_one_sided
+        (the p value of the declared decision rule: one-sided, non-inferiority,
+        non-superiority or TOST; empty for two-sided), direction, sesoi, alpha,
+        ci_level (the interval that matches the decision), supported, n_dyads [, p_holm].
+        ``.fits``: hypothesis id -> APIMResult.
 
     Examples
     --------
     >>> from dyadscore.simulate import simulate_paradox
-    >>> res = test(wide_by_wave(simulate_paradox(300, seed=4)))  # doctest: +SKIP
-    >>> res.table[["hypothesis", "beta", "supported"]]  # doctest: +SKIP
+    >>> res = test(simulate_paradox(300, seed=4), hypotheses=["H3"])
+    >>> res.table[["hypothesis", "direction", "supported"]].values.tolist()
+    [['H3', 'non-superiority', True]]
     """
     from .apim_gls import apim
 
-    if lang not in _TEXT:
-        raise InputError(f"lang={lang!r}: expected 'en' or 'nl'")
+    lang = _check_lang(lang)
+    src = source or "data"
     hyps = resolve_hypotheses(hypotheses)
+    for h in hyps:
+        h.text(lang)
     if not isinstance(data, pd.DataFrame):
-        raise InputError("data: expected a DataFrame with one row per person (see wide_by_wave)")
+        raise InputError(f"{src}: expected a table with one row per person (see wide_by_wave)")
     if "wave" in data.columns:
-        data = prepare(data, person=person)
+        data = prepare(data, person=person, source=src)
     covariates = list(covariates or [])
     extra = [c for c in [*covariates, *([moderator] if moderator else [])] if c not in data.columns]
     if extra:
-        raise InputError(f"data: no column {extra[0]!r} (covariate or moderator)")
-    data = _check_data(data, hyps, dyad, role, person)
+        raise InputError(f"{src}: no column {extra[0]!r} (covariate or moderator)")
+    data = _check_data(data, hyps, dyad, role, person, src)
+    n_singles = 0
+    if drop_singles:
+        n_singles = int((data.groupby(dyad, dropna=False)[dyad].transform("size") == 1).sum())
     fits: dict[str, Any] = {}
     cache: dict[tuple, Any] = {}
     rows = []
@@ -644,6 +823,8 @@ def test(
                 "drop_singles": drop_singles,
                 "source": source,
             }
+            if df_method != "residual":
+                kwargs["df_method"] = df_method
             if moderator:  # centred, so main effects are effects at the mean moderator
                 kwargs.update(moderator=moderator, center=True)
             cache[key] = apim(data, x=list(h.x), y=h.outcome, dyad=dyad, role=role, **kwargs)
@@ -652,12 +833,15 @@ def test(
         ratio = _sd_ratio(data, h)
         for r in _effect_rows(fit, h).to_dict("records"):
             est, se = float(r["estimate"]), float(r["se"])
-            df = float(r.get("df", np.nan)) if r.get("df") is not None else np.inf
+            df = float(r["df"]) if r.get("df") is not None and np.isfinite(r["df"]) else np.inf
             beta = float(r["beta"]) if r.get("beta") is not None else np.nan
-            # SESOI is standardised: convert with apim's own standardisation (b / beta)
-            scale = est / beta if np.isfinite(beta) and beta != 0 else ratio
-            bound = h.sesoi * abs(scale)
-            p_two, p_dec = _decide(est, se, df, h, bound)
+            if not np.isfinite(beta):
+                beta = est / ratio
+            # beta = b * scale; the SESOI is standardised, so the raw bound is sesoi / scale
+            scale = beta / est if est != 0 else 1 / ratio
+            bound = h.sesoi / abs(scale) if h.direction in _BOUNDED else 0.0
+            p_two = float(decision_p(est, se, df, "two-sided"))
+            p_dec = float(decision_p(est, se, df, h.direction, bound))
             row = {
                 "hypothesis": h.id,
                 "label": h.label.get(lang, h.label["en"]),
@@ -668,20 +852,27 @@ def test(
             }
             if role:
                 row["role"] = r.get("role")
+            lo, hi = float(r["ci_low"]), float(r["ci_high"])
+            b_lo, b_hi = sorted((lo * scale, hi * scale))
             row.update(
                 estimate=est,
                 se=se,
-                ci_low=float(r["ci_low"]),
-                ci_high=float(r["ci_high"]),
-                beta=beta if np.isfinite(beta) else est / ratio,
+                df=df,
+                ci_low=lo,
+                ci_high=hi,
+                beta=beta,
+                beta_ci_low=b_lo,
+                beta_ci_high=b_hi,
                 p=p_two,
                 p_one_sided=np.nan if h.direction == "two-sided" else p_dec,
                 direction=h.direction,
-                sesoi=h.sesoi if h.direction == "equivalence" else np.nan,
+                sesoi=h.sesoi if h.direction in _BOUNDED else np.nan,
                 alpha=h.alpha,
+                ci_level=ci_level(h.direction, h.alpha),
                 family=h.family,
                 n_dyads=int(fit.fit["n_dyads"]),
                 _p_decision=p_dec,
+                _scale=scale,
             )
             if moderator:
                 row.update(_interaction(fit, h, r.get("role")))
@@ -695,12 +886,15 @@ def test(
     else:
         decision = table["_p_decision"]
     table["supported"] = (decision < table["alpha"]).astype(bool)
-    table = table.drop(columns="_p_decision")
+    table = table.drop(columns=["_p_decision", "_scale"])
     order = [c for c in table.columns if c not in ("supported", "n_dyads", "p_holm")]
     order = [*order, "supported", "n_dyads", *(["p_holm"] if holm else [])]
     if moderator:
         order = [c for c in order if not c.startswith("interaction")]
         order += ["interaction", "interaction_se", "interaction_p"]
+    notes = []
+    if n_singles:
+        notes.append(f"{n_singles} persons whose partner is not in the data were left out")
     return ParadoxResult(
         table=table[order],
         fits=fits,
@@ -709,6 +903,8 @@ def test(
         lang=lang,
         covariates=covariates,
         moderator=moderator,
+        notes=notes,
+        n_singles_dropped=n_singles,
     )
 
 
@@ -751,16 +947,25 @@ _TEXT: dict[str, dict[str, str]] = {
         "not_supported": "not supported",
         "actor": "The actor effect (own {x} on own {y})",
         "partner": "The partner effect (the partner's {x} on one's own {y})",
-        "est": "was b = {b} (standardised β = {beta}, 95% CI {lo} to {hi})",
-        "p_dir": "one-sided p {p} for the predicted {dir} direction",
-        "p_two": "two-sided p {p}",
-        "p_holm": "Holm-adjusted p {p}",
+        "est": "was b = {b} ({lvl}% CI {lo} to {hi}), standardised β = {beta} ({lvl}% CI {blo} to {bhi})",
+        "ci": "{lvl}% CI",
         "n": "in {n} couples",
         "control": "controlling for own and partner's {c}",
         "covs": "and for {c}",
         "covs_only": "controlling for {c}",
         "positive": "positive",
         "negative": "negative",
+        "test_dir": "One-sided test of the predicted {dir} effect (H0: β {h0} 0): p {p}.",
+        "test_two": "Two-sided test (H0: β = 0): p {p}.",
+        "test_eq": "Equivalence test (TOST) against ±{s} (standardised; H0: |β| ≥ {s}): p {p}.",
+        "test_ns": (
+            "One-sided test against the upper bound +{s} (non-superiority; H0: β ≥ +{s}): p {p}."
+        ),
+        "test_ni": (
+            "One-sided test against the lower bound -{s} (non-inferiority; H0: β ≤ -{s}): p {p}."
+        ),
+        "holm": " Holm-adjusted p {p}.",
+        "dec_ci": " β = {beta} ({ci} {lo} to {hi}).",
         "yes_dir": "The data support the predicted {dir} effect at α = {a}.",
         "no_dir": (
             "The data do not show the predicted {dir} effect at α = {a}. This is not evidence "
@@ -772,21 +977,44 @@ _TEXT: dict[str, dict[str, str]] = {
             "evidence of no effect."
         ),
         "yes_eq": (
-            "Equivalence test (TOST) against ±{s} (standardised): p {p}. The effect is "
-            "reliably smaller than the smallest effect of interest, so the data show no "
-            "meaningful effect in either direction at α = {a}."
+            "The effect is reliably smaller than the smallest effect of interest, so the data "
+            "show no meaningful effect in either direction at α = {a}."
         ),
         "no_eq": (
-            "Equivalence test (TOST) against ±{s} (standardised): p {p}. The data cannot rule "
-            "out an effect of at least {s}, so the absence of a meaningful effect is not "
-            "shown (α = {a}); a non-significant ordinary test would not show it either."
+            "The data cannot rule out an effect of at least {s} in one direction, so the "
+            "absence of a meaningful effect is not shown (α = {a}); a non-significant ordinary "
+            "test would not show it either."
+        ),
+        "yes_ns": (
+            "The effect is reliably below +{s}: the data show that {x} does not increase {y} "
+            "by a meaningful amount (α = {a}). A negative effect (a decrease) is consistent "
+            "with this claim."
+        ),
+        "no_ns": (
+            "The data cannot rule out an increase of {s} or more, so the claim that {x} does "
+            "not increase {y} is not shown (α = {a})."
+        ),
+        "yes_ni": (
+            "The effect is reliably above -{s}: the data show that {x} does not decrease {y} "
+            "by a meaningful amount (α = {a}). A positive effect (an increase) is consistent "
+            "with this claim."
+        ),
+        "no_ni": (
+            "The data cannot rule out a decrease of {s} or more, so the claim that {x} does "
+            "not decrease {y} is not shown (α = {a})."
         ),
         "role": "(outcome of {r})",
         "moderation": (
             "Moderation by {m} (the effect above is at the mean of {m}): "
             "interaction b = {b}, two-sided p {p}."
         ),
-        "axis": "Standardised effect (β) with 95% CI",
+        "singles_1": "1 person whose partner is not in the data was left out (--drop-singles).",
+        "singles": "{n} persons whose partner is not in the data were left out (--drop-singles).",
+        "axis": "Standardised effect (β)",
+        "ci_note": (
+            "Interval that matches each test: {lo}% CI for one-sided, non-inferiority and "
+            "equivalence tests, {hi}% CI for two-sided tests"
+        ),
         "title": "Dependency paradox: hypothesis tests",
         "footer": "Made with dyadscore. Estimates are APIM (GLS) coefficients; see the table for details.",
     },
@@ -795,16 +1023,27 @@ _TEXT: dict[str, dict[str, str]] = {
         "not_supported": "niet ondersteund",
         "actor": "Het actoreffect (eigen {x} op eigen {y})",
         "partner": "Het partnereffect ({x} van de partner op de eigen {y})",
-        "est": "was b = {b} (gestandaardiseerd β = {beta}, 95%-BI {lo} tot {hi})",
-        "p_dir": "eenzijdig p {p} voor de voorspelde {dir} richting",
-        "p_two": "tweezijdig p {p}",
-        "p_holm": "p na Holm-correctie {p}",
+        "est": "was b = {b} ({lvl}%-BI {lo} tot {hi}), gestandaardiseerd β = {beta} ({lvl}%-BI {blo} tot {bhi})",
+        "ci": "{lvl}%-BI",
         "n": "bij {n} koppels",
         "control": "gecontroleerd voor de eigen {c} en die van de partner",
         "covs": "en voor {c}",
         "covs_only": "gecontroleerd voor {c}",
         "positive": "positieve",
         "negative": "negatieve",
+        "test_dir": "Eenzijdige toets van het voorspelde {dir} effect (H0: β {h0} 0): p {p}.",
+        "test_two": "Tweezijdige toets (H0: β = 0): p {p}.",
+        "test_eq": (
+            "Equivalentietoets (TOST) tegen ±{s} (gestandaardiseerd; H0: |β| ≥ {s}): p {p}."
+        ),
+        "test_ns": (
+            "Eenzijdige toets tegen de bovengrens +{s} (non-superioriteit; H0: β ≥ +{s}): p {p}."
+        ),
+        "test_ni": (
+            "Eenzijdige toets tegen de ondergrens -{s} (non-inferioriteit; H0: β ≤ -{s}): p {p}."
+        ),
+        "holm": " Na Holm-correctie p {p}.",
+        "dec_ci": " β = {beta} ({ci} {lo} tot {hi}).",
         "yes_dir": "De gegevens ondersteunen het voorspelde {dir} effect bij α = {a}.",
         "no_dir": (
             "De gegevens laten het voorspelde {dir} effect niet zien bij α = {a}. Dat is geen "
@@ -816,22 +1055,49 @@ _TEXT: dict[str, dict[str, str]] = {
             "dat er geen effect is."
         ),
         "yes_eq": (
-            "Equivalentietoets (TOST) tegen ±{s} (gestandaardiseerd): p {p}. Het effect is "
-            "aantoonbaar kleiner dan het kleinste relevante effect; de gegevens laten dus geen "
-            "betekenisvol effect zien, in geen van beide richtingen (α = {a})."
+            "Het effect is aantoonbaar kleiner dan het kleinste relevante effect; de gegevens "
+            "laten dus geen betekenisvol effect zien, in geen van beide richtingen (α = {a})."
         ),
         "no_eq": (
-            "Equivalentietoets (TOST) tegen ±{s} (gestandaardiseerd): p {p}. De gegevens "
-            "kunnen een effect van minstens {s} niet uitsluiten; dat er geen betekenisvol "
-            "effect is, is dus niet aangetoond (α = {a}). Een niet-significante gewone toets "
-            "zou dat evenmin aantonen."
+            "De gegevens kunnen een effect van minstens {s} in één richting niet uitsluiten; "
+            "dat er geen betekenisvol effect is, is dus niet aangetoond (α = {a}). Een "
+            "niet-significante gewone toets zou dat evenmin aantonen."
+        ),
+        "yes_ns": (
+            "Het effect ligt aantoonbaar onder +{s}: de gegevens laten zien dat {x} {y} niet "
+            "betekenisvol verhoogt (α = {a}). Een negatief effect (een daling) past bij deze "
+            "bewering."
+        ),
+        "no_ns": (
+            "De gegevens kunnen een stijging van {s} of meer niet uitsluiten; dat {x} {y} niet "
+            "verhoogt, is dus niet aangetoond (α = {a})."
+        ),
+        "yes_ni": (
+            "Het effect ligt aantoonbaar boven -{s}: de gegevens laten zien dat {x} {y} niet "
+            "betekenisvol verlaagt (α = {a}). Een positief effect (een stijging) past bij deze "
+            "bewering."
+        ),
+        "no_ni": (
+            "De gegevens kunnen een daling van {s} of meer niet uitsluiten; dat {x} {y} niet "
+            "verlaagt, is dus niet aangetoond (α = {a})."
         ),
         "role": "(uitkomst van {r})",
         "moderation": (
             "Moderatie door {m} (het effect hierboven geldt bij het gemiddelde van {m}): "
             "interactie b = {b}, tweezijdig p {p}."
         ),
-        "axis": "Gestandaardiseerd effect (β) met 95%-BI",
+        "singles_1": (
+            "1 persoon van wie de partner niet in de gegevens staat, is weggelaten (--drop-singles)."
+        ),
+        "singles": (
+            "{n} personen van wie de partner niet in de gegevens staat, zijn weggelaten "
+            "(--drop-singles)."
+        ),
+        "axis": "Gestandaardiseerd effect (β)",
+        "ci_note": (
+            "Interval dat bij elke toets hoort: {lo}%-BI bij eenzijdige, non-inferioriteits- en "
+            "equivalentietoetsen, {hi}%-BI bij tweezijdige toetsen"
+        ),
         "title": "Afhankelijkheidsparadox: toetsing van hypothesen",
         "footer": "Gemaakt met dyadscore. Schattingen zijn APIM-coëfficiënten (GLS); zie de tabel.",
     },
@@ -839,16 +1105,27 @@ _TEXT: dict[str, dict[str, str]] = {
 
 
 def _num(x: float, lang: str, digits: int = 2) -> str:
-    s = f"{x:.{digits}f}"
-    return s.replace(".", ",") if lang == "nl" else s
+    return format_number(float(x) if x is not None else None, digits, lang)
 
 
-def _pval(p: float, lang: str) -> str:
-    if not np.isfinite(p):
-        return "= NA"
-    if p < 0.001:
-        return "< " + _num(0.001, lang, 3)
-    return "= " + _num(p, lang, 3)
+def _pval(p: float) -> str:
+    return format_p_eq(float(p)) if p is not None and np.isfinite(p) else "= NA"
+
+
+def _pct(level: float) -> str:
+    return f"{100 * level:.10g}"
+
+
+def _decision_ci(row: Mapping[str, Any], level: float) -> tuple[float, float]:
+    """The ``level`` CI of beta: (b -/+ t_crit se) times beta / b."""
+    df = float(row.get("df", np.inf))
+    crit = float(stats.t.ppf(0.5 + level / 2, df if np.isfinite(df) else np.inf))
+    b, beta = float(row["estimate"]), float(row["beta"])
+    lo, hi = float(row["beta_ci_low"]), float(row["beta_ci_high"])
+    half95 = (hi - lo) / 2  # the 95% (or table-level) half-width of beta
+    crit95 = float(stats.t.ppf(0.975, df if np.isfinite(df) else np.inf))
+    se_beta = half95 / crit95 if b != 0 else float(row["se"])
+    return beta - crit * se_beta, beta + crit * se_beta
 
 
 def _paragraph(
@@ -862,40 +1139,53 @@ def _paragraph(
     t = _TEXT[lang]
     verdict = t["supported"] if row["supported"] else t["not_supported"]
     who = f" {t['role'].format(r=row['role'])}" if row.get("role") not in (None, "") else ""
-    head = f"{h.id}{who} ({h.label.get(lang, h.label['en'])}): {verdict}."
+    head = f"{h.id}{who} ({h.text(lang)}): {verdict}."
     eff = t[h.effect].format(x=h.predictor, y=h.outcome)
     est = t["est"].format(
         b=_num(row["estimate"], lang),
-        beta=_num(row["beta"], lang),
         lo=_num(row["ci_low"], lang),
         hi=_num(row["ci_high"], lang),
+        beta=_num(row["beta"], lang),
+        blo=_num(row["beta_ci_low"], lang),
+        bhi=_num(row["beta_ci_high"], lang),
+        lvl="95",
     )
-    parts = [f"{eff} {est}"]
-    a = _num(h.alpha, lang)
-    if h.direction in ("positive", "negative"):
-        parts.append(t["p_dir"].format(p=_pval(row["p_one_sided"], lang), dir=t[h.direction]))
-    elif h.direction == "two-sided":
-        parts.append(t["p_two"].format(p=_pval(row["p"], lang)))
-    if holm and "p_holm" in row:
-        parts.append(t["p_holm"].format(p=_pval(row["p_holm"], lang)))
-    parts.append(t["n"].format(n=row["n_dyads"]))
+    parts = [f"{eff} {est}", t["n"].format(n=row["n_dyads"])]
     if h.control:
         parts.append(t["control"].format(c=", ".join(h.control)))
     covs = [c for c in dict.fromkeys([*h.covariates, *extra]) if c not in h.x]
     if covs:
         parts.append(t["covs" if h.control else "covs_only"].format(c=", ".join(covs)))
     body = ", ".join(parts) + "."
-    if h.direction in ("positive", "negative"):
-        tail = t["yes_dir" if row["supported"] else "no_dir"].format(dir=t[h.direction], a=a)
-    elif h.direction == "two-sided":
-        tail = t["yes_two" if row["supported"] else "no_two"].format(a=a)
+    a = _num(h.alpha, lang)
+    s = _num(h.sesoi, lang)
+    d = h.direction
+    ok = bool(row["supported"])
+    if d in ("positive", "negative"):
+        test = t["test_dir"].format(
+            dir=t[d], h0="≤" if d == "positive" else "≥", p=_pval(row["p_one_sided"])
+        )
+        tail = t["yes_dir" if ok else "no_dir"].format(dir=t[d], a=a)
+    elif d == "two-sided":
+        test = t["test_two"].format(p=_pval(row["p"]))
+        tail = t["yes_two" if ok else "no_two"].format(a=a)
     else:
-        p = row["p_holm"] if holm and "p_holm" in row else row["p_one_sided"]
-        tail = t["yes_eq" if row["supported"] else "no_eq"].format(
-            s=_num(h.sesoi, lang), p=_pval(p, lang), a=a
+        key = {"equivalence": "eq", "non-superiority": "ns", "non-inferiority": "ni"}[d]
+        test = t[f"test_{key}"].format(s=s, p=_pval(row["p_one_sided"]))
+        tail = t[f"{'yes' if ok else 'no'}_{key}"].format(s=s, a=a, x=h.predictor, y=h.outcome)
+    if holm and "p_holm" in row:
+        test += t["holm"].format(p=_pval(row["p_holm"]))
+    if d != "two-sided":  # the interval whose position decides (1 - 2 alpha)
+        level = ci_level(d, h.alpha)
+        lo, hi = _decision_ci(row, level)
+        test += t["dec_ci"].format(
+            beta=_num(row["beta"], lang),
+            ci=t["ci"].format(lvl=_pct(level)),
+            lo=_num(lo, lang),
+            hi=_num(hi, lang),
         )
     if moderator and np.isfinite(row.get("interaction", np.nan)):
         tail += " " + t["moderation"].format(
-            m=moderator, b=_num(row["interaction"], lang), p=_pval(row["interaction_p"], lang)
+            m=moderator, b=_num(row["interaction"], lang), p=_pval(row["interaction_p"])
         )
-    return f"{head} {body} {tail}"
+    return f"{head} {body} {test} {tail}"

@@ -13,7 +13,7 @@ from typing import Any
 
 import numpy as np
 
-__all__ = ["apim_path_diagram"]
+__all__ = ["apim_path_diagram", "forest_plot"]
 
 
 def _stars(p: float) -> str:
@@ -158,4 +158,87 @@ def apim_path_diagram(result: Any, ax: Any = None, predictor: str | None = None)
         f"APIM ({kind} dyads, {result.fit['method']}); * p < .05, ** p < .01, *** p < .001",
         fontsize=9,
     )
+    return ax
+
+
+def forest_plot(table: Any, ax: Any = None, lang: str = "en") -> Any:
+    """Forest plot of standardised effects with the interval that matches each decision.
+
+    One row per hypothesis (and role) of a :func:`dyadscore.paradox.test` table. The
+    horizontal line is the confidence interval of beta whose position decides the test:
+    the (1 - 2 alpha) interval (90% at alpha = .05) for one-sided, non-inferiority,
+    non-superiority and equivalence (TOST) tests, the (1 - alpha) interval (95%) for
+    two-sided tests; each row's tick label says which. Bounds of equivalence,
+    non-inferiority and non-superiority tests are red ticks. Supported hypotheses are blue.
+
+    Parameters
+    ----------
+    table : DataFrame
+        ``ParadoxResult.table`` (needs hypothesis, estimate, se, df, beta, direction,
+        alpha, sesoi, supported).
+    ax : matplotlib Axes, optional
+    lang : {"en", "nl"}
+
+    Returns
+    -------
+    matplotlib.axes.Axes
+
+    Examples
+    --------
+    >>> import matplotlib; matplotlib.use("Agg")
+    >>> import pandas as pd
+    >>> tab = pd.DataFrame({"hypothesis": ["H3"], "estimate": [0.02], "se": [0.04],
+    ...     "df": [790.0], "beta": [0.02], "direction": ["non-superiority"], "alpha": [0.05],
+    ...     "sesoi": [0.1], "supported": [True]})
+    >>> ax = forest_plot(tab)
+    >>> ax.get_yticklabels()[0].get_text()
+    'H3 (90% CI)'
+    """
+    from scipy import stats
+
+    from .paradox import _TEXT, ci_level
+
+    if ax is None:
+        import matplotlib.pyplot as plt
+
+        _, ax = plt.subplots(figsize=(6.5, 0.5 * len(table) + 1.8))
+    tab = table.reset_index(drop=True)
+    est = tab["estimate"].to_numpy(float)
+    beta = tab["beta"].to_numpy(float)
+    scale = np.divide(beta, est, out=np.zeros_like(beta), where=est != 0)
+    level = np.array([ci_level(d, a) for d, a in zip(tab["direction"], tab["alpha"], strict=True)])
+    df = tab["df"].to_numpy(float) if "df" in tab else np.full(len(tab), np.inf)
+    crit = stats.t.ppf(0.5 + level / 2, np.where(np.isfinite(df), df, np.inf))
+    half = crit * tab["se"].to_numpy(float) * np.abs(scale)
+    lo, hi = beta - half, beta + half
+    y = np.arange(len(tab))[::-1]
+    colors = np.where(tab["supported"].to_numpy(bool), "tab:blue", "tab:grey")
+    ax.hlines(y, lo, hi, colors=colors)
+    ax.scatter(beta, y, c=colors, zorder=3)
+    for yi, (_, row) in zip(y, tab.iterrows(), strict=True):
+        s = row.get("sesoi", np.nan)
+        marks = {
+            "equivalence": [-s, s],
+            "non-superiority": [s],
+            "non-inferiority": [-s],
+        }.get(row["direction"], [])
+        if marks:
+            ax.plot(marks, [yi] * len(marks), "|", color="tab:red", markersize=14)
+    ci_word = "CI" if lang == "en" else "BI"
+    labels = [
+        f"{h}{f' [{r}]' if r is not None else ''} ({100 * lv:.10g}% {ci_word})"
+        for h, r, lv in zip(
+            tab["hypothesis"],
+            tab["role"] if "role" in tab else [None] * len(tab),
+            level,
+            strict=True,
+        )
+    ]
+    ax.set_yticks(y, labels)
+    ax.axvline(0, color="black", linewidth=0.8)
+    t = _TEXT[lang]
+    alpha = float(tab["alpha"].iloc[0]) if len(tab) else 0.05
+    note = t["ci_note"].format(lo=f"{100 * (1 - 2 * alpha):.10g}", hi=f"{100 * (1 - alpha):.10g}")
+    ax.set_xlabel(f"{t['axis']}\n{note}", fontsize=9)
+    ax.set_title(t["title"])
     return ax

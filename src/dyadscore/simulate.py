@@ -108,6 +108,43 @@ def per_role(value: Any, roles: Sequence[str] | None, name: str) -> np.ndarray:
     return out
 
 
+def _reliability_of(reliability: Any, names: Sequence[str]) -> dict[str, float]:
+    """{column: reliability} from a number, or a {construct or column: value} dict (default 1)."""
+    if reliability is None:
+        return dict.fromkeys(names, 1.0)
+    out = {}
+    for name in names:
+        base = name.rsplit("_w", 1)[0]
+        v = (
+            reliability.get(name, reliability.get(base, 1.0))
+            if isinstance(reliability, Mapping)
+            else reliability
+        )
+        try:
+            f = float(v)
+        except (TypeError, ValueError):
+            f = float("nan")
+        if not 0 < f <= 1:
+            raise InputError(f"reliability of {name!r} = {v!r}: expected a number in (0, 1]")
+        out[name] = f
+    if isinstance(reliability, Mapping):
+        known = {*names, *(n.rsplit("_w", 1)[0] for n in names)}
+        unknown = [k for k in reliability if k not in known]
+        if unknown:
+            raise InputError(
+                f"reliability: unknown construct {unknown[0]!r}; expected one of "
+                f"{', '.join(dict.fromkeys(n.rsplit('_w', 1)[0] for n in names))}"
+            )
+    return out
+
+
+def _add_error(values: np.ndarray, rel: float, rng: np.random.Generator) -> np.ndarray:
+    """Observed = sqrt(rel) * true + sqrt(1 - rel) * independent error (variance kept at 1)."""
+    if rel >= 1:
+        return values
+    return np.sqrt(rel) * values + np.sqrt(1 - rel) * rng.standard_normal(values.shape)
+
+
 def _pair_normals(rng: np.random.Generator, n: int, r: float, size: tuple = ()) -> np.ndarray:
     """Standard normal pairs with correlation ``r``: shape ``size + (n, 2)``."""
     z = rng.standard_normal((*size, n, 2))
@@ -145,6 +182,8 @@ def simulate_dyads(
     stability: float = 0.5,
     missing: float = 0.0,
     seed: int | np.random.Generator | None = None,
+    reliability: float | Mapping[str, float] | None = None,
+    dropout: float = 0.0,
 ) -> pd.DataFrame:
     """Simulate couples for a one-predictor APIM with known actor and partner effects.
 
@@ -177,6 +216,12 @@ def simulate_dyads(
     missing : float
         Share of outcome cells (``y`` columns) set missing completely at random.
     seed : int or numpy Generator
+    reliability : float or {"x": float, "y": float}, optional
+        Reliability of the observed scores: each returned ``x``/``y`` is
+        ``sqrt(rel) * true + sqrt(1 - rel) * error`` (variance stays 1; the effects above are
+        true-score effects, so the observed ones are attenuated). Default: error-free.
+    dropout : float
+        ``waves=2`` only: share of persons (MCAR) whose wave-2 values are missing.
 
     Returns
     -------
@@ -204,6 +249,11 @@ def simulate_dyads(
         raise InputError(f"waves={waves!r}: expected 1 or 2")
     if not 0 <= float(missing) < 1:
         raise InputError(f"missing={missing!r}: expected a share between 0 and 1")
+    if not 0 <= float(dropout) < 1:
+        raise InputError(f"dropout {dropout!r}: expected a share between 0 and 1")
+    if dropout and waves != 2:
+        raise InputError(f"dropout {dropout!r}: dropout between waves needs two waves")
+    rel = _reliability_of(reliability, ["x", "y"])
     rng = _rng(seed)
 
     var_sys = a**2 + p**2 + 2 * a * p * r_x
@@ -248,11 +298,18 @@ def simulate_dyads(
             model_w2="y_w2_i = stability*y_w1_i + actor*x_w1_i + partner*x_w1_j + e2_i",
             residual_var_w2=dict(zip(keys, (sd_e2**2).tolist(), strict=True)),
         )
+    if reliability is not None:
+        cols = {k: _add_error(v, rel[k.split("_")[0]], rng) for k, v in cols.items()}
     df = _to_individual(cols, roles)
     if missing > 0:
         for name in [c for c in cols if c.startswith("y")]:
             df.loc[rng.random(len(df)) < missing, name] = np.nan
+    if dropout > 0:
+        gone = rng.random(len(df)) < dropout
+        df.loc[gone, ["x_w2", "y_w2"]] = np.nan
     truth["missing"] = float(missing)
+    truth["reliability"] = rel
+    truth["dropout"] = float(dropout)
     df.attrs["truth"] = truth
     return df
 
@@ -491,8 +548,9 @@ def simulate_paradox(
     roles: Sequence[str] | None = ("woman", "man"),
     dropout: float = 0.0,
     seed: int | np.random.Generator | None = None,
+    reliability: float | Mapping[str, float] | None = None,
 ) -> pd.DataFrame:
-    """Simulate latent standardised scores of the dependency-paradox constructs at two waves.
+    """Simulate standardised scores of the dependency-paradox constructs at two waves.
 
     The model is :func:`paradox_paths` (see ``data/sample/README.md`` for the full list of
     paths); the planted effects tied to the default hypotheses are :data:`PLANTED`.
@@ -507,6 +565,11 @@ def simulate_paradox(
     dropout : float
         Share of persons whose wave-2 row is absent (missing completely at random).
     seed : int or numpy Generator
+    reliability : float or {construct: float}, optional
+        Reliability of the returned scale scores (default: the error-free latent scores).
+        Each score becomes ``sqrt(rel) * latent + sqrt(1 - rel) * error`` with errors
+        independent across persons, waves and constructs, as scale scores of instruments
+        with that reliability (for item responses use :func:`simulate_items`).
 
     Returns
     -------
@@ -526,8 +589,12 @@ def simulate_paradox(
     if not 0 <= float(dropout) < 1:
         raise InputError(f"dropout={dropout!r}: expected a share between 0 and 1")
     rng = _rng(seed)
+    rel = _reliability_of(reliability, list(CONSTRUCTS))
     model = paradox_model(effects)
     vals = model.sample(n, rng)  # (n, 2, V)
+    if reliability is not None:
+        for name, i in model.index.items():
+            vals[:, :, i] = _add_error(vals[:, :, i], rel[name.rsplit("_w", 1)[0]], rng)
     frames = []
     for wave in (1, 2):
         cols = {c: vals[:, :, model.index[f"{c}_w{wave}"]] for c in CONSTRUCTS}
@@ -552,6 +619,7 @@ def simulate_paradox(
             for p in model.paths
         ],
         "dropout": float(dropout),
+        "reliability": rel,
     }
     return out
 

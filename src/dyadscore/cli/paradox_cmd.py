@@ -33,7 +33,13 @@ def register(sub: argparse._SubParsersAction) -> None:
         action="store_true",
         help="leave out persons whose partner is not in the file (default: error)",
     )
-    p.add_argument("--lang", choices=["en", "nl"], default="en", help="summary language")
+    p.add_argument("--lang", default="en", help="summary language: en (default) or nl")
+    p.add_argument(
+        "--df-method",
+        default="residual",
+        help="degrees of freedom of the t tests: residual (N - p, as nlme::gls; default) or "
+        "satterthwaite (small-sample correction)",
+    )
     add_map_argument(p)
     add_source_argument(p)
     out = p.add_mutually_exclusive_group()
@@ -55,23 +61,39 @@ def register(sub: argparse._SubParsersAction) -> None:
 def run(args: argparse.Namespace) -> int:
     import json
 
+    from ..errors import InputError, PairingError
     from ..io import write_table, write_text
     from ..paradox import test
 
+    if args.lang not in ("en", "nl"):
+        raise InputError(f"--lang {args.lang}: expected en or nl")
+    if args.df_method not in ("residual", "satterthwaite"):
+        raise InputError(f"--df-method {args.df_method}: expected residual or satterthwaite")
     data = read_input(args)
-    res = test(
-        data,
-        args.hypotheses,
-        dyad=args.dyad,
-        role=args.role,
-        person=args.person,
-        holm=args.holm,
-        covariates=args.covariate,
-        moderator=args.moderator,
-        lang=args.lang,
-        drop_singles=args.drop_singles,
-        source=args.data,
-    )
+    try:
+        res = test(
+            data,
+            args.hypotheses,
+            dyad=args.dyad,
+            role=args.role,
+            person=args.person,
+            holm=args.holm,
+            covariates=args.covariate,
+            moderator=args.moderator,
+            lang=args.lang,
+            drop_singles=args.drop_singles,
+            source=args.data,
+            df_method=args.df_method,
+        )
+    except PairingError as exc:  # the API's advice in command-line words
+        msg = str(exc).replace("pass drop_singles=True", "use --drop-singles")
+        raise PairingError(msg) from None
+    if res.n_singles_dropped:
+        print(
+            f"dropped {res.n_singles_dropped} persons whose partner is not in {args.data} "
+            "(--drop-singles)",
+            file=sys.stderr,
+        )
     if args.json:
         write_text(json.dumps(res.to_dict(), indent=2, default=str), args.json, force=args.force)
     elif args.html:
@@ -83,10 +105,13 @@ def run(args: argparse.Namespace) -> int:
             "hypothesis",
             *(["role"] if args.role else []),
             "effect",
+            "direction",
             "estimate",
             "ci_low",
             "ci_high",
             "beta",
+            "beta_ci_low",
+            "beta_ci_high",
             "p",
             "p_one_sided",
             *(["p_holm"] if args.holm else []),

@@ -35,6 +35,19 @@ def register(sub: argparse._SubParsersAction) -> None:
         default=["actor", "partner"],
         help="actor, partner, hypothesis ids (H1 ...) or 'paradox'",
     )
+    p.add_argument(
+        "--reliability",
+        nargs="+",
+        metavar="REL",
+        help="reliability of the scale scores: one number (e.g. .8) for all, or "
+        "CONSTRUCT=REL pairs (felt_dependence=.75 x=.8 ...); default: error-free scores",
+    )
+    p.add_argument(
+        "--dropout",
+        type=float,
+        default=0.0,
+        help="share of persons lost between waves (missing at random; default 0)",
+    )
     p.add_argument("--reps", type=int, default=1000, help="replications (default 1000)")
     p.add_argument("--seed", type=int, help="random seed")
     p.add_argument("--plot", metavar="PATH", help="save the power curves (.png, .svg, .pdf)")
@@ -55,6 +68,7 @@ def _progress(done: int, total: int) -> None:
 def run(args: argparse.Namespace) -> int:
     from ..io import write_table
     from ..power_analysis import power
+    from ._power_args import parse_reliability
     from .apim_cmd import _check_outputs
 
     if args.plot and args.plot.rsplit(".", 1)[-1].lower() not in ("png", "svg", "pdf"):
@@ -76,6 +90,8 @@ def run(args: argparse.Namespace) -> int:
         seed=args.seed,
         effect=effect,
         analytic=True,
+        reliability=parse_reliability(args.reliability),
+        dropout=args.dropout,
         progress=_progress if sys.stderr.isatty() else None,
     )
     if args.plot:

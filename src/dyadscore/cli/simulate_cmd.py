@@ -33,6 +33,19 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--stability", type=float, default=0.5, help="wave-1 to wave-2 stability")
     p.add_argument("--missing", type=float, default=0.0, help="share of outcomes missing (MCAR)")
     p.add_argument(
+        "--reliability",
+        nargs="+",
+        metavar="REL",
+        help="reliability of the scale scores: one number (e.g. .8) for all, or "
+        "CONSTRUCT=REL pairs (felt_dependence=.75 x=.8 ...); default: error-free scores",
+    )
+    p.add_argument(
+        "--dropout",
+        type=float,
+        default=0.0,
+        help="share of persons lost between waves (missing at random; default 0)",
+    )
+    p.add_argument(
         "--paradox",
         action="store_true",
         help="simulate the dependency-paradox constructs instead (two waves)",
@@ -47,10 +60,14 @@ def run(args: argparse.Namespace) -> int:
 
     from ..io import write_table
     from ..simulate import simulate_dyads, simulate_paradox
+    from ._power_args import parse_reliability
 
+    reliability = parse_reliability(args.reliability)
     roles = None if args.indistinguishable else tuple(args.roles)
     if args.paradox:
-        df = simulate_paradox(args.n, roles=roles, seed=args.seed)
+        df = simulate_paradox(
+            args.n, roles=roles, seed=args.seed, reliability=reliability, dropout=args.dropout
+        )
         truth = df.attrs["truth"]["planted"]
     else:
         df = simulate_dyads(
@@ -64,6 +81,8 @@ def run(args: argparse.Namespace) -> int:
             stability=args.stability,
             missing=args.missing,
             seed=args.seed,
+            reliability=reliability,
+            dropout=args.dropout,
         )
         truth = df.attrs["truth"]
     write_table(df, args.out, force=args.force)
