@@ -37,6 +37,7 @@ __all__ = [
     "mapping_yaml",
     "read_raw",
     "read_responses",
+    "resolve_source",
     "suggest_mapping",
 ]
 
@@ -79,6 +80,53 @@ def _check_source(source: str) -> str:
     if source not in SOURCES:
         raise InputError(f"unknown source {source!r}; expected one of: {', '.join(SOURCES)}")
     return source
+
+
+def resolve_source(
+    path: str | os.PathLike,
+    source: str = "auto",
+    mapping: Mapping | dict | str | os.PathLike | None = None,
+    *,
+    need_person: bool = True,
+) -> str:
+    """The platform of ``path``: the one detection every reader and command uses.
+
+    ``source`` when given, else the mapping's ``source:``, else :func:`detect_source`.
+    A file that no platform signature matches is the project's own format (``"csv"``,
+    ...); with ``need_person`` such a file must have a person id column (``person``,
+    ``id``, ...) or a mapping that names one, else one line says how to fix it.
+
+    Parameters
+    ----------
+    path : path to the export
+    source : {"auto", "qualtrics", "redcap", ...}
+    mapping : Mapping, dict or path, optional
+    need_person : bool
+        Refuse an unrecognised file without a person id column (commands that score
+        persons need one; ``reliability`` does not).
+
+    Returns
+    -------
+    str
+        One of :data:`SOURCES` other than ``"auto"``.
+
+    Examples
+    --------
+    >>> resolve_source("tests/fixtures/formr/results.csv")
+    'formr'
+    >>> resolve_source("tests/fixtures/formr/results.csv", mapping={"source": "csv"})
+    'csv'
+    """
+    m = load_mapping(mapping)
+    source = _check_source(source)
+    if source == "auto" and m.source:
+        source = _check_source(m.source)
+    if source != "auto":
+        return source
+    found = detect_source(path, strict=False)
+    if need_person and found in _OWN and m.person is None and m.layout == "rows":
+        detect_source(path, strict=True)  # same detection: raises when no person column
+    return found
 
 
 def read_raw(path: str | os.PathLike, *, source: str = "auto") -> pd.DataFrame:
@@ -147,11 +195,7 @@ def read_responses(
     [4.4, 3.4, 4.8, 2.25]
     """
     m = load_mapping(mapping)
-    source = _check_source(source)
-    if source == "auto" and m.source:
-        source = _check_source(m.source)
-    if source == "auto":
-        source = detect_source(path)
+    source = resolve_source(path, source, m)
     raw = read_raw(path, source=source)
     if source in _OWN and mapping is None and instruments is None:
         return raw

@@ -122,11 +122,19 @@ def _read_yaml(path: Path) -> Any:
         raise InputError(f"{path}:{line} malformed mapping file ({problem})") from None
 
 
+def _yaml(value: Any) -> str:
+    """A value as YAML shows it (``[a, b]``, ``true``, ``null``), not as Python does."""
+    import yaml
+
+    text = yaml.safe_dump(value, default_flow_style=True, allow_unicode=True).strip()
+    return text.removesuffix("...").strip()
+
+
 def _str_dict(value: Any, key: str, name: str) -> dict[str, Any]:
     if value is None:
         return {}
     if not isinstance(value, dict):
-        raise InputError(f"{name}: '{key}' must be a mapping (key: value), got {value!r}")
+        raise InputError(f"{name}: '{key}' must be a mapping (key: value), got {_yaml(value)}")
     return {str(k): v for k, v in value.items()}
 
 
@@ -184,7 +192,7 @@ def load_mapping(spec: Mapping | dict | str | os.PathLike | None) -> Mapping:
     insts = data.get("instruments") or []
     for key in ("person", "couple", "role", "wave"):
         if data.get(key) is not None and not isinstance(data[key], str):
-            raise InputError(f"{name}: '{key}' must name a column, got {data[key]!r}")
+            raise InputError(f"{name}: '{key}' must name a column, got {_yaml(data[key])}")
     try:
         values = {
             str(k).strip().casefold(): float(v)
@@ -474,11 +482,11 @@ def _check_one_row(
     if not dup.any():
         return
     rows = np.flatnonzero(dup.to_numpy())
-    first = out["person"].iloc[rows[0]]
+    first = _plain(out["person"].iloc[rows[0]])
     same = rows[out["person"].iloc[rows].to_numpy() == first][:2]
     if "wave" in out.columns:
         raise InputError(
-            f"{src}: person {first!r} has two rows in wave {out['wave'].iloc[same[0]]!r} "
+            f"{src}: person {first!r} has two rows in wave {_plain(out['wave'].iloc[same[0]])!r} "
             f"(rows {same[0] + 1} and {same[1] + 1}); expected one row per person and wave"
         )
     hint = next((c for c in defaults.get("wave", []) if c in raw.columns), None)
@@ -577,8 +585,14 @@ def apply_mapping(
         if key in ids and ids[key].isna().any():
             ids[key] = ids[key].groupby(person.to_numpy()).transform("first")
     ids = {k: _tidy_id(v) for k, v in ids.items()}
+    # every id column the platform writes (response id, external reference) stays
+    for col in defaults.get("ids", []):
+        if col in df.columns and col != person_col and col not in ids and col not in m.columns:
+            s_ = df[col]
+            if s_.notna().any() and s_.astype("string").str.strip().fillna("").ne("").any():
+                ids[col] = _tidy_id(s_)
     if not items:
-        used = {person_col, couple_col, role_col, m.wave, *defaults.get("wave", [])}
+        used = {person_col, couple_col, role_col, m.wave, *defaults.get("wave", []), *ids}
         used |= set(COUPLE_DEFAULTS)
         meta = set(defaults.get("meta", []))
         items = [c for c in df.columns if c not in used and c not in meta and c not in ID_NAMES]
@@ -599,8 +613,18 @@ def apply_mapping(
         "platform": raw.attrs.get("platform"),
         "labels": {origin.get(c, c): t for c, t in (raw.attrs.get("labels") or {}).items()},
         "mapping": m.name,
+        "renamed": dict(raw.attrs.get("renamed") or {}),
     }
     return out
+
+
+def _plain(value: Any) -> Any:
+    """A numpy scalar as the Python value it holds (messages never show ``np.int64(1)``)."""
+    if hasattr(value, "item") and callable(value.item):
+        value = value.item()
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    return value
 
 
 def _tidy_id(s: pd.Series) -> pd.Series:
