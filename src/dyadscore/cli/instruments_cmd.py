@@ -1,4 +1,4 @@
-"""``dyadscore instruments list|show|check|schema|export``: browse, lint and export instruments."""
+"""``dyadscore instruments list|show|check|schema|export|import``: browse, lint, export, import."""
 
 from __future__ import annotations
 
@@ -40,6 +40,20 @@ def register(sub: argparse._SubParsersAction) -> None:
         "--no-dyad", action="store_true", help="leave out the couple code and role questions"
     )
     exp.add_argument("--force", action="store_true", help="overwrite an existing file")
+    imp = isub.add_parser(
+        "import",
+        help="make an instrument YAML from a REDCap data dictionary CSV",
+        description="Read a REDCap data dictionary (Project Setup > Data Dictionary > "
+        "Download) and write an instrument YAML: its Likert items (radio/dropdown fields "
+        "with numbered choices), the response scale from the choices, English text from the "
+        "field labels. A dictionary made by 'instruments export --to redcap' comes back with "
+        "its ids, reverse keys, subscales and missing rule. Check the YAML (reverse keys, "
+        "subscales, provenance) before scoring with it.",
+    )
+    imp.add_argument("dictionary", help="REDCap data dictionary (CSV)")
+    imp.add_argument("-o", "--out", help="output YAML file (default: print it)")
+    imp.add_argument("--id", dest="instrument_id", help="id of the new instrument")
+    imp.add_argument("--force", action="store_true", help="overwrite an existing file")
     p.set_defaults(run=run)
 
 
@@ -55,7 +69,26 @@ def run(args: argparse.Namespace) -> int:
             print(f"{'':<{width}}  subscales: {subs}")
         return 0
     if args.action == "show":
-        print(render(ins.load_instrument(args.instrument), args.lang))
+        inst = ins.load_instrument(args.instrument).require_language(args.lang, args.instrument)
+        print(render(inst, args.lang))
+        return 0
+    if args.action == "import":
+        import sys
+
+        from ..formats.export import instrument_from_redcap, instrument_yaml
+        from ..io import write_text
+
+        inst = instrument_from_redcap(args.dictionary, instrument_id=args.instrument_id)
+        text = instrument_yaml(inst)
+        if args.out and args.out != "-":
+            write_text(text, args.out, force=args.force)
+            print(
+                f"imported {inst.id} ({len(inst.items)} items, scale {inst.scale_min}-"
+                f"{inst.scale_max}) -> {args.out}",
+                file=sys.stderr,
+            )
+        else:
+            sys.stdout.write(text)
         return 0
     if args.action == "export":
         import sys
@@ -126,6 +159,7 @@ _WORDS = {
 
 def render(inst, lang: str = "en") -> str:
     """Readable text of an instrument in one language."""
+    inst.require_language(lang)
     words = _WORDS[lang]
     scale = inst.response_scale
     lines = [f"{inst.title[lang]}  ({inst.id} v{inst.version})", ""]

@@ -1,4 +1,8 @@
-"""Instruments to the platforms: a Qualtrics ``.qsf``, a REDCap data dictionary, SurveyJS JSON.
+"""Instruments to the platforms (a Qualtrics ``.qsf``, a REDCap data dictionary, SurveyJS JSON) and back.
+
+A REDCap data dictionary CSV also loads as an instrument
+(:func:`instrument_from_redcap`, ``dyadscore instruments import dict.csv``), closing the
+round trip with ``instruments export --to redcap``.
 
 Each export asks for the couple code and the partner's role first (``dyad=True``), then
 every item with the instrument's answer labels, and names the answer columns so that the
@@ -84,6 +88,22 @@ def _form_name(inst: Instrument) -> str:
     return re.sub(r"[^a-z0-9_]", "_", inst.id.lower())
 
 
+def qualtrics_columns(inst: Instrument) -> dict[str, str]:
+    """``{response-export column: item id}`` of a survey made from :func:`qualtrics_qsf`.
+
+    The items form one matrix question whose export tag is the instrument id with ``_``
+    for ``-`` and whose statements carry the item ids as export tags; Qualtrics names a
+    matrix statement's column ``<question export tag>_<statement export tag>``.
+
+    Examples
+    --------
+    >>> list(qualtrics_columns(load_instrument("relationship-satisfaction")))[:2]
+    ['relationship_satisfaction_sat1', 'relationship_satisfaction_sat2']
+    """
+    tag = _form_name(inst)
+    return {f"{tag}_{it.id}": it.id for it in inst.items}
+
+
 def redcap_dictionary(inst: Instrument, *, lang: str = "en", dyad: bool = True) -> str:
     """REDCap data dictionary CSV text for one instrument.
 
@@ -115,10 +135,17 @@ def redcap_dictionary(inst: Instrument, *, lang: str = "en", dyad: bool = True) 
         row("role", "radio", DYAD_TEXT["role"][lang], c5=choices, c12="y")
     choices = " | ".join(f"{v}, {t}" for v, t in _labels(inst, lang).items())
     header = (inst.instructions or {}).get(lang, "") if inst.instructions else ""
+    rule = inst.missing
+    missing = rule.rule + (f" {rule.min_answered:g}" if rule.rule == "prorate" else "")
     for k, item in enumerate(inst.items):
         name = item.id.lower()
-        note = f"dyadscore {inst.id} {inst.version} item {item.id}" + (
-            " (reverse-keyed)" if item.reverse else ""
+        subs = ", ".join(
+            f"{n} ({sub.method})" for n, sub in inst.subscales.items() if item.id in sub.items
+        )
+        note = (
+            f"dyadscore {inst.id} {inst.version} item {item.id}"
+            + (" (reverse-keyed)" if item.reverse else "")
+            + f"; subscales: {subs or '-'}; missing: {missing}"
         )
         row(
             name,
@@ -375,6 +402,7 @@ def export_instrument(instrument: Any, to: str, *, lang: str = "en", dyad: bool 
         raise InputError(f"unknown export target {to!r}; expected one of: {', '.join(TARGETS)}")
     if lang not in ("en", "nl"):
         raise InputError(f"unknown language {lang!r}; expected en or nl")
+    inst.require_language(lang)
     fn = {"redcap": redcap_dictionary, "qsf": qualtrics_qsf, "surveyjs": surveyjs_json}[to]
     return fn(inst, lang=lang, dyad=dyad)
 
@@ -400,3 +428,220 @@ def write_instrument_export(
     from ..io import write_text
 
     return write_text(export_instrument(instrument, to, lang=lang, dyad=dyad), path, force=force)
+
+
+# ------------------------------------------------------------ REDCap dictionary in
+_NOTE = re.compile(
+    r"dyadscore (?P<inst>[a-z0-9-]+) (?P<version>\d+\.\d+(?:\.\d+)?) item (?P<item>[A-Za-z_][A-Za-z0-9_]*)"
+    r"(?P<rev> \(reverse-keyed\))?(?:; subscales: (?P<subs>[^;]*))?"
+    r"(?:; missing: (?P<rule>prorate|complete)(?: (?P<min>[0-9.]+))?)?"
+)
+_CHOICE = re.compile(r"^\s*(-?\d+)\s*,\s*(.*?)\s*$", re.S)
+
+
+def _choices(text: str) -> dict[int, str] | None:
+    """``"1, Never | 2, Often"`` -> ``{1: "Never", 2: "Often"}``; None unless all codes are integers."""
+    out: dict[int, str] = {}
+    for part in text.split("|"):
+        if not part.strip():
+            continue
+        m = _CHOICE.match(part)
+        if m is None:
+            return None
+        out[int(m.group(1))] = re.sub(r"<[^>]+>", "", m.group(2)).strip()
+    return out or None
+
+
+def read_redcap_dictionary(path: str | os.PathLike) -> list[dict[str, str]]:
+    """The rows of a REDCap data dictionary CSV as ``{column: value}`` (REDCap's names).
+
+    Raises
+    ------
+    InputError
+        Not a data dictionary (no ``Variable / Field Name`` ... header).
+
+    Examples
+    --------
+    >>> import tempfile, os
+    >>> p = os.path.join(tempfile.mkdtemp(), "dict.csv")
+    >>> _ = open(p, "w").write(export_instrument("felt-dependence", "redcap"))
+    >>> read_redcap_dictionary(p)[0]["Variable / Field Name"]
+    'record_id'
+    """
+    from ._base import check_file, head_text
+
+    p = check_file(path)
+    if head_text(p) is None:
+        raise InputError(f"{p}: not UTF-8 text; save the data dictionary as UTF-8 CSV")
+    with open(p, encoding="utf-8-sig", newline="") as fh:
+        rows = list(csv.reader(fh))
+    head = [c.strip() for c in rows[0]] if rows else []
+    if len(head) < 6 or head[0] != "Variable / Field Name" or head[3] != "Field Type":
+        shown = ", ".join(head[:4]) or "nothing"
+        raise InputError(
+            f"{p}: row 1: not a REDCap data dictionary (header starts {shown}); expected "
+            "'Variable / Field Name', 'Form Name', 'Section Header', 'Field Type', ... "
+            "(REDCap: Project Setup > Data Dictionary > Download)"
+        )
+    names = REDCAP_COLUMNS[: len(head)] if head[: len(REDCAP_COLUMNS)] else head
+    return [dict(zip(names, r + [""] * (len(names) - len(r)), strict=False)) for r in rows[1:]]
+
+
+def instrument_from_redcap(
+    path: str | os.PathLike, *, instrument_id: str | None = None
+) -> Instrument:
+    """An instrument from a REDCap data dictionary CSV (the reverse of ``--to redcap``).
+
+    A dictionary written by :func:`redcap_dictionary` comes back whole: the field
+    annotations (``dyadscore ID VERSION item ITEM (reverse-keyed); subscales: ...;
+    missing: ...``) restore ids, reverse keys, subscales and the missing rule, so the
+    scoring key (``key_hash``) is the one exported. Any other dictionary gives one
+    instrument of its Likert items: the ``radio``/``dropdown`` fields with whole-number
+    codes that share the most common choice list (other fields, e.g. the partner's role,
+    are left out), one mean subscale named after the form, no reverse keys (add them in
+    the YAML). The first field is the record id and never an item. Text is the field
+    label in English; add Dutch (``nl``) in the YAML for Dutch output.
+
+    Parameters
+    ----------
+    path : the data dictionary CSV
+    instrument_id : str, optional
+        Id of the new instrument (default: from the annotations, else the form name).
+
+    Returns
+    -------
+    Instrument
+
+    Raises
+    ------
+    InputError
+        Not a data dictionary, or no Likert item in it.
+
+    Examples
+    --------
+    >>> import tempfile, os
+    >>> p = os.path.join(tempfile.mkdtemp(), "dict.csv")
+    >>> _ = open(p, "w").write(export_instrument("relationship-satisfaction", "redcap"))
+    >>> inst = instrument_from_redcap(p)
+    >>> inst.id, inst.reverse_items, inst.key_hash == load_instrument(inst.id).key_hash
+    ('relationship-satisfaction', ['sat3'], True)
+    """
+    from ..instruments import parse_instrument
+
+    rows = read_redcap_dictionary(path)
+    name = str(path)
+    if not rows:
+        raise InputError(f"{name}: the data dictionary has no fields")
+    fields = rows[1:]  # the first field is the record id (REDCap rule)
+    notes = {
+        r["Variable / Field Name"]: _NOTE.search(r.get("Field Annotation", "")) for r in fields
+    }
+    annotated = [r for r in fields if notes[r["Variable / Field Name"]]]
+    if annotated:
+        items = annotated
+    else:
+        likert = [
+            r
+            for r in fields
+            if r["Field Type"].strip() in ("radio", "dropdown")
+            and _choices(r["Choices, Calculations, OR Slider Labels"])
+        ]
+        if not likert:
+            raise InputError(
+                f"{name}: no radio or dropdown field with numbered choices (e.g. '1, Never | "
+                "2, Sometimes'); an instrument needs Likert items"
+            )
+        sets = [
+            tuple(_choices(r["Choices, Calculations, OR Slider Labels"]).items()) for r in likert
+        ]
+        common = max(set(sets), key=sets.count)
+        items = [r for r, c in zip(likert, sets, strict=True) if c == common]
+    first = items[0]
+    choices = _choices(first["Choices, Calculations, OR Slider Labels"]) or {}
+    for r in items:
+        if _choices(r["Choices, Calculations, OR Slider Labels"]) != choices:
+            raise InputError(
+                f"{name}: field {r['Variable / Field Name']!r}: its choices differ from those "
+                f"of {first['Variable / Field Name']!r}; an instrument has one response scale"
+            )
+    if len(choices) < 2:
+        raise InputError(
+            f"{name}: field {first['Variable / Field Name']!r}: needs at least two choices"
+        )
+    note = notes.get(first["Variable / Field Name"])
+    form = first["Form Name"].strip() or "imported"
+    inst_id = instrument_id or (note["inst"] if note else re.sub(r"[^a-z0-9]+", "-", form.lower()))
+    inst_id = inst_id.strip("-") or "imported"
+    item_list = []
+    subscales: dict[str, dict[str, Any]] = {}
+    for r in items:
+        n = notes.get(r["Variable / Field Name"])
+        item_id = n["item"] if n else r["Variable / Field Name"]
+        text = re.sub(r"<[^>]+>", "", r["Field Label"]).strip() or item_id
+        entry: dict[str, Any] = {"id": item_id, "text": {"en": text}}
+        if n and n["rev"]:
+            entry["reverse"] = True
+        item_list.append(entry)
+        subs = (n["subs"] or "").strip() if n else ""
+        if not n:
+            subs = f"{re.sub(r'[^A-Za-z0-9_]', '_', form)} (mean)"
+        for part in filter(None, (x.strip() for x in subs.split(","))):
+            if part == "-":
+                continue
+            m = re.match(r"^(\w+)\s*(?:\((mean|sum)\))?$", part)
+            if m is None:
+                raise InputError(f"{name}: field {item_id!r}: cannot read subscale {part!r}")
+            sub = subscales.setdefault(m.group(1), {"items": [], "method": m.group(2) or "mean"})
+            sub["items"].append(item_id)
+    data: dict[str, Any] = {
+        "id": inst_id,
+        "version": note["version"] if note else "1.0",
+        "title": {"en": form.replace("_", " ").strip().capitalize()},
+        "construct": form.replace("_", " ").strip(),
+    }
+    header = first.get("Section Header", "").strip()
+    if header:
+        data["instructions"] = {"en": re.sub(r"<[^>]+>", "", header).strip()}
+    data["response_scale"] = {
+        "min": min(choices),
+        "max": max(choices),
+        "labels": {"en": dict(sorted(choices.items()))},
+    }
+    if note and note["rule"]:
+        data["missing"] = {"rule": note["rule"]}
+        if note["min"]:
+            data["missing"]["min_answered"] = float(note["min"])
+    data["subscales"] = subscales
+    data["items"] = item_list
+    data["provenance"] = {
+        "authors": "not stated",
+        "licence": "not stated",
+        "notes": f"imported from the REDCap data dictionary {Path(name).name}",
+    }
+    from ..errors import InstrumentError
+
+    try:
+        return parse_instrument(instrument_yaml(data), source="")
+    except InstrumentError as exc:  # say what is wrong in the dictionary's own terms
+        msg = re.sub(r"^:?\s*(line \d+: )?", "", str(exc))
+        raise InputError(f"{name}: cannot make an instrument of it: {msg}") from None
+
+
+def instrument_yaml(instrument: Instrument | dict[str, Any]) -> str:
+    """YAML text of an instrument in the project's format (field order as in the schema).
+
+    Examples
+    --------
+    >>> print(instrument_yaml(load_instrument("felt-dependence")).splitlines()[0])
+    id: felt-dependence
+    """
+    import yaml
+
+    data = (
+        instrument.model_dump(exclude_defaults=True)
+        if isinstance(instrument, Instrument)
+        else dict(instrument)
+    )
+    if isinstance(instrument, Instrument):
+        data = {"id": instrument.id, "version": instrument.version, **data}
+    return yaml.safe_dump(data, sort_keys=False, allow_unicode=True, width=100)

@@ -546,6 +546,10 @@ def apply_mapping(
         _require(df, [c for c in (m.couple, m.wave) if c] + m.keep, "the mapping", m, src)
         df, items = _unstack_partners(df, m, src)
     else:
+        if not m.columns and raw.attrs.get("platform") == "qualtrics":
+            # a survey made by `dyadscore instruments export --to qsf`: matrix columns are
+            # <question export tag>_<item id>
+            m = _with_qsf_columns(df, m, instruments)
         _require(df, list(m.columns), "columns", m, src)
         for key in ("person", "couple", "role", "wave"):
             col = getattr(m, key)
@@ -627,6 +631,23 @@ def _plain(value: Any) -> Any:
     return value
 
 
+def _with_qsf_columns(df: pd.DataFrame, m: Mapping, instruments: Any) -> Mapping:
+    """The mapping with ``columns:`` for a Qualtrics export of a survey dyadscore made."""
+    from dataclasses import replace
+
+    from .export import qualtrics_columns
+
+    specs = m.instruments or _listify(instruments) or list_instruments()
+    found: dict[str, str] = {}
+    for inst in (load_instrument(i) for i in specs):
+        cols = qualtrics_columns(inst)
+        if any(c in df.columns for c in cols):
+            found.update({c: i for c, i in cols.items() if c in df.columns})
+    if not found or any(item in df.columns for item in found.values()):
+        return m
+    return replace(m, columns=found)
+
+
 def _tidy_id(s: pd.Series) -> pd.Series:
     """Whole-number float ids (SPSS stores every number as float) back to integers."""
     if pd.api.types.is_float_dtype(s.dtype):
@@ -660,6 +681,9 @@ def _texts_of(column: str, label: str | None) -> list[str]:
         out.append(_norm_text(label))
         if " - " in label:  # Qualtrics matrix: "instructions - statement"
             out.append(_norm_text(label.rsplit(" - ", 1)[1]))
+        sub = re.search(r"\[([^\[\]]+)\]\s*$", label)
+        if sub:  # LimeSurvey array: "question text [subquestion text]"
+            out.append(_norm_text(sub.group(1)))
     return [t for t in out if t]
 
 
