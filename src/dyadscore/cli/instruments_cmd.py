@@ -53,6 +53,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     imp.add_argument("dictionary", help="REDCap data dictionary (CSV)")
     imp.add_argument("-o", "--out", help="output YAML file (default: print it)")
     imp.add_argument("--id", dest="instrument_id", help="id of the new instrument")
+    imp.add_argument("--form", help="take the items of this REDCap form (Form Name) only")
     imp.add_argument("--force", action="store_true", help="overwrite an existing file")
     p.set_defaults(run=run)
 
@@ -78,7 +79,9 @@ def run(args: argparse.Namespace) -> int:
         from ..formats.export import instrument_from_redcap, instrument_yaml
         from ..io import write_text
 
-        inst = instrument_from_redcap(args.dictionary, instrument_id=args.instrument_id)
+        inst = instrument_from_redcap(
+            args.dictionary, instrument_id=args.instrument_id, form=args.form
+        )
         text = instrument_yaml(inst)
         if args.out and args.out != "-":
             write_text(text, args.out, force=args.force)

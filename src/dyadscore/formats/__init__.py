@@ -125,8 +125,36 @@ def resolve_source(
         return source
     found = detect_source(path, strict=False)
     if need_person and found in _OWN and m.person is None and m.layout == "rows":
-        detect_source(path, strict=True)  # same detection: raises when no person column
+        _require_person_column(path, found)
     return found
+
+
+def _require_person_column(path: str | os.PathLike, found: str) -> None:
+    """An own-format table that a command reads per person needs a person id column."""
+    from ._base import head_text
+    from .detect import OWN_PERSON, _first_rows
+
+    if found != "csv" or str(path) == "-":
+        return  # Excel/Parquet/JSON: the reader names a missing person column itself
+    from pathlib import Path
+
+    p = Path(path)
+    if not p.is_file() or p.stat().st_size == 0:
+        return
+    text = head_text(p)
+    if text is None:
+        return
+    header = _first_rows(text, 1)[0]
+    if set(header) & set(OWN_PERSON) or {"item", "value"} <= set(header):
+        return
+    shown = ", ".join(header[:6]) + (", ..." if len(header) > 6 else "")
+    raise InputError(
+        f"{path}: row 1: no person id column among {shown}: the file has no survey "
+        "platform's signature (Qualtrics ImportId row, REDCap record_id, LimeSurvey "
+        "submitdate, formr session), so it is read as a table of your own, which needs one; "
+        "name it (--person, or person: in the mapping), rename it 'person', or pass the "
+        "platform (--source)"
+    )
 
 
 def read_raw(path: str | os.PathLike, *, source: str = "auto") -> pd.DataFrame:

@@ -475,7 +475,10 @@ def read_redcap_dictionary(path: str | os.PathLike) -> list[dict[str, str]]:
         raise InputError(f"{p}: not UTF-8 text; save the data dictionary as UTF-8 CSV")
     with open(p, encoding="utf-8-sig", newline="") as fh:
         rows = list(csv.reader(fh))
+    # a first cell saved twice through Excel keeps a mangled byte-order mark and quotes
     head = [c.strip() for c in rows[0]] if rows else []
+    if head:
+        head[0] = re.sub(r'^(?:\ufeff|ï»¿|")+|"+$', "", head[0])
     if len(head) < 6 or head[0] != "Variable / Field Name" or head[3] != "Field Type":
         shown = ", ".join(head[:4]) or "nothing"
         raise InputError(
@@ -488,43 +491,46 @@ def read_redcap_dictionary(path: str | os.PathLike) -> list[dict[str, str]]:
 
 
 def instrument_from_redcap(
-    path: str | os.PathLike, *, instrument_id: str | None = None
+    path: str | os.PathLike, *, instrument_id: str | None = None, form: str | None = None
 ) -> Instrument:
     """An instrument from a REDCap data dictionary CSV (the reverse of ``--to redcap``).
 
-    A dictionary written by :func:`redcap_dictionary` comes back whole: the field
-    annotations (``dyadscore ID VERSION item ITEM (reverse-keyed); subscales: ...;
-    missing: ...``) restore ids, reverse keys, subscales and the missing rule, so the
-    scoring key (``key_hash``) is the one exported. Any other dictionary gives one
-    instrument of its Likert items: the ``radio``/``dropdown`` fields with whole-number
-    codes that share the most common choice list (other fields, e.g. the partner's role,
-    are left out), one mean subscale named after the form, no reverse keys (add them in
-    the YAML). The first field is the record id and never an item. Text is the field
-    label in English; add Dutch (``nl``) in the YAML for Dutch output.
+        A dictionary written by :func:`redcap_dictionary` comes back whole: the field
+        annotations (``dyadscore ID VERSION item ITEM (reverse-keyed); subscales: ...;
+        missing: ...``) restore ids, reverse keys, subscales and the missing rule, so the
+        scoring key (``key_hash``) is the one exported. Any other dictionary gives one
+        instrument of its Likert items: the ``radio``/``dropdown`` fields with whole-number
+        codes that share the most common choice list (other fields, e.g. the partner's role,
+        are left out), one mean subscale named after the form, no reverse keys (add them in
+        the YAML). The first field of a project's dictionary is the record id (a text field)
+    and never an item; an instrument's own dictionary (Shared Library) has none. Text is the field
+        label in English; add Dutch (``nl``) in the YAML for Dutch output.
 
-    Parameters
-    ----------
-    path : the data dictionary CSV
-    instrument_id : str, optional
-        Id of the new instrument (default: from the annotations, else the form name).
+        Parameters
+        ----------
+        path : the data dictionary CSV
+        instrument_id : str, optional
+            Id of the new instrument (default: from the annotations, else the form name).
+        form : str, optional
+            Take the items of this form (instrument) only (REDCap's ``Form Name``).
 
-    Returns
-    -------
-    Instrument
+        Returns
+        -------
+        Instrument
 
-    Raises
-    ------
-    InputError
-        Not a data dictionary, or no Likert item in it.
+        Raises
+        ------
+        InputError
+            Not a data dictionary, or no Likert item in it.
 
-    Examples
-    --------
-    >>> import tempfile, os
-    >>> p = os.path.join(tempfile.mkdtemp(), "dict.csv")
-    >>> _ = open(p, "w").write(export_instrument("relationship-satisfaction", "redcap"))
-    >>> inst = instrument_from_redcap(p)
-    >>> inst.id, inst.reverse_items, inst.key_hash == load_instrument(inst.id).key_hash
-    ('relationship-satisfaction', ['sat3'], True)
+        Examples
+        --------
+        >>> import tempfile, os
+        >>> p = os.path.join(tempfile.mkdtemp(), "dict.csv")
+        >>> _ = open(p, "w").write(export_instrument("relationship-satisfaction", "redcap"))
+        >>> inst = instrument_from_redcap(p)
+        >>> inst.id, inst.reverse_items, inst.key_hash == load_instrument(inst.id).key_hash
+        ('relationship-satisfaction', ['sat3'], True)
     """
     from ..instruments import parse_instrument
 
@@ -532,7 +538,16 @@ def instrument_from_redcap(
     name = str(path)
     if not rows:
         raise InputError(f"{name}: the data dictionary has no fields")
-    fields = rows[1:]  # the first field is the record id (REDCap rule)
+    # a project's dictionary starts with the record id (a text field); an instrument's
+    # own dictionary (REDCap Shared Library, instrument zip) has no record id
+    fields = rows[1:] if rows[0]["Field Type"].strip() == "text" else rows
+    if form is not None:
+        forms = list(dict.fromkeys(r["Form Name"] for r in rows))
+        if form not in forms:
+            raise InputError(
+                f"{name}: no form {form!r} in the data dictionary; its forms: {', '.join(forms)}"
+            )
+        fields = [r for r in fields if r["Form Name"] == form]
     notes = {
         r["Variable / Field Name"]: _NOTE.search(r.get("Field Annotation", "")) for r in fields
     }
@@ -554,7 +569,15 @@ def instrument_from_redcap(
         sets = [
             tuple(_choices(r["Choices, Calculations, OR Slider Labels"]).items()) for r in likert
         ]
-        common = max(set(sets), key=sets.count)
+        common = max(dict.fromkeys(sets), key=sets.count)
+        if sets.count(common) < 2:
+            shown = ", ".join(r["Variable / Field Name"] for r in likert[:4])
+            raise InputError(
+                f"{name}: no two radio/dropdown fields share a choice list ({shown}"
+                f"{', ...' if len(likert) > 4 else ''} each have their own); an instrument's "
+                "items share one response scale: give them the same choices"
+                + ("" if form else ", or pick the form with --form")
+            )
         items = [r for r, c in zip(likert, sets, strict=True) if c == common]
     first = items[0]
     choices = _choices(first["Choices, Calculations, OR Slider Labels"]) or {}
@@ -574,6 +597,7 @@ def instrument_from_redcap(
     inst_id = inst_id.strip("-") or "imported"
     item_list = []
     subscales: dict[str, dict[str, Any]] = {}
+    orders: list[list[str]] = []  # each item lists its subscales in the instrument's order
     for r in items:
         n = notes.get(r["Variable / Field Name"])
         item_id = n["item"] if n else r["Variable / Field Name"]
@@ -585,14 +609,18 @@ def instrument_from_redcap(
         subs = (n["subs"] or "").strip() if n else ""
         if not n:
             subs = f"{re.sub(r'[^A-Za-z0-9_]', '_', form)} (mean)"
+        order: list[str] = []
+        orders.append(order)
         for part in filter(None, (x.strip() for x in subs.split(","))):
             if part == "-":
                 continue
             m = re.match(r"^(\w+)\s*(?:\((mean|sum)\))?$", part)
             if m is None:
                 raise InputError(f"{name}: field {item_id!r}: cannot read subscale {part!r}")
+            order.append(m.group(1))
             sub = subscales.setdefault(m.group(1), {"items": [], "method": m.group(2) or "mean"})
             sub["items"].append(item_id)
+    subscales = {k: subscales[k] for k in _subscale_order(orders, list(subscales))}
     data: dict[str, Any] = {
         "id": inst_id,
         "version": note["version"] if note else "1.0",
@@ -625,6 +653,19 @@ def instrument_from_redcap(
     except InstrumentError as exc:  # say what is wrong in the dictionary's own terms
         msg = re.sub(r"^:?\s*(line \d+: )?", "", str(exc))
         raise InputError(f"{name}: cannot make an instrument of it: {msg}") from None
+
+
+def _subscale_order(orders: list[list[str]], first_seen: list[str]) -> list[str]:
+    """One order of subscales consistent with every item's list (ties: first seen)."""
+    after: dict[str, set[str]] = {n: set() for n in first_seen}
+    for order in orders:
+        for a, b in zip(order, order[1:], strict=False):
+            after[b].add(a)
+    out: list[str] = []
+    while len(out) < len(first_seen):
+        ready = [n for n in first_seen if n not in out and after[n] <= set(out)]
+        out.append(ready[0] if ready else next(n for n in first_seen if n not in out))
+    return out
 
 
 def instrument_yaml(instrument: Instrument | dict[str, Any]) -> str:

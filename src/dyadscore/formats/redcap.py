@@ -162,6 +162,13 @@ def read_redcap(path: str | os.PathLike) -> pd.DataFrame:
         meta=[
             *RAW_SPECIAL,
             *[c for c in df.columns if str(c).endswith("_complete") or c.startswith("Complete?")],
+            # survey completion times (export_survey_fields): <form>_timestamp
+            *[
+                c
+                for c in df.columns
+                if str(c).endswith("_timestamp") and f"{str(c)[:-10]}_complete" in df.columns
+            ],
+            *[c for c in df.columns if c.startswith("Survey Timestamp")],
         ],
         checkbox_columns=checkbox,
         headers="labels" if kind == "redcap-labels" else "raw",
