@@ -566,12 +566,22 @@ def apply_mapping(
         origin = {v: k for k, v in m.columns.items()}
         df = df.rename(columns=m.columns)
     person_col = _pick(df, m.person, [*defaults.get("person", []), *OWN_PERSON])
+    made_up = None
+    if person_col is not None and m.person is None:
+        blank = df[person_col].isna() | df[person_col].astype("string").str.strip().eq("")
+        if blank.all():  # e.g. formr test sessions: the platform wrote no id at all
+            made_up = f"column '{person_col}' is empty in every row"
+            person_col = None
     if person_col is None:
+        # no id exists anywhere in the export: number the responses (never done when
+        # the platform wrote an id)
         person = pd.Series([f"response {i + 1}" for i in range(len(df))], index=df.index)
+        made_up = made_up or "the export has no person id column"
     else:
         person = df[person_col]
-        if person.isna().any():
-            i = int(np.flatnonzero(person.isna().to_numpy())[0])
+        blank = person.isna() | person.astype("string").str.strip().eq("").fillna(False)
+        if blank.any():
+            i = int(np.flatnonzero(blank.to_numpy())[0])
             raise InputError(
                 f"{src}: row {i + 1}: no person id in column '{person_col}'; every response needs one"
             )
@@ -618,6 +628,9 @@ def apply_mapping(
         "labels": {origin.get(c, c): t for c, t in (raw.attrs.get("labels") or {}).items()},
         "mapping": m.name,
         "renamed": dict(raw.attrs.get("renamed") or {}),
+        "person_ids": f"numbered 'response 1', 'response 2', ...: {made_up}"
+        if made_up
+        else f"from column '{person_col}'",
     }
     return out
 
