@@ -987,3 +987,137 @@ def test_score_and_reliability_resolve_the_same_platform(tmp_path, monkeypatch, 
     # person id), not that it cannot tell the platform
     assert seen[0][1] == "csv"
     assert "no person id column among Q5_1" in score_err and "cannot tell" not in score_err
+
+
+# ------------------------------------------- real exports (tests/fixtures/*/real/)
+REAL = FIX  # files and their sources: tests/fixtures/README.md, "Real exports"
+
+
+def test_real_qualtrics_current_export_qualtrics_package():
+    p = REAL / "qualtrics/real/qualtRics_sample.csv"
+    assert detect_source(p) == "qualtrics"
+    raw = read_raw(p)
+    assert (
+        raw.attrs["layout"] == "three-header" and raw.attrs["labels"]["ResponseId"] == "Antwort-ID"
+    )
+    df = read_responses(p)
+    # the response id and answers as written in the file's data row
+    assert df["person"].tolist() == ["R_2YPOQ602ER1jkf1"]
+    assert df["Q1"].tolist() == [2] and df["Q2"].tolist() == ["Hello World!"]
+    assert "Q2 - Topics" in df.columns and "LocationLatitude" not in df.columns
+
+
+def test_real_qualtrics_legacy_v_names_qualtrics_package():
+    p = REAL / "qualtrics/real/qualtRics_sample_legacy.csv"
+    raw = read_raw(p)
+    assert raw.attrs["layout"] == "legacy" and "ResponseID" in raw.columns
+    assert not any(c.startswith("column_") for c in raw.columns)  # trailing comma dropped
+    df = read_responses(p)
+    assert df["person"].tolist() == ["R_2YPOQ602ER1jkf1"] and df["Q1"].tolist() == [2]
+
+
+def test_real_qualtrics_2017_three_headers_with_response_id():
+    """Three header rows, ResponseID, single-quoted ImportIds: the real ids are kept."""
+    p = REAL / "qualtrics/real/QualtricsTools_Matrix_Single_Answer_Testing.csv"
+    raw = read_raw(p)
+    assert raw.attrs["layout"] == "three-header"
+    assert raw.attrs["import_ids"]["ResponseID"] == "responseId"
+    df = read_responses(p)
+    assert df["person"].tolist() == [
+        "R_9zeKuQluLf9CNU1",
+        "R_bHoMX1x6YTkerpH",
+        "R_bf1QnzI6BNxlqUl",
+        "R_8AP5X5PcEd3itWl",
+        "R_6QonGDfxQ79wpJr",
+    ]
+    # the answers as typed in the file (first and last matrix columns)
+    assert df["Q12_1"].tolist() == [1, 1, 1, 3, 2] and df["Q10_Q10_3"].tolist() == [4, 3, 4, 2, 2]
+    assert "LocationAccuracy" not in df.columns and "ResponseSet" not in df.columns
+
+
+def test_real_redcap_survey_project_redcapr():
+    p = REAL / "redcap/real/REDCapR_survey-data.csv"
+    assert detect_source(p) == "redcap"
+    df = read_responses(p)
+    assert df["person"].tolist() == ["1", "2"]  # participant_id: the first field, kept as text
+    assert df["consent___1"].tolist() == [1, 0] and df["has_diabetes"].tolist() == [1, 0]
+    # survey timestamps and form status are metadata, not answers
+    assert not any(c.endswith(("_timestamp", "_complete")) for c in df.columns)
+
+
+def test_real_redcap_dictionaries_import():
+    from dyadscore.formats.export import instrument_from_redcap
+
+    # REDCapR's survey project: no two fields share a choice list, so no Likert scale
+    with pytest.raises(InputError, match=r"no two radio/dropdown fields share a choice list"):
+        instrument_from_redcap(REAL / "redcap/real/REDCapR_survey-data-dictionary.csv")
+    with pytest.raises(InputError, match=r"no form 'x' in the data dictionary; its forms: "):
+        instrument_from_redcap(REAL / "redcap/real/REDCapR_survey-data-dictionary.csv", form="x")
+    # an instrument's own dictionary (no record id), header cell with a mangled BOM
+    inst = instrument_from_redcap(REAL / "redcap/real/rios_redcap_matrix_1.csv")
+    assert inst.item_ids == ["matrixrow1", "matrixrow2", "matrixrow3"]
+    assert (inst.scale_min, inst.scale_max) == (1, 3) and inst.instructions == {
+        "en": "Matrix Header"
+    }
+    assert inst.response_scale.labels["en"] == {1: "column1", 2: "column2", 3: "column3"}
+
+
+def test_real_surveyjs_results_score_with_own_instrument():
+    p = REAL / "surveyjs/real/surveyjs-nodejs_product_feedback_results.json"
+    assert detect_source(p) == "surveyjs"
+    df = read_responses(p, mapping=REAL / "surveyjs/real/product-quality-map.yaml")
+    assert df["affordable"].tolist() == [5.0, 3.0] and df["satisfaction"].tolist() == [5, 3]
+    out = ds.score(df, REAL / "surveyjs/real/product-quality.yaml")
+    # hand-worked: (5+5+5+5)/4 and (3+2+2+3)/4
+    assert out["quality"].tolist() == [5.0, 2.5]
+
+
+def test_real_formr_results_with_empty_sessions_score():
+    p = REAL / "formr/real/formr_gods_example_results.json"
+    assert detect_source(p) == "formr"
+    df = read_responses(p)
+    # formr test sessions carry no session id: responses are numbered, and it says so
+    assert df["person"].tolist()[:2] == ["response 1", "response 2"]
+    assert "'session' is empty" in df.attrs["person_ids"]
+    assert "religiousness_2" in df.columns and "religiousness_2R" not in df.columns
+    out = ds.score(df, REAL / "formr/real/religiousness.yaml")
+    raw = json.loads(p.read_text())
+    # hand-worked: religiousness_2R is reverse-keyed on 1-4 (5 - x), mean of four items
+    want = [
+        (
+            r["religiousness_1"]
+            + 5
+            - r["religiousness_2R"]
+            + r["religiousness_3"]
+            + r["religiousness_4"]
+        )
+        / 4
+        for r in raw
+    ]
+    np.testing.assert_allclose(out["religiousness"], want, atol=1e-12)
+    assert want[:2] == [2.75, 1.75]
+
+
+@pytest.mark.parametrize(
+    ("name", "cols"),
+    [
+        (
+            "spss/real/haven_iris.sav",
+            ["Sepal.Length", "Sepal.Width", "Petal.Length", "Petal.Width"],
+        ),
+        ("stata/real/haven_iris.dta", ["sepallength", "sepalwidth", "petallength", "petalwidth"]),
+    ],
+)
+def test_real_spss_and_stata_files_from_haven(name, cols):
+    p = REAL / name
+    raw = read_raw(p)
+    # reference: R 4.2, colSums(datasets::iris[, 1:4])
+    np.testing.assert_allclose(raw[cols].sum().to_numpy(), [876.5, 458.6, 563.7, 179.9], atol=1e-9)
+    if name.endswith(".sav"):
+        assert raw.attrs["value_labels"]["Species"] == {
+            1.0: "setosa",
+            2.0: "versicolor",
+            3.0: "virginica",
+        }
+    df = read_responses(p)
+    assert len(df) == 150 and df.attrs["person_ids"].startswith("numbered")

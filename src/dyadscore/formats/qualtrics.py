@@ -51,6 +51,7 @@ META_COLUMNS = [
     "ExternalReference",
     "LocationLatitude",
     "LocationLongitude",
+    "LocationAccuracy",
     "DistributionChannel",
     "UserLanguage",
     "ResponseID",
