@@ -697,6 +697,12 @@ def test_qualtrics_repeated_names_made_unique_like_r(tmp_path, capsys):
     df = read_responses(path, mapping=m)
     _check(df)
     assert df.attrs["renamed"]["Q5.1"] == "Q5"
+    # the codebook beside a saved file lists the renamed export columns
+    out = ds.score(df, "relationship-satisfaction")
+    out.attrs["renamed"] = df.attrs["renamed"]
+    write_scores(out, tmp_path / "scores.sav")
+    md = (tmp_path / "scores.sav.codebook.md").read_text()
+    assert "## Export columns renamed on reading" in md and "| Q5.3 | Q5 |" in md
     # the command line: no traceback, the answers are scored
     mp = tmp_path / "map.yaml"
     import yaml
@@ -769,6 +775,8 @@ def test_qsf_export_round_trip_scores_without_mapping(tmp_path, inst_id):
     path = _rows_to_csv(tmp_path / "export.csv", rows)
     df = read_responses(path)  # no mapping
     assert list(df.columns) == ["person", "couple", "role", *inst.item_ids]
+    assert main(["score", str(path), "-o", str(tmp_path / "s.csv")]) == 0  # the command too
+    cli = pd.read_csv(tmp_path / "s.csv")
     out = ds.score(df, inst)
     keyed = np.where(
         [it.reverse for it in inst.items], inst.scale_min + inst.scale_max - answers, answers
@@ -776,6 +784,7 @@ def test_qsf_export_round_trip_scores_without_mapping(tmp_path, inst_id):
     for name, sub in inst.subscales.items():
         idx = [inst.item_ids.index(i) for i in sub.items]
         np.testing.assert_allclose(out[name], keyed[:, idx].mean(axis=1), atol=1e-12)
+        np.testing.assert_allclose(cli[name], keyed[:, idx].mean(axis=1), atol=1e-12)
 
 
 def test_spss_string_user_missing_values_are_missing(tmp_path):

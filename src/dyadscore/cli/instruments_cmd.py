@@ -29,8 +29,8 @@ def register(sub: argparse._SubParsersAction) -> None:
         help="export an instrument for Qualtrics (.qsf), REDCap (data dictionary) or SurveyJS",
         description="Write an instrument in a form the survey platforms import: a Qualtrics "
         "survey file (.qsf), a REDCap data dictionary (CSV) or SurveyJS survey JSON. The "
-        "answer columns are named by item id, so the platform's response export scores "
-        "without a mapping.",
+        "answer columns are named by item id (Qualtrics: <instrument>_<item id>, read back "
+        "as the item id), so the platform's response export scores without a mapping.",
     )
     exp.add_argument("instrument", help="instrument id or path to a .yaml file")
     exp.add_argument("--to", required=True, choices=["qsf", "redcap", "surveyjs"])

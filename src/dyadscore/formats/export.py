@@ -20,7 +20,10 @@ without a column mapping:
   https://gist.github.com/dreftymac/47ccfa837e7f89d7a37539a6fc25dcac,
   https://blog.askesis.pl/post/2019/04/qualtrics-generate.html); items form one Likert
   matrix whose statements carry the item ids as export tags and whose answers are
-  recoded to the scale values.
+  recoded to the scale values. Qualtrics names a statement's response column
+  ``<question export tag>_<statement export tag>`` (``relationship_satisfaction_sat1``;
+  :func:`qualtrics_columns`), and :func:`dyadscore.formats.read_responses` maps such
+  columns back to the item ids without a mapping file.
 - **SurveyJS** survey JSON: one ``rating`` question per item (``rateMin``/``rateMax``,
   end labels), texts localised as ``{"default": en, "nl": nl}``
   (https://surveyjs.io/form-library/documentation/handle-survey-results-access).
