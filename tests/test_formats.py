@@ -956,6 +956,18 @@ def test_por_file_is_read_as_spss(tmp_path):
     # reference: pyreadstat's test expectations for sample.por (test_data/basic/sample.csv)
     assert raw["MYCHAR"].tolist() == ["a", "b", "c", "d", "e"]
     np.testing.assert_allclose(raw["MYNUM"], [1.1, 1.2, -1000.3, -1.4, 1000.3])
+    # the command line reads it too (it used to ask for UTF-8 text or a platform)
+    out = tmp_path / "por.csv"
+    assert main(["convert", str(por), "-o", str(out)]) == 0
+    assert pd.read_csv(out)["MYCHAR"].tolist() == ["a", "b", "c", "d", "e"]
+    # a damaged .por: one line that says what to do
+    bad = tmp_path / "bad.por"
+    bad.write_bytes(por.read_bytes()[:300])
+    with pytest.raises(InputError) as e:
+        read_raw(bad)
+    msg = str(e.value)
+    assert "cannot read as an SPSS portable (.por) file" in msg and "save it as .sav" in msg
+    assert "\n" not in msg
 
 
 def test_score_and_reliability_resolve_the_same_platform(tmp_path, monkeypatch, capsys):
@@ -996,6 +1008,12 @@ def test_score_and_reliability_resolve_the_same_platform(tmp_path, monkeypatch, 
     # person id), not that it cannot tell the platform
     assert seen[0][1] == "csv"
     assert "no person id column among Q5_1" in score_err and "cannot tell" not in score_err
+    # a mapping that names the person column (here by renaming 'code') is enough
+    renamed = tmp_path / "renamed.yaml"
+    renamed.write_text(yaml.safe_dump({"code": "person", **yaml.safe_load(plain.read_text())}))
+    out = tmp_path / "s2.csv"
+    assert main(["score", str(unknown), "--map", str(renamed), *inst, "-o", str(out)]) == 0
+    assert pd.read_csv(out)["person"].tolist() == [f"c{k}" for k in range(8)]
 
 
 # ------------------------------------------- real exports (tests/fixtures/*/real/)

@@ -125,11 +125,11 @@ def resolve_source(
         return source
     found = detect_source(path, strict=False)
     if need_person and found in _OWN and m.person is None and m.layout == "rows":
-        _require_person_column(path, found)
+        _require_person_column(path, found, m.columns)
     return found
 
 
-def _require_person_column(path: str | os.PathLike, found: str) -> None:
+def _require_person_column(path: str | os.PathLike, found: str, renames: dict[str, str]) -> None:
     """An own-format table that a command reads per person needs a person id column."""
     from ._base import head_text
     from .detect import OWN_PERSON, _first_rows
@@ -145,7 +145,8 @@ def _require_person_column(path: str | os.PathLike, found: str) -> None:
     if text is None:
         return
     header = _first_rows(text, 1)[0]
-    if set(header) & set(OWN_PERSON) or {"item", "value"} <= set(header):
+    names = set(header) | {renames[c] for c in header if c in renames}
+    if names & set(OWN_PERSON) or {"item", "value"} <= names:
         return
     shown = ", ".join(header[:6]) + (", ..." if len(header) > 6 else "")
     raise InputError(

@@ -79,7 +79,8 @@ def _read(path: str | os.PathLike, kind: str) -> pd.DataFrame:
             if portable
             else ("an SPSS .sav" if kind == "spss" else "a Stata .dta")
         )
-        raise InputError(f"{p}: cannot read as {what} file: {msg}") from None
+        hint = "; open it in SPSS or PSPP and save it as .sav" if portable else ""
+        raise InputError(f"{p}: cannot read as {what} file: {msg}{hint}") from None
     missing = _apply_missing(df, getattr(meta, "missing_ranges", {}) or {})
     labels = {k: v for k, v in (meta.column_names_to_labels or {}).items() if v}
     value_labels: dict[str, dict[Any, str]] = dict(meta.variable_value_labels or {})
