@@ -142,8 +142,8 @@ def _require_person_column(path: str | os.PathLike, found: str, renames: dict[st
     if not p.is_file() or p.stat().st_size == 0:
         return
     text = head_text(p)
-    if text is None:
-        return
+    if text is None or not text.strip("\ufeff \t\r\n"):
+        return  # not UTF-8, or blank: the reader says so
     header = _first_rows(text, 1)[0]
     names = set(header) | {renames[c] for c in header if c in renames}
     if names & set(OWN_PERSON) or {"item", "value"} <= names:
