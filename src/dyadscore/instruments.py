@@ -230,6 +230,15 @@ class Instrument(_Strict):
     def missing_text(self, lang: str) -> str | None:
         """Where the instrument has no text in ``lang`` (``"item 'sat2'"``), else None.
 
+        Parameters
+        ----------
+        lang : {"en", "nl"}
+
+        Returns
+        -------
+        str or None
+            ``"title"``, ``"instructions"`` or ``"item 'ID'"``: the first place without text.
+
         Examples
         --------
         >>> load_instrument("relationship-satisfaction").missing_text("nl") is None
@@ -249,6 +258,22 @@ class Instrument(_Strict):
 
         A user's own instrument needs English text only; Dutch is needed when Dutch
         output is asked for (``--lang nl``) and in every shipped instrument.
+
+        Parameters
+        ----------
+        lang : {"en", "nl"}
+        source : str, optional
+            File name for the message (default: the instrument id).
+
+        Returns
+        -------
+        Instrument
+            ``self``.
+
+        Raises
+        ------
+        InstrumentError
+            Some text is missing in ``lang``: one line naming where.
 
         Examples
         --------

@@ -74,7 +74,17 @@ def make_unique(names: list[str]) -> tuple[list[str], dict[str, str]]:
     """Repeated names made unique as R's ``make.unique`` does (``read.csv(check.names=TRUE)``).
 
     The first occurrence keeps its name; later ones get ``.1``, ``.2`` ..., skipping
-    any suffix that is already a name. Returns the names and ``{new name: original}``.
+    any suffix that is already a name.
+
+    Parameters
+    ----------
+    names : list of str
+        Column names as the export writes them.
+
+    Returns
+    -------
+    (list of str, dict)
+        The unique names, and ``{new name: name in the export}`` for the renamed ones.
 
     Examples
     --------

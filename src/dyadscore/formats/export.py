@@ -98,6 +98,15 @@ def qualtrics_columns(inst: Instrument) -> dict[str, str]:
     for ``-`` and whose statements carry the item ids as export tags; Qualtrics names a
     matrix statement's column ``<question export tag>_<statement export tag>``.
 
+    Parameters
+    ----------
+    inst : Instrument
+
+    Returns
+    -------
+    dict
+        ``{column name in the Qualtrics response export: item id}``.
+
     Examples
     --------
     >>> list(qualtrics_columns(load_instrument("relationship-satisfaction")))[:2]
@@ -458,6 +467,15 @@ def _choices(text: str) -> dict[int, str] | None:
 def read_redcap_dictionary(path: str | os.PathLike) -> list[dict[str, str]]:
     """The rows of a REDCap data dictionary CSV as ``{column: value}`` (REDCap's names).
 
+    Parameters
+    ----------
+    path : path to the data dictionary CSV
+
+    Returns
+    -------
+    list of dict
+        One ``{REDCap column name: cell}`` per field, in the dictionary's order.
+
     Raises
     ------
     InputError
@@ -506,7 +524,8 @@ def instrument_from_redcap(
         codes that share the most common choice list (other fields, e.g. the partner's role,
         are left out), one mean subscale named after the form, no reverse keys (add them in
         the YAML). The first field of a project's dictionary is the record id (a text field)
-    and never an item; an instrument's own dictionary (Shared Library) has none. Text is the field
+    and never an item; an instrument's own dictionary (Shared Library) has none. Field
+    labels become the English text: for the round trip, export in English (``--lang en``). Text is the field
         label in English; add Dutch (``nl``) in the YAML for Dutch output.
 
         Parameters
@@ -673,6 +692,16 @@ def _subscale_order(orders: list[list[str]], first_seen: list[str]) -> list[str]
 
 def instrument_yaml(instrument: Instrument | dict[str, Any]) -> str:
     """YAML text of an instrument in the project's format (field order as in the schema).
+
+    Parameters
+    ----------
+    instrument : Instrument or dict
+        An instrument, or the plain data of one.
+
+    Returns
+    -------
+    str
+        YAML that :func:`dyadscore.load_instrument` reads back.
 
     Examples
     --------

@@ -80,6 +80,16 @@ def split_heading(heading: str) -> tuple[str, str]:
 
     A heading that is not ``CODE. text`` comes back as ``(heading, "")``.
 
+    Parameters
+    ----------
+    heading : str
+        One column heading of a LimeSurvey export.
+
+    Returns
+    -------
+    (str, str)
+        The question code (``PA.SQ001.`` spelled ``PA[SQ001]``) and the text.
+
     Examples
     --------
     >>> split_heading("submitdate. Date submitted")
@@ -100,6 +110,16 @@ def split_heading(heading: str) -> tuple[str, str]:
 
 def heading_kind(header: list[str]) -> str | None:
     """``"code"``, ``"code-text"`` or ``"full-text"`` headings of a LimeSurvey export, else None.
+
+    Parameters
+    ----------
+    header : list of str
+        The header row.
+
+    Returns
+    -------
+    str or None
+        Which heading style the response metadata columns are written in.
 
     Examples
     --------
