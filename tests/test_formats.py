@@ -375,6 +375,16 @@ def test_suggest_matches_surveyjs_matrix_rows_by_item_id(tmp_path):
     _check(read_responses(FIX / "surveyjs/results_matrix.jsonl", mapping=path))
 
 
+@pytest.mark.parametrize("cutoff", ["1.5", "-0.1", "nan"])
+def test_map_suggest_cutoff_outside_0_1_is_refused(tmp_path, capsys, cutoff):
+    out = tmp_path / "m.yaml"
+    argv = ["map", "suggest", str(FIX / "qualtrics/numeric.csv"), "-i", "relationship-satisfaction"]
+    assert main([*argv, "--cutoff", cutoff, "-o", str(out)]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and f"cutoff {float(cutoff)}" in err and "from 0 to 1" in err
+    assert not out.exists()
+
+
 def test_suggest_leaves_unrelated_columns_out():
     raw = pd.DataFrame({"Q1": [1], "Q2": [2]})
     raw.attrs["labels"] = {"Q1": "How old are you?", "Q2": "What is your postcode?"}

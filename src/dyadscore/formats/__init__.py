@@ -2,7 +2,8 @@
 
 :func:`read_responses` reads an export of Qualtrics, REDCap, LimeSurvey, SurveyJS, formr,
 SPSS or Stata (or the project's own CSV/Excel/Parquet/JSON) and returns the project's
-wide response table: ``person`` (+ ``couple``, ``role``, ``wave``) and one column per item,
+wide response table (:func:`resolve_source` is the one platform detection it and every
+command use): ``person`` (+ ``couple``, ``role``, ``wave``) and one column per item,
 ready for :func:`dyadscore.score`. A mapping file (:mod:`.mapping`) says which column is
 which item; :func:`suggest_mapping` proposes one. :mod:`.writers` saves scores and dyadic
 tables for SPSS, Stata, R and Parquet with a codebook beside each file; :mod:`.export`

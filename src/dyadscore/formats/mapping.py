@@ -520,9 +520,16 @@ def apply_mapping(
 ) -> pd.DataFrame:
     """Turn a platform reader's frame into the project's wide response table.
 
-    Output columns: ``person`` (always), ``couple``, ``role``, ``wave`` (when known),
+    Output columns: ``person`` (always), ``couple``, ``role``, ``wave`` (when known), the
+    platform's other id columns when filled (e.g. Qualtrics ``ResponseId`` when the
+    mapping takes ``person`` from elsewhere, ``ExternalReference``, LimeSurvey ``token``),
     then the item columns (float, NaN for no answer) and any ``keep`` columns. Without
-    ``columns:`` in the mapping every non-metadata column is kept under its own name.
+    ``columns:`` in the mapping every non-metadata column is kept under its own name;
+    a Qualtrics export of a survey made by ``dyadscore instruments export --to qsf``
+    has its ``<instrument>_<item>`` columns read as the items. Person ids are the
+    platform's; only an export without any (no id column, or one empty in every row)
+    gets numbered ids, and ``attrs["person_ids"]`` says which. Repeated export names
+    made unique on reading are listed in ``attrs["renamed"]``.
 
     Raises
     ------
@@ -755,6 +762,15 @@ def suggest_mapping(
     """
     from . import read_raw
 
+    try:
+        ok = 0 <= float(cutoff) <= 1
+    except (TypeError, ValueError):
+        ok = False
+    if not ok:
+        raise InputError(
+            f"cutoff {cutoff}: expected the lowest text similarity to accept, a number from 0 "
+            "to 1 (e.g. 0.6)"
+        )
     raw = export if isinstance(export, pd.DataFrame) else read_raw(export, source=source)
     insts = [load_instrument(i) for i in _listify(instruments)]
     labels = raw.attrs.get("labels") or {}
