@@ -1109,6 +1109,15 @@ def test_real_surveyjs_results_score_with_own_instrument():
     assert out["quality"].tolist() == [5.0, 2.5]
 
 
+def test_real_surveyjs_scored_by_the_command_with_the_mappings_instrument(tmp_path, monkeypatch):
+    """The mapping names the instrument (a YAML beside it); score needs nothing else."""
+    monkeypatch.chdir(tmp_path)  # paths in the mapping are relative to the mapping file
+    p = REAL / "surveyjs/real/surveyjs-nodejs_product_feedback_results.json"
+    mp = REAL / "surveyjs/real/product-quality-map.yaml"
+    assert main(["score", str(p), "--map", str(mp), "-o", "s.csv"]) == 0
+    assert pd.read_csv(tmp_path / "s.csv")["quality"].tolist() == [5.0, 2.5]
+
+
 def test_real_formr_results_with_empty_sessions_score():
     p = REAL / "formr/real/formr_gods_example_results.json"
     assert detect_source(p) == "formr"

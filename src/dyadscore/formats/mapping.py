@@ -4,7 +4,7 @@ A mapping (YAML) says which export column holds which item, where the person, co
 role and wave are, and how the partners of a couple are laid out::
 
     source: qualtrics                 # optional: the platform (else detected)
-    instruments: [relationship-satisfaction]
+    instruments: [relationship-satisfaction]   # ids, or YAML paths (beside this file)
     person: ResponseId                # person id column (default: the platform's id)
     couple: couple_code               # couple id column
     role: partner                     # role column ...
@@ -216,9 +216,19 @@ def load_mapping(spec: Mapping | dict | str | os.PathLike | None) -> Mapping:
         layout=layout,
         partners=partners,
         source=data.get("source"),
-        instruments=[insts] if isinstance(insts, str) else [str(i) for i in insts],
+        instruments=[_beside(name, i) for i in ([insts] if isinstance(insts, str) else insts)],
         name=name,
     )
+
+
+def _beside(mapping_file: str, spec: Any) -> str:
+    """An instrument YAML named in a mapping file: relative to that file's folder."""
+    spec = str(spec)
+    if mapping_file != "mapping" and spec.endswith((".yaml", ".yml")):
+        here = Path(mapping_file).parent / spec
+        if not Path(spec).is_absolute() and here.is_file():
+            return str(here)
+    return spec
 
 
 # -------------------------------------------------------------- applying
