@@ -819,6 +819,15 @@ def test_spss_string_user_missing_values_are_missing(tmp_path):
     assert out["reason"].isna().tolist() == [False, True, True]
 
 
+def test_spss_string_user_missing_written_by_r_haven():
+    """A .sav written by R haven 2.5.1 (labelled_spss(..., na_values = c("NA", "refused")))."""
+    raw = read_raw(FIX / "spss/haven_user_na_strings.sav")
+    # reference: R 4.2.2, is.na(haven::read_sav(f)$reason) and $sat1 (user_na = FALSE)
+    assert raw["reason"].isna().tolist() == [False, True, True, False]
+    assert raw["sat1"].isna().tolist() == [False, True, False, False]
+    assert raw["reason"].dropna().tolist() == ["moved", "x"]
+
+
 def _limesurvey_rows() -> list[list[str]]:
     return list(csv.reader(io.StringIO((FIX / "limesurvey/responses.csv").read_text())))
 
