@@ -1081,6 +1081,22 @@ def test_real_qualtrics_2017_three_headers_with_response_id():
     assert "LocationAccuracy" not in df.columns and "ResponseSet" not in df.columns
 
 
+def test_real_qualtrics_statement_export_tags_read_as_items():
+    """A real export names a matrix statement <question tag>_<statement tag>, as the .qsf
+    export assumes; with the instrument given, those columns are read as its items."""
+    p = REAL / "qualtrics/real/QualtricsTools_Single_Answer_Matrix_Questions_Insights.csv"
+    inst = ds.load_instrument(REAL / "qualtrics/real/matrix-question-five.yaml")
+    raw = read_raw(p)
+    assert raw.attrs["import_ids"]["matrix_question_five_question_one"] == "QID4-1"
+    df = read_responses(p, instruments=inst)  # no mapping
+    assert df["person"].iloc[0] == "R_9H2nlL82R9Yq21v"
+    assert df[inst.item_ids].to_numpy().tolist()[0] == [13, 10, 12]
+    out = ds.score(df, inst)
+    # hand-worked from the file: (13+10+12)/3, (13+10+10)/3, (11+13+10)/3, (12+12+10)/3, (13+11+10)/3
+    want = [35 / 3, 11.0, 34 / 3, 34 / 3, 34 / 3]
+    np.testing.assert_allclose(out["total"], want, atol=1e-12)
+
+
 def test_real_redcap_survey_project_redcapr():
     p = REAL / "redcap/real/REDCapR_survey-data.csv"
     assert detect_source(p) == "redcap"
