@@ -10,9 +10,11 @@ import textwrap
 def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser(
         "instruments",
-        help="list, show and check questionnaire instruments",
-        description="List the shipped instruments, show one in English or Dutch, or check "
-        "(validate and lint) instrument YAML files, shipped or your own.",
+        help="list, show, check, export and import questionnaire instruments",
+        description="List the shipped instruments, show one in English or Dutch, check "
+        "(validate and lint) instrument YAML files, shipped or your own, export one for "
+        "Qualtrics, REDCap or SurveyJS, or import a REDCap data dictionary as a YAML. Your "
+        "own instrument needs English text only; Dutch only for Dutch output (--lang nl).",
     )
     isub = p.add_subparsers(dest="action", metavar="ACTION", required=True)
     ls = isub.add_parser("list", help="list shipped instruments")
