@@ -375,6 +375,16 @@ def test_suggest_matches_surveyjs_matrix_rows_by_item_id(tmp_path):
     _check(read_responses(FIX / "surveyjs/results_matrix.jsonl", mapping=path))
 
 
+@pytest.mark.parametrize("cutoff", ["1.5", "-0.1", "nan"])
+def test_map_suggest_cutoff_outside_0_1_is_refused(tmp_path, capsys, cutoff):
+    out = tmp_path / "m.yaml"
+    argv = ["map", "suggest", str(FIX / "qualtrics/numeric.csv"), "-i", "relationship-satisfaction"]
+    assert main([*argv, "--cutoff", cutoff, "-o", str(out)]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and f"cutoff {float(cutoff)}" in err and "from 0 to 1" in err
+    assert not out.exists()
+
+
 def test_suggest_leaves_unrelated_columns_out():
     raw = pd.DataFrame({"Q1": [1], "Q2": [2]})
     raw.attrs["labels"] = {"Q1": "How old are you?", "Q2": "What is your postcode?"}
@@ -600,7 +610,7 @@ def test_cli_convert_and_instrument_export_and_map(tmp_path, capsys):
         (["qualtrics/numeric.csv", "--source", "redcap"], r"no shipped instrument|not found"),
         (["spss/shifted_labels.sav"], r"value labels run 0-4"),
         (["redcap/raw_longitudinal.csv", "--map", "{wave_value}"], r"mixes waves"),
-        (["unknown"], r"cannot tell which platform"),
+        (["unknown"], r"unknown.csv: row 1: no person id column among Participant Id, sat1"),
         (["qualtrics/numeric.csv", "--map", "{missing_col}"], r"names column 'Q5_9'"),
     ],
 )
@@ -670,3 +680,515 @@ def test_choice_text_round_trips_to_the_same_numbers(tmp_path_factory, rows, lan
     df = read_responses(path, source="qualtrics", instruments=inst)
     expected = np.array([[np.nan if v is None else v for v in r] for r in rows], float)
     np.testing.assert_array_equal(_items(df), expected)
+
+
+# ------------------------------------------------------- issue 9: platform exports
+def _rows_to_csv(path: Path, rows: list[list[str]]) -> Path:
+    with open(path, "w", newline="", encoding="utf-8") as fh:
+        csv.writer(fh).writerows(rows)
+    return path
+
+
+def _legacy_rows() -> list[list[str]]:
+    return list(csv.reader(io.StringIO((FIX / "qualtrics/legacy.csv").read_text())))
+
+
+def test_qualtrics_repeated_names_made_unique_like_r(tmp_path, capsys):
+    """Legacy matrix exports repeat a name: Q5, Q5.1, ... as R's read.csv(check.names=TRUE)."""
+    rows = _legacy_rows()
+    rows[0] = rows[0][:13] + ["Q5"] * 5  # the legacy exporter's repeated matrix names
+    path = _rows_to_csv(tmp_path / "repeated.csv", rows)
+    raw = read_raw(path)
+    # reference: R's make.unique(rep("Q5", 5)) gives Q5, Q5.1, ..., Q5.4
+    assert list(raw.columns[13:]) == ["Q5", "Q5.1", "Q5.2", "Q5.3", "Q5.4"]
+    assert raw.attrs["renamed"] == {f"Q5.{k}": "Q5" for k in range(1, 5)}
+    assert raw.attrs["labels"]["Q5.2"].endswith("I often feel let down by our relationship.")
+    m = {**QMAP, "columns": {"Q5": "sat1", **{f"Q5.{k}": f"sat{k + 1}" for k in range(1, 5)}}}
+    df = read_responses(path, mapping=m)
+    _check(df)
+    assert df.attrs["renamed"]["Q5.1"] == "Q5"
+    # the codebook beside a saved file lists the renamed export columns
+    out = ds.score(df, "relationship-satisfaction")
+    out.attrs["renamed"] = df.attrs["renamed"]
+    write_scores(out, tmp_path / "scores.sav")
+    md = (tmp_path / "scores.sav.codebook.md").read_text()
+    assert "## Export columns renamed on reading" in md and "| Q5.3 | Q5 |" in md
+    # the command line: no traceback, the answers are scored
+    mp = tmp_path / "map.yaml"
+    import yaml
+
+    mp.write_text(yaml.safe_dump(m))
+    out = tmp_path / "s.csv"
+    assert main(["score", str(path), "--map", str(mp), "-o", str(out)]) == 0, capsys.readouterr()
+    np.testing.assert_allclose(pd.read_csv(out)["satisfaction"], SCORES, atol=1e-12)
+
+
+def test_make_unique_matches_r():
+    from dyadscore.formats._base import make_unique
+
+    # reference: R 4.2, make.unique(c("a","a","a.1","b","a")) -> "a" "a.2" "a.1" "b" "a.3"
+    assert make_unique(["a", "a", "a.1", "b", "a"])[0] == ["a", "a.2", "a.1", "b", "a.3"]
+
+
+def test_qualtrics_three_header_with_response_id_keeps_real_ids(tmp_path):
+    """2016-17 exports: three header rows but the legacy id name ResponseID."""
+    rows = _legacy_rows()
+    imports = [f'{{"ImportId":"{c}"}}' for c in rows[0]]
+    imports[0] = '{"ImportId":"_recordId"}'
+    rows.insert(2, imports)
+    for k, r in enumerate(rows[3:]):
+        r[8] = f"panel-{k + 1}"  # ExternalDataReference: the id a panel links on
+    path = _rows_to_csv(tmp_path / "v2016.csv", rows)
+    raw = read_raw(path)
+    assert raw.attrs["layout"] == "three-header"
+    df = read_responses(path, mapping=QMAP)
+    assert df["person"].tolist() == [f"R_legacy{k}" for k in range(1, 5)]
+    assert df["ExternalDataReference"].tolist() == [f"panel-{k}" for k in range(1, 5)]
+    _check(df)
+    # a mapping naming another person column keeps the platform's response id beside it
+    df = read_responses(path, mapping={**QMAP, "person": "ExternalDataReference"})
+    assert df["person"].tolist() == [f"panel-{k}" for k in range(1, 5)]
+    assert df["ResponseID"].tolist() == [f"R_legacy{k}" for k in range(1, 5)]
+
+
+def _qsf_columns(qsf: dict) -> list[str]:
+    """Response-export column names Qualtrics gives a survey: a matrix statement is
+    `<question export tag>_<statement export tag>`, other questions their export tag."""
+    cols = []
+    for e in qsf["SurveyElements"]:
+        if e["Element"] != "SQ":
+            continue
+        p = e["Payload"]
+        if p["QuestionType"] == "Matrix":
+            tags = p["ChoiceDataExportTags"]
+            cols += [f"{p['DataExportTag']}_{tags[str(c)]}" for c in p["ChoiceOrder"]]
+        else:
+            cols.append(p["DataExportTag"])
+    return cols
+
+
+@pytest.mark.parametrize("inst_id", ["relationship-satisfaction", "acceptance-of-dependence"])
+def test_qsf_export_round_trip_scores_without_mapping(tmp_path, inst_id):
+    inst = ds.load_instrument(inst_id)
+    qsf = json.loads(export_instrument(inst, "qsf"))
+    cols = _qsf_columns(qsf)
+    tag = inst_id.replace("-", "_")
+    assert cols == ["couple", "role", *[f"{tag}_{i}" for i in inst.item_ids]]
+    rng = np.random.default_rng(3)
+    answers = rng.integers(inst.scale_min, inst.scale_max + 1, size=(4, len(inst.items)))
+    rows = [["ResponseId", *cols], ["Response ID", *cols]]
+    rows.append(
+        ['{"ImportId":"_recordId"}', *[f'{{"ImportId":"QID{k}"}}' for k in range(len(cols))]]
+    )
+    for k in range(4):
+        rows.append([f"R_{k}", f"C{k // 2}", str(k % 2 + 1), *map(str, answers[k])])
+    path = _rows_to_csv(tmp_path / "export.csv", rows)
+    df = read_responses(path)  # no mapping
+    assert list(df.columns) == ["person", "couple", "role", *inst.item_ids]
+    assert main(["score", str(path), "-o", str(tmp_path / "s.csv")]) == 0  # the command too
+    cli = pd.read_csv(tmp_path / "s.csv")
+    out = ds.score(df, inst)
+    keyed = np.where(
+        [it.reverse for it in inst.items], inst.scale_min + inst.scale_max - answers, answers
+    )
+    for name, sub in inst.subscales.items():
+        idx = [inst.item_ids.index(i) for i in sub.items]
+        np.testing.assert_allclose(out[name], keyed[:, idx].mean(axis=1), atol=1e-12)
+        np.testing.assert_allclose(cli[name], keyed[:, idx].mean(axis=1), atol=1e-12)
+
+
+def test_spss_string_user_missing_values_are_missing(tmp_path):
+    import pyreadstat
+
+    df = pd.DataFrame(
+        {
+            "person": ["p1", "p2", "p3"],
+            "reason": ["moved", "NA", "refused"],
+            "note": ["x", "y", "z"],
+            **{it: [3.0, 4.0, 2.0] for it in SAT},
+        }
+    )
+    path = tmp_path / "strmiss.sav"
+    pyreadstat.write_sav(df, path, missing_ranges={"reason": ["NA", "refused"]})
+    # reference: pyreadstat's own reading without user_missing sets them to missing
+    plain, _ = pyreadstat.read_sav(path)
+    raw = read_raw(path)
+    assert raw["reason"].isna().tolist() == plain["reason"].isna().tolist() == [False, True, True]
+    assert raw.attrs["missing_codes"]["reason"] == ["NA", "refused"]
+    out = read_responses(path, mapping={"keep": ["reason"], "columns": {it: it for it in SAT}})
+    assert out["reason"].isna().tolist() == [False, True, True]
+
+
+def test_spss_string_user_missing_written_by_r_haven():
+    """A .sav written by R haven 2.5.1 (labelled_spss(..., na_values = c("NA", "refused")))."""
+    raw = read_raw(FIX / "spss/haven_user_na_strings.sav")
+    # reference: R 4.2.2, is.na(haven::read_sav(f)$reason) and $sat1 (user_na = FALSE)
+    assert raw["reason"].isna().tolist() == [False, True, True, False]
+    assert raw["sat1"].isna().tolist() == [False, True, False, False]
+    assert raw["reason"].dropna().tolist() == ["moved", "x"]
+
+
+def _limesurvey_rows() -> list[list[str]]:
+    return list(csv.reader(io.StringIO((FIX / "limesurvey/responses.csv").read_text())))
+
+
+LS_META_TEXT = {
+    "id": "Response ID",
+    "submitdate": "Date submitted",
+    "lastpage": "Last page",
+    "startlanguage": "Start language",
+    "seed": "Seed",
+    "startdate": "Date started",
+    "datestamp": "Date last action",
+}
+LS_ITEM_TEXT = [
+    "All in all, I am happy with how things are between my partner and me.",
+    "Being in this relationship adds a lot of good to my life.",
+    "I often feel let down by our relationship.",
+    "If I could choose again, I would choose this relationship again.",
+    "I look forward to the time my partner and I spend together.",
+]
+
+
+def _ls_text(code: str) -> str:
+    if code in LS_META_TEXT:
+        return LS_META_TEXT[code]
+    if code.startswith("SAT["):
+        return f"How true is each statement for you? [{LS_ITEM_TEXT[int(code[-2]) - 1]}]"
+    return {"COUPLE": "Couple code", "ROLE": "Which partner are you?"}[code]
+
+
+def test_limesurvey_code_and_text_headings(tmp_path):
+    rows = _limesurvey_rows()
+    rows[0] = [f"{c}. {_ls_text(c)}" for c in rows[0]]
+    path = _rows_to_csv(tmp_path / "code_text.csv", rows)
+    assert detect_source(path) == "limesurvey"
+    raw = read_raw(path)
+    assert list(raw.columns) == _limesurvey_rows()[0] and raw.attrs["headings"] == "code-text"
+    assert raw.attrs["labels"]["SAT[SQ003]"].endswith(
+        "[I often feel let down by our relationship.]"
+    )
+    m = {
+        "couple": "COUPLE",
+        "role": "ROLE",
+        "roles": {"A1": "partner_a", "A2": "partner_b"},
+        "columns": {f"SAT[SQ00{k}]": f"sat{k}" for k in range(1, 6)},
+    }
+    df = read_responses(path, mapping=m)
+    assert df["person"].tolist() == ["1", "2", "3", "4", "5"]
+    _check(df.iloc[:4])
+
+
+def test_limesurvey_full_text_headings_and_suggested_mapping(tmp_path):
+    rows = _limesurvey_rows()
+    rows[0] = [_ls_text(c) for c in rows[0]]
+    path = _rows_to_csv(tmp_path / "full_text.csv", rows)
+    assert detect_source(path) == "limesurvey"
+    raw = read_raw(path)
+    assert raw.attrs["headings"] == "full-text" and "submitdate" in raw.columns
+    sug = suggest_mapping(path, "relationship-satisfaction")
+    assert list(sug["columns"].values()) == SAT and sug["person"] == "id"
+    m = {**sug_to_mapping(sug), "couple": "Couple code", "role": "Which partner are you?"}
+    m["roles"] = {"A1": "partner_a", "A2": "partner_b"}
+    df = read_responses(path, mapping=m)
+    _check(df.iloc[:4])
+
+
+def test_redcap_labels_export_with_another_record_id_label(tmp_path):
+    text = (FIX / "redcap/labels_headers.csv").read_text()
+    path = tmp_path / "study_id.csv"
+    path.write_text(text.replace("Record ID,Event Name", "Study ID,Event Name", 1))
+    assert detect_source(path) == "redcap"
+    raw = read_raw(path)
+    assert raw.attrs["headers"] == "labels" and raw.attrs["labels"]["record_id"] == "Study ID"
+    sug = suggest_mapping(path, "relationship-satisfaction")
+    assert sug["person"] == "record_id"
+    df = read_responses(path, mapping=sug_to_mapping(sug))
+    assert df["person"].tolist() == ["1", "2", "3", "4"]  # record ids stay text
+    _check(df)
+    # only the Complete? columns mark it (no event/repeat columns, classic project)
+    cols = pd.read_csv(path, dtype=str, keep_default_na=False)
+    classic = tmp_path / "classic.csv"
+    cols.drop(columns=["Event Name", "Repeat Instrument", "Repeat Instance"]).to_csv(
+        classic, index=False
+    )
+    assert detect_source(classic) == "redcap"
+
+
+@pytest.mark.parametrize("inst_id", ds.list_instruments())
+def test_redcap_dictionary_import_round_trip(tmp_path, inst_id):
+    from dyadscore.formats.export import instrument_from_redcap
+
+    inst = ds.load_instrument(inst_id)
+    path = tmp_path / "dict.csv"
+    path.write_text(export_instrument(inst, "redcap"))
+    back = instrument_from_redcap(path)
+    assert back.key_hash == inst.key_hash and back.id == inst.id
+    assert back.version == inst.version and back.item_ids == inst.item_ids
+    assert [it.text["en"] for it in back.items] == [it.text["en"] for it in inst.items]
+    assert back.response_scale.labels["en"] == inst.response_scale.labels["en"]
+    assert back.subscales.keys() == inst.subscales.keys()
+    # and out again: the same dictionary
+    assert export_instrument(back, "redcap") == export_instrument(inst, "redcap")
+
+
+def test_cli_instruments_import(tmp_path, capsys):
+    dic = tmp_path / "dict.csv"
+    argv = ["instruments", "export", "felt-dependence", "--to", "redcap", "-o", str(dic)]
+    assert main(argv) == 0
+    out = tmp_path / "fd.yaml"
+    assert main(["instruments", "import", str(dic), "-o", str(out)]) == 0
+    assert "imported felt-dependence" in capsys.readouterr().err
+    inst = ds.load_instrument(out)
+    assert inst.key_hash == ds.load_instrument("felt-dependence").key_hash
+    assert "nl" not in inst.items[0].text  # English from the dictionary; nl is optional
+    # a file that is not a dictionary: one line, exit 2, nothing written
+    bad = tmp_path / "bad.csv"
+    bad.write_text("a,b\n1,2\n")
+    assert main(["instruments", "import", str(bad), "-o", str(tmp_path / "x.yaml")]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "not a REDCap data dictionary" in err
+    assert not (tmp_path / "x.yaml").exists()
+
+
+def test_error_messages_show_no_numpy_reprs(tmp_path):
+    import pyreadstat
+
+    df = pd.DataFrame(
+        {"person": [101.0, 101.0], "wave": [1.0, 1.0], **{i: [3.0, 4.0] for i in SAT}}
+    )
+    path = tmp_path / "dup.sav"
+    pyreadstat.write_sav(df, path)
+    with pytest.raises(InputError) as e:
+        read_responses(path)
+    assert "person 101 has two rows in wave 1" in str(e.value)
+    assert "np." not in str(e.value) and "float64" not in str(e.value)
+    with pytest.raises(InputError) as e:
+        load_mapping({"person": ["a", "b"]})
+    assert "got [a, b]" in str(e.value)
+
+
+def test_por_file_is_read_as_spss(tmp_path):
+    por = FIX / "spss/real/pyreadstat_sample.por"
+    assert detect_source(por) == "spss"
+    raw = read_raw(por)
+    # reference: pyreadstat's test expectations for sample.por (test_data/basic/sample.csv)
+    assert raw["MYCHAR"].tolist() == ["a", "b", "c", "d", "e"]
+    np.testing.assert_allclose(raw["MYNUM"], [1.1, 1.2, -1000.3, -1.4, 1000.3])
+    # the command line reads it too (it used to ask for UTF-8 text or a platform)
+    out = tmp_path / "por.csv"
+    assert main(["convert", str(por), "-o", str(out)]) == 0
+    assert pd.read_csv(out)["MYCHAR"].tolist() == ["a", "b", "c", "d", "e"]
+    # a damaged .por: one line that says what to do
+    bad = tmp_path / "bad.por"
+    bad.write_bytes(por.read_bytes()[:300])
+    with pytest.raises(InputError) as e:
+        read_raw(bad)
+    msg = str(e.value)
+    assert "cannot read as an SPSS portable (.por) file" in msg and "save it as .sav" in msg
+    assert "\n" not in msg
+
+
+def test_score_and_reliability_resolve_the_same_platform(tmp_path, monkeypatch, capsys):
+    """One detection: every command asks dyadscore.formats.resolve_source, as read_responses does."""
+    import yaml
+
+    import dyadscore.formats as fmt
+
+    seen: list[tuple[str, str]] = []
+    real = fmt.resolve_source
+
+    def spy(path, source="auto", mapping=None, **kw):
+        seen.append((str(path), real(path, source, mapping, need_person=False)))
+        return real(path, source, mapping, **kw)
+
+    monkeypatch.setattr(fmt, "resolve_source", spy)
+    plain = tmp_path / "plain.yaml"
+    plain.write_text(yaml.safe_dump({f"Q5_{k}": f"sat{k}" for k in range(1, 6)}))
+    full = tmp_path / "full.yaml"
+    full.write_text(yaml.safe_dump(QMAP))
+    unknown = tmp_path / "unknown.csv"  # no platform signature, no person column
+    rng = np.random.default_rng(1)
+    pd.DataFrame(rng.integers(1, 6, (8, 5)), columns=[f"Q5_{k}" for k in range(1, 6)]).assign(
+        code=[f"c{k}" for k in range(8)]
+    ).to_csv(unknown, index=False)
+    cases = [(FIX / "qualtrics/numeric.csv", full), (unknown, plain)]
+    inst = ["-i", "relationship-satisfaction"]
+    for data, mp in cases:
+        seen.clear()
+        main(
+            ["score", str(data), "--map", str(mp), *inst, "-o", str(tmp_path / "s.csv"), "--force"]
+        )
+        score_err = capsys.readouterr().err
+        main(["reliability", str(data), "--map", str(mp), *inst])
+        capsys.readouterr()
+        assert len(seen) >= 2 and len({s[1] for s in seen}) == 1, seen
+    # the unknown file is the user's own table for both; score says what it lacks (a
+    # person id), not that it cannot tell the platform
+    assert seen[0][1] == "csv"
+    assert "no person id column among Q5_1" in score_err and "cannot tell" not in score_err
+    # a mapping that names the person column (here by renaming 'code') is enough
+    renamed = tmp_path / "renamed.yaml"
+    renamed.write_text(yaml.safe_dump({"code": "person", **yaml.safe_load(plain.read_text())}))
+    out = tmp_path / "s2.csv"
+    assert main(["score", str(unknown), "--map", str(renamed), *inst, "-o", str(out)]) == 0
+    assert pd.read_csv(out)["person"].tolist() == [f"c{k}" for k in range(8)]
+
+
+# ------------------------------------------- real exports (tests/fixtures/*/real/)
+REAL = FIX  # files and their sources: tests/fixtures/README.md, "Real exports"
+
+
+def test_real_qualtrics_current_export_qualtrics_package():
+    p = REAL / "qualtrics/real/qualtRics_sample.csv"
+    assert detect_source(p) == "qualtrics"
+    raw = read_raw(p)
+    assert (
+        raw.attrs["layout"] == "three-header" and raw.attrs["labels"]["ResponseId"] == "Antwort-ID"
+    )
+    df = read_responses(p)
+    # the response id and answers as written in the file's data row
+    assert df["person"].tolist() == ["R_2YPOQ602ER1jkf1"]
+    assert df["Q1"].tolist() == [2] and df["Q2"].tolist() == ["Hello World!"]
+    assert "Q2 - Topics" in df.columns and "LocationLatitude" not in df.columns
+
+
+def test_real_qualtrics_legacy_v_names_qualtrics_package():
+    p = REAL / "qualtrics/real/qualtRics_sample_legacy.csv"
+    raw = read_raw(p)
+    assert raw.attrs["layout"] == "legacy" and "ResponseID" in raw.columns
+    assert not any(c.startswith("column_") for c in raw.columns)  # trailing comma dropped
+    df = read_responses(p)
+    assert df["person"].tolist() == ["R_2YPOQ602ER1jkf1"] and df["Q1"].tolist() == [2]
+
+
+def test_real_qualtrics_2017_three_headers_with_response_id():
+    """Three header rows, ResponseID, single-quoted ImportIds: the real ids are kept."""
+    p = REAL / "qualtrics/real/QualtricsTools_Matrix_Single_Answer_Testing.csv"
+    raw = read_raw(p)
+    assert raw.attrs["layout"] == "three-header"
+    assert raw.attrs["import_ids"]["ResponseID"] == "responseId"
+    df = read_responses(p)
+    assert df["person"].tolist() == [
+        "R_9zeKuQluLf9CNU1",
+        "R_bHoMX1x6YTkerpH",
+        "R_bf1QnzI6BNxlqUl",
+        "R_8AP5X5PcEd3itWl",
+        "R_6QonGDfxQ79wpJr",
+    ]
+    # the answers as typed in the file (first and last matrix columns)
+    assert df["Q12_1"].tolist() == [1, 1, 1, 3, 2] and df["Q10_Q10_3"].tolist() == [4, 3, 4, 2, 2]
+    assert "LocationAccuracy" not in df.columns and "ResponseSet" not in df.columns
+
+
+def test_real_qualtrics_statement_export_tags_read_as_items():
+    """A real export names a matrix statement <question tag>_<statement tag>, as the .qsf
+    export assumes; with the instrument given, those columns are read as its items."""
+    p = REAL / "qualtrics/real/QualtricsTools_Single_Answer_Matrix_Questions_Insights.csv"
+    inst = ds.load_instrument(REAL / "qualtrics/real/matrix-question-five.yaml")
+    raw = read_raw(p)
+    assert raw.attrs["import_ids"]["matrix_question_five_question_one"] == "QID4-1"
+    df = read_responses(p, instruments=inst)  # no mapping
+    assert df["person"].iloc[0] == "R_9H2nlL82R9Yq21v"
+    assert df[inst.item_ids].to_numpy().tolist()[0] == [13, 10, 12]
+    out = ds.score(df, inst)
+    # hand-worked from the file: (13+10+12)/3, (13+10+10)/3, (11+13+10)/3, (12+12+10)/3, (13+11+10)/3
+    want = [35 / 3, 11.0, 34 / 3, 34 / 3, 34 / 3]
+    np.testing.assert_allclose(out["total"], want, atol=1e-12)
+
+
+def test_real_redcap_survey_project_redcapr():
+    p = REAL / "redcap/real/REDCapR_survey-data.csv"
+    assert detect_source(p) == "redcap"
+    df = read_responses(p)
+    assert df["person"].tolist() == ["1", "2"]  # participant_id: the first field, kept as text
+    assert df["consent___1"].tolist() == [1, 0] and df["has_diabetes"].tolist() == [1, 0]
+    # survey timestamps and form status are metadata, not answers
+    assert not any(c.endswith(("_timestamp", "_complete")) for c in df.columns)
+
+
+def test_real_redcap_dictionaries_import():
+    from dyadscore.formats.export import instrument_from_redcap
+
+    # REDCapR's survey project: no two fields share a choice list, so no Likert scale
+    with pytest.raises(InputError, match=r"no two radio/dropdown fields share a choice list"):
+        instrument_from_redcap(REAL / "redcap/real/REDCapR_survey-data-dictionary.csv")
+    with pytest.raises(InputError, match=r"no form 'x' in the data dictionary; its forms: "):
+        instrument_from_redcap(REAL / "redcap/real/REDCapR_survey-data-dictionary.csv", form="x")
+    # an instrument's own dictionary (no record id), header cell with a mangled BOM
+    inst = instrument_from_redcap(REAL / "redcap/real/rios_redcap_matrix_1.csv")
+    assert inst.item_ids == ["matrixrow1", "matrixrow2", "matrixrow3"]
+    assert (inst.scale_min, inst.scale_max) == (1, 3) and inst.instructions == {
+        "en": "Matrix Header"
+    }
+    assert inst.response_scale.labels["en"] == {1: "column1", 2: "column2", 3: "column3"}
+
+
+def test_real_surveyjs_results_score_with_own_instrument():
+    p = REAL / "surveyjs/real/surveyjs-nodejs_product_feedback_results.json"
+    assert detect_source(p) == "surveyjs"
+    df = read_responses(p, mapping=REAL / "surveyjs/real/product-quality-map.yaml")
+    assert df["affordable"].tolist() == [5.0, 3.0] and df["satisfaction"].tolist() == [5, 3]
+    out = ds.score(df, REAL / "surveyjs/real/product-quality.yaml")
+    # hand-worked: (5+5+5+5)/4 and (3+2+2+3)/4
+    assert out["quality"].tolist() == [5.0, 2.5]
+
+
+def test_real_surveyjs_scored_by_the_command_with_the_mappings_instrument(tmp_path, monkeypatch):
+    """The mapping names the instrument (a YAML beside it); score needs nothing else."""
+    monkeypatch.chdir(tmp_path)  # paths in the mapping are relative to the mapping file
+    p = REAL / "surveyjs/real/surveyjs-nodejs_product_feedback_results.json"
+    mp = REAL / "surveyjs/real/product-quality-map.yaml"
+    assert main(["score", str(p), "--map", str(mp), "-o", "s.csv"]) == 0
+    assert pd.read_csv(tmp_path / "s.csv")["quality"].tolist() == [5.0, 2.5]
+
+
+def test_real_formr_results_with_empty_sessions_score():
+    p = REAL / "formr/real/formr_gods_example_results.json"
+    assert detect_source(p) == "formr"
+    df = read_responses(p)
+    # formr test sessions carry no session id: responses are numbered, and it says so
+    assert df["person"].tolist()[:2] == ["response 1", "response 2"]
+    assert "'session' is empty" in df.attrs["person_ids"]
+    assert "religiousness_2" in df.columns and "religiousness_2R" not in df.columns
+    out = ds.score(df, REAL / "formr/real/religiousness.yaml")
+    raw = json.loads(p.read_text())
+    # hand-worked: religiousness_2R is reverse-keyed on 1-4 (5 - x), mean of four items
+    want = [
+        (
+            r["religiousness_1"]
+            + 5
+            - r["religiousness_2R"]
+            + r["religiousness_3"]
+            + r["religiousness_4"]
+        )
+        / 4
+        for r in raw
+    ]
+    np.testing.assert_allclose(out["religiousness"], want, atol=1e-12)
+    assert want[:2] == [2.75, 1.75]
+
+
+@pytest.mark.parametrize(
+    ("name", "cols"),
+    [
+        (
+            "spss/real/haven_iris.sav",
+            ["Sepal.Length", "Sepal.Width", "Petal.Length", "Petal.Width"],
+        ),
+        ("stata/real/haven_iris.dta", ["sepallength", "sepalwidth", "petallength", "petalwidth"]),
+    ],
+)
+def test_real_spss_and_stata_files_from_haven(name, cols):
+    p = REAL / name
+    raw = read_raw(p)
+    # reference: R 4.2, colSums(datasets::iris[, 1:4])
+    np.testing.assert_allclose(raw[cols].sum().to_numpy(), [876.5, 458.6, 563.7, 179.9], atol=1e-9)
+    if name.endswith(".sav"):
+        assert raw.attrs["value_labels"]["Species"] == {
+            1.0: "setosa",
+            2.0: "versicolor",
+            3.0: "virginica",
+        }
+    df = read_responses(p)
+    assert len(df) == 150 and df.attrs["person_ids"].startswith("numbered")

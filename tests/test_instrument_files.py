@@ -291,10 +291,55 @@ def test_duplicate_item_id():
     assert "line 19" in msg  # the second occurrence
 
 
-def test_missing_nl_text():
-    msg = _error(GOOD.replace("{en: Second item, nl: Tweede item}", "{en: Second item}"))
-    assert "no text in nl" in msg
+def test_missing_en_text():
+    msg = _error(GOOD.replace("{en: Second item, nl: Tweede item}", "{nl: Tweede item}"))
+    assert "no text in en" in msg
     assert "items.1.text" in msg and "line 18" in msg
+
+
+ENGLISH_ONLY = re.sub(r", nl: [^}]*}", "}", GOOD).replace(
+    "    nl: {1: Helemaal niet, 5: Heel erg}\n", ""
+)
+
+
+def test_own_instrument_with_english_text_only_loads_and_scores(tmp_path, capsys):
+    """Issue 9: a user's own instrument needs English only; Dutch only for Dutch output."""
+    import pandas as pd
+
+    import dyadscore as ds
+    from dyadscore.cli import main
+
+    assert "nl" not in ENGLISH_ONLY
+    path = tmp_path / "my-scale.yaml"
+    path.write_text(ENGLISH_ONLY)
+    inst = load_instrument(path)
+    assert inst.items[1].text == {"en": "Second item"} and inst.missing_text("nl") == "title"
+    # scoring does not need Dutch: hand-worked mean of 2, 6 - 4 and 5
+    out = ds.score(pd.DataFrame({"person": ["p"], "q1": [2], "q2": [4], "q3": [5]}), inst)
+    assert out["total"].tolist() == [3.0]
+    assert main(["instruments", "show", str(path)]) == 0
+    assert "Second item" in capsys.readouterr().out
+    # Dutch output is asked for: one line naming the file and what is missing, exit 2
+    for argv in (
+        ["instruments", "show", str(path), "--lang", "nl"],
+        ["instruments", "export", str(path), "--to", "surveyjs", "--lang", "nl", "-o", "-"],
+    ):
+        assert main(argv) == 2
+        out, err = capsys.readouterr()
+        assert out == "" and err.count("\n") == 1 and "has no text in nl" in err, err
+    with pytest.raises(InstrumentError, match=r"my-scale.yaml: title has no text in nl"):
+        inst.require_language("nl", str(path))
+    assert main(["instruments", "check", str(path)]) == 0
+    assert "has no Dutch text (nl)" in capsys.readouterr().out
+
+
+def test_shipped_instrument_without_dutch_is_refused(tmp_path, monkeypatch):
+    folder = tmp_path / "shipped"
+    folder.mkdir()
+    (folder / "my-scale.yaml").write_text(ENGLISH_ONLY)
+    monkeypatch.setenv("DYADSCORE_INSTRUMENTS", str(folder))
+    with pytest.raises(InstrumentError, match=r"my-scale.yaml: title has no text in nl"):
+        load_instrument("my-scale")
 
 
 def test_missing_nl_title():

@@ -1,7 +1,8 @@
 """Questionnaire instruments as data: the model, loading, validation and linting.
 
-An instrument is a YAML file (see ``instruments/`` and ``DESIGN.md``) holding bilingual
-titles and items, the response scale, reverse keys, subscales, the missing-item rule,
+An instrument is a YAML file (see ``instruments/`` and ``DESIGN.md``) holding titles and
+items in English (``en``, required) and Dutch (``nl``: required in the shipped
+instruments and for Dutch output, optional in a user's own file), the response scale, reverse keys, subscales, the missing-item rule,
 provenance and references. :func:`load_instrument` accepts a shipped id, a path to a
 user's own YAML file, or an :class:`Instrument` and returns a validated
 :class:`Instrument`; every problem is an :class:`~dyadscore.errors.InstrumentError`
@@ -54,9 +55,13 @@ Text = dict[str, str]
 
 
 def _check_languages(text: Text, what: str) -> Text:
-    missing = [lang for lang in LANGUAGES if not str(text.get(lang, "")).strip()]
-    if missing:
-        raise ValueError(f"{what} has no text in {', '.join(missing)}")
+    """English is required in every instrument; Dutch only in shipped ones (see
+    :meth:`Instrument.require_language`) and when Dutch output is asked for."""
+    if not str(text.get("en", "")).strip():
+        raise ValueError(f"{what} has no text in en")
+    bad = next((k for k, v in text.items() if k != "en" and not str(v or "").strip()), None)
+    if bad is not None:
+        raise ValueError(f"{what} has no text in {bad}")
     return text
 
 
@@ -222,6 +227,69 @@ class Instrument(_Strict):
         blob = json.dumps(key, sort_keys=True, separators=(",", ":")).encode()
         return hashlib.sha256(blob).hexdigest()[:16]
 
+    def missing_text(self, lang: str) -> str | None:
+        """Where the instrument has no text in ``lang`` (``"item 'sat2'"``), else None.
+
+        Parameters
+        ----------
+        lang : {"en", "nl"}
+
+        Returns
+        -------
+        str or None
+            ``"title"``, ``"instructions"`` or ``"item 'ID'"``: the first place without text.
+
+        Examples
+        --------
+        >>> load_instrument("relationship-satisfaction").missing_text("nl") is None
+        True
+        """
+        if not str(self.title.get(lang, "")).strip():
+            return "title"
+        if self.instructions and not str(self.instructions.get(lang, "")).strip():
+            return "instructions"
+        for it in self.items:
+            if not str(it.text.get(lang, "")).strip():
+                return f"item {it.id!r}"
+        return None
+
+    def require_language(self, lang: str, source: str | None = None) -> Instrument:
+        """The instrument itself when it has text in ``lang``, else an InstrumentError.
+
+        A user's own instrument needs English text only; Dutch is needed when Dutch
+        output is asked for (``--lang nl``) and in every shipped instrument.
+
+        Parameters
+        ----------
+        lang : {"en", "nl"}
+        source : str, optional
+            File name for the message (default: the instrument id).
+
+        Returns
+        -------
+        Instrument
+            ``self``.
+
+        Raises
+        ------
+        InstrumentError
+            Some text is missing in ``lang``: one line naming where.
+
+        Examples
+        --------
+        >>> load_instrument("relationship-satisfaction").require_language("nl").id
+        'relationship-satisfaction'
+        """
+        where_ = self.missing_text(lang)
+        if where_ is not None:
+            names = {"en": "English", "nl": "Dutch"}
+            raise InstrumentError(
+                f"{source or self.id}: {where_} has no text in {lang}; add the "
+                f"{names.get(lang, lang)} text ({lang}: ...) or ask for output in a language "
+                "the instrument has"
+            )
+        return self
+
     def provenance_record(self) -> dict[str, Any]:
         """What a score needs to be traced back to the key that produced it."""
         from . import __version__
@@ -379,7 +447,10 @@ def load_instrument(spec: str | os.PathLike | Instrument) -> Instrument:
             "or a path to a .yaml file"
         )
     path = shipped[s]
-    return _load_path(str(path), path.stat().st_mtime)
+    inst = _load_path(str(path), path.stat().st_mtime)
+    for lang in LANGUAGES:  # shipped instruments are bilingual
+        inst.require_language(lang, str(path))
+    return inst
 
 
 def load_instruments(specs) -> list[Instrument]:
@@ -407,13 +478,16 @@ def lint_instrument(path: str | os.PathLike) -> list[str]:
     for it in inst.items:
         if it.id not in in_sub:
             warnings.append(f"{p}: item {it.id!r} belongs to no subscale")
-        if it.text["en"].strip() == it.text["nl"].strip():
+        if it.text.get("nl") and it.text["en"].strip() == it.text["nl"].strip():
             warnings.append(f"{p}: item {it.id!r} has the same text in en and nl (untranslated?)")
     for name, sub in inst.subscales.items():
         if len(sub.items) < 3:
             warnings.append(
                 f"{p}: subscale {name!r} has {len(sub.items)} item(s); reliability needs 3+"
             )
+    gap = inst.missing_text("nl")
+    if gap is not None:
+        warnings.append(f"{p}: {gap} has no Dutch text (nl); Dutch output (--lang nl) needs it")
     for lang in LANGUAGES:
         if lang not in inst.response_scale.labels:
             warnings.append(f"{p}: response_scale has no labels in {lang}")

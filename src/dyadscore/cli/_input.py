@@ -21,21 +21,22 @@ def add_source_argument(parser: argparse.ArgumentParser) -> None:
 def resolve_source(args: argparse.Namespace, *, strict: bool = True):
     """Return ``(source, parsed mapping or None, own)``; ``own`` means our own table format.
 
-    The source comes from ``--source``, else the mapping file, else detection.
+    The platform comes from :func:`dyadscore.formats.resolve_source`, the one detection
+    that :func:`~dyadscore.formats.read_responses` uses too (``--source``, else the
+    mapping's ``source:``, else the file), so every command sees the same platform for
+    the same file and mapping. ``strict``: the command needs person ids, so a file of
+    no known platform must have a person id column.
     """
     from ..errors import InputError
-    from ..formats import detect_source, load_mapping
+    from ..formats import load_mapping
+    from ..formats import resolve_source as platform_of
 
     if args.source not in SOURCES:  # checked here, not by argparse: one line, exit 2
         raise InputError(
             f"--source {args.source!r} is unknown; expected one of: {', '.join(SOURCES)}"
         )
     mapping = load_mapping(args.mapping) if args.mapping else None
-    source = args.source
-    if source == "auto" and mapping is not None and mapping.source:
-        source = mapping.source
-    if source == "auto":
-        source = detect_source(args.data, strict=strict)
+    source = platform_of(args.data, args.source, mapping, need_person=strict)
     own = source in OWN_FORMATS and (mapping is None or mapping.is_plain)
     return source, mapping, own
 

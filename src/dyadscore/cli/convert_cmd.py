@@ -55,15 +55,12 @@ def run(args: argparse.Namespace) -> int:
 
 
 def _source(path: str) -> str:
-    from pathlib import Path
+    """The file type by the one detection (``dyadscore.formats.detect_source``).
 
-    suffix = Path(path).suffix.lower()
-    return {
-        ".sav": "spss",
-        ".zsav": "spss",
-        ".dta": "stata",
-        ".xlsx": "excel",
-        ".parquet": "parquet",
-        ".pq": "parquet",
-        ".json": "json",
-    }.get(suffix, "csv")
+    A score table is read as it is: a CSV that happens to carry a platform's columns is
+    still read as a plain CSV.
+    """
+    from ..formats import detect_source
+
+    found = detect_source(path, strict=False)
+    return found if found in ("spss", "stata", "excel", "parquet", "json") else "csv"

@@ -1,4 +1,4 @@
-"""``dyadscore instruments list|show|check|schema|export``: browse, lint and export instruments."""
+"""``dyadscore instruments list|show|check|schema|export|import``: browse, lint, export, import."""
 
 from __future__ import annotations
 
@@ -10,9 +10,11 @@ import textwrap
 def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser(
         "instruments",
-        help="list, show and check questionnaire instruments",
-        description="List the shipped instruments, show one in English or Dutch, or check "
-        "(validate and lint) instrument YAML files, shipped or your own.",
+        help="list, show, check, export and import questionnaire instruments",
+        description="List the shipped instruments, show one in English or Dutch, check "
+        "(validate and lint) instrument YAML files, shipped or your own, export one for "
+        "Qualtrics, REDCap or SurveyJS, or import a REDCap data dictionary as a YAML. Your "
+        "own instrument needs English text only; Dutch only for Dutch output (--lang nl).",
     )
     isub = p.add_subparsers(dest="action", metavar="ACTION", required=True)
     ls = isub.add_parser("list", help="list shipped instruments")
@@ -29,8 +31,8 @@ def register(sub: argparse._SubParsersAction) -> None:
         help="export an instrument for Qualtrics (.qsf), REDCap (data dictionary) or SurveyJS",
         description="Write an instrument in a form the survey platforms import: a Qualtrics "
         "survey file (.qsf), a REDCap data dictionary (CSV) or SurveyJS survey JSON. The "
-        "answer columns are named by item id, so the platform's response export scores "
-        "without a mapping.",
+        "answer columns are named by item id (Qualtrics: <instrument>_<item id>, read back "
+        "as the item id), so the platform's response export scores without a mapping.",
     )
     exp.add_argument("instrument", help="instrument id or path to a .yaml file")
     exp.add_argument("--to", required=True, choices=["qsf", "redcap", "surveyjs"])
@@ -40,6 +42,21 @@ def register(sub: argparse._SubParsersAction) -> None:
         "--no-dyad", action="store_true", help="leave out the couple code and role questions"
     )
     exp.add_argument("--force", action="store_true", help="overwrite an existing file")
+    imp = isub.add_parser(
+        "import",
+        help="make an instrument YAML from a REDCap data dictionary CSV",
+        description="Read a REDCap data dictionary (Project Setup > Data Dictionary > "
+        "Download) and write an instrument YAML: its Likert items (radio/dropdown fields "
+        "with numbered choices), the response scale from the choices, English text from the "
+        "field labels. A dictionary made by 'instruments export --to redcap' comes back with "
+        "its ids, reverse keys, subscales and missing rule. Check the YAML (reverse keys, "
+        "subscales, provenance) before scoring with it.",
+    )
+    imp.add_argument("dictionary", help="REDCap data dictionary (CSV)")
+    imp.add_argument("-o", "--out", help="output YAML file (default: print it)")
+    imp.add_argument("--id", dest="instrument_id", help="id of the new instrument")
+    imp.add_argument("--form", help="take the items of this REDCap form (Form Name) only")
+    imp.add_argument("--force", action="store_true", help="overwrite an existing file")
     p.set_defaults(run=run)
 
 
@@ -55,7 +72,28 @@ def run(args: argparse.Namespace) -> int:
             print(f"{'':<{width}}  subscales: {subs}")
         return 0
     if args.action == "show":
-        print(render(ins.load_instrument(args.instrument), args.lang))
+        inst = ins.load_instrument(args.instrument).require_language(args.lang, args.instrument)
+        print(render(inst, args.lang))
+        return 0
+    if args.action == "import":
+        import sys
+
+        from ..formats.export import instrument_from_redcap, instrument_yaml
+        from ..io import write_text
+
+        inst = instrument_from_redcap(
+            args.dictionary, instrument_id=args.instrument_id, form=args.form
+        )
+        text = instrument_yaml(inst)
+        if args.out and args.out != "-":
+            write_text(text, args.out, force=args.force)
+            print(
+                f"imported {inst.id} ({len(inst.items)} items, scale {inst.scale_min}-"
+                f"{inst.scale_max}) -> {args.out}",
+                file=sys.stderr,
+            )
+        else:
+            sys.stdout.write(text)
         return 0
     if args.action == "export":
         import sys
@@ -126,6 +164,7 @@ _WORDS = {
 
 def render(inst, lang: str = "en") -> str:
     """Readable text of an instrument in one language."""
+    inst.require_language(lang)
     words = _WORDS[lang]
     scale = inst.response_scale
     lines = [f"{inst.title[lang]}  ({inst.id} v{inst.version})", ""]

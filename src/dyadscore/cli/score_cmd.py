@@ -70,7 +70,11 @@ def run(args: argparse.Namespace) -> int:
 
         data = read_responses(args.data, args.source, parsed, instruments=args.instrument)
         mapping = None
-    instruments = args.instrument or _present_instruments(data, read_mapping(mapping))
+    instruments = (
+        args.instrument
+        or (parsed.instruments if parsed is not None else None)  # the mapping's instruments:
+        or _present_instruments(data, read_mapping(mapping))
+    )
     if not instruments:
         raise InputError(
             f"{args.data}: no shipped instrument has all its item columns here; "

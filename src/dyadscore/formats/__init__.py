@@ -2,7 +2,8 @@
 
 :func:`read_responses` reads an export of Qualtrics, REDCap, LimeSurvey, SurveyJS, formr,
 SPSS or Stata (or the project's own CSV/Excel/Parquet/JSON) and returns the project's
-wide response table: ``person`` (+ ``couple``, ``role``, ``wave``) and one column per item,
+wide response table (:func:`resolve_source` is the one platform detection it and every
+command use): ``person`` (+ ``couple``, ``role``, ``wave``) and one column per item,
 ready for :func:`dyadscore.score`. A mapping file (:mod:`.mapping`) says which column is
 which item; :func:`suggest_mapping` proposes one. :mod:`.writers` saves scores and dyadic
 tables for SPSS, Stata, R and Parquet with a codebook beside each file; :mod:`.export`
@@ -37,6 +38,7 @@ __all__ = [
     "mapping_yaml",
     "read_raw",
     "read_responses",
+    "resolve_source",
     "suggest_mapping",
 ]
 
@@ -79,6 +81,82 @@ def _check_source(source: str) -> str:
     if source not in SOURCES:
         raise InputError(f"unknown source {source!r}; expected one of: {', '.join(SOURCES)}")
     return source
+
+
+def resolve_source(
+    path: str | os.PathLike,
+    source: str = "auto",
+    mapping: Mapping | dict | str | os.PathLike | None = None,
+    *,
+    need_person: bool = True,
+) -> str:
+    """The platform of ``path``: the one detection every reader and command uses.
+
+    ``source`` when given, else the mapping's ``source:``, else :func:`detect_source`.
+    A file that no platform signature matches is the project's own format (``"csv"``,
+    ...); with ``need_person`` such a file must have a person id column (``person``,
+    ``id``, ...) or a mapping that names one, else one line says how to fix it.
+
+    Parameters
+    ----------
+    path : path to the export
+    source : {"auto", "qualtrics", "redcap", ...}
+    mapping : Mapping, dict or path, optional
+    need_person : bool
+        Refuse an unrecognised file without a person id column (commands that score
+        persons need one; ``reliability`` does not).
+
+    Returns
+    -------
+    str
+        One of :data:`SOURCES` other than ``"auto"``.
+
+    Examples
+    --------
+    >>> resolve_source("tests/fixtures/formr/results.csv")
+    'formr'
+    >>> resolve_source("tests/fixtures/formr/results.csv", mapping={"source": "csv"})
+    'csv'
+    """
+    m = load_mapping(mapping)
+    source = _check_source(source)
+    if source == "auto" and m.source:
+        source = _check_source(m.source)
+    if source != "auto":
+        return source
+    found = detect_source(path, strict=False)
+    if need_person and found in _OWN and m.person is None and m.layout == "rows":
+        _require_person_column(path, found, m.columns)
+    return found
+
+
+def _require_person_column(path: str | os.PathLike, found: str, renames: dict[str, str]) -> None:
+    """An own-format table that a command reads per person needs a person id column."""
+    from ._base import head_text
+    from .detect import OWN_PERSON, _first_rows
+
+    if found != "csv" or str(path) == "-":
+        return  # Excel/Parquet/JSON: the reader names a missing person column itself
+    from pathlib import Path
+
+    p = Path(path)
+    if not p.is_file() or p.stat().st_size == 0:
+        return
+    text = head_text(p)
+    if text is None or not text.strip("\ufeff \t\r\n"):
+        return  # not UTF-8, or blank: the reader says so
+    header = _first_rows(text, 1)[0]
+    names = set(header) | {renames[c] for c in header if c in renames}
+    if names & set(OWN_PERSON) or {"item", "value"} <= names:
+        return
+    shown = ", ".join(header[:6]) + (", ..." if len(header) > 6 else "")
+    raise InputError(
+        f"{path}: row 1: no person id column among {shown}: the file has no survey "
+        "platform's signature (Qualtrics ImportId row, REDCap record_id, LimeSurvey "
+        "submitdate, formr session), so it is read as a table of your own, which needs one; "
+        "name it (--person, or person: in the mapping), rename it 'person', or pass the "
+        "platform (--source)"
+    )
 
 
 def read_raw(path: str | os.PathLike, *, source: str = "auto") -> pd.DataFrame:
@@ -147,11 +225,7 @@ def read_responses(
     [4.4, 3.4, 4.8, 2.25]
     """
     m = load_mapping(mapping)
-    source = _check_source(source)
-    if source == "auto" and m.source:
-        source = _check_source(m.source)
-    if source == "auto":
-        source = detect_source(path)
+    source = resolve_source(path, source, m)
     raw = read_raw(path, source=source)
     if source in _OWN and mapping is None and instruments is None:
         return raw

@@ -8,8 +8,11 @@ Every platform reader returns a :class:`pandas.DataFrame` of the export as it is
 ``labels``         ``{column: question text}`` where the export carries it
 ``value_labels``   ``{column: {code: label}}`` (SPSS, Stata, REDCap dictionaries)
 ``missing_codes``  ``{column: [codes]}`` declared missing values (already set to NaN)
-``defaults``       ``{"person": [...], "wave": [...], "meta": [...]}``: the platform's
-                   id column candidates and its metadata columns (dropped unless mapped)
+``defaults``       ``{"person": [...], "wave": [...], "meta": [...], "ids": [...]}``: the
+                   platform's person id candidates, wave columns, metadata columns
+                   (dropped unless mapped) and every id column it writes (kept)
+``renamed``        ``{new name: header name}`` for repeated header names made unique
+                   (``name.1``, ``name.2`` ... as R's ``read.csv(check.names=TRUE)``)
 
 :func:`dyadscore.formats.mapping.apply_mapping` turns that into the project's wide shape.
 
@@ -67,14 +70,52 @@ def sniff_separator(text: str) -> str:
     return sep if counts[sep] else ","
 
 
-def _unique_names(names: list[str]) -> list[str]:
-    seen: dict[str, int] = {}
-    out = []
+def make_unique(names: list[str]) -> tuple[list[str], dict[str, str]]:
+    """Repeated names made unique as R's ``make.unique`` does (``read.csv(check.names=TRUE)``).
+
+    The first occurrence keeps its name; later ones get ``.1``, ``.2`` ..., skipping
+    any suffix that is already a name.
+
+    Parameters
+    ----------
+    names : list of str
+        Column names as the export writes them.
+
+    Returns
+    -------
+    (list of str, dict)
+        The unique names, and ``{new name: name in the export}`` for the renamed ones.
+
+    Examples
+    --------
+    >>> make_unique(["a", "a", "a.1", "b", "a"])
+    (['a', 'a.2', 'a.1', 'b', 'a.3'], {'a.2': 'a', 'a.3': 'a'})
+    """
+    taken = set(names)
+    counts: dict[str, int] = {}
+    seen: set[str] = set()
+    out: list[str] = []
+    renamed: dict[str, str] = {}
     for n in names:
-        k = seen.get(n, 0)
-        seen[n] = k + 1
-        out.append(n if k == 0 else f"{n}.{k}")
-    return out
+        if n not in seen:
+            seen.add(n)
+            out.append(n)
+            continue
+        k = counts.get(n, 0)
+        while True:
+            k += 1
+            cand = f"{n}.{k}"
+            if cand not in taken:
+                break
+        counts[n] = k
+        taken.add(cand)
+        out.append(cand)
+        renamed[cand] = n
+    return out, renamed
+
+
+def _unique_names(names: list[str]) -> list[str]:
+    return make_unique(names)[0]
 
 
 def read_cells(path: str | os.PathLike, *, header: bool = False) -> pd.DataFrame:
@@ -82,7 +123,8 @@ def read_cells(path: str | os.PathLike, *, header: bool = False) -> pd.DataFrame
 
     With ``header=False`` the header rows are data rows too (Qualtrics has three).
     Columns are Arrow-backed strings (read by Arrow's multithreaded CSV reader);
-    repeated header names get ``.1``, ``.2`` suffixes.
+    repeated header names get ``.1``, ``.2`` suffixes (:func:`make_unique`), listed in
+    ``attrs["renamed"]``.
     """
     import pyarrow as pa
     import pyarrow.csv as pacsv
@@ -113,9 +155,10 @@ def read_cells(path: str | os.PathLike, *, header: bool = False) -> pd.DataFrame
         raise InputError(f"{p}: cannot read as CSV: {msg}") from None
     df = table.to_pandas(types_mapper=pd.ArrowDtype)
     if header:
-        cols = _unique_names([str(c).strip().removeprefix("\ufeff") for c in df.iloc[0]])
+        cols, renamed = make_unique([str(c).strip().removeprefix("\ufeff") for c in df.iloc[0]])
         df = df.iloc[1:].reset_index(drop=True)
         df.columns = cols
+        df.attrs["renamed"] = renamed
     return df
 
 
@@ -191,6 +234,7 @@ def finish(
     person: list[str] | None = None,
     wave: list[str] | None = None,
     meta: list[str] | None = None,
+    ids: list[str] | None = None,
     **extra: Any,
 ) -> pd.DataFrame:
     """Attach the reader metadata (see module docstring) and check there are rows."""
@@ -202,13 +246,20 @@ def finish(
             f"{source}: column {dup[0]!r} appears twice in the header; give every column a "
             "unique name"
         )
+    renamed = dict(extra.pop("renamed", None) or df.attrs.get("renamed") or {})
     df.attrs.update(
         source=source,
         platform=platform,
         labels=dict(labels or {}),
         value_labels=dict(value_labels or {}),
         missing_codes=dict(missing_codes or {}),
-        defaults={"person": person or [], "wave": wave or [], "meta": meta or []},
+        defaults={
+            "person": person or [],
+            "wave": wave or [],
+            "meta": meta or [],
+            "ids": ids if ids is not None else list(person or []),
+        },
+        renamed=renamed,
         **extra,
     )
     return df

@@ -3,7 +3,7 @@
 Signatures (each reader module documents its source):
 
 =============  ===============================================================
-spss / stata   ``.sav``/``.zsav`` / ``.dta`` extension
+spss / stata   ``.sav``/``.zsav``/``.por`` / ``.dta`` extension
 qualtrics      row 3 holds ``{"ImportId": ...}`` cells, or legacy: row 1 has
                ``ResponseID`` and ``ResponseSet``
 redcap         first column ``record_id`` or any ``redcap_*`` column; labels
@@ -132,15 +132,15 @@ def detect_source(path: str | os.PathLike, *, strict: bool = True) -> str:
 
     Examples
     --------
-    >>> detect_source("scores.sav")  # doctest: +SKIP
-    'spss'
+    >>> detect_source("scores.sav"), detect_source("old.por"), detect_source("panel.dta")
+    ('spss', 'spss', 'stata')
     """
     name = str(path)
     if name == "-":
         return "csv"
     p = Path(name)
     suffix = p.suffix.lower()
-    if suffix in (".sav", ".zsav"):
+    if suffix in (".sav", ".zsav", ".por"):
         return "spss"
     if suffix == ".dta":
         return "stata"

@@ -1,4 +1,8 @@
-"""Instruments to the platforms: a Qualtrics ``.qsf``, a REDCap data dictionary, SurveyJS JSON.
+"""Instruments to the platforms (a Qualtrics ``.qsf``, a REDCap data dictionary, SurveyJS JSON) and back.
+
+A REDCap data dictionary CSV also loads as an instrument
+(:func:`instrument_from_redcap`, ``dyadscore instruments import dict.csv``), closing the
+round trip with ``instruments export --to redcap``.
 
 Each export asks for the couple code and the partner's role first (``dyad=True``), then
 every item with the instrument's answer labels, and names the answer columns so that the
@@ -16,7 +20,10 @@ without a column mapping:
   https://gist.github.com/dreftymac/47ccfa837e7f89d7a37539a6fc25dcac,
   https://blog.askesis.pl/post/2019/04/qualtrics-generate.html); items form one Likert
   matrix whose statements carry the item ids as export tags and whose answers are
-  recoded to the scale values.
+  recoded to the scale values. Qualtrics names a statement's response column
+  ``<question export tag>_<statement export tag>`` (``relationship_satisfaction_sat1``;
+  :func:`qualtrics_columns`), and :func:`dyadscore.formats.read_responses` maps such
+  columns back to the item ids without a mapping file.
 - **SurveyJS** survey JSON: one ``rating`` question per item (``rateMin``/``rateMax``,
   end labels), texts localised as ``{"default": en, "nl": nl}``
   (https://surveyjs.io/form-library/documentation/handle-survey-results-access).
@@ -84,6 +91,31 @@ def _form_name(inst: Instrument) -> str:
     return re.sub(r"[^a-z0-9_]", "_", inst.id.lower())
 
 
+def qualtrics_columns(inst: Instrument) -> dict[str, str]:
+    """``{response-export column: item id}`` of a survey made from :func:`qualtrics_qsf`.
+
+    The items form one matrix question whose export tag is the instrument id with ``_``
+    for ``-`` and whose statements carry the item ids as export tags; Qualtrics names a
+    matrix statement's column ``<question export tag>_<statement export tag>``.
+
+    Parameters
+    ----------
+    inst : Instrument
+
+    Returns
+    -------
+    dict
+        ``{column name in the Qualtrics response export: item id}``.
+
+    Examples
+    --------
+    >>> list(qualtrics_columns(load_instrument("relationship-satisfaction")))[:2]
+    ['relationship_satisfaction_sat1', 'relationship_satisfaction_sat2']
+    """
+    tag = _form_name(inst)
+    return {f"{tag}_{it.id}": it.id for it in inst.items}
+
+
 def redcap_dictionary(inst: Instrument, *, lang: str = "en", dyad: bool = True) -> str:
     """REDCap data dictionary CSV text for one instrument.
 
@@ -115,10 +147,17 @@ def redcap_dictionary(inst: Instrument, *, lang: str = "en", dyad: bool = True) 
         row("role", "radio", DYAD_TEXT["role"][lang], c5=choices, c12="y")
     choices = " | ".join(f"{v}, {t}" for v, t in _labels(inst, lang).items())
     header = (inst.instructions or {}).get(lang, "") if inst.instructions else ""
+    rule = inst.missing
+    missing = rule.rule + (f" {rule.min_answered:g}" if rule.rule == "prorate" else "")
     for k, item in enumerate(inst.items):
         name = item.id.lower()
-        note = f"dyadscore {inst.id} {inst.version} item {item.id}" + (
-            " (reverse-keyed)" if item.reverse else ""
+        subs = ", ".join(
+            f"{n} ({sub.method})" for n, sub in inst.subscales.items() if item.id in sub.items
+        )
+        note = (
+            f"dyadscore {inst.id} {inst.version} item {item.id}"
+            + (" (reverse-keyed)" if item.reverse else "")
+            + f"; subscales: {subs or '-'}; missing: {missing}"
         )
         row(
             name,
@@ -375,6 +414,7 @@ def export_instrument(instrument: Any, to: str, *, lang: str = "en", dyad: bool 
         raise InputError(f"unknown export target {to!r}; expected one of: {', '.join(TARGETS)}")
     if lang not in ("en", "nl"):
         raise InputError(f"unknown language {lang!r}; expected en or nl")
+    inst.require_language(lang)
     fn = {"redcap": redcap_dictionary, "qsf": qualtrics_qsf, "surveyjs": surveyjs_json}[to]
     return fn(inst, lang=lang, dyad=dyad)
 
@@ -400,3 +440,281 @@ def write_instrument_export(
     from ..io import write_text
 
     return write_text(export_instrument(instrument, to, lang=lang, dyad=dyad), path, force=force)
+
+
+# ------------------------------------------------------------ REDCap dictionary in
+_NOTE = re.compile(
+    r"dyadscore (?P<inst>[a-z0-9-]+) (?P<version>\d+\.\d+(?:\.\d+)?) item (?P<item>[A-Za-z_][A-Za-z0-9_]*)"
+    r"(?P<rev> \(reverse-keyed\))?(?:; subscales: (?P<subs>[^;]*))?"
+    r"(?:; missing: (?P<rule>prorate|complete)(?: (?P<min>[0-9.]+))?)?"
+)
+_CHOICE = re.compile(r"^\s*(-?\d+)\s*,\s*(.*?)\s*$", re.S)
+
+
+def _choices(text: str) -> dict[int, str] | None:
+    """``"1, Never | 2, Often"`` -> ``{1: "Never", 2: "Often"}``; None unless all codes are integers."""
+    out: dict[int, str] = {}
+    for part in text.split("|"):
+        if not part.strip():
+            continue
+        m = _CHOICE.match(part)
+        if m is None:
+            return None
+        out[int(m.group(1))] = re.sub(r"<[^>]+>", "", m.group(2)).strip()
+    return out or None
+
+
+def read_redcap_dictionary(path: str | os.PathLike) -> list[dict[str, str]]:
+    """The rows of a REDCap data dictionary CSV as ``{column: value}`` (REDCap's names).
+
+    Parameters
+    ----------
+    path : path to the data dictionary CSV
+
+    Returns
+    -------
+    list of dict
+        One ``{REDCap column name: cell}`` per field, in the dictionary's order.
+
+    Raises
+    ------
+    InputError
+        Not a data dictionary (no ``Variable / Field Name`` ... header).
+
+    Examples
+    --------
+    >>> import tempfile, os
+    >>> p = os.path.join(tempfile.mkdtemp(), "dict.csv")
+    >>> _ = open(p, "w").write(export_instrument("felt-dependence", "redcap"))
+    >>> read_redcap_dictionary(p)[0]["Variable / Field Name"]
+    'record_id'
+    """
+    from ._base import check_file, head_text
+
+    p = check_file(path)
+    if head_text(p) is None:
+        raise InputError(f"{p}: not UTF-8 text; save the data dictionary as UTF-8 CSV")
+    with open(p, encoding="utf-8-sig", newline="") as fh:
+        rows = list(csv.reader(fh))
+    # a first cell saved twice through Excel keeps a mangled byte-order mark and quotes
+    head = [c.strip() for c in rows[0]] if rows else []
+    if head:
+        head[0] = re.sub(r'^(?:\ufeff|ï»¿|")+|"+$', "", head[0])
+    if len(head) < 6 or head[0] != "Variable / Field Name" or head[3] != "Field Type":
+        shown = ", ".join(head[:4]) or "nothing"
+        raise InputError(
+            f"{p}: row 1: not a REDCap data dictionary (header starts {shown}); expected "
+            "'Variable / Field Name', 'Form Name', 'Section Header', 'Field Type', ... "
+            "(REDCap: Project Setup > Data Dictionary > Download)"
+        )
+    names = REDCAP_COLUMNS[: len(head)] if head[: len(REDCAP_COLUMNS)] else head
+    return [dict(zip(names, r + [""] * (len(names) - len(r)), strict=False)) for r in rows[1:]]
+
+
+def instrument_from_redcap(
+    path: str | os.PathLike, *, instrument_id: str | None = None, form: str | None = None
+) -> Instrument:
+    """An instrument from a REDCap data dictionary CSV (the reverse of ``--to redcap``).
+
+        A dictionary written by :func:`redcap_dictionary` comes back whole: the field
+        annotations (``dyadscore ID VERSION item ITEM (reverse-keyed); subscales: ...;
+        missing: ...``) restore ids, reverse keys, subscales and the missing rule, so the
+        scoring key (``key_hash``) is the one exported. Any other dictionary gives one
+        instrument of its Likert items: the ``radio``/``dropdown`` fields with whole-number
+        codes that share the most common choice list (other fields, e.g. the partner's role,
+        are left out), one mean subscale named after the form, no reverse keys (add them in
+        the YAML). The first field of a project's dictionary is the record id (a text field)
+    and never an item; an instrument's own dictionary (Shared Library) has none. Field
+    labels become the English text: for the round trip, export in English (``--lang en``). Text is the field
+        label in English; add Dutch (``nl``) in the YAML for Dutch output.
+
+        Parameters
+        ----------
+        path : the data dictionary CSV
+        instrument_id : str, optional
+            Id of the new instrument (default: from the annotations, else the form name).
+        form : str, optional
+            Take the items of this form (instrument) only (REDCap's ``Form Name``).
+
+        Returns
+        -------
+        Instrument
+
+        Raises
+        ------
+        InputError
+            Not a data dictionary, or no Likert item in it.
+
+        Examples
+        --------
+        >>> import tempfile, os
+        >>> p = os.path.join(tempfile.mkdtemp(), "dict.csv")
+        >>> _ = open(p, "w").write(export_instrument("relationship-satisfaction", "redcap"))
+        >>> inst = instrument_from_redcap(p)
+        >>> inst.id, inst.reverse_items, inst.key_hash == load_instrument(inst.id).key_hash
+        ('relationship-satisfaction', ['sat3'], True)
+    """
+    from ..instruments import parse_instrument
+
+    rows = read_redcap_dictionary(path)
+    name = str(path)
+    if not rows:
+        raise InputError(f"{name}: the data dictionary has no fields")
+    # a project's dictionary starts with the record id (a text field); an instrument's
+    # own dictionary (REDCap Shared Library, instrument zip) has no record id
+    fields = rows[1:] if rows[0]["Field Type"].strip() == "text" else rows
+    if form is not None:
+        forms = list(dict.fromkeys(r["Form Name"] for r in rows))
+        if form not in forms:
+            raise InputError(
+                f"{name}: no form {form!r} in the data dictionary; its forms: {', '.join(forms)}"
+            )
+        fields = [r for r in fields if r["Form Name"] == form]
+    notes = {
+        r["Variable / Field Name"]: _NOTE.search(r.get("Field Annotation", "")) for r in fields
+    }
+    annotated = [r for r in fields if notes[r["Variable / Field Name"]]]
+    if annotated:
+        items = annotated
+    else:
+        likert = [
+            r
+            for r in fields
+            if r["Field Type"].strip() in ("radio", "dropdown")
+            and _choices(r["Choices, Calculations, OR Slider Labels"])
+        ]
+        if not likert:
+            raise InputError(
+                f"{name}: no radio or dropdown field with numbered choices (e.g. '1, Never | "
+                "2, Sometimes'); an instrument needs Likert items"
+            )
+        sets = [
+            tuple(_choices(r["Choices, Calculations, OR Slider Labels"]).items()) for r in likert
+        ]
+        common = max(dict.fromkeys(sets), key=sets.count)
+        if sets.count(common) < 2:
+            shown = ", ".join(r["Variable / Field Name"] for r in likert[:4])
+            raise InputError(
+                f"{name}: no two radio/dropdown fields share a choice list ({shown}"
+                f"{', ...' if len(likert) > 4 else ''} each have their own); an instrument's "
+                "items share one response scale: give them the same choices"
+                + ("" if form else ", or pick the form with --form")
+            )
+        items = [r for r, c in zip(likert, sets, strict=True) if c == common]
+    first = items[0]
+    choices = _choices(first["Choices, Calculations, OR Slider Labels"]) or {}
+    for r in items:
+        if _choices(r["Choices, Calculations, OR Slider Labels"]) != choices:
+            raise InputError(
+                f"{name}: field {r['Variable / Field Name']!r}: its choices differ from those "
+                f"of {first['Variable / Field Name']!r}; an instrument has one response scale"
+            )
+    if len(choices) < 2:
+        raise InputError(
+            f"{name}: field {first['Variable / Field Name']!r}: needs at least two choices"
+        )
+    note = notes.get(first["Variable / Field Name"])
+    form = first["Form Name"].strip() or "imported"
+    inst_id = instrument_id or (note["inst"] if note else re.sub(r"[^a-z0-9]+", "-", form.lower()))
+    inst_id = inst_id.strip("-") or "imported"
+    item_list = []
+    subscales: dict[str, dict[str, Any]] = {}
+    orders: list[list[str]] = []  # each item lists its subscales in the instrument's order
+    for r in items:
+        n = notes.get(r["Variable / Field Name"])
+        item_id = n["item"] if n else r["Variable / Field Name"]
+        text = re.sub(r"<[^>]+>", "", r["Field Label"]).strip() or item_id
+        entry: dict[str, Any] = {"id": item_id, "text": {"en": text}}
+        if n and n["rev"]:
+            entry["reverse"] = True
+        item_list.append(entry)
+        subs = (n["subs"] or "").strip() if n else ""
+        if not n:
+            subs = f"{re.sub(r'[^A-Za-z0-9_]', '_', form)} (mean)"
+        order: list[str] = []
+        orders.append(order)
+        for part in filter(None, (x.strip() for x in subs.split(","))):
+            if part == "-":
+                continue
+            m = re.match(r"^(\w+)\s*(?:\((mean|sum)\))?$", part)
+            if m is None:
+                raise InputError(f"{name}: field {item_id!r}: cannot read subscale {part!r}")
+            order.append(m.group(1))
+            sub = subscales.setdefault(m.group(1), {"items": [], "method": m.group(2) or "mean"})
+            sub["items"].append(item_id)
+    subscales = {k: subscales[k] for k in _subscale_order(orders, list(subscales))}
+    data: dict[str, Any] = {
+        "id": inst_id,
+        "version": note["version"] if note else "1.0",
+        "title": {"en": form.replace("_", " ").strip().capitalize()},
+        "construct": form.replace("_", " ").strip(),
+    }
+    header = first.get("Section Header", "").strip()
+    if header:
+        data["instructions"] = {"en": re.sub(r"<[^>]+>", "", header).strip()}
+    data["response_scale"] = {
+        "min": min(choices),
+        "max": max(choices),
+        "labels": {"en": dict(sorted(choices.items()))},
+    }
+    if note and note["rule"]:
+        data["missing"] = {"rule": note["rule"]}
+        if note["min"]:
+            data["missing"]["min_answered"] = float(note["min"])
+    data["subscales"] = subscales
+    data["items"] = item_list
+    data["provenance"] = {
+        "authors": "not stated",
+        "licence": "not stated",
+        "notes": f"imported from the REDCap data dictionary {Path(name).name}",
+    }
+    from ..errors import InstrumentError
+
+    try:
+        return parse_instrument(instrument_yaml(data), source="")
+    except InstrumentError as exc:  # say what is wrong in the dictionary's own terms
+        msg = re.sub(r"^:?\s*(line \d+: )?", "", str(exc))
+        raise InputError(f"{name}: cannot make an instrument of it: {msg}") from None
+
+
+def _subscale_order(orders: list[list[str]], first_seen: list[str]) -> list[str]:
+    """One order of subscales consistent with every item's list (ties: first seen)."""
+    after: dict[str, set[str]] = {n: set() for n in first_seen}
+    for order in orders:
+        for a, b in zip(order, order[1:], strict=False):
+            after[b].add(a)
+    out: list[str] = []
+    while len(out) < len(first_seen):
+        ready = [n for n in first_seen if n not in out and after[n] <= set(out)]
+        out.append(ready[0] if ready else next(n for n in first_seen if n not in out))
+    return out
+
+
+def instrument_yaml(instrument: Instrument | dict[str, Any]) -> str:
+    """YAML text of an instrument in the project's format (field order as in the schema).
+
+    Parameters
+    ----------
+    instrument : Instrument or dict
+        An instrument, or the plain data of one.
+
+    Returns
+    -------
+    str
+        YAML that :func:`dyadscore.load_instrument` reads back.
+
+    Examples
+    --------
+    >>> print(instrument_yaml(load_instrument("felt-dependence")).splitlines()[0])
+    id: felt-dependence
+    """
+    import yaml
+
+    data = (
+        instrument.model_dump(exclude_defaults=True)
+        if isinstance(instrument, Instrument)
+        else dict(instrument)
+    )
+    if isinstance(instrument, Instrument):
+        data = {"id": instrument.id, "version": instrument.version, **data}
+    return yaml.safe_dump(data, sort_keys=False, allow_unicode=True, width=100)

@@ -4,7 +4,7 @@ A mapping (YAML) says which export column holds which item, where the person, co
 role and wave are, and how the partners of a couple are laid out::
 
     source: qualtrics                 # optional: the platform (else detected)
-    instruments: [relationship-satisfaction]
+    instruments: [relationship-satisfaction]   # ids, or YAML paths (beside this file)
     person: ResponseId                # person id column (default: the platform's id)
     couple: couple_code               # couple id column
     role: partner                     # role column ...
@@ -122,11 +122,19 @@ def _read_yaml(path: Path) -> Any:
         raise InputError(f"{path}:{line} malformed mapping file ({problem})") from None
 
 
+def _yaml(value: Any) -> str:
+    """A value as YAML shows it (``[a, b]``, ``true``, ``null``), not as Python does."""
+    import yaml
+
+    text = yaml.safe_dump(value, default_flow_style=True, allow_unicode=True).strip()
+    return text.removesuffix("...").strip()
+
+
 def _str_dict(value: Any, key: str, name: str) -> dict[str, Any]:
     if value is None:
         return {}
     if not isinstance(value, dict):
-        raise InputError(f"{name}: '{key}' must be a mapping (key: value), got {value!r}")
+        raise InputError(f"{name}: '{key}' must be a mapping (key: value), got {_yaml(value)}")
     return {str(k): v for k, v in value.items()}
 
 
@@ -184,7 +192,7 @@ def load_mapping(spec: Mapping | dict | str | os.PathLike | None) -> Mapping:
     insts = data.get("instruments") or []
     for key in ("person", "couple", "role", "wave"):
         if data.get(key) is not None and not isinstance(data[key], str):
-            raise InputError(f"{name}: '{key}' must name a column, got {data[key]!r}")
+            raise InputError(f"{name}: '{key}' must name a column, got {_yaml(data[key])}")
     try:
         values = {
             str(k).strip().casefold(): float(v)
@@ -208,9 +216,19 @@ def load_mapping(spec: Mapping | dict | str | os.PathLike | None) -> Mapping:
         layout=layout,
         partners=partners,
         source=data.get("source"),
-        instruments=[insts] if isinstance(insts, str) else [str(i) for i in insts],
+        instruments=[_beside(name, i) for i in ([insts] if isinstance(insts, str) else insts)],
         name=name,
     )
+
+
+def _beside(mapping_file: str, spec: Any) -> str:
+    """An instrument YAML named in a mapping file: relative to that file's folder."""
+    spec = str(spec)
+    if mapping_file != "mapping" and spec.endswith((".yaml", ".yml")):
+        here = Path(mapping_file).parent / spec
+        if not Path(spec).is_absolute() and here.is_file():
+            return str(here)
+    return spec
 
 
 # -------------------------------------------------------------- applying
@@ -474,11 +492,11 @@ def _check_one_row(
     if not dup.any():
         return
     rows = np.flatnonzero(dup.to_numpy())
-    first = out["person"].iloc[rows[0]]
+    first = _plain(out["person"].iloc[rows[0]])
     same = rows[out["person"].iloc[rows].to_numpy() == first][:2]
     if "wave" in out.columns:
         raise InputError(
-            f"{src}: person {first!r} has two rows in wave {out['wave'].iloc[same[0]]!r} "
+            f"{src}: person {first!r} has two rows in wave {_plain(out['wave'].iloc[same[0]])!r} "
             f"(rows {same[0] + 1} and {same[1] + 1}); expected one row per person and wave"
         )
     hint = next((c for c in defaults.get("wave", []) if c in raw.columns), None)
@@ -512,9 +530,16 @@ def apply_mapping(
 ) -> pd.DataFrame:
     """Turn a platform reader's frame into the project's wide response table.
 
-    Output columns: ``person`` (always), ``couple``, ``role``, ``wave`` (when known),
+    Output columns: ``person`` (always), ``couple``, ``role``, ``wave`` (when known), the
+    platform's other id columns when filled (e.g. Qualtrics ``ResponseId`` when the
+    mapping takes ``person`` from elsewhere, ``ExternalReference``, LimeSurvey ``token``),
     then the item columns (float, NaN for no answer) and any ``keep`` columns. Without
-    ``columns:`` in the mapping every non-metadata column is kept under its own name.
+    ``columns:`` in the mapping every non-metadata column is kept under its own name;
+    a Qualtrics export of a survey made by ``dyadscore instruments export --to qsf``
+    has its ``<instrument>_<item>`` columns read as the items. Person ids are the
+    platform's; only an export without any (no id column, or one empty in every row)
+    gets numbered ids, and ``attrs["person_ids"]`` says which. Repeated export names
+    made unique on reading are listed in ``attrs["renamed"]``.
 
     Raises
     ------
@@ -538,6 +563,10 @@ def apply_mapping(
         _require(df, [c for c in (m.couple, m.wave) if c] + m.keep, "the mapping", m, src)
         df, items = _unstack_partners(df, m, src)
     else:
+        if not m.columns and raw.attrs.get("platform") == "qualtrics":
+            # a survey made by `dyadscore instruments export --to qsf`: matrix columns are
+            # <question export tag>_<item id>
+            m = _with_qsf_columns(df, m, instruments)
         _require(df, list(m.columns), "columns", m, src)
         for key in ("person", "couple", "role", "wave"):
             col = getattr(m, key)
@@ -554,12 +583,22 @@ def apply_mapping(
         origin = {v: k for k, v in m.columns.items()}
         df = df.rename(columns=m.columns)
     person_col = _pick(df, m.person, [*defaults.get("person", []), *OWN_PERSON])
+    made_up = None
+    if person_col is not None and m.person is None:
+        blank = df[person_col].isna() | df[person_col].astype("string").str.strip().eq("")
+        if blank.all():  # e.g. formr test sessions: the platform wrote no id at all
+            made_up = f"column '{person_col}' is empty in every row"
+            person_col = None
     if person_col is None:
+        # no id exists anywhere in the export: number the responses (never done when
+        # the platform wrote an id)
         person = pd.Series([f"response {i + 1}" for i in range(len(df))], index=df.index)
+        made_up = made_up or "the export has no person id column"
     else:
         person = df[person_col]
-        if person.isna().any():
-            i = int(np.flatnonzero(person.isna().to_numpy())[0])
+        blank = person.isna() | person.astype("string").str.strip().eq("").fillna(False)
+        if blank.any():
+            i = int(np.flatnonzero(blank.to_numpy())[0])
             raise InputError(
                 f"{src}: row {i + 1}: no person id in column '{person_col}'; every response needs one"
             )
@@ -577,8 +616,14 @@ def apply_mapping(
         if key in ids and ids[key].isna().any():
             ids[key] = ids[key].groupby(person.to_numpy()).transform("first")
     ids = {k: _tidy_id(v) for k, v in ids.items()}
+    # every id column the platform writes (response id, external reference) stays
+    for col in defaults.get("ids", []):
+        if col in df.columns and col != person_col and col not in ids and col not in m.columns:
+            s_ = df[col]
+            if s_.notna().any() and s_.astype("string").str.strip().fillna("").ne("").any():
+                ids[col] = _tidy_id(s_)
     if not items:
-        used = {person_col, couple_col, role_col, m.wave, *defaults.get("wave", [])}
+        used = {person_col, couple_col, role_col, m.wave, *defaults.get("wave", []), *ids}
         used |= set(COUPLE_DEFAULTS)
         meta = set(defaults.get("meta", []))
         items = [c for c in df.columns if c not in used and c not in meta and c not in ID_NAMES]
@@ -599,8 +644,38 @@ def apply_mapping(
         "platform": raw.attrs.get("platform"),
         "labels": {origin.get(c, c): t for c, t in (raw.attrs.get("labels") or {}).items()},
         "mapping": m.name,
+        "renamed": dict(raw.attrs.get("renamed") or {}),
+        "person_ids": f"numbered 'response 1', 'response 2', ...: {made_up}"
+        if made_up
+        else f"from column '{person_col}'",
     }
     return out
+
+
+def _plain(value: Any) -> Any:
+    """A numpy scalar as the Python value it holds (messages never show ``np.int64(1)``)."""
+    if hasattr(value, "item") and callable(value.item):
+        value = value.item()
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    return value
+
+
+def _with_qsf_columns(df: pd.DataFrame, m: Mapping, instruments: Any) -> Mapping:
+    """The mapping with ``columns:`` for a Qualtrics export of a survey dyadscore made."""
+    from dataclasses import replace
+
+    from .export import qualtrics_columns
+
+    specs = m.instruments or _listify(instruments) or list_instruments()
+    found: dict[str, str] = {}
+    for inst in (load_instrument(i) for i in specs):
+        cols = qualtrics_columns(inst)
+        if any(c in df.columns for c in cols):
+            found.update({c: i for c, i in cols.items() if c in df.columns})
+    if not found or any(item in df.columns for item in found.values()):
+        return m
+    return replace(m, columns=found)
 
 
 def _tidy_id(s: pd.Series) -> pd.Series:
@@ -636,6 +711,9 @@ def _texts_of(column: str, label: str | None) -> list[str]:
         out.append(_norm_text(label))
         if " - " in label:  # Qualtrics matrix: "instructions - statement"
             out.append(_norm_text(label.rsplit(" - ", 1)[1]))
+        sub = re.search(r"\[([^\[\]]+)\]\s*$", label)
+        if sub:  # LimeSurvey array: "question text [subquestion text]"
+            out.append(_norm_text(sub.group(1)))
     return [t for t in out if t]
 
 
@@ -694,6 +772,15 @@ def suggest_mapping(
     """
     from . import read_raw
 
+    try:
+        ok = 0 <= float(cutoff) <= 1
+    except (TypeError, ValueError):
+        ok = False
+    if not ok:
+        raise InputError(
+            f"cutoff {cutoff}: expected the lowest text similarity to accept, a number from 0 "
+            "to 1 (e.g. 0.6)"
+        )
     raw = export if isinstance(export, pd.DataFrame) else read_raw(export, source=source)
     insts = [load_instrument(i) for i in _listify(instruments)]
     labels = raw.attrs.get("labels") or {}

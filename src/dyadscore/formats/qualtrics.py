@@ -10,6 +10,13 @@ recode) or as choice text. The **legacy** exporter writes two header rows only (
 then question text) and names the response id ``ResponseID`` (qualtRics ``read_survey``,
 https://rdrr.io/cran/qualtRics/man/readSurvey.html, reads it with ``skip = 2`` instead of 3).
 
+Repeated export names (legacy matrix exports, "insights" exports) are made unique the
+way R's ``read.csv(check.names=TRUE)`` does: ``Q1``, ``Q1.1``, ``Q1.2`` (listed in
+``attrs["renamed"]``). The response id is ``ResponseId`` (current), ``ResponseID``
+(legacy and the 2016-17 three-header layout) or the column whose ImportId is
+``_recordId``; it is never replaced, and ``ExternalReference`` /
+``ExternalDataReference`` are kept beside it.
+
 Examples
 --------
 >>> looks_like_qualtrics(['StartDate', 'Q1'], ['Start Date', 'Q'], ['{"ImportId":"startDate"}', '{"ImportId":"QID1"}'])
@@ -25,7 +32,7 @@ import re
 import pandas as pd
 
 from ..errors import InputError
-from ._base import coerce_frame, finish, read_cells
+from ._base import coerce_frame, finish, make_unique, read_cells
 
 # columns Qualtrics adds to every export (current and legacy names)
 META_COLUMNS = [
@@ -44,6 +51,7 @@ META_COLUMNS = [
     "ExternalReference",
     "LocationLatitude",
     "LocationLongitude",
+    "LocationAccuracy",
     "DistributionChannel",
     "UserLanguage",
     "ResponseID",
@@ -53,6 +61,9 @@ META_COLUMNS = [
     "EmailAddress",
 ]
 _LEGACY_MARKERS = {"ResponseID", "ResponseSet"}
+# the response id (current, legacy/2016-17 spelling) and the ids a researcher links on
+ID_COLUMNS = ["ResponseId", "ResponseID", "ExternalReference", "ExternalDataReference"]
+_ID_IMPORT = {"_recordId": "ResponseId", "responseId": "ResponseId"}
 _HTML = re.compile(r"<[^>]+>")
 
 
@@ -117,24 +128,33 @@ def read_qualtrics(path: str | os.PathLike, *, legacy: bool | None = None) -> pd
         legacy = kind == "qualtrics-legacy"
     n_head = 2 if legacy else 3
     names = [c.strip() for c in rows[0]]
-    if legacy and _LEGACY_MARKERS <= set(rows[1]) and not _LEGACY_MARKERS <= set(names):
+    if _LEGACY_MARKERS <= set(rows[1]) and not _LEGACY_MARKERS <= set(names):
         # V1..V10 in the first row stand for ResponseID, ResponseSet ... in the second
         names = [rows[1][i].strip() if re.fullmatch(r"V\d+", n) else n for i, n in enumerate(names)]
     keep = [i for i, c in enumerate(names) if c or (cells.iloc[n_head:, i] != "").any()]
     # Qualtrics may end every line with a comma: an unnamed, empty last column
     data = cells.iloc[n_head:, keep].reset_index(drop=True)
-    data.columns = [names[i] or f"column_{i + 1}" for i in keep]
-    labels = {names[i]: _HTML.sub("", rows[1][i]).strip() for i in keep if names[i]}
-    import_ids = {} if legacy else {names[i]: _import_id(rows[2][i]) for i in keep if names[i]}
-    id_col = "ResponseID" if legacy else "ResponseId"
-    data = coerce_frame(data, skip={id_col})
+    # legacy matrix and "insights" exports repeat names: name, name.1, ... as R's read.csv
+    unique, renamed = make_unique([names[i] or f"column_{i + 1}" for i in keep])
+    data.columns = unique
+    labels = {u: _HTML.sub("", rows[1][i]).strip() for u, i in zip(unique, keep, strict=True)}
+    import_ids = (
+        {} if legacy else {u: _import_id(rows[2][i]) for u, i in zip(unique, keep, strict=True)}
+    )
+    ids = [c for c in ID_COLUMNS if c in data.columns]
+    ids += [c for c, imp in import_ids.items() if imp in _ID_IMPORT and c not in ids]
+    person = [c for c in ids if c in ("ResponseId", "ResponseID")]
+    person += [c for c, imp in import_ids.items() if imp in _ID_IMPORT and c not in person]
+    data = coerce_frame(data, skip=set(ids))
     return finish(
         data,
         source=name,
         platform="qualtrics",
         labels=labels,
-        person=[id_col],
+        person=person,
         meta=META_COLUMNS,
+        ids=ids,
         import_ids=import_ids,
+        renamed=renamed,
         layout="legacy" if legacy else "three-header",
     )

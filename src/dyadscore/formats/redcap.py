@@ -7,7 +7,8 @@ What the readers rely on, and where it is documented:
   ``redcap_repeat_instance``); fields of other instruments are empty on those rows
   (https://doh-axg5303.github.io/quarto_test/intro_data_structure.html;
   https://help.redcap.ualberta.ca/help-and-faq/repeating-instruments-events);
-- the first field is the record id (``record_id`` by default);
+- the first field is the record id (``record_id`` by default; in a labels export its
+  label, whatever the project named it);
 - a checkbox field exports one column per choice, ``<field>___<code>``, 1 = checked,
   0 = unchecked (https://rdocumentation.org/packages/redcapAPI/versions/2.5.0/topics/exportFieldNames);
   in a "labels" export the cells read ``Checked`` / ``Unchecked`` and multiple-choice
@@ -57,11 +58,26 @@ _CHECKED = {"checked": 1, "unchecked": 0}
 
 
 def looks_like_redcap(header: list[str]) -> str | None:
-    """``"redcap"`` for raw headers, ``"redcap-labels"`` for label headers, else None."""
+    """``"redcap"`` for raw headers, ``"redcap-labels"`` for label headers, else None.
+
+    Label headers are recognised by REDCap's own conventions, not by the record id's
+    label (which is whatever the project calls its first field, e.g. ``Study ID``): every
+    instrument's status field is labelled ``Complete?``, and the special columns are
+    ``Repeat Instrument``, ``Repeat Instance``, ``Data Access Group``, ``Survey
+    Identifier`` (``Event Name`` counts only beside ``Record ID``).
+
+    Examples
+    --------
+    >>> looks_like_redcap(["Study ID", "Which partner are you?", "Complete?"])
+    'redcap-labels'
+    """
     cols = set(header)
     if cols & set(RAW_SPECIAL) or (header and header[0] == "record_id"):
         return "redcap"
-    if header and header[0] == "Record ID" and (cols & set(LABEL_HEADERS) or "Complete?" in cols):
+    if not header:
+        return None
+    strong = set(LABEL_HEADERS) - {"Event Name"}
+    if "Complete?" in cols or cols & strong or (header[0] == "Record ID" and "Event Name" in cols):
         return "redcap-labels"
     return None
 
@@ -121,9 +137,11 @@ def read_redcap(path: str | os.PathLike) -> pd.DataFrame:
     kind = looks_like_redcap(header) or "redcap"
     labels: dict[str, str] = {}
     if kind == "redcap-labels":
+        # the first field is the record id, whatever its label (REDCap data dictionary rule)
         rename = {header[0]: "record_id", **LABEL_HEADERS}
         df = df.rename(columns=rename)
         labels = {c: c for c in df.columns if c not in rename.values()}
+        labels["record_id"] = header[0]
     record = df.columns[0]
     df = _labels_to_codes(df)
     if "redcap_repeat_instrument" in df.columns:
@@ -139,10 +157,18 @@ def read_redcap(path: str | os.PathLike) -> pd.DataFrame:
         platform="redcap",
         labels=labels,
         person=[record],
+        ids=[record, "redcap_survey_identifier"],
         wave=["redcap_event_name", "redcap_repeat_instance"],
         meta=[
             *RAW_SPECIAL,
             *[c for c in df.columns if str(c).endswith("_complete") or c.startswith("Complete?")],
+            # survey completion times (export_survey_fields): <form>_timestamp
+            *[
+                c
+                for c in df.columns
+                if str(c).endswith("_timestamp") and f"{str(c)[:-10]}_complete" in df.columns
+            ],
+            *[c for c in df.columns if c.startswith("Survey Timestamp")],
         ],
         checkbox_columns=checkbox,
         headers="labels" if kind == "redcap-labels" else "raw",

@@ -1,8 +1,8 @@
-"""SPSS ``.sav``/``.zsav`` and Stata ``.dta`` files, read with pyreadstat.
+"""SPSS ``.sav``/``.zsav``/``.por`` and Stata ``.dta`` files, read with pyreadstat.
 
 Variable labels go to ``attrs["labels"]``, value labels to ``attrs["value_labels"]``.
-SPSS user-defined missing values (discrete codes or ranges, e.g. ``-99`` "refused") are
-set to NaN and listed in ``attrs["missing_codes"]``; Stata's extended missing values
+SPSS user-defined missing values (discrete codes or ranges, e.g. ``-99`` "refused", and
+codes of string variables, e.g. ``"NA"``) are set to NaN and listed in ``attrs["missing_codes"]``; Stata's extended missing values
 (``.a`` ... ``.z``) arrive as NaN. pyreadstat documentation:
 https://ofajardo.github.io/pyreadstat_documentation/_build/html/index.html
 (``read_sav(user_missing=True)`` returns the codes and ``meta.missing_ranges``).
@@ -36,32 +36,51 @@ def _pyreadstat():
 
 
 def _apply_missing(df: pd.DataFrame, ranges: dict[str, list[dict]]) -> dict[str, list]:
+    """Set SPSS user-missing values to NaN: numeric codes and ranges, and string codes."""
     codes: dict[str, list] = {}
     for col, spans in ranges.items():
-        if col not in df.columns or not pd.api.types.is_numeric_dtype(df[col].dtype):
+        if col not in df.columns:
             continue
-        values = df[col].to_numpy(dtype="float64", na_value=np.nan)
-        hit = np.zeros(len(values), dtype=bool)
-        for span in spans:
-            lo, hi = float(span["lo"]), float(span["hi"])
-            hit |= (values >= lo) & (values <= hi)
-            codes.setdefault(col, []).append(lo if lo == hi else (lo, hi))
-        df[col] = np.where(hit, np.nan, values)
+        if pd.api.types.is_numeric_dtype(df[col].dtype):
+            values = df[col].to_numpy(dtype="float64", na_value=np.nan)
+            hit = np.zeros(len(values), dtype=bool)
+            for span in spans:
+                lo, hi = float(span["lo"]), float(span["hi"])
+                hit |= (values >= lo) & (values <= hi)
+                codes.setdefault(col, []).append(lo if lo == hi else (lo, hi))
+            df[col] = np.where(hit, np.nan, values)
+            continue
+        # string variables: discrete codes only (SPSS allows no ranges for strings);
+        # SPSS pads string values with blanks, so compare without trailing blanks
+        wanted = [str(span["lo"]).rstrip() for span in spans if span["lo"] == span["hi"]]
+        if not wanted:
+            continue
+        text = df[col].astype("string").str.rstrip()
+        df[col] = df[col].mask(text.isin(wanted).fillna(False).to_numpy(dtype=bool))
+        codes[col] = wanted
     return codes
 
 
 def _read(path: str | os.PathLike, kind: str) -> pd.DataFrame:
     p = check_file(path)
     prs = _pyreadstat()
+    portable = kind == "spss" and p.suffix.lower() == ".por"
     try:
-        if kind == "spss":
+        if portable:  # SPSS portable file: no user-missing values in pyreadstat's reader
+            df, meta = prs.read_por(str(p))
+        elif kind == "spss":
             df, meta = prs.read_sav(str(p), user_missing=True)
         else:
             df, meta = prs.read_dta(str(p))
     except Exception as exc:  # noqa: BLE001 - library errors become one line
         msg = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
-        what = "an SPSS .sav" if kind == "spss" else "a Stata .dta"
-        raise InputError(f"{p}: cannot read as {what} file: {msg}") from None
+        what = (
+            "an SPSS portable (.por)"
+            if portable
+            else ("an SPSS .sav" if kind == "spss" else "a Stata .dta")
+        )
+        hint = "; open it in SPSS or PSPP and save it as .sav" if portable else ""
+        raise InputError(f"{p}: cannot read as {what} file: {msg}{hint}") from None
     missing = _apply_missing(df, getattr(meta, "missing_ranges", {}) or {})
     labels = {k: v for k, v in (meta.column_names_to_labels or {}).items() if v}
     value_labels: dict[str, dict[Any, str]] = dict(meta.variable_value_labels or {})
@@ -76,7 +95,13 @@ def _read(path: str | os.PathLike, kind: str) -> pd.DataFrame:
 
 
 def read_spss(path: str | os.PathLike) -> pd.DataFrame:
-    """Read an SPSS ``.sav``/``.zsav`` file (user-missing codes set to NaN).
+    """Read an SPSS ``.sav``/``.zsav`` file (user-missing codes set to NaN) or ``.por`` file.
+
+    User-missing values of numeric variables (codes and ranges) and of string variables
+    (codes) become missing, as pyreadstat's ``read_sav`` reports them. A portable
+    ``.por`` file is read with ``pyreadstat.read_por`` (user-missing declarations of a
+    ``.por`` file are not available there: declare such codes under ``missing:`` in a
+    mapping, or save the file as ``.sav`` in SPSS/PSPP).
 
     Examples
     --------

@@ -210,6 +210,19 @@ def codebook_markdown(
                 f"| {p.get('instrument', '')} | {p.get('version', '')} | {p.get('key_hash', '')} "
                 f"| {rule_s} | {p.get('licence', '')} |"
             )
+    renamed = df.attrs.get("renamed") or {}
+    if renamed:  # repeated export names made unique when the export was read
+        lines += [
+            "",
+            "## Export columns renamed on reading",
+            "",
+            "The export repeats these names; they were made unique as R's "
+            "`read.csv(check.names = TRUE)` does:",
+            "",
+            "| name used | name in the export |",
+            "|---|---|",
+            *[f"| {new} | {old} |" for new, old in renamed.items()],
+        ]
     lines += [
         "",
         "## Variables",
