@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import http.cookiejar
+import io
 import os
 import random
 import re
@@ -155,7 +156,7 @@ def test_csrf_is_required(env):
     store, a, _, app = env
     c = app.test_client()
     r = c.post(f"/p/{a.token}/1", data={"fd1": "3", "nav": "next"})
-    assert r.status_code == 400 and "CSRF" in r.get_data(as_text=True)
+    assert r.status_code == 400 and "could not be checked" in r.get_data(as_text=True)
     open_page(c, a.token)
     r = c.post(f"/p/{a.token}/1", data={"fd1": "3", "csrf_token": "forged"})
     assert r.status_code == 400
@@ -214,7 +215,7 @@ def test_live_answer_endpoint(env):
     r = c.post(f"/p/{a.token}/answer", data={"csrf_token": tok, "item": "zz", "value": "1"})
     assert r.status_code == 400 and r.get_json()["error"] == "unknown item 'zz'"
     r = c.post(f"/p/{a.token}/answer", data={"item": "sat2", "value": "1"})
-    assert r.status_code == 400 and "CSRF" in r.get_json()["error"]
+    assert r.status_code == 400 and "page is out of date" in r.get_json()["error"]
     for dup in ({"item": "sat2", "value": ["1", "2"]}, {"item": ["sat2", "sat1"], "value": "1"}):
         r = c.post(f"/p/{a.token}/answer", data={"csrf_token": tok, **dup})
         assert r.status_code == 400 and "expected one, got 2" in r.get_json()["error"]
@@ -410,12 +411,14 @@ def test_load_50_partners_lose_nothing(tmp_path: Path):
 
 
 def test_readonly_database_while_serving(env):
+    """A server started on a read-only database says so (503, partner's language) and keeps answers."""
     import shutil
 
     store, a, _, app = env
     c = app.test_client()
     tok = csrf_of(open_page(c, a.token))
     assert c.post(f"/p/{a.token}/answer", data={"csrf_token": tok, "item": "fd1", "value": "2"})
+    app.extensions["dyadscore_store"].close()
     with store.connect() as con:
         con.execute("PRAGMA wal_checkpoint(TRUNCATE)")
     if os.geteuid() == 0:
@@ -425,8 +428,11 @@ def test_readonly_database_while_serving(env):
     else:
         os.chmod(store.path, 0o400)
     try:
+        c = create_app(store.path, console=io.StringIO()).test_client()
+        tok = csrf_of(open_page(c, a.token))
         r = c.post(f"/p/{a.token}/answer", data={"csrf_token": tok, "item": "fd2", "value": "3"})
         assert r.status_code == 503 and "read-only" in r.get_json()["error"]
+        assert "could not be saved" in r.get_json()["error"]
         r = c.post(f"/p/{a.token}/1", data={"csrf_token": tok, "fd2": "3", "nav": "next"})
         assert r.status_code == 503 and "read-only" in r.get_data(as_text=True)
     finally:
@@ -434,3 +440,215 @@ def test_readonly_database_while_serving(env):
             subprocess.run(["chattr", "-i", str(store.path)])
         os.chmod(store.path, 0o600)
     assert store.answers(a.id) == {("felt-dependence", "fd1"): 2}
+
+
+# ------------------------------------------------- issue 9: the coach's path
+OWN = """\
+id: own-scale
+version: 1.0.0
+title: {en: My own scale, nl: Mijn eigen schaal}
+construct: demo
+response_scale: {min: 1, max: 5, labels: {en: {1: Never, 5: Always}, nl: {1: Nooit, 5: Altijd}}}
+subscales:
+  closeness: {items: [o1, o2, o3], method: mean}
+items:
+  - id: o1
+    text: {en: We talk every day, nl: We praten elke dag}
+  - id: o2
+    text: {en: We laugh together, nl: We lachen samen}
+  - id: o3
+    text: {en: We plan together, nl: We plannen samen}
+provenance: {authors: tests, licence: CC0}
+"""
+
+
+def test_yaml_battery_path_works_in_the_form_and_the_report(tmp_path: Path):
+    """High: `serve --battery my.yaml` gave HTTP 500 on every link and `report` exit 2."""
+    yaml_path = tmp_path / "my.yaml"
+    yaml_path.write_text(OWN)
+    db = tmp_path / "a.db"
+    store = AnswerStore(db)
+    s = store.start_session("c01", "A", battery=[str(yaml_path)])
+    c = create_app(db).test_client()
+    html = open_page(c, s.token)
+    assert "My own scale" in html and 'name="o1"' in html
+    form = {"csrf_token": csrf_of(html), "nav": "next", "o1": "4", "o2": "5", "o3": "3"}
+    assert c.post(f"/p/{s.token}/1", data=form).headers["Location"].endswith("/done")
+    yaml_path.unlink()  # the definition is stored with the session: the file is not needed
+    r = subprocess.run(
+        [sys.executable, "-m", "dyadscore", "report", "c01", "--db", str(db), "-o", "-"],
+        env=ENV,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert r.returncode == 0, r.stderr
+    assert "My own scale" in r.stdout and "4.00" in r.stdout  # mean of 4, 5, 3
+
+
+def test_enter_cannot_skip_or_go_back(env):
+    """Enter submitted 'save and next' on part 1 (all open items skipped), 'back' later."""
+    store, a, _, app = env
+    c = app.test_client()
+    html = open_page(c, a.token)
+    form_html = html[html.index("<form") :]
+    first_button = re.search(r"<button[^>]*>", form_html).group(0)
+    assert "disabled" in first_button and 'value="stay"' in first_button  # the default button
+    # a post without a button value (what implicit submission sends) skips nothing
+    tok = csrf_of(html)
+    r = c.post(f"/p/{a.token}/1", data={"csrf_token": tok, "fd1": "3"})
+    assert r.status_code == 303 and r.headers["Location"].endswith(f"/p/{a.token}/1")
+    assert store.answers(a.id) == {("felt-dependence", "fd1"): 3}
+    r = c.post(f"/p/{a.token}/2", data={"csrf_token": tok, "sat1": "2"})
+    assert r.headers["Location"].endswith(f"/p/{a.token}/2")  # not back to part 1
+
+
+def test_open_pages_keep_working_after_a_restart(env):
+    """The CSRF secret was per process: after a restart every open page failed."""
+    store, a, _, app = env
+    c = app.test_client()
+    tok = csrf_of(open_page(c, a.token))
+    app.extensions["dyadscore_store"].close()
+    restarted = create_app(store.path)  # a new server process on the same database
+    c.application = restarted
+    r = c.post(f"/p/{a.token}/answer", data={"csrf_token": tok, "item": "fd1", "value": "5"})
+    assert r.status_code == 200, r.get_data(as_text=True)
+    r = c.post(f"/p/{a.token}/1", data={"csrf_token": tok, "fd2": "4", "nav": "stay"})
+    assert r.status_code == 303
+    assert store.answers(a.id) == {("felt-dependence", "fd1"): 5, ("felt-dependence", "fd2"): 4}
+    secret = store.secret()
+    assert len(secret) == 32 and restarted.config["SECRET_KEY"] == secret
+
+
+def test_out_of_date_page_is_friendly_and_in_the_partners_language(env):
+    store, _, b, app = env
+    old = app.test_client()
+    tok = csrf_of(open_page(old, b.token))
+    fresh = app.test_client()  # a browser whose cookie was lost
+    r = fresh.post(f"/p/{b.token}/1", data={"csrf_token": tok, "fd3": "6", "nav": "next"})
+    body = r.get_data(as_text=True)
+    assert r.status_code == 400 and '<html lang="nl">' in body
+    assert "Bad Request" not in body and "CSRF" not in body
+    assert "nog niet opgeslagen" in body and 'id="fd3-6" name="fd3" value="6" checked' in body
+    assert csrf_of(body) != tok  # the page again, with a working token
+    assert store.answers(b.id) == {}
+    r = fresh.post(f"/p/{b.token}/1", data={"csrf_token": csrf_of(body), "fd3": "6"})
+    assert r.status_code == 303 and store.answers(b.id) == {("felt-dependence", "fd3"): 6}
+    r = fresh.post(
+        f"/p/{b.token}/answer", data={"csrf_token": "stale", "item": "fd1", "value": "1"}
+    )
+    assert r.status_code == 400 and "verouderd" in r.get_json()["error"]
+
+
+def test_error_pages_speak_the_partners_language(env):
+    _, a, b, app = env
+    c = app.test_client()
+    body = c.get(f"/p/{b.token}/99").get_data(as_text=True)
+    assert '<html lang="nl">' in body and "Deze pagina bestaat niet" in body
+    assert "Not Found" not in body
+    body = c.get(f"/p/{a.token}/99").get_data(as_text=True)
+    assert "This page does not exist" in body
+    body = c.get("/p/" + "y" * 43).get_data(as_text=True)  # unknown: both languages
+    assert "This link is not valid" in body and "Deze link is niet geldig" in body
+
+
+def test_promise_before_the_first_answer_matches_the_report(env):
+    """The thank-you page said answers are not shown to the partner; the report shows both."""
+    store, a, b, app = env
+    c = app.test_client()
+    en = open_page(c, a.token, 1)
+    nl = open_page(c, b.token, 1)
+    first_item = en.index('name="fd1"')
+    promise = en.index("Your coach sees the answers of both partners")
+    assert promise < first_item and "side by side" in en
+    assert "Uw coach ziet de antwoorden van beide partners" in nl and "naast elkaar" in nl
+    assert "Your coach sees" not in open_page(c, a.token, 2)  # said once, on part 1
+    store.finish(a.id)
+    done = c.get(f"/p/{a.token}/done").get_data(as_text=True)
+    assert "not shown" not in done and "both partners" in done
+    from dyadscore.administer.messages import MESSAGES
+
+    for lang in ("en", "nl"):
+        text = " ".join(m[lang] for m in MESSAGES.values()).lower()
+        assert "not shown to your partner" not in text and "niet aan uw partner getoond" not in text
+
+
+def test_finished_link_is_not_editable(env):
+    store, a, _, app = env
+    c = app.test_client()
+    tok = csrf_of(open_page(c, a.token))
+    store.finish(a.id)
+    r = c.get(f"/p/{a.token}/1")
+    assert r.status_code == 303 and r.headers["Location"].endswith("/done")
+    assert r.headers["Cache-Control"] == "no-store"
+    r = c.post(f"/p/{a.token}/answer", data={"csrf_token": tok, "item": "fd1", "value": "2"})
+    assert r.status_code == 409 and "already finished" in r.get_json()["error"]
+    r = c.post(f"/p/{a.token}/1", data={"csrf_token": tok, "fd1": "2", "nav": "next"})
+    assert r.status_code == 409 and "can no longer be changed" in r.get_data(as_text=True)
+    done = c.get(f"/p/{a.token}/done")
+    assert (
+        "<input" not in done.get_data(as_text=True) and done.headers["Cache-Control"] == "no-store"
+    )
+    js = c.get("/static/form.js").get_data(as_text=True)
+    assert "pageshow" in js and "persisted" in js  # a page from history is fetched again
+    assert store.answers(a.id) == {}
+
+
+def test_links_expire_when_the_coach_says(env):
+    from dyadscore.administer.web import parse_expiry
+
+    store, a, b, app = env
+    c = app.test_client()
+    tok = csrf_of(open_page(c, b.token))
+    store.set_expiry(b.id, "2000-01-01T00:00:00.000+00:00")
+    r = c.get(f"/p/{b.token}/1")
+    body = r.get_data(as_text=True)
+    assert r.status_code == 410 and "Deze link is verlopen" in body and "<input" not in body
+    r = c.post(f"/p/{b.token}/answer", data={"csrf_token": tok, "item": "fd1", "value": "2"})
+    assert r.status_code == 410 and store.answers(b.id) == {}
+    assert c.get(f"/p/{a.token}/1").status_code == 200  # A's link has no expiry
+    assert parse_expiry("14d").days == 14 and parse_expiry("12h").total_seconds() == 43200
+    assert parse_expiry("90m").total_seconds() == 5400 and parse_expiry("never") is None
+    for bad in ("0d", "14", "two weeks", "-3d"):
+        with pytest.raises(InputError, match="--expires"):
+            parse_expiry(bad)
+
+
+def test_logs_and_error_pages_hide_partner_links(env, caplog):
+    store, a, _, app = env
+    console = io.StringIO()
+    app2 = create_app(store.path, console=console)
+
+    def broken(session_id):
+        raise RuntimeError("boom")
+
+    app2.extensions["dyadscore_store"].answers = broken
+    app2.testing = False
+    with caplog.at_level("ERROR"):
+        r = app2.test_client().get(f"/p/{a.token}/1")
+    body = r.get_data(as_text=True)
+    assert r.status_code == 500 and "Something went wrong" in body and "Traceback" not in body
+    logged = (
+        caplog.text
+        + "".join(logging_record_text(rec) for rec in caplog.records)
+        + console.getvalue()
+    )
+    assert "RuntimeError" in logged and "boom" in logged  # the coach still gets the details
+    assert a.token not in logged and "/p/<link hidden>" in logged
+
+
+def logging_record_text(record) -> str:
+    import logging
+
+    return logging.Formatter().format(record)
+
+
+def test_symlinked_database_shares_the_server_lock(tmp_path: Path):
+    db = tmp_path / "a.db"
+    AnswerStore(db)
+    link = tmp_path / "link.db"
+    link.symlink_to(db)
+    with server_lock(db):
+        with pytest.raises(StoreError, match="another 'dyadscore serve' is already using"):
+            with server_lock(link):
+                pass
