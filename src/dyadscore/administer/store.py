@@ -288,14 +288,13 @@ class _Writer:
                     self.busy_waits += 1
                     time.sleep(0.02)
                     continue
-                err = self.store._error(exc) if isinstance(exc, sqlite3.DatabaseError) else exc
-                for _, fut in batch:
-                    fut.set_exception(err)
+                for _, fut in batch:  # one exception object per waiting request
+                    fut.set_exception(self.store._error(exc))
                 return
             except BaseException as exc:  # noqa: BLE001 - the thread must survive
                 for _, fut in batch:
                     if not fut.done():
-                        fut.set_exception(exc)
+                        fut.set_exception(StoreError(f"{self.store.given}: {exc!r}"))
                 return
             for (_, fut), res in zip(batch, results, strict=True):
                 if isinstance(res, _Failed):
@@ -310,7 +309,11 @@ class _Writer:
         for fn, _ in batch:
             con.execute("SAVEPOINT job")
             try:
-                out.append(fn(con))
+                res = fn(con)
+                if isinstance(res, sqlite3.Cursor):  # never hand a cursor to another thread
+                    res.close()
+                    res = None
+                out.append(res)
             except sqlite3.IntegrityError as exc:  # this job's own conflict
                 con.execute("ROLLBACK TO job")
                 out.append(_Failed(self.store._error(exc)))
@@ -491,7 +494,7 @@ class AnswerStore:
                 con.close()
             time.sleep(0.02)  # pragma: no cover - a reader is rarely kept waiting in WAL mode
 
-    def _error(self, exc: sqlite3.DatabaseError) -> StoreError:
+    def _error(self, exc: sqlite3.Error) -> StoreError:
         msg = str(exc)
         low = msg.lower()
         if "readonly" in low or "read-only" in low or "unable to open" in low:
