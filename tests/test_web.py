@@ -394,10 +394,9 @@ class Contention:
                 str(folder / "ballast.bin"),
                 str(deadline),
                 str(max_syncs),
-            ],
-            stdout=subprocess.PIPE,
-            text=True,
+            ]
         )
+        self.count_file = folder / "ballast.bin.count"
         self.procs.append(self.disk)
         self.syncs = 0
 
