@@ -513,14 +513,19 @@ def test_readonly_open_does_not_leave_side_files_unwritable(tmp_path: Path):
     for side in ("a.db-wal", "a.db-shm"):
         (tmp_path / side).unlink(missing_ok=True)
     os.chmod(db, 0o400)
-    assert len(export_answers(db, "long")) == 6  # read-only open creates -wal/-shm
-    made = [p for p in (tmp_path / "a.db-wal", tmp_path / "a.db-shm") if p.exists()]
-    assert made and all(mode(p) == 0o400 for p in made)  # what SQLite does
-    os.chmod(db, 0o600)  # the advice given
-    store = AnswerStore(db)
-    store.save_answer(s.id, "felt-dependence", "fd2", 4)
-    assert all(mode(p) == 0o600 for p in made if p.exists())
-    assert store.answers(s.id)[("felt-dependence", "fd2")] == 4
+    assert len(export_answers(db, "long")) == 6  # a read-only open (export) ...
+    reader = sqlite3.connect(f"{db.as_uri()}?mode=ro", uri=True)  # ... still open (a report)
+    reader.execute("SELECT COUNT(*) FROM answers").fetchone()
+    made = [tmp_path / "a.db-wal", tmp_path / "a.db-shm"]
+    assert all(p.exists() and mode(p) == 0o400 for p in made)  # what SQLite does
+    try:
+        os.chmod(db, 0o600)  # the advice given
+        store = AnswerStore(db)
+        assert [mode(p) for p in made] == [0o600, 0o600]
+        store.save_answer(s.id, "felt-dependence", "fd2", 4)
+        assert store.answers(s.id)[("felt-dependence", "fd2")] == 4
+    finally:
+        reader.close()
 
 
 def test_read_only_message_names_the_side_files(tmp_path: Path):
