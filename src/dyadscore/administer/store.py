@@ -143,9 +143,13 @@ def console_warnings(stream: Any = None) -> Iterator[None]:
     with warnings.catch_warnings():
         warnings.simplefilter("always", StoreWarning)
         original = warnings.showwarning
+        seen: set[str] = set()
 
         def show(message, category, filename, lineno, file=None, line=None):  # noqa: ANN001
             if issubclass(category, StoreWarning):
+                if str(message) in seen:  # the same file opened twice: say it once
+                    return
+                seen.add(str(message))
                 stream.write(f"dyadscore: warning: {message}\n")
                 stream.flush()
             else:  # pragma: no cover - other warnings keep their usual route

@@ -1,15 +1,26 @@
 """Local web form: a small Flask app a coach runs on their own computer.
 
-The server binds to the loopback address only and refuses requests for any other host
+The server binds to a loopback address only and refuses requests for any other host
 name (DNS rebinding). Each partner gets a link with an unguessable token
 (``secrets.token_urlsafe(32)``); the link opens only that partner's own pages, one page
-per instrument. A page is a plain HTML form (labels, fieldset/legend, radio buttons,
-works with the keyboard and without JavaScript); a small script from the same server
-additionally saves each answer the moment a radio button is chosen. Every post is
-checked on the server: CSRF token, known items of that page only, whole numbers on the
-instrument's scale; anything else is a 400 with a clear message. Responses carry a strict
-Content-Security-Policy (``default-src 'self'``), no referrer (the token is in the URL)
-and ``no-store`` caching. Nothing is loaded from the internet.
+per instrument, built from the instrument definitions stored with the session (so a
+battery given as YAML paths works like shipped ids). A page is a plain HTML form (labels,
+fieldset/legend, radio buttons, works with the keyboard and without JavaScript; Enter
+never submits it, the first button of the form is a disabled guard); a small script from
+the same server additionally saves each answer the moment a radio button is chosen, says
+truthfully whether it is saved, and sends it again until the server acknowledges it.
+
+Every post is checked on the server: CSRF token, known items of that page only, whole
+numbers on the instrument's scale. The CSRF cookie is signed with a secret kept in the
+(owner-only) database, so pages opened before a server restart keep working; a page that
+is out of date is shown again with its answers still marked and a message in the
+partner's language. Writes go through the store's single writer thread: a request waits
+for its own commit and is never refused because SQLite's lock stayed busy. A finished
+link shows a "finished" page (never an editable form, also from the browser's history:
+``no-store`` caching and a reload of pages restored from the back-forward cache); a link
+past the expiry the coach set shows an "expired" page. Logs never contain partner links.
+Responses carry a strict Content-Security-Policy (``default-src 'self'``) and no
+referrer (the token is in the URL). Nothing is loaded from the internet.
 
 Examples
 --------
@@ -228,7 +239,7 @@ MESSAGE = """
 """
 
 #: Partner tokens and the paths that carry them, hidden from every log line.
-_TOKEN_RE = re.compile(r"(/p/)[^/\s?#'\"]+|\b[A-Za-z0-9_-]{40,100}\b")
+_TOKEN_RE = re.compile(r"(/p/)[^/\s?#'\"<>]+|\b[A-Za-z0-9_-]{40,100}\b")
 
 
 def redact(text: str) -> str:
@@ -238,6 +249,8 @@ def redact(text: str) -> str:
     --------
     >>> redact("Exception on /p/" + "x" * 43 + "/1 [GET]")
     'Exception on /p/<link hidden>/1 [GET]'
+    >>> redact(redact("/p/abc/answer"))  # idempotent
+    '/p/<link hidden>/answer'
     """
     return _TOKEN_RE.sub(lambda m: (m.group(1) or "") + "<link hidden>", text)
 
