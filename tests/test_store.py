@@ -139,6 +139,7 @@ def test_migrates_a_version_1_file(tmp_path: Path):
     con.execute("INSERT INTO answers VALUES (1, 'felt-dependence', 'fd1', 3, 0, 'then')")
     con.commit()
     con.close()
+    os.chmod(db, 0o600)
     store = AnswerStore(db)
     assert store.schema_version() == SCHEMA_VERSION
     assert store.answers(1) == {("felt-dependence", "fd1"): 3}
@@ -150,6 +151,7 @@ def test_newer_schema_is_refused(tmp_path: Path):
     con = sqlite3.connect(db)
     con.execute(f"PRAGMA user_version = {SCHEMA_VERSION + 1}")
     con.close()
+    os.chmod(db, 0o600)
     with pytest.raises(StoreError, match="newer dyadscore"):
         AnswerStore(db)
 
@@ -157,6 +159,7 @@ def test_newer_schema_is_refused(tmp_path: Path):
 def test_not_a_database(tmp_path: Path):
     db = tmp_path / "x.db"
     db.write_bytes(b"this is not sqlite" * 100)
+    os.chmod(db, 0o600)
     with pytest.raises(StoreError, match="not a dyadscore answer database"):
         AnswerStore(db)
 
