@@ -461,14 +461,16 @@ def test_full_disk_gives_clear_error_and_keeps_answers(tmp_path: Path):
 
 # ------------------------------------------------- issue 9: the coach's path
 def _cli(*args: str) -> subprocess.CompletedProcess:
-    return subprocess.run(
-        [sys.executable, "-m", "dyadscore", *args],
-        env=ENV,
-        capture_output=True,
-        text=True,
-        timeout=120,
-        input="",
-    )
+    """Run the CLI in this process (quick); a traceback would fail the test."""
+    import contextlib
+    import io
+
+    from dyadscore.cli import main
+
+    out, err = io.StringIO(), io.StringIO()
+    with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+        code = main(list(args))
+    return subprocess.CompletedProcess(args, code, out.getvalue(), err.getvalue())
 
 
 def test_a_folder_given_as_db_is_one_clear_line(tmp_path: Path):

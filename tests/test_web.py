@@ -582,7 +582,7 @@ provenance: {authors: tests, licence: CC0}
 """
 
 
-def test_yaml_battery_path_works_in_the_form_and_the_report(tmp_path: Path):
+def test_yaml_battery_path_works_in_the_form_and_the_report(tmp_path: Path, capsys):
     """High: `serve --battery my.yaml` gave HTTP 500 on every link and `report` exit 2."""
     yaml_path = tmp_path / "my.yaml"
     yaml_path.write_text(OWN)
@@ -595,15 +595,11 @@ def test_yaml_battery_path_works_in_the_form_and_the_report(tmp_path: Path):
     form = {"csrf_token": csrf_of(html), "nav": "next", "o1": "4", "o2": "5", "o3": "3"}
     assert c.post(f"/p/{s.token}/1", data=form).headers["Location"].endswith("/done")
     yaml_path.unlink()  # the definition is stored with the session: the file is not needed
-    r = subprocess.run(
-        [sys.executable, "-m", "dyadscore", "report", "c01", "--db", str(db), "-o", "-"],
-        env=ENV,
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
-    assert r.returncode == 0, r.stderr
-    assert "My own scale" in r.stdout and "4.00" in r.stdout  # mean of 4, 5, 3
+    from dyadscore.cli import main
+
+    assert main(["report", "c01", "--db", str(db), "-o", "-"]) == 0
+    page = capsys.readouterr().out
+    assert "My own scale" in page and "4.00" in page  # mean of 4, 5, 3
 
 
 def test_enter_cannot_skip_or_go_back(env):
