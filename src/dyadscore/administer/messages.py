@@ -111,6 +111,12 @@ MESSAGES: dict[str, dict[str, str]] = {
         "de antwoorden van beide partners: het rapport voor het stel zet uw antwoorden en die "
         "van uw partner naast elkaar. De link van uw partner toont uw antwoorden niet.",
     },
+    "promise_terminal": {
+        "en": "Your coach sees the answers of both partners: the couple report puts them side "
+        "by side.",
+        "nl": "Uw coach ziet de antwoorden van beide partners: het rapport voor het stel zet ze "
+        "naast elkaar.",
+    },
     "bad_link": {
         "en": "This link is not valid. Please ask for a new link.",
         "nl": "Deze link is niet geldig. Vraag om een nieuwe link.",
