@@ -210,3 +210,111 @@ def test_report_renders(browser, shots, tmp_path: Path):
     assert browser.execute_script("return arguments[0].naturalWidth", img) > 300
     assert "Rapport voor het stel" in browser.find_element(By.TAG_NAME, "h1").text
     check_screenshot(browser, shots / "report_nl.png")
+
+
+# ------------------------------------------------- issue 9: the coach's path
+def test_enter_never_submits_skips_or_goes_back(browser, site):
+    """Enter on part 1 submitted 'save and next' (every open item skipped); later 'back'."""
+    store, a, _, base = site
+    drv = browser
+    drv.set_window_size(1000, 1000)
+    drv.get(f"{base}/p/{a.token}/1")
+    drv.find_element(By.CSS_SELECTOR, "label[for='fd1-4']").click()
+    wait_for(lambda: store.answers(a.id).get(("felt-dependence", "fd1")) == 4)
+    drv.find_element(By.ID, "fd1-4").send_keys(Keys.ENTER)
+    time.sleep(1.0)
+    assert drv.current_url.endswith("/1")
+    assert store.answers(a.id) == {("felt-dependence", "fd1"): 4}  # nothing skipped
+    for i in range(2, 7):
+        drv.find_element(By.CSS_SELECTOR, f"label[for='fd{i}-3']").click()
+    drv.find_element(By.CSS_SELECTOR, "button[value=next]").click()
+    wait_url(drv, "/2")
+    drv.find_element(By.CSS_SELECTOR, "label[for='sat1-2']").click()
+    drv.find_element(By.ID, "sat1-2").send_keys(Keys.ENTER)
+    time.sleep(1.0)
+    assert drv.current_url.endswith("/2")  # not back to part 1
+    wait_for(lambda: store.answers(a.id).get(("relationship-satisfaction", "sat1")) == 2)
+    assert ("relationship-satisfaction", "sat2") not in store.answers(a.id)
+
+
+def test_status_line_tells_the_truth_while_the_server_is_down(browser, tmp_path: Path, shots):
+    """The status kept saying 'Opgeslagen' while the server was down; now it says the answer
+    is not saved yet, and the page sends it again once the server is back."""
+    from werkzeug.serving import make_server
+
+    db = tmp_path / "a.db"
+    store = AnswerStore(db)
+    b = store.start_session("c01", "B", battery=BATTERY, lang="nl")
+
+    def start(port: int = 0):
+        server = make_server("127.0.0.1", port, create_app(db), threaded=True)
+        thread = threading.Thread(target=server.serve_forever, daemon=True)
+        thread.start()
+        return server, thread
+
+    server, thread = start()
+    port = server.server_port
+    drv = browser
+    drv.get(f"http://127.0.0.1:{port}/p/{b.token}/1")
+    drv.find_element(By.CSS_SELECTOR, "label[for='fd1-2']").click()
+    status = drv.find_element(By.ID, "status")
+    wait_for(lambda: status.text == "Opgeslagen")
+    server.shutdown()
+    server.server_close()
+    thread.join(timeout=10)
+    drv.find_element(By.CSS_SELECTOR, "label[for='fd2-6']").click()
+    wait_for(lambda: status.text.startswith("Nog niet opgeslagen"))
+    time.sleep(1.5)
+    assert status.text.startswith("Nog niet opgeslagen") and "Opgeslagen" != status.text
+    check_screenshot(drv, shots / "offline_nl.png")
+    assert ("felt-dependence", "fd2") not in store.answers(b.id)
+    server, thread = start(port)  # the coach starts the server again (a new process)
+    try:
+        wait_for(lambda: status.text == "Opgeslagen", timeout=30)
+        assert store.answers(b.id)[("felt-dependence", "fd2")] == 6
+    finally:
+        server.shutdown()
+        thread.join(timeout=10)
+
+
+def test_finished_link_does_not_reopen_editable_from_history(browser, site):
+    store, a, _, base = site
+    drv = browser
+    drv.get(f"{base}/p/{a.token}/1")
+    drv.find_element(By.CSS_SELECTOR, "button[value=next]").click()
+    wait_url(drv, "/2")
+    drv.find_element(By.CSS_SELECTOR, "label[for='sat1-3']").click()
+    drv.find_element(By.CSS_SELECTOR, "button[value=next]").click()
+    wait_url(drv, "/done")
+    assert store.session(a.id).is_finished
+    drv.back()  # the partner (or someone after them) goes back in the browser's history
+    WebDriverWait(drv, 10).until(lambda d: d.current_url.endswith("/done"))
+    assert not drv.find_elements(By.CSS_SELECTOR, "input[type=radio]")
+    assert "can no longer be changed" in drv.page_source
+
+
+def test_report_is_readable_on_a_phone(browser, tmp_path: Path, shots):
+    from dyadscore.administer.batteries import battery_steps, resolve_battery
+    from dyadscore.report import couple_report
+
+    db = tmp_path / "r.db"
+    store = AnswerStore(db)
+    battery = BATTERY + ["attachment-short"]
+    steps = battery_steps(resolve_battery(battery))
+    for role, v in (("A", 5), ("B", 3)):
+        s = store.start_session("c01", role, battery=battery)
+        store.save_answers(
+            s.id, [(st.instrument.id, st.item_id, min(v, st.instrument.scale_max)) for st in steps]
+        )
+    page = tmp_path / "report.html"
+    page.write_text(couple_report(db, "c01", lang="nl"))
+    browser.set_window_size(390, 844)
+    try:
+        browser.get(page.as_uri())
+        over = browser.execute_script(
+            "return document.documentElement.scrollWidth - document.documentElement.clientWidth"
+        )
+        assert over <= 0, f"{over} px wider than the phone"
+        check_screenshot(browser, shots / "report_phone.png")
+    finally:
+        browser.set_window_size(1000, 1000)

@@ -229,3 +229,115 @@ def test_cli_writes_owner_only_file(db: Path, tmp_path: Path):
         timeout=120,
     )
     assert r.returncode == 2 and "has no answers" in r.stderr and "Traceback" not in r.stderr
+
+
+# ------------------------------------------------- issue 9: the coach's path
+TWIN = """\
+id: {id}
+version: 1.0.0
+title: {{en: {title}, nl: {title}}}
+construct: demo
+response_scale: {{min: 1, max: {hi}, labels: {{en: {{1: Low, {hi}: High}}, nl: {{1: Laag, {hi}: Hoog}}}}}}
+subscales:
+  total: {{items: [{p}1, {p}2], method: mean}}
+items:
+  - {{id: {p}1, text: {{en: First, nl: Eerste}}}}
+  - {{id: {p}2, text: {{en: Second, nl: Tweede}}}}
+provenance: {{authors: tests, licence: CC0}}
+"""
+
+
+def twin_db(tmp_path: Path, finish_b: bool = True) -> Path:
+    """Two user instruments that both call their subscale 'total' (scales 1-5 and 1-9)."""
+    paths = []
+    for inst_id, title, hi, p in (
+        ("scale-one", "Scale one", 5, "u"),
+        ("scale-two", "Scale two", 9, "v"),
+    ):
+        path = tmp_path / f"{inst_id}.yaml"
+        path.write_text(TWIN.format(id=inst_id, title=title, hi=hi, p=p))
+        paths.append(str(path))
+    store = AnswerStore(tmp_path / "twin.db")
+    values = {"A": (4, 2, 8, 6), "B": (1, 3, 2, 4)}
+    for role, (u1, u2, v1, v2) in values.items():
+        s = store.start_session("c01", role, battery=paths)
+        rows = [("scale-one", "u1", u1), ("scale-one", "u2", u2), ("scale-two", "v1", v1)]
+        if role == "A" or finish_b:
+            rows.append(("scale-two", "v2", v2))
+        store.save_answers(s.id, rows)
+        if role == "A" or finish_b:
+            store.finish(s.id)
+    return store.path
+
+
+def test_two_questionnaires_sharing_a_subscale_name(tmp_path: Path):
+    """The report crashed with a pandas traceback when two instruments both had 'total'."""
+    db = twin_db(tmp_path)
+    sm = couple_summary(db, "c01")
+    cols = [s.column for s in sm.subscales]
+    assert cols == ["total", "scale_two_total"]  # as ds.score names them
+    sc = sm.scores.set_index("role")
+    assert sc.loc["A", "total"] == pytest.approx(3.0) and sc.loc["B", "total"] == pytest.approx(2.0)
+    assert sc.loc["A", "scale_two_total"] == pytest.approx(7.0)
+    assert sc.loc["B", "scale_two_total"] == pytest.approx(3.0)
+    d = sm.discrepancy.set_index("variable")
+    assert d.loc["scale_two_total", "difference"] == pytest.approx(4.0)
+    page = couple_report(db, "c01")
+    assert "Scale one" in page and "Scale two" in page and "4.00" in page
+
+
+def test_report_says_when_a_partner_has_not_finished(tmp_path: Path):
+    page = couple_report(twin_db(tmp_path, finish_b=False), "c01")
+    assert "Partner B has not finished the questionnaires of wave 1 yet (3 of 4" in page
+    assert "Partner A has not finished" not in page
+    page = couple_report(twin_db(tmp_path, finish_b=False), "c01", lang="nl")
+    assert "Partner B heeft de vragenlijsten van meting 1 nog niet afgerond" in page
+    other = tmp_path / "done"
+    other.mkdir()
+    assert "not finished" not in couple_report(twin_db(other), "c01")
+
+
+def test_scales_of_different_length_are_drawn_at_proportional_widths(tmp_path: Path):
+    """A 1-5 and a 1-9 scale were drawn at the same width."""
+    import matplotlib.pyplot as plt
+
+    from dyadscore.report import _make_figure
+
+    sm = couple_summary(twin_db(tmp_path), "c01")
+    fig = _make_figure(sm, "en")
+    fig.canvas.draw()
+    widths = []
+    for ax, s in zip(fig.axes, sm.subscales, strict=True):
+        (x0, _), (x1, _) = ax.transData.transform([(s.lo, 0), (s.hi, 0)])
+        widths.append(x1 - x0)
+        assert (ax.transData.transform([(s.lo + 1, 0)])[0][0] - x0) > 0
+    plt.close(fig)
+    assert widths[0] / widths[1] == pytest.approx((5 - 1) / (9 - 1), rel=1e-6)
+
+
+def test_report_fits_a_phone(db: Path):
+    """The report was 756 px wide on a phone: tables become labelled cards below 40rem."""
+    page = couple_report(db, "c01")
+    assert "@media (max-width: 40rem)" in page and "table.stack" in page
+    assert not re.search(r"(?<![\w-])width:\s*\d{3,}px", page)
+    assert page.count("<table class='stack'>") == 2
+    assert 'data-label="Partner A"' in page and 'data-label="Difference"' in page
+
+
+def test_norm_table_without_sd_is_one_clear_line(db: Path, tmp_path: Path, capsys):
+    """A norms file without an sd column gave a KeyError traceback."""
+    bad = tmp_path / "norms.csv"
+    bad.write_text("subscale,mean\nanxiety,3.5\n")
+    with pytest.raises(InputError, match=r"norms.csv: column 'sd' is missing"):
+        couple_report(db, "c01", norms=bad)
+    out = tmp_path / "r.html"
+    from dyadscore.cli import main
+
+    assert main(["report", "c01", "--db", str(db), "--norms", str(bad), "-o", str(out)]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "column 'sd' is missing" in err and not out.exists()
+    bad.write_text("subscale,mean,sd\nanxiety,3.5,zero\n")
+    with pytest.raises(
+        InputError, match=r"row 2, column 'sd', value 'zero': expected a number above 0"
+    ):
+        couple_report(db, "c01", norms=bad)

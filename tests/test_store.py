@@ -139,6 +139,7 @@ def test_migrates_a_version_1_file(tmp_path: Path):
     con.execute("INSERT INTO answers VALUES (1, 'felt-dependence', 'fd1', 3, 0, 'then')")
     con.commit()
     con.close()
+    os.chmod(db, 0o600)
     store = AnswerStore(db)
     assert store.schema_version() == SCHEMA_VERSION
     assert store.answers(1) == {("felt-dependence", "fd1"): 3}
@@ -150,6 +151,7 @@ def test_newer_schema_is_refused(tmp_path: Path):
     con = sqlite3.connect(db)
     con.execute(f"PRAGMA user_version = {SCHEMA_VERSION + 1}")
     con.close()
+    os.chmod(db, 0o600)
     with pytest.raises(StoreError, match="newer dyadscore"):
         AnswerStore(db)
 
@@ -157,6 +159,7 @@ def test_newer_schema_is_refused(tmp_path: Path):
 def test_not_a_database(tmp_path: Path):
     db = tmp_path / "x.db"
     db.write_bytes(b"this is not sqlite" * 100)
+    os.chmod(db, 0o600)
     with pytest.raises(StoreError, match="not a dyadscore answer database"):
         AnswerStore(db)
 
@@ -454,3 +457,214 @@ def test_full_disk_gives_clear_error_and_keeps_answers(tmp_path: Path):
         for k in range(5000):  # bounded: fills the remaining free pages
             full.save_answer(s.id, "felt-dependence", f"x{k:04d}" + "y" * 200, 3)
     assert AnswerStore(db).answers(s.id)[("felt-dependence", "fd1")] == 2
+
+
+# ------------------------------------------------- issue 9: the coach's path
+def _cli(*args: str) -> subprocess.CompletedProcess:
+    """Run the CLI in this process (quick); a traceback would fail the test."""
+    import contextlib
+    import io
+
+    from dyadscore.cli import main
+
+    out, err = io.StringIO(), io.StringIO()
+    with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+        code = main(list(args))
+    return subprocess.CompletedProcess(args, code, out.getvalue(), err.getvalue())
+
+
+def test_a_folder_given_as_db_is_one_clear_line(tmp_path: Path):
+    """A directory as --db gave a sqlite3.OperationalError traceback."""
+    folder = tmp_path / "study"
+    folder.mkdir()
+    with pytest.raises(StoreError, match="is a folder, not an answer database"):
+        AnswerStore(folder)
+    out = tmp_path / "x.csv"
+    for args in (
+        ["export", "--db", str(folder), "-o", str(out)],
+        ["report", "c01", "--db", str(folder), "-o", str(out)],
+        ["administer", "--db", str(folder), "--couple", "c01", "--battery", "felt-dependence"],
+        ["serve", "--db", str(folder), "--couple", "c01", "--port", "0"],
+    ):
+        r = _cli(*args)
+        assert r.returncode == 2, (args, r.stderr)
+        assert r.stderr.count("\n") == 1 and "is a folder" in r.stderr, r.stderr
+        assert "Traceback" not in r.stderr and not out.exists()
+    assert list(folder.iterdir()) == []
+
+
+def test_export_of_an_absent_wave_is_an_error_like_an_absent_couple(store: AnswerStore, tmp_path):
+    """`export --wave 9` wrote a header-only file while `--couple c99` was an error."""
+    _fill(store)
+    with pytest.raises(InputError, match="no wave 9 in this answer database; waves present: 1, 2"):
+        export_answers(store.path, "wide", wave=9)
+    with pytest.raises(InputError, match="no wave 2 for couple 'c02'"):
+        s = store.start_session("c02", "A", battery=["felt-dependence"])
+        assert s.wave == 1
+        export_answers(store.path, "long", couple="c02", wave=2)
+    out = tmp_path / "w.csv"
+    r = _cli("export", "--db", str(store.path), "--wave", "9", "-o", str(out))
+    assert r.returncode == 2 and r.stderr.count("\n") == 1 and "no wave 9" in r.stderr
+    assert not out.exists()
+    assert len(export_answers(store.path, "wide", wave=2)) == 1  # a present wave still works
+
+
+def test_readonly_open_does_not_leave_side_files_unwritable(tmp_path: Path):
+    """A read-only open left -wal/-shm at 0400, so the advised chmod of the file did not help."""
+    db = tmp_path / "a.db"
+    store = AnswerStore(db)
+    s = store.start_session("c01", "A", battery=["felt-dependence"])
+    store.save_answer(s.id, "felt-dependence", "fd1", 3)
+    for side in ("a.db-wal", "a.db-shm"):
+        (tmp_path / side).unlink(missing_ok=True)
+    os.chmod(db, 0o400)
+    assert len(export_answers(db, "long")) == 6  # a read-only open (export) ...
+    reader = sqlite3.connect(f"{db.as_uri()}?mode=ro", uri=True)  # ... still open (a report)
+    reader.execute("SELECT COUNT(*) FROM answers").fetchone()
+    made = [tmp_path / "a.db-wal", tmp_path / "a.db-shm"]
+    assert all(p.exists() and mode(p) == 0o400 for p in made)  # what SQLite does
+    try:
+        os.chmod(db, 0o600)  # the advice given
+        store = AnswerStore(db)
+        assert [mode(p) for p in made] == [0o600, 0o600]
+        store.save_answer(s.id, "felt-dependence", "fd2", 4)
+        assert store.answers(s.id)[("felt-dependence", "fd2")] == 4
+    finally:
+        reader.close()
+
+
+def test_read_only_message_names_the_side_files(tmp_path: Path):
+    store = AnswerStore(tmp_path / "a.db")
+    msg = str(store._error(sqlite3.OperationalError("attempt to write a readonly database")))
+    assert "chmod u+w" in msg and "a.db" in msg
+
+
+def test_world_readable_database_gets_a_warning(tmp_path: Path):
+    db = tmp_path / "a.db"
+    store = AnswerStore(db)
+    store.start_session("c01", "A", battery=["felt-dependence"])
+    os.chmod(db, 0o644)
+    with pytest.warns(Warning, match="readable by other users .mode 0644.; make it private"):
+        AnswerStore(db)
+    r = _cli("export", "--db", str(db), "-o", str(tmp_path / "e.csv"))
+    assert r.returncode == 0
+    assert r.stderr.startswith("dyadscore: warning: ") and "chmod 600" in r.stderr
+    assert r.stderr.count("\n") == 1
+    os.chmod(db, 0o600)
+    r = _cli("export", "--db", str(db), "-o", str(tmp_path / "f.csv"))
+    assert r.returncode == 0 and r.stderr == ""
+
+
+def test_writer_waits_for_another_process_instead_of_refusing(tmp_path: Path, monkeypatch):
+    """Our own server answered 503 'stayed locked' when the lock stayed busy; now it waits."""
+    import dyadscore.administer.store as store_mod
+
+    monkeypatch.setattr(store_mod, "BUSY_TIMEOUT_S", 0.05)
+    db = tmp_path / "a.db"
+    store = AnswerStore(db, writer=True)
+    s = store.start_session("c01", "A", battery=["felt-dependence"])
+    other = sqlite3.connect(db, isolation_level=None)
+    other.execute("BEGIN IMMEDIATE")  # another program holds the write lock ...
+    done = threading.Event()
+    errors: list[BaseException] = []
+
+    def answer() -> None:
+        try:
+            store.save_answer(s.id, "felt-dependence", "fd1", 6)
+        except BaseException as exc:  # pragma: no cover - reported below
+            errors.append(exc)
+        done.set()
+
+    threading.Thread(target=answer).start()
+    assert not done.wait(1.0)  # ... far longer than the busy timeout: still waiting, no refusal
+    other.execute("COMMIT")
+    other.close()
+    assert done.wait(10) and not errors
+    assert store.answers(s.id) == {("felt-dependence", "fd1"): 6}
+    assert store._writer.busy_waits > 0
+    store.close()
+
+
+def test_writer_thread_serves_many_threads_and_keeps_errors_apart(tmp_path: Path):
+    store = AnswerStore(tmp_path / "a.db", writer=True)
+    sessions = [
+        store.start_session(f"c{k:02d}", "A", battery=["independent-functioning"])
+        for k in range(20)
+    ]
+    items = resolve_battery("independent-functioning")[0].item_ids
+    errors: list[BaseException] = []
+
+    def work(sid: int) -> None:
+        try:
+            for it in items:
+                store.save_answer(sid, "independent-functioning", it, 4)
+        except BaseException as exc:  # pragma: no cover - reported below
+            errors.append(exc)
+
+    threads = [threading.Thread(target=work, args=(s.id,)) for s in sessions]
+    for t in threads:
+        t.start()
+    bad = []
+    for _ in range(5):  # a job that fails (bad session) fails alone, the others commit
+        try:
+            store.save_answer(99_999, "independent-functioning", items[0], 1)
+        except InputError as exc:
+            bad.append(exc)
+    for t in threads:
+        t.join()
+    assert not errors and len(bad) == 5
+    assert store.count_answers() == len(sessions) * len(items)
+    store.close()
+
+
+def test_yaml_battery_is_stored_with_the_session(tmp_path: Path):
+    own = tmp_path / "own.yaml"
+    own.write_text(
+        textwrap.dedent(
+            """\
+            id: own-scale
+            version: 1.0.0
+            title: {en: Own, nl: Eigen}
+            construct: demo
+            response_scale: {min: 1, max: 4, labels: {en: {1: Never, 4: Always}, nl: {1: Nooit, 4: Altijd}}}
+            subscales:
+              own: {items: [w1, w2], method: mean}
+            items:
+              - {id: w1, text: {en: One, nl: Een}}
+              - {id: w2, text: {en: Two, nl: Twee}}
+            provenance: {authors: tests, licence: CC0}
+            """
+        )
+    )
+    store = AnswerStore(tmp_path / "a.db")
+    s = store.start_session("c01", "A", battery=[str(own), "felt-dependence"])
+    assert s.battery == ("own-scale", "felt-dependence")
+    store.save_answer(s.id, "own-scale", "w2", 3)
+    own.unlink()
+    insts = AnswerStore(store.path, readonly=True, create=False).battery(s)
+    assert [i.id for i in insts] == ["own-scale", "felt-dependence"]
+    assert insts[0].scale_max == 4 and insts[0].item_ids == ["w1", "w2"]
+    wide = export_answers(store.path, "wide")
+    assert list(wide.columns)[4:6] == ["w1", "w2"] and wide.loc[0, "w2"] == 3
+
+
+def test_migrates_a_version_2_file_and_reads_it_read_only(tmp_path: Path):
+    db = tmp_path / "v2.db"
+    con = sqlite3.connect(db)
+    con.executescript(MIGRATIONS[0] + MIGRATIONS[1] + "PRAGMA user_version = 2;")
+    con.execute("INSERT INTO couples VALUES ('c9', 'then')")
+    con.execute(
+        "INSERT INTO sessions (couple, role, person, wave, battery, lang, token, created) "
+        "VALUES ('c9', 'A', 'c9_A', 1, 'felt-dependence', 'en', 'tok', 'then')"
+    )
+    con.execute("INSERT INTO answers VALUES (1, 'felt-dependence', 'fd1', 3, 0, 'then')")
+    con.commit()
+    con.close()
+    os.chmod(db, 0o600)
+    ro = AnswerStore(db, readonly=True, create=False)  # report/export on an old file
+    assert ro.schema_version() == 2 and ro.session(1).expires is None
+    assert [i.id for i in ro.battery(1)] == ["felt-dependence"]
+    store = AnswerStore(db)
+    assert store.schema_version() == SCHEMA_VERSION == 3
+    assert store.answers(1) == {("felt-dependence", "fd1"): 3}
+    assert len(store.secret()) == 32 and store.secret() == AnswerStore(db).secret()

@@ -433,3 +433,24 @@ def test_keys_ctrl_z_restores_terminal_while_suspended(tmp_path: Path):
     child.expect(pexpect.EOF)
     child.close()
     assert answers(db) == {"fd1": 5}
+
+
+def test_what_the_coach_sees_is_said_before_the_first_answer(tmp_path: Path):
+    """The promise matches the couple report (both partners side by side), in both languages."""
+    import io
+
+    from dyadscore.administer.terminal import administer
+
+    for lang, words in (("en", "both partners"), ("nl", "beide partners")):
+        out = io.StringIO()
+        prompts: list[str] = []
+
+        def answer(prompt: str, out=out, prompts=prompts) -> str:
+            prompts.append(out.getvalue())
+            return "4"
+
+        db = tmp_path / f"{lang}.db"
+        administer(db, "c01", "A", battery="felt-dependence", lang=lang, input_fn=answer, out=out)
+        assert words in prompts[0] and (
+            "side by side" in prompts[0] or "naast elkaar" in prompts[0]
+        )

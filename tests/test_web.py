@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import contextlib
 import http.cookiejar
+import io
 import os
 import random
 import re
+import signal
 import subprocess
 import sys
 import threading
@@ -155,7 +158,7 @@ def test_csrf_is_required(env):
     store, a, _, app = env
     c = app.test_client()
     r = c.post(f"/p/{a.token}/1", data={"fd1": "3", "nav": "next"})
-    assert r.status_code == 400 and "CSRF" in r.get_data(as_text=True)
+    assert r.status_code == 400 and "could not be checked" in r.get_data(as_text=True)
     open_page(c, a.token)
     r = c.post(f"/p/{a.token}/1", data={"fd1": "3", "csrf_token": "forged"})
     assert r.status_code == 400
@@ -214,7 +217,7 @@ def test_live_answer_endpoint(env):
     r = c.post(f"/p/{a.token}/answer", data={"csrf_token": tok, "item": "zz", "value": "1"})
     assert r.status_code == 400 and r.get_json()["error"] == "unknown item 'zz'"
     r = c.post(f"/p/{a.token}/answer", data={"item": "sat2", "value": "1"})
-    assert r.status_code == 400 and "CSRF" in r.get_json()["error"]
+    assert r.status_code == 400 and "page is out of date" in r.get_json()["error"]
     for dup in ({"item": "sat2", "value": ["1", "2"]}, {"item": ["sat2", "sat1"], "value": "1"}):
         r = c.post(f"/p/{a.token}/answer", data={"csrf_token": tok, **dup})
         assert r.status_code == 400 and "expected one, got 2" in r.get_json()["error"]
@@ -262,7 +265,9 @@ def test_server_lock_is_exclusive(tmp_path: Path):
         pass
 
 
-def start_server(db: Path, *couples: str, battery: str = ",".join(BATTERY)):
+def start_server(
+    db: Path, *couples: str, battery: str = ",".join(BATTERY), extra: tuple[str, ...] = ()
+):
     proc = subprocess.Popen(
         [
             sys.executable,
@@ -275,6 +280,7 @@ def start_server(db: Path, *couples: str, battery: str = ",".join(BATTERY)):
             "0",
             "--battery",
             battery,
+            *extra,
             "--couple",
             *couples,
         ],
@@ -290,10 +296,12 @@ def start_server(db: Path, *couples: str, battery: str = ",".join(BATTERY)):
         if not line:
             break
         lines.append(line)
-        if line.startswith("Press Ctrl-C"):
+        if "Ctrl-C" in line:
             break
-    base = re.search(r"on (http://127\.0\.0\.1:\d+)", lines[0]).group(1)
+    assert lines, proc.stderr.read()
+    base = re.search(r"(http://\S+:\d+)", lines[0]).group(1)
     links = re.findall(r"(http://\S+/p/\S+)", "".join(lines))
+    proc.console = lines  # type: ignore[attr-defined]
     return proc, base, links
 
 
@@ -338,18 +346,90 @@ def test_second_server_on_same_db_is_refused(tmp_path: Path):
 
 
 # ------------------------------------------------------------------- load
+SPIN = "import sys, time\nend = float(sys.argv[1])\nwhile time.time() < end:\n    pass\n"
+
+DISK = """\
+import os, sys, time
+path, end, max_syncs = sys.argv[1], float(sys.argv[2]), int(sys.argv[3])
+block = os.urandom(8 << 20)
+fd = os.open(path, os.O_WRONLY | os.O_CREAT, 0o600)
+count = os.open(path + ".count", os.O_WRONLY | os.O_CREAT, 0o600)
+size = syncs = 0
+while time.time() < end and syncs < max_syncs:
+    os.write(fd, block)
+    os.fsync(fd)
+    size += len(block)
+    syncs += 1
+    os.pwrite(count, str(syncs).encode().ljust(12), 0)
+    if size >= 256 << 20:
+        os.ftruncate(fd, 0)
+        os.lseek(fd, 0, 0)
+        size = 0
+os.close(fd)
+os.unlink(path)
+"""
+
+
+class Contention:
+    """Other processes that keep every CPU and the disk busy, bounded in count and time.
+
+    One ``while True``-style spinning Python process per CPU, and one process that writes
+    8 MiB blocks to ``ballast.bin`` in the test's tmp folder (the folder of the answer
+    database) and ``fsync``s after every block, rewriting the file from the start whenever it
+    reaches 256 MiB. Every process stops by itself at a deadline (and the disk writer after
+    at most ``max_syncs`` blocks); the test also terminates them by process id.
+    """
+
+    def __init__(self, folder: Path, seconds: float, max_syncs: int = 100_000) -> None:
+        deadline = time.time() + seconds
+        n = os.cpu_count() or 1
+        self.procs = [
+            subprocess.Popen([sys.executable, "-c", SPIN, str(deadline)]) for _ in range(n)
+        ]
+        self.disk = subprocess.Popen(
+            [
+                sys.executable,
+                "-c",
+                DISK,
+                str(folder / "ballast.bin"),
+                str(deadline),
+                str(max_syncs),
+            ]
+        )
+        self.count_file = folder / "ballast.bin.count"
+        self.procs.append(self.disk)
+        self.syncs = 0
+
+    def stop(self) -> None:
+        for p in self.procs:
+            if p.poll() is None:
+                p.terminate()
+        for p in self.procs:
+            p.wait(timeout=30)
+        with contextlib.suppress(OSError, ValueError):
+            self.syncs = int(self.count_file.read_text().strip())
+        (Path(str(self.count_file)[: -len(".count")])).unlink(missing_ok=True)
+
+
 class Partner:
-    """A simulated partner with its own cookie jar, posting answers on loopback."""
+    """A simulated partner with its own cookie jar, posting answers on loopback.
+
+    Like the form's script in a browser, a partner sends the same answer again when the
+    connection fails (the server is down) until it is acknowledged; an HTTP error status
+    is a refusal and ends the partner.
+    """
 
     def __init__(self, base: str, token: str, items: list[tuple[str, int]]):
         self.base, self.token, self.items = base, token, items
         self.opener = urllib.request.build_opener(
             urllib.request.HTTPCookieProcessor(http.cookiejar.CookieJar())
         )
-        html = self.opener.open(f"{base}/p/{token}/1", timeout=30).read().decode()
+        html = self.opener.open(f"{base}/p/{token}/1", timeout=60).read().decode()
         self.csrf = csrf_of(html)
         self.acked: dict[str, int] = {}
-        self.errors: list[str] = []
+        self.refused: list[str] = []
+        self.lost_connection: list[float] = []  # times a post could not reach the server
+        self.latencies: list[float] = []
         self.posts = 0
 
     def run(self, stop_at: float, rng: random.Random) -> None:
@@ -359,23 +439,45 @@ class Partner:
             body = urllib.parse.urlencode(
                 {"csrf_token": self.csrf, "item": item, "value": value}
             ).encode()
-            try:
-                with self.opener.open(f"{self.base}/p/{self.token}/answer", body, timeout=30) as r:
-                    if r.status == 200:
-                        self.acked[item] = value
-                        self.posts += 1
-            except (urllib.error.URLError, OSError) as exc:
-                self.errors.append(repr(exc))
-                return
+            while True:
+                t0 = time.monotonic()
+                try:
+                    with self.opener.open(f"{self.base}/p/{self.token}/answer", body, timeout=120):
+                        pass
+                except urllib.error.HTTPError as exc:
+                    self.refused.append(f"HTTP {exc.code}: {exc.read()[:200]!r}")
+                    return
+                except (urllib.error.URLError, OSError):
+                    self.lost_connection.append(time.monotonic())
+                    if time.monotonic() > stop_at + 120:
+                        self.refused.append("the server did not come back")
+                        return
+                    time.sleep(0.2)
+                    continue
+                self.latencies.append(time.monotonic() - t0)
+                self.acked[item] = value
+                self.posts += 1
+                break
 
 
 @pytest.mark.slow
-def test_load_50_partners_lose_nothing(tmp_path: Path):
-    """50 partners post answers concurrently for DYADSCORE_LOAD_SECONDS (default 60 s, as issue #5 asks)."""
+def test_load_50_partners_under_contention_lose_nothing(tmp_path: Path):
+    """50 partners answer at once for DYADSCORE_LOAD_SECONDS (default 60 s) while other
+    processes keep the CPUs and the disk busy (see :class:`Contention`: one spinning process
+    per CPU, one process writing and fsyncing 8 MiB blocks in this test's tmp folder, all
+    bounded in time and count). Halfway, the server is killed with SIGKILL and started
+    again on the same port; partners keep their open pages and resend what was not
+    acknowledged. Passes with zero refused requests (no HTTP error status at all), no
+    failed connection outside the kill window, and every acknowledged answer in the
+    database afterwards (last one wins). docs/load-test.md describes the run.
+    """
     seconds = float(os.environ.get("DYADSCORE_LOAD_SECONDS", "60"))
     db = tmp_path / "load.db"
     couples = [f"c{k:02d}" for k in range(25)]
     proc, base, links = start_server(db, *couples)
+    port = base.rsplit(":", 1)[1]
+    contention = Contention(tmp_path, seconds + 30)
+    window = [0.0, 0.0]
     try:
         items = [(f"fd{i}", 7) for i in range(1, 7)] + [(f"sat{i}", 5) for i in range(1, 6)]
         partners = [Partner(base, link.rsplit("/", 1)[1], items) for link in links]
@@ -388,12 +490,26 @@ def test_load_50_partners_lose_nothing(tmp_path: Path):
         t0 = time.monotonic()
         for t in threads:
             t.start()
+        time.sleep(seconds / 2)
+        window[0] = time.monotonic()
+        os.kill(proc.pid, signal.SIGKILL)  # mid-load, no chance to clean up
+        proc.wait(timeout=30)
+        proc, _, _ = start_server(db, *couples, extra=("--port", port))
+        window[1] = time.monotonic()
         for t in threads:
-            t.join(timeout=seconds + 60)
+            t.join(timeout=seconds + 300)
         elapsed = time.monotonic() - t0
     finally:
-        stop_server(proc)
-    assert not any(p.errors for p in partners), [p.errors[:1] for p in partners if p.errors]
+        server_log = stop_server(proc)
+        contention.stop()
+    refused = [r for p in partners for r in p.refused]
+    assert not refused, (refused[:3], server_log[-3000:])
+    outside = [x for p in partners for x in p.lost_connection if not window[0] <= x <= window[1]]
+    assert not outside, (
+        f"{len(outside)} posts failed to connect outside the kill window "
+        f"{[round(x - window[0], 2) for x in outside[:10]]} (kill at 0, back at "
+        f"{window[1] - window[0]:.2f})"
+    )
     store = AnswerStore(db)
     total = 0
     for p in partners:
@@ -402,20 +518,27 @@ def test_load_50_partners_lose_nothing(tmp_path: Path):
         assert got == p.acked  # every acknowledged answer is stored, last one wins
         total += len(p.acked)
     posts = sum(p.posts for p in partners)
+    lat = sorted(x for p in partners for x in p.latencies)
     print(
-        f"\nload: {len(partners)} partners, {elapsed:.1f} s, {posts} answers posted, "
-        f"{posts / elapsed:.0f} answers/s, {store.count_answers()} distinct answers stored"
+        f"\nload: {len(partners)} partners, {elapsed:.1f} s, {posts} answers acknowledged "
+        f"({posts / elapsed:.0f}/s), latency median {lat[len(lat) // 2] * 1000:.0f} ms, "
+        f"p99 {lat[int(len(lat) * 0.99)] * 1000:.0f} ms, max {lat[-1] * 1000:.0f} ms; "
+        f"server down {window[1] - window[0]:.1f} s; disk writer fsynced "
+        f"{contention.syncs} x 8 MiB; {store.count_answers()} distinct answers stored"
     )
     assert total == store.count_answers() > 0
+    assert contention.syncs > 0  # the disk really was kept busy
 
 
 def test_readonly_database_while_serving(env):
+    """A server started on a read-only database says so (503, partner's language) and keeps answers."""
     import shutil
 
     store, a, _, app = env
     c = app.test_client()
     tok = csrf_of(open_page(c, a.token))
     assert c.post(f"/p/{a.token}/answer", data={"csrf_token": tok, "item": "fd1", "value": "2"})
+    app.extensions["dyadscore_store"].close()
     with store.connect() as con:
         con.execute("PRAGMA wal_checkpoint(TRUNCATE)")
     if os.geteuid() == 0:
@@ -425,8 +548,11 @@ def test_readonly_database_while_serving(env):
     else:
         os.chmod(store.path, 0o400)
     try:
+        c = create_app(store.path, console=io.StringIO()).test_client()
+        tok = csrf_of(open_page(c, a.token))
         r = c.post(f"/p/{a.token}/answer", data={"csrf_token": tok, "item": "fd2", "value": "3"})
         assert r.status_code == 503 and "read-only" in r.get_json()["error"]
+        assert "could not be saved" in r.get_json()["error"]
         r = c.post(f"/p/{a.token}/1", data={"csrf_token": tok, "fd2": "3", "nav": "next"})
         assert r.status_code == 503 and "read-only" in r.get_data(as_text=True)
     finally:
@@ -434,3 +560,240 @@ def test_readonly_database_while_serving(env):
             subprocess.run(["chattr", "-i", str(store.path)])
         os.chmod(store.path, 0o600)
     assert store.answers(a.id) == {("felt-dependence", "fd1"): 2}
+
+
+# ------------------------------------------------- issue 9: the coach's path
+OWN = """\
+id: own-scale
+version: 1.0.0
+title: {en: My own scale, nl: Mijn eigen schaal}
+construct: demo
+response_scale: {min: 1, max: 5, labels: {en: {1: Never, 5: Always}, nl: {1: Nooit, 5: Altijd}}}
+subscales:
+  closeness: {items: [o1, o2, o3], method: mean}
+items:
+  - id: o1
+    text: {en: We talk every day, nl: We praten elke dag}
+  - id: o2
+    text: {en: We laugh together, nl: We lachen samen}
+  - id: o3
+    text: {en: We plan together, nl: We plannen samen}
+provenance: {authors: tests, licence: CC0}
+"""
+
+
+def test_yaml_battery_path_works_in_the_form_and_the_report(tmp_path: Path, capsys):
+    """High: `serve --battery my.yaml` gave HTTP 500 on every link and `report` exit 2."""
+    yaml_path = tmp_path / "my.yaml"
+    yaml_path.write_text(OWN)
+    db = tmp_path / "a.db"
+    store = AnswerStore(db)
+    s = store.start_session("c01", "A", battery=[str(yaml_path)])
+    c = create_app(db).test_client()
+    html = open_page(c, s.token)
+    assert "My own scale" in html and 'name="o1"' in html
+    form = {"csrf_token": csrf_of(html), "nav": "next", "o1": "4", "o2": "5", "o3": "3"}
+    assert c.post(f"/p/{s.token}/1", data=form).headers["Location"].endswith("/done")
+    yaml_path.unlink()  # the definition is stored with the session: the file is not needed
+    from dyadscore.cli import main
+
+    assert main(["report", "c01", "--db", str(db), "-o", "-"]) == 0
+    page = capsys.readouterr().out
+    assert "My own scale" in page and "4.00" in page  # mean of 4, 5, 3
+
+
+def test_enter_cannot_skip_or_go_back(env):
+    """Enter submitted 'save and next' on part 1 (all open items skipped), 'back' later."""
+    store, a, _, app = env
+    c = app.test_client()
+    html = open_page(c, a.token)
+    form_html = html[html.index("<form") :]
+    first_button = re.search(r"<button[^>]*>", form_html).group(0)
+    assert "disabled" in first_button and 'value="stay"' in first_button  # the default button
+    # a post without a button value (what implicit submission sends) skips nothing
+    tok = csrf_of(html)
+    r = c.post(f"/p/{a.token}/1", data={"csrf_token": tok, "fd1": "3"})
+    assert r.status_code == 303 and r.headers["Location"].endswith(f"/p/{a.token}/1")
+    assert store.answers(a.id) == {("felt-dependence", "fd1"): 3}
+    r = c.post(f"/p/{a.token}/2", data={"csrf_token": tok, "sat1": "2"})
+    assert r.headers["Location"].endswith(f"/p/{a.token}/2")  # not back to part 1
+
+
+def test_open_pages_keep_working_after_a_restart(env):
+    """The CSRF secret was per process: after a restart every open page failed."""
+    store, a, _, app = env
+    c = app.test_client()
+    tok = csrf_of(open_page(c, a.token))
+    app.extensions["dyadscore_store"].close()
+    restarted = create_app(store.path)  # a new server process on the same database
+    c.application = restarted
+    r = c.post(f"/p/{a.token}/answer", data={"csrf_token": tok, "item": "fd1", "value": "5"})
+    assert r.status_code == 200, r.get_data(as_text=True)
+    r = c.post(f"/p/{a.token}/1", data={"csrf_token": tok, "fd2": "4", "nav": "stay"})
+    assert r.status_code == 303
+    assert store.answers(a.id) == {("felt-dependence", "fd1"): 5, ("felt-dependence", "fd2"): 4}
+    secret = store.secret()
+    assert len(secret) == 32 and restarted.config["SECRET_KEY"] == secret
+
+
+def test_out_of_date_page_is_friendly_and_in_the_partners_language(env):
+    store, _, b, app = env
+    old = app.test_client()
+    tok = csrf_of(open_page(old, b.token))
+    fresh = app.test_client()  # a browser whose cookie was lost
+    r = fresh.post(f"/p/{b.token}/1", data={"csrf_token": tok, "fd3": "6", "nav": "next"})
+    body = r.get_data(as_text=True)
+    assert r.status_code == 400 and '<html lang="nl">' in body
+    assert "Bad Request" not in body and "CSRF" not in body
+    assert "nog niet opgeslagen" in body and 'id="fd3-6" name="fd3" value="6" checked' in body
+    assert csrf_of(body) != tok  # the page again, with a working token
+    assert store.answers(b.id) == {}
+    r = fresh.post(f"/p/{b.token}/1", data={"csrf_token": csrf_of(body), "fd3": "6"})
+    assert r.status_code == 303 and store.answers(b.id) == {("felt-dependence", "fd3"): 6}
+    r = fresh.post(
+        f"/p/{b.token}/answer", data={"csrf_token": "stale", "item": "fd1", "value": "1"}
+    )
+    assert r.status_code == 400 and "verouderd" in r.get_json()["error"]
+
+
+def test_error_pages_speak_the_partners_language(env):
+    _, a, b, app = env
+    c = app.test_client()
+    body = c.get(f"/p/{b.token}/99").get_data(as_text=True)
+    assert '<html lang="nl">' in body and "Deze pagina bestaat niet" in body
+    assert "Not Found" not in body
+    body = c.get(f"/p/{a.token}/99").get_data(as_text=True)
+    assert "This page does not exist" in body
+    body = c.get("/p/" + "y" * 43).get_data(as_text=True)  # unknown: both languages
+    assert "This link is not valid" in body and "Deze link is niet geldig" in body
+
+
+def test_promise_before_the_first_answer_matches_the_report(env):
+    """The thank-you page said answers are not shown to the partner; the report shows both."""
+    store, a, b, app = env
+    c = app.test_client()
+    en = open_page(c, a.token, 1)
+    nl = open_page(c, b.token, 1)
+    first_item = en.index('name="fd1"')
+    promise = en.index("Your coach sees the answers of both partners")
+    assert promise < first_item and "side by side" in en
+    assert "Uw coach ziet de antwoorden van beide partners" in nl and "naast elkaar" in nl
+    assert "Your coach sees" not in open_page(c, a.token, 2)  # said once, on part 1
+    store.finish(a.id)
+    done = c.get(f"/p/{a.token}/done").get_data(as_text=True)
+    assert "not shown" not in done and "both partners" in done
+    from dyadscore.administer.messages import MESSAGES
+
+    for lang in ("en", "nl"):
+        text = " ".join(m[lang] for m in MESSAGES.values()).lower()
+        assert "not shown to your partner" not in text and "niet aan uw partner getoond" not in text
+
+
+def test_finished_link_is_not_editable(env):
+    store, a, _, app = env
+    c = app.test_client()
+    tok = csrf_of(open_page(c, a.token))
+    store.finish(a.id)
+    r = c.get(f"/p/{a.token}/1")
+    assert r.status_code == 303 and r.headers["Location"].endswith("/done")
+    assert r.headers["Cache-Control"] == "no-store"
+    r = c.post(f"/p/{a.token}/answer", data={"csrf_token": tok, "item": "fd1", "value": "2"})
+    assert r.status_code == 409 and "already finished" in r.get_json()["error"]
+    r = c.post(f"/p/{a.token}/1", data={"csrf_token": tok, "fd1": "2", "nav": "next"})
+    assert r.status_code == 409 and "can no longer be changed" in r.get_data(as_text=True)
+    done = c.get(f"/p/{a.token}/done")
+    assert (
+        "<input" not in done.get_data(as_text=True) and done.headers["Cache-Control"] == "no-store"
+    )
+    js = c.get("/static/form.js").get_data(as_text=True)
+    assert "pageshow" in js and "persisted" in js  # a page from history is fetched again
+    assert store.answers(a.id) == {}
+
+
+def test_links_expire_when_the_coach_says(env):
+    from dyadscore.administer.web import parse_expiry
+
+    store, a, b, app = env
+    c = app.test_client()
+    tok = csrf_of(open_page(c, b.token))
+    store.set_expiry(b.id, "2000-01-01T00:00:00.000+00:00")
+    r = c.get(f"/p/{b.token}/1")
+    body = r.get_data(as_text=True)
+    assert r.status_code == 410 and "Deze link is verlopen" in body and "<input" not in body
+    r = c.post(f"/p/{b.token}/answer", data={"csrf_token": tok, "item": "fd1", "value": "2"})
+    assert r.status_code == 410 and store.answers(b.id) == {}
+    assert c.get(f"/p/{a.token}/1").status_code == 200  # A's link has no expiry
+    assert parse_expiry("14d").days == 14 and parse_expiry("12h").total_seconds() == 43200
+    assert parse_expiry("90m").total_seconds() == 5400 and parse_expiry("never") is None
+    for bad in ("0d", "14", "two weeks", "-3d"):
+        with pytest.raises(InputError, match="--expires"):
+            parse_expiry(bad)
+
+
+def test_logs_and_error_pages_hide_partner_links(env, caplog):
+    store, a, _, app = env
+    console = io.StringIO()
+    app2 = create_app(store.path, console=console)
+
+    def broken(session_id):
+        raise RuntimeError("boom")
+
+    app2.extensions["dyadscore_store"].answers = broken
+    app2.testing = False
+    with caplog.at_level("ERROR"):
+        r = app2.test_client().get(f"/p/{a.token}/1")
+    body = r.get_data(as_text=True)
+    assert r.status_code == 500 and "Something went wrong" in body and "Traceback" not in body
+    logged = (
+        caplog.text
+        + "".join(logging_record_text(rec) for rec in caplog.records)
+        + console.getvalue()
+    )
+    assert "RuntimeError" in logged and "boom" in logged  # the coach still gets the details
+    assert a.token not in logged and "/p/<link hidden>" in logged
+
+
+def logging_record_text(record) -> str:
+    import logging
+
+    return logging.Formatter().format(record)
+
+
+def test_symlinked_database_shares_the_server_lock(tmp_path: Path):
+    db = tmp_path / "a.db"
+    AnswerStore(db)
+    link = tmp_path / "link.db"
+    link.symlink_to(db)
+    with server_lock(db):
+        with pytest.raises(StoreError, match="another 'dyadscore serve' is already using"):
+            with server_lock(link):
+                pass
+
+
+def test_serve_on_another_loopback_address_in_dutch_with_a_yaml_battery(tmp_path: Path):
+    """--host 127.0.0.2 was accepted but every request failed; the console was English."""
+    yaml_path = tmp_path / "my.yaml"
+    yaml_path.write_text(OWN)
+    proc, base, links = start_server(
+        tmp_path / "a.db",
+        "c01",
+        battery=str(yaml_path),
+        extra=("--host", "127.0.0.2", "--lang", "nl", "--expires", "14d"),
+    )
+    try:
+        console = "".join(proc.console)
+        assert base.startswith("http://127.0.0.2:") and len(links) == 2
+        assert "Het formulier" in console and "stel c01 partner A" in console
+        assert "De links werken tot" in console and "Druk op Ctrl-C" in console
+        with urllib.request.urlopen(links[0], timeout=30) as r:  # noqa: S310 - loopback
+            page = r.read().decode()
+        assert r.status == 200 and "Mijn eigen schaal" in page and '<html lang="nl">' in page
+        try:
+            urllib.request.urlopen(links[0] + "/99", timeout=30)  # noqa: S310 - loopback
+            raise AssertionError("expected 404")
+        except urllib.error.HTTPError as exc:
+            assert exc.code == 404 and "Deze pagina bestaat niet" in exc.read().decode()
+    finally:
+        out = stop_server(proc)
+    assert "Gestopt. Alle antwoorden zijn opgeslagen." in out
+    assert proc.returncode == 0

@@ -31,7 +31,7 @@ import numpy as np
 import pandas as pd
 
 from .errors import InputError
-from .instruments import Instrument, load_instrument
+from .instruments import Instrument
 
 #: Minimum sample (persons at the first wave) to estimate SD and alpha for reliable change
 #: from the database itself when no norm table is given.
@@ -132,9 +132,19 @@ TEXT: dict[str, dict[str, str]] = {
     "scores_h": {"en": "Your scores ({wave} {w})", "nl": "Uw scores ({wave} {w})"},
     "fig_caption": {
         "en": "Each row is one part of a questionnaire. The grey line spans the possible "
-        "scores; {a} is a blue circle, {b} an orange square.{prev}",
+        "scores (one scale point has the same length in every row, so a shorter scale is drawn "
+        "shorter); {a} is a blue circle, {b} an orange square.{prev}",
         "nl": "Elke rij is een onderdeel van een vragenlijst. De grijze lijn loopt over alle "
-        "mogelijke scores; {a} is een blauwe cirkel, {b} een oranje vierkant.{prev}",
+        "mogelijke scores (één schaalpunt is in elke rij even lang, dus een kortere schaal is "
+        "korter getekend); {a} is een blauwe cirkel, {b} een oranje vierkant.{prev}",
+    },
+    "unfinished": {
+        "en": "{p} has not finished the questionnaires of {wave} {w} yet ({k} of {n} statements "
+        "answered). The scores below use the answers given so far; a part with too few answers "
+        "shows no score.",
+        "nl": "{p} heeft de vragenlijsten van {wave} {w} nog niet afgerond ({k} van {n} "
+        "uitspraken beantwoord). De scores hieronder gebruiken de antwoorden tot nu toe; een "
+        "onderdeel met te weinig antwoorden toont geen score.",
     },
     "fig_prev": {
         "en": " Open markers show {wave} {w}.",
@@ -238,6 +248,16 @@ table { border-collapse: collapse; width: 100%; font-size: .9rem; margin: .5rem 
 th, td { text-align: left; padding: .3rem .45rem; border-bottom: 1px solid #ddd; vertical-align: top; }
 td.num { text-align: right; font-variant-numeric: tabular-nums; white-space: nowrap; }
 img { max-width: 100%; height: auto; }
+.warn { background: #fff4e0; border: 1px solid #d08a00; }
+/* a phone: every table row becomes a card, each cell labelled; nothing wider than the screen */
+@media (max-width: 40rem) {
+  body { padding: .75rem; font-size: 16px; }
+  table.stack, table.stack tbody, table.stack tr, table.stack th, table.stack td { display: block; }
+  table.stack thead { position: absolute; width: 1px; height: 1px; overflow: hidden; clip: rect(0 0 0 0); }
+  table.stack tr { border: 1px solid #ddd; border-radius: .4rem; margin: .6rem 0; padding: .35rem .6rem; }
+  table.stack th, table.stack td { border: 0; padding: .15rem 0; text-align: left; white-space: normal; }
+  table.stack td[data-label]::before { content: attr(data-label) ": "; font-weight: 600; }
+}
 @media print { body { max-width: none; } h2 { break-after: avoid; } figure { break-inside: avoid; } }
 """
 
@@ -254,6 +274,11 @@ class SubscaleInfo:
     name: str
     lo: float
     hi: float
+    column: str = ""  # the score column (``<instrument>_<name>`` when two share a name)
+
+    def __post_init__(self) -> None:
+        if not self.column:
+            object.__setattr__(self, "column", self.name)
 
     def label(self, lang: str) -> str:
         sub = self.instrument.subscales[self.name]
@@ -267,12 +292,16 @@ class SubscaleInfo:
         return HIGHER_MEANS.get(self.name, TEXT["generic_higher"])[lang]
 
 
-def _subscales(instruments: list[Instrument]) -> list[SubscaleInfo]:
+def _subscales(
+    instruments: list[Instrument], columns: list[str] | None = None
+) -> list[SubscaleInfo]:
+    """Subscales in battery order; ``columns`` are their score columns (from ``score``)."""
+    pairs = [(inst, name, sub) for inst in instruments for name, sub in inst.subscales.items()]
+    columns = columns or [name for _, name, _ in pairs]
     out = []
-    for inst in instruments:
-        for name, sub in inst.subscales.items():
-            k = len(sub.items) if sub.method == "sum" else 1
-            out.append(SubscaleInfo(inst, name, inst.scale_min * k, inst.scale_max * k))
+    for (inst, name, sub), col in zip(pairs, columns, strict=True):
+        k = len(sub.items) if sub.method == "sum" else 1
+        out.append(SubscaleInfo(inst, name, inst.scale_min * k, inst.scale_max * k, col))
     return out
 
 
@@ -305,6 +334,7 @@ class CoupleSummary:
     norms: pd.DataFrame | None
     provenance: list[dict[str, Any]] = field(default_factory=list)
     change_n: int | None = None  # persons at the first wave behind sample SD and alpha
+    unfinished: list[dict[str, Any]] = field(default_factory=list)  # role, answered, items
 
 
 def _read_norms(norms: Any) -> pd.DataFrame | None:
@@ -316,18 +346,47 @@ def _read_norms(norms: Any) -> pd.DataFrame | None:
         from .io import read_table
 
         df = read_table(norms)
-    if "subscale" not in df.columns:
-        raise InputError(f"{norms}: norm table needs a 'subscale' column (and mean, sd)")
+    src = norms if isinstance(norms, str | os.PathLike) else "norm table"
+    missing = [c for c in ("subscale", "mean", "sd") if c not in df.columns]
+    if missing:
+        raise InputError(
+            f"{src}: column {missing[0]!r} is missing: a norm table needs the columns subscale, "
+            f"mean and sd (optionally reliability and role); found {', '.join(map(str, df.columns))}"
+        )
     for col in ("mean", "sd", "reliability"):
-        if col in df.columns:
-            df[col] = pd.to_numeric(df[col], errors="raise")
+        if col not in df.columns:
+            continue
+        num = pd.to_numeric(df[col], errors="coerce")
+        bad = num.isna() & df[col].notna()
+        if col == "sd":
+            bad |= num.notna() & ~(num > 0)
+        if col == "reliability":
+            bad |= num.notna() & ~((num >= 0) & (num < 1))
+        if bad.any():
+            k = int(np.flatnonzero(bad.to_numpy())[0])
+            want = {
+                "mean": "a number",
+                "sd": "a number above 0",
+                "reliability": "a number from 0 to below 1",
+            }[col]
+            raise InputError(
+                f"{src}: row {k + 2}, column {col!r}, value {df[col].iloc[k]!r}: expected {want}"
+            )
+        df[col] = num
     return df
 
 
-def _norm_row(norms: pd.DataFrame | None, sub: str, role: str) -> pd.Series | None:
+def _norm_row(norms: pd.DataFrame | None, sub: Any, role: str) -> pd.Series | None:
+    """The norm row of a subscale (by score column, else by subscale name) for a role."""
     if norms is None:
         return None
-    rows = norms[norms["subscale"] == sub]
+    keys = [sub.column, sub.name] if isinstance(sub, SubscaleInfo) else [str(sub)]
+    names = norms["subscale"].astype(str)
+    rows = norms.iloc[0:0]
+    for key in keys:
+        rows = norms[names == key]
+        if len(rows):
+            break
     if "role" in norms.columns:
         own = rows[rows["role"].astype(str) == str(role)]
         rows = own if len(own) else rows[rows["role"].isna()]
@@ -365,12 +424,10 @@ def couple_summary(
     sessions = store.sessions(couple)
     if not sessions:
         raise InputError(f"{db}: couple {couple!r} has no answers; check the couple code")
-    inst_ids: list[str] = []
-    for s in sessions:
-        inst_ids += [i for i in s.battery if i not in inst_ids]
-    instruments = [load_instrument(i) for i in inst_ids]
-    subs = _subscales(instruments)
-    names = [s.name for s in subs]
+    norms_df = _read_norms(norms)
+    instruments: list[Instrument] = []
+    for s in sessions:  # the definitions given (a battery of YAML paths needs no file now)
+        instruments += [i for i in store.battery(s) if i.id not in {x.id for x in instruments}]
     wide = export_answers(db, "wide")
     wide = wide[
         [c for c in wide.columns if c in {"person", "couple", "role", "wave"}]
@@ -381,12 +438,26 @@ def couple_summary(
             if it not in wide.columns:
                 wide[it] = pd.array([pd.NA] * len(wide), dtype="Int64")
     all_scores = score(wide, instruments)
+    # score() names a subscale <instrument>_<name> when two instruments share the name
+    subs = _subscales(instruments, [r["variable"] for r in all_scores.attrs["codebook"]])
+    names = [s.column for s in subs]
     mine = all_scores[all_scores["couple"] == couple].sort_values(["wave", "role"])
     roles = sorted(mine["role"].unique().tolist())
     waves = sorted(int(w) for w in mine["wave"].unique())
     latest = waves[-1]
     now = mine[mine["wave"] == latest]
-    norms_df = _read_norms(norms)
+    unfinished = []
+    for s in sessions:
+        if s.wave == latest and not s.is_finished:
+            given = store.answers(s.id)
+            n_items = sum(len(i.item_ids) for i in store.battery(s))
+            unfinished.append(
+                {
+                    "role": s.role,
+                    "answered": sum(v is not None for v in given.values()),
+                    "items": n_items,
+                }
+            )
 
     disc = pd.DataFrame()
     sim: dict[str, Any] = {"raw_r": np.nan, "distinctive_r": np.nan, "n_variables": 0}
@@ -396,8 +467,8 @@ def couple_summary(
         pomp = all_scores[all_scores["wave"] == latest].copy()
         pvars = []
         for s in prof:
-            col = f"pomp_{s.name}"
-            pomp[col] = (pomp[s.name] - s.lo) / (s.hi - s.lo) * 100
+            col = f"pomp_{s.column}"
+            pomp[col] = (pomp[s.column] - s.lo) / (s.hi - s.lo) * 100
             pvars.append(col)
         pomp = pomp[pomp["role"].isin(roles)]
         counts = pomp.groupby("couple")["role"].transform("size")
@@ -435,6 +506,7 @@ def couple_summary(
         norms=norms_df,
         provenance=[r for p in prov for r in p],
         change_n=change_n,
+        unfinished=unfinished,
     )
 
 
@@ -450,16 +522,16 @@ def _change(all_scores, mine, subs, waves, wide, norms):
     for s in subs:
         for role in sorted(mine["role"].unique()):
             sd = rel = None  # per role: a role-specific norm must not carry over to the other
-            nrow = _norm_row(norms, s.name, role)
+            nrow = _norm_row(norms, s, role)
             if nrow is not None and pd.notna(nrow.get("sd")) and pd.notna(nrow.get("reliability")):
                 sd, rel, source = float(nrow["sd"]), float(nrow["reliability"]), "norms"
-            elif first[s.name].notna().sum() >= MIN_SAMPLE_RCI:
-                sd = float(first[s.name].std())
+            elif first[s.column].notna().sum() >= MIN_SAMPLE_RCI:
+                sd = float(first[s.column].std())
                 items = keyed_items(base_items, s.instrument)[s.instrument.subscales[s.name].items]
                 rel = float(cronbach_alpha(items)["alpha"])
                 source = source or "sample"
-            a = mine[(mine["role"] == role) & (mine["wave"] == w1)][s.name]
-            b = mine[(mine["role"] == role) & (mine["wave"] == w2)][s.name]
+            a = mine[(mine["role"] == role) & (mine["wave"] == w1)][s.column]
+            b = mine[(mine["role"] == role) & (mine["wave"] == w2)][s.column]
             t1 = float(a.iloc[0]) if len(a) else np.nan
             t2 = float(b.iloc[0]) if len(b) else np.nan
             rci, cat = np.nan, "na"
@@ -472,7 +544,7 @@ def _change(all_scores, mine, subs, waves, wide, norms):
             rows.append(
                 {
                     "role": role,
-                    "variable": s.name,
+                    "variable": s.column,
                     "t1": t1,
                     "t2": t2,
                     "diff": t2 - t1,
@@ -493,7 +565,12 @@ def _fmt(x: float, lang: str, nd: int = 2) -> str:
     return s.replace(".", ",") if lang == "nl" else s
 
 
-def _figure(summary: CoupleSummary, lang: str) -> str:
+def _make_figure(summary: CoupleSummary, lang: str) -> Any:
+    """The score figure: one row per subscale, one scale point the same length in every row.
+
+    A subscale with a shorter range is drawn shorter (its axis spans its own range, at the
+    scale of the longest one), so a 1-5 scale is not stretched to the width of a 1-7 scale.
+    """
     import matplotlib
 
     matplotlib.use("Agg")
@@ -503,6 +580,8 @@ def _figure(summary: CoupleSummary, lang: str) -> str:
     sc = summary.scores
     latest, first = summary.waves[-1], summary.waves[0]
     colors, markers = ["#1f77b4", "#ff7f0e"], ["o", "s"]
+    span = max(s.hi - s.lo for s in subs)
+    pad = 0.2 * span / 6
     fig, axes = plt.subplots(
         len(subs), 1, figsize=(7.5, 0.42 * len(subs) + 0.6), squeeze=False, layout="constrained"
     )
@@ -510,33 +589,42 @@ def _figure(summary: CoupleSummary, lang: str) -> str:
         ax.hlines(0, s.lo, s.hi, color="#bbbbbb", lw=3, zorder=1)
         for k, role in enumerate(roles):
             sel = sc[(sc["role"] == role)]
-            now = sel[sel["wave"] == latest][s.name]
+            now = sel[sel["wave"] == latest][s.column]
             off = 0.18 if k else -0.18
             if len(summary.waves) > 1:
-                prev = sel[sel["wave"] == first][s.name]
+                prev = sel[sel["wave"] == first][s.column]
                 if len(prev) and np.isfinite(prev.iloc[0]):
                     ax.plot(prev.iloc[0], off, markers[k], mfc="white", mec=colors[k], ms=7)
             if len(now) and np.isfinite(now.iloc[0]):
                 ax.plot(now.iloc[0], off, markers[k], color=colors[k], ms=8, zorder=3)
-        ax.set_xlim(s.lo - 0.2 * (s.hi - s.lo) / 6, s.hi + 0.2 * (s.hi - s.lo) / 6)
+        ax.set_xlim(s.lo - pad, s.lo + span + pad)
         ax.set_ylim(-0.6, 0.6)
         ax.set_yticks([0], [s.label(lang)], fontsize=8.5)
         ax.set_xticks(np.arange(s.lo, s.hi + 1, max(1, (s.hi - s.lo) // 6)))
+        ax.spines["bottom"].set_bounds(s.lo, s.hi)
         ax.tick_params(axis="x", labelsize=7.5, length=2)
         for side in ("top", "right", "left"):
             ax.spines[side].set_visible(False)
+    return fig
+
+
+def _figure(summary: CoupleSummary, lang: str) -> str:
+    import matplotlib.pyplot as plt
+
+    fig = _make_figure(summary, lang)
     buf = io.BytesIO()
     fig.savefig(buf, format="png", dpi=110)
     plt.close(fig)
     return base64.b64encode(buf.getvalue()).decode("ascii")
 
 
-def _score_cell(sc: pd.DataFrame, role: str, wave: int, name: str, lang: str) -> str:
+def _score_cell(sc: pd.DataFrame, role: str, wave: int, name: str, lang: str, label: str) -> str:
     row = sc[(sc["role"] == role) & (sc["wave"] == wave)]
+    lab = html.escape(label)
     if row.empty or row.iloc[0][f"{name}_flag"] == "missing":
-        return f'<td class="num">{_tx("missing", lang)}</td>'
+        return f'<td class="num" data-label="{lab}">{_tx("missing", lang)}</td>'
     star = "*" if row.iloc[0][f"{name}_flag"] == "prorated" else ""
-    return f'<td class="num">{_fmt(float(row.iloc[0][name]), lang)}{star}</td>'
+    return f'<td class="num" data-label="{lab}">{_fmt(float(row.iloc[0][name]), lang)}{star}</td>'
 
 
 def couple_report(
@@ -586,6 +674,11 @@ def couple_report(
             "about_norms", lang, src=str(norms) if isinstance(norms, str | os.PathLike) else "table"
         )
     parts.append(f'<p class="box">{e(about)}</p>')
+    for u in sm.unfinished:
+        parts.append(
+            f'<p class="box warn" role="note">'
+            f"{e(_tx('unfinished', lang, p=names.get(u['role'], u['role']), k=u['answered'], n=u['items'], wave=wave_w, w=latest))}</p>"
+        )
     parts.append(f"<h2>{e(_tx('paradox_h', lang))}</h2><p>{e(_tx('paradox', lang))}</p>")
 
     parts.append(f"<h2>{e(_tx('scores_h', lang, wave=wave_w, w=latest))}</h2>")
@@ -605,23 +698,25 @@ def couple_report(
     rows = []
     disc = sm.discrepancy.set_index("variable") if len(sm.discrepancy) else None
     for s in sm.subscales:
-        cells = "".join(_score_cell(sm.scores, r, latest, s.name, lang) for r in sm.roles)
+        cells = "".join(
+            _score_cell(sm.scores, r, latest, s.column, lang, names[r]) for r in sm.roles
+        )
         dtext = ""
         if disc is not None:
-            d = disc.loc[s.name]
+            d = disc.loc[s.column]
             if not np.isfinite(d["difference"]):
                 dtext = "–"
             elif d["higher"] == "equal":
                 dtext = _tx("diff_equal", lang)
             else:
                 dtext = _tx("diff_text", lang, hi=names[d["higher"]], d=_fmt(d["absolute"], lang))
-            dtext = f"<td>{e(dtext)}</td>"
+            dtext = f'<td data-label="{e(_tx("col_diff", lang))}">{e(dtext)}</td>'
         ntext = ""
         if sm.norms is not None:
             bits = []
             for r in sm.roles:
-                nrow = _norm_row(sm.norms, s.name, r)
-                val = sm.scores[(sm.scores["role"] == r) & (sm.scores["wave"] == latest)][s.name]
+                nrow = _norm_row(sm.norms, s, r)
+                val = sm.scores[(sm.scores["role"] == r) & (sm.scores["wave"] == latest)][s.column]
                 if nrow is None or not len(val) or not np.isfinite(val.iloc[0]):
                     continue
                 z = (float(val.iloc[0]) - float(nrow["mean"])) / float(nrow["sd"])
@@ -634,14 +729,16 @@ def couple_report(
                         dir=_tx("above" if z >= 0 else "below", lang),
                     )
                 )
-            ntext = f"<td>{e('; '.join(bits) or '–')}</td>"
+            ntext = f'<td data-label="{e(_tx("col_norm", lang))}">{e("; ".join(bits) or "–")}</td>'
         rng = f"{_fmt(s.lo, lang, 0)}–{_fmt(s.hi, lang, 0)}"
         rows.append(
-            f"<tr><th scope='row'>{e(s.label(lang))}</th><td>{e(s.higher_means(lang))}</td>"
-            f'<td class="num">{rng}</td>{cells}{dtext}{ntext}</tr>'
+            f"<tr><th scope='row'>{e(s.label(lang))}</th>"
+            f'<td data-label="{e(_tx("col_higher", lang))}">{e(s.higher_means(lang))}</td>'
+            f'<td class="num" data-label="{e(_tx("col_range", lang))}">{rng}</td>'
+            f"{cells}{dtext}{ntext}</tr>"
         )
     parts.append(
-        f"<table><thead><tr><th scope='col'>{e(_tx('col_part', lang))}</th>"
+        f"<table class='stack'><thead><tr><th scope='col'>{e(_tx('col_part', lang))}</th>"
         f"<th scope='col'>{e(_tx('col_higher', lang))}</th>"
         f"<th scope='col'>{e(_tx('col_range', lang))}</th>{head}{diff_head}{norm_head}</tr>"
         f"</thead><tbody>{''.join(rows)}</tbody></table>"
@@ -669,14 +766,16 @@ def couple_report(
         cat_text = {k: _tx(f"rc_{k}", lang) for k in ("up", "down", "none", "na")}
         crow = []
         for _, r in sm.change.iterrows():
-            label = next(s.label(lang) for s in sm.subscales if s.name == r["variable"])
+            label = next(s.label(lang) for s in sm.subscales if s.column == r["variable"])
             crow.append(
                 f"<tr><th scope='row'>{e(label)}</th><td>{e(names[r['role']])}</td>"
-                f'<td class="num">{_fmt(r["t1"], lang)}</td><td class="num">{_fmt(r["t2"], lang)}</td>'
-                f'<td class="num">{_fmt(r["diff"], lang)}</td><td>{e(cat_text[r["category"]])}</td></tr>'
+                f'<td class="num" data-label="{e(wave_w)} {w1}">{_fmt(r["t1"], lang)}</td>'
+                f'<td class="num" data-label="{e(wave_w)} {w2}">{_fmt(r["t2"], lang)}</td>'
+                f'<td class="num" data-label="{e(_tx("col_change", lang))}">{_fmt(r["diff"], lang)}</td>'
+                f'<td data-label="{e(_tx("col_rc", lang))}">{e(cat_text[r["category"]])}</td></tr>'
             )
         parts.append(
-            f"<table><thead><tr><th scope='col'>{e(_tx('col_part', lang))}</th><th scope='col'></th>"
+            f"<table class='stack'><thead><tr><th scope='col'>{e(_tx('col_part', lang))}</th><th scope='col'></th>"
             f"<th scope='col'>{e(wave_w)} {w1}</th><th scope='col'>{e(wave_w)} {w2}</th>"
             f"<th scope='col'>{e(_tx('col_change', lang))}</th>"
             f"<th scope='col'>{e(_tx('col_rc', lang))}</th></tr></thead>"

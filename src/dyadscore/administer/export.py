@@ -35,19 +35,20 @@ SHAPES = ("long", "wide")
 
 
 def _item_order(store: AnswerStore, couple: str | None) -> list[str]:
-    from ..instruments import load_instrument
-
     order: list[str] = []
     seen_inst: set[str] = set()
     for s in store.sessions(couple):
-        for inst_id in s.battery:
-            if inst_id in seen_inst:
+        if all(i in seen_inst for i in s.battery):
+            continue
+        try:
+            insts = store.battery(s)  # the definitions stored with the session
+        except InputError:  # an old session whose instrument is no longer available
+            continue
+        for inst in insts:
+            if inst.id in seen_inst:
                 continue
-            seen_inst.add(inst_id)
-            try:
-                order += [i for i in load_instrument(inst_id).item_ids if i not in order]
-            except InputError:  # instrument no longer available: keep stored order
-                continue
+            seen_inst.add(inst.id)
+            order += [i for i in inst.item_ids if i not in order]
     return order
 
 
@@ -80,8 +81,17 @@ def export_answers(
     if shape not in SHAPES:
         raise InputError(f"shape {shape!r}: expected one of {', '.join(SHAPES)}")
     store = AnswerStore(db, create=False, readonly=True)
-    if couple is not None and not store.sessions(couple):
+    sessions = store.sessions(couple)
+    if couple is not None and not sessions:
         raise InputError(f"{db}: no couple {couple!r} in this answer database; check the code")
+    if wave is not None and not any(s.wave == int(wave) for s in sessions):
+        have = sorted({s.wave for s in sessions})
+        raise InputError(
+            f"{db}: no wave {wave}"
+            + (f" for couple {couple!r}" if couple is not None else "")
+            + " in this answer database; waves present: "
+            + (", ".join(map(str, have)) or "none")
+        )
     rows = store.answer_rows(couple=couple, wave=wave)
     long = pd.DataFrame(
         rows, columns=["person", "couple", "role", "wave", "instrument", "item", "value"]

@@ -98,18 +98,119 @@ MESSAGES: dict[str, dict[str, str]] = {
     },
     "thanks_title": {"en": "Thank you", "nl": "Dank u wel"},
     "thanks_body": {
-        "en": "All your answers are saved. You can close this page. Your answers are not shown "
-        "to your partner.",
-        "nl": "Al uw antwoorden zijn opgeslagen. U kunt deze pagina sluiten. Uw antwoorden worden "
-        "niet aan uw partner getoond.",
+        "en": "All your answers are saved and this questionnaire is finished: the answers can "
+        "no longer be changed through this link. You can close this page.",
+        "nl": "Al uw antwoorden zijn opgeslagen en deze vragenlijst is afgerond: de antwoorden "
+        "kunnen via deze link niet meer worden gewijzigd. U kunt deze pagina sluiten.",
+    },
+    "promise": {
+        "en": "Your answers are saved on this computer as soon as you give them. Your coach sees "
+        "the answers of both partners: the couple report puts your answers and your partner's "
+        "side by side. Your partner's link does not show your answers.",
+        "nl": "Uw antwoorden worden op deze computer opgeslagen zodra u ze geeft. Uw coach ziet "
+        "de antwoorden van beide partners: het rapport voor het stel zet uw antwoorden en die "
+        "van uw partner naast elkaar. De link van uw partner toont uw antwoorden niet.",
+    },
+    "promise_terminal": {
+        "en": "Your coach sees the answers of both partners: the couple report puts them side "
+        "by side.",
+        "nl": "Uw coach ziet de antwoorden van beide partners: het rapport voor het stel zet ze "
+        "naast elkaar.",
     },
     "bad_link": {
         "en": "This link is not valid. Please ask for a new link.",
         "nl": "Deze link is niet geldig. Vraag om een nieuwe link.",
     },
-    "intro_privacy": {
-        "en": "Your answers are saved on this computer only, as soon as you give them.",
-        "nl": "Uw antwoorden worden alleen op deze computer opgeslagen, zodra u ze geeft.",
+    "bad_link_title": {"en": "Link not valid", "nl": "Link niet geldig"},
+    "expired_title": {"en": "This link has expired", "nl": "Deze link is verlopen"},
+    "expired_body": {
+        "en": "This link has expired. Answers you gave before are saved. Please ask your coach "
+        "for a new link.",
+        "nl": "Deze link is verlopen. Antwoorden die u eerder gaf zijn bewaard. Vraag uw coach "
+        "om een nieuwe link.",
+    },
+    "finished_conflict": {
+        "en": "You have already finished this questionnaire; your answers are saved and can no "
+        "longer be changed.",
+        "nl": "U hebt deze vragenlijst al afgerond; uw antwoorden zijn opgeslagen en kunnen niet "
+        "meer worden gewijzigd.",
+    },
+    "page_missing": {"en": "This page does not exist.", "nl": "Deze pagina bestaat niet."},
+    "csrf": {
+        "en": "This page had been open for a long time or was opened in another window, so the "
+        "answers on it could not be checked and are not saved yet. They are still marked below: "
+        "please press the button again.",
+        "nl": "Deze pagina stond lang open of is in een ander venster geopend, daarom konden de "
+        "antwoorden niet worden gecontroleerd en zijn ze nog niet opgeslagen. Ze staan hieronder "
+        "nog aangevinkt: druk nogmaals op de knop.",
+    },
+    "csrf_live": {
+        "en": "Not saved: this page is out of date. Reload the page (answers saved before are "
+        "kept) and choose the answer again.",
+        "nl": "Niet opgeslagen: deze pagina is verouderd. Laad de pagina opnieuw (eerder "
+        "opgeslagen antwoorden blijven bewaard) en kies het antwoord opnieuw.",
+    },
+    "too_large": {
+        "en": "The request is too large (over {n} bytes).",
+        "nl": "Het verzoek is te groot (meer dan {n} bytes).",
+    },
+    "store_failed": {
+        "en": "Your answer could not be saved. Answers saved before are safe. Please tell your "
+        "coach: {detail}",
+        "nl": "Uw antwoord kon niet worden opgeslagen. Eerder opgeslagen antwoorden zijn veilig. "
+        "Meld dit aan uw coach: {detail}",
+    },
+    "server_error": {
+        "en": "Something went wrong on this computer. Answers saved before are safe. Please tell "
+        "your coach.",
+        "nl": "Er ging iets mis op deze computer. Eerder opgeslagen antwoorden zijn veilig. Meld "
+        "dit aan uw coach.",
+    },
+    "error_title": {"en": "Something went wrong", "nl": "Er ging iets mis"},
+    "saving": {"en": "Saving…", "nl": "Bezig met opslaan…"},
+    "offline": {
+        "en": "Not saved yet: the form cannot be reached. Keep this page open; your answer is "
+        "sent again automatically.",
+        "nl": "Nog niet opgeslagen: het formulier is niet bereikbaar. Laat deze pagina open; uw "
+        "antwoord wordt automatisch opnieuw verstuurd.",
+    },
+    "retrying": {
+        "en": "Not saved yet: trying again…",
+        "nl": "Nog niet opgeslagen: opnieuw proberen…",
+    },
+    # serve console
+    "serve_head": {
+        "en": "Serving the form for {n} partner(s) on {base} (this computer only). Send each "
+        "partner their own link:",
+        "nl": "Het formulier voor {n} partner(s) draait op {base} (alleen deze computer). Stuur "
+        "elke partner de eigen link:",
+    },
+    "serve_link": {
+        "en": "  couple {couple} partner {role} (wave {wave}, {state}): {link}",
+        "nl": "  stel {couple} partner {role} (meting {wave}, {state}): {link}",
+    },
+    "state_open": {"en": "open", "nl": "open"},
+    "state_finished": {"en": "finished", "nl": "afgerond"},
+    "serve_expires": {
+        "en": "The links work until {when} (UTC).",
+        "nl": "De links werken tot {when} (UTC).",
+    },
+    "serve_stop": {
+        "en": "Press Ctrl-C to stop; every answer is saved as soon as it is given.",
+        "nl": "Druk op Ctrl-C om te stoppen; elk antwoord wordt opgeslagen zodra het is gegeven.",
+    },
+    "serve_stopped": {
+        "en": "Stopped. All answers are saved.",
+        "nl": "Gestopt. Alle antwoorden zijn opgeslagen.",
+    },
+    "serve_store_error": {
+        "en": "An answer could not be saved: {detail}",
+        "nl": "Een antwoord kon niet worden opgeslagen: {detail}",
+    },
+    "serve_error": {
+        "en": "A page failed with an internal error (details below; partner links are hidden).",
+        "nl": "Een pagina gaf een interne fout (details hieronder; links van partners zijn "
+        "verborgen).",
     },
 }
 

@@ -326,6 +326,7 @@ class TerminalSession:
             self.say(t("resume", self.lang, k=len(self.answers), i=min(pos + 1, n), n=n))
         else:
             self.say(t("welcome", self.lang, couple=s.couple, role=s.role, wave=s.wave, n=n))
+            self.say(t("promise_terminal", self.lang))  # before the first answer
         shown: str | None = None
         while pos < n:
             step = self.steps[pos]

@@ -1,15 +1,26 @@
 """Local web form: a small Flask app a coach runs on their own computer.
 
-The server binds to the loopback address only and refuses requests for any other host
+The server binds to a loopback address only and refuses requests for any other host
 name (DNS rebinding). Each partner gets a link with an unguessable token
 (``secrets.token_urlsafe(32)``); the link opens only that partner's own pages, one page
-per instrument. A page is a plain HTML form (labels, fieldset/legend, radio buttons,
-works with the keyboard and without JavaScript); a small script from the same server
-additionally saves each answer the moment a radio button is chosen. Every post is
-checked on the server: CSRF token, known items of that page only, whole numbers on the
-instrument's scale; anything else is a 400 with a clear message. Responses carry a strict
-Content-Security-Policy (``default-src 'self'``), no referrer (the token is in the URL)
-and ``no-store`` caching. Nothing is loaded from the internet.
+per instrument, built from the instrument definitions stored with the session (so a
+battery given as YAML paths works like shipped ids). A page is a plain HTML form (labels,
+fieldset/legend, radio buttons, works with the keyboard and without JavaScript; Enter
+never submits it, the first button of the form is a disabled guard); a small script from
+the same server additionally saves each answer the moment a radio button is chosen, says
+truthfully whether it is saved, and sends it again until the server acknowledges it.
+
+Every post is checked on the server: CSRF token, known items of that page only, whole
+numbers on the instrument's scale. The CSRF cookie is signed with a secret kept in the
+(owner-only) database, so pages opened before a server restart keep working; a page that
+is out of date is shown again with its answers still marked and a message in the
+partner's language. Writes go through the store's single writer thread: a request waits
+for its own commit and is never refused because SQLite's lock stayed busy. A finished
+link shows a "finished" page (never an editable form, also from the browser's history:
+``no-store`` caching and a reload of pages restored from the back-forward cache); a link
+past the expiry the coach set shows an "expired" page. Logs never contain partner links.
+Responses carry a strict Content-Security-Policy (``default-src 'self'``) and no
+referrer (the token is in the URL). Nothing is loaded from the internet.
 
 Examples
 --------
@@ -22,24 +33,27 @@ Examples
 from __future__ import annotations
 
 import contextlib
+import datetime as _dt
 import fcntl
 import hmac
 import ipaddress
+import logging
 import os
+import re
 import secrets
 import signal
 import sys
 import threading
 from collections.abc import Iterator, Sequence
 from pathlib import Path
-from typing import Any, TextIO
+from typing import Any, NoReturn, TextIO
 
-from flask import Flask, Response, abort, jsonify, redirect, render_template_string, request
+from flask import Flask, Response, jsonify, redirect, render_template_string, request
 from flask import session as cookie
 from werkzeug.exceptions import HTTPException
 
 from ..errors import InputError
-from ..instruments import Instrument, load_instrument
+from ..instruments import Instrument
 from .batteries import resolve_battery
 from .messages import LANGS, check_lang, t
 from .store import AnswerStore, PartnerSession, StoreError, check_code
@@ -93,23 +107,79 @@ button:focus-visible { outline: 3px solid #f0a500; outline-offset: 2px; }
 
 JS = """
 (function () {
+  // A page restored from the browser's history is loaded again, so the server decides what it
+  // shows (a finished or expired link shows its own page, never an editable form).
+  window.addEventListener('pageshow', function (ev) {
+    if (ev.persisted) { window.location.reload(); }
+  });
   var form = document.querySelector('form[data-answer-url]');
-  if (!form || !window.fetch) { return; }
+  if (!form) { return; }
+  // Enter never submits the form (not 'save and continue', not 'back'): only a click does.
+  form.addEventListener('keydown', function (ev) {
+    if (ev.key === 'Enter' && !(ev.target && ev.target.tagName === 'BUTTON')) {
+      ev.preventDefault();
+    }
+  });
+  if (!window.fetch || !window.URLSearchParams) { return; }
   var status = document.getElementById('status');
+  var pending = {};   // item -> value chosen but not yet acknowledged by the server
+  var order = [];
+  var busy = false;
+  var delay = 1000;
+  function say(key, text) {
+    if (!status) { return; }
+    status.textContent = text || form.getAttribute('data-' + key);
+    status.setAttribute('data-state', key);
+  }
+  function later() {
+    setTimeout(pump, delay);
+    delay = Math.min(delay * 2, 10000);
+  }
+  function pump() {
+    if (busy) { return; }
+    order = order.filter(function (k) { return pending.hasOwnProperty(k); });
+    if (!order.length) { delay = 1000; say('saved'); return; }
+    var item = order[0];
+    var value = pending[item];
+    var body = new URLSearchParams();
+    body.set('csrf_token', form.querySelector('input[name=csrf_token]').value);
+    body.set('item', item);
+    body.set('value', value);
+    busy = true;
+    say('saving');
+    fetch(form.getAttribute('data-answer-url'), {method: 'POST', body: body,
+          credentials: 'same-origin', headers: {'Accept': 'application/json'}})
+      .then(function (r) {
+        return r.json().catch(function () { return {}; }).then(function (j) { return [r.status, j]; });
+      })
+      .then(function (res) {
+        busy = false;
+        var code = res[0];
+        if (code === 200) {
+          if (pending[item] === value) { delete pending[item]; }
+          delay = 1000;
+          pump();
+        } else if (code === 409 || code === 410) {
+          window.location.reload();          // finished or expired: the server's page
+        } else if (code >= 500 || code === 429) {
+          say('retrying');                    // the server answered but did not save: again
+          later();
+        } else {                              // refused (e.g. an out-of-date page): say why
+          if (pending[item] === value) { delete pending[item]; }
+          say('failed', res[1].error);
+        }
+      }, function () {
+        busy = false;
+        say('offline');                       // no connection: keep the answer, send again
+        later();
+      });
+  }
   form.addEventListener('change', function (ev) {
     var el = ev.target;
     if (!el || el.type !== 'radio') { return; }
-    var body = new URLSearchParams();
-    body.set('csrf_token', form.querySelector('input[name=csrf_token]').value);
-    body.set('item', el.name);
-    body.set('value', el.value);
-    fetch(form.getAttribute('data-answer-url'), {method: 'POST', body: body,
-          credentials: 'same-origin', headers: {'Accept': 'application/json'}})
-      .then(function (r) { return r.json().then(function (j) { return [r.ok, j]; }); })
-      .then(function (res) {
-        if (status) { status.textContent = res[0] ? form.getAttribute('data-saved') : res[1].error; }
-      })
-      .catch(function () { /* the page's own submit still saves */ });
+    pending[el.name] = el.value;
+    order.push(el.name);
+    pump();
   });
 })();
 """
@@ -125,17 +195,21 @@ BASE = """<!doctype html>
 </head>
 <body><main>
 {{ body | safe }}
-</main></body></html>
+</main>
+<script src="/static/form.js"></script>
+</body></html>
 """
 
 PAGE = """
 <p class="meta">{{ part }}</p>
 <progress value="{{ page }}" max="{{ n_pages }}" aria-label="{{ part }}">{{ part }}</progress>
 <h1>{{ inst.title[lang] }}</h1>
+{% if promise %}<p class="instructions" id="promise">{{ promise }}</p>{% endif %}
 {% if inst.instructions %}<p class="instructions">{{ inst.instructions[lang] }}</p>{% endif %}
 {% if inst.allow_skip %}<p class="meta">{{ skip_note }}</p>{% endif %}
 {% if error %}<p class="error" role="alert" id="error">{{ error }}</p>{% endif %}
-<form method="post" action="{{ action }}" data-answer-url="{{ answer_url }}" data-saved="{{ saved }}">
+<form method="post" action="{{ action }}" data-answer-url="{{ answer_url }}" {% for k, v in status_text.items() %}data-{{ k }}="{{ v }}" {% endfor %}>
+<button type="submit" name="nav" value="stay" class="default-guard" disabled hidden aria-hidden="true" tabindex="-1"></button>
 <input type="hidden" name="csrf_token" value="{{ csrf }}">
 {% for it in items %}
 <fieldset id="f-{{ it.id }}"{% if it.id in missing %} class="missing"{% endif %}>
@@ -156,13 +230,52 @@ PAGE = """
 <button type="submit" name="nav" value="next">{{ next_label }}</button>
 </div>
 </form>
-<script src="/static/form.js"></script>
 """
 
 MESSAGE = """
 <h1>{{ heading }}</h1>
 <p{% if role %} role="{{ role }}"{% endif %}>{{ text }}</p>
+{% if extra %}<p class="instructions">{{ extra }}</p>{% endif %}
 """
+
+#: Partner tokens and the paths that carry them, hidden from every log line.
+_TOKEN_RE = re.compile(r"(/p/)[^/\s?#'\"<>]+|\b[A-Za-z0-9_-]{40,100}\b")
+
+
+def redact(text: str) -> str:
+    """Hide partner links and tokens in a log text.
+
+    Examples
+    --------
+    >>> redact("Exception on /p/" + "x" * 43 + "/1 [GET]")
+    'Exception on /p/<link hidden>/1 [GET]'
+    >>> redact(redact("/p/abc/answer"))  # idempotent
+    '/p/<link hidden>/answer'
+    """
+    return _TOKEN_RE.sub(lambda m: (m.group(1) or "") + "<link hidden>", text)
+
+
+class _RedactFilter(logging.Filter):
+    """Rewrites a log record (message and traceback) without partner tokens."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        record.msg = redact(record.getMessage())
+        record.args = None
+        if record.exc_info:
+            record.exc_text = redact(logging.Formatter().formatException(record.exc_info))
+            record.exc_info = None
+        if record.exc_text:
+            record.exc_text = redact(record.exc_text)
+        return True
+
+
+def _install_redaction(*loggers: logging.Logger) -> None:
+    for lg in loggers:
+        if not any(isinstance(f, _RedactFilter) for f in lg.filters):
+            lg.addFilter(_RedactFilter())
+        for h in lg.handlers:
+            if not any(isinstance(f, _RedactFilter) for f in h.filters):
+                h.addFilter(_RedactFilter())
 
 
 # ------------------------------------------------------------------ helpers
@@ -172,15 +285,24 @@ def _render(lang: str, title: str, body_tpl: str, status: int = 200, **ctx: Any)
     return Response(html, status=status, mimetype="text/html")
 
 
-def _bad(message: str, status: int = 400) -> None:
-    abort(status, description=message)
+class _Refused(HTTPException):
+    """A request refused with a message already in the partner's language."""
+
+    def __init__(self, code: int, message: str, title: str | None = None) -> None:
+        super().__init__(description=message)
+        self.code = code
+        self.title = title
+
+
+def _bad(message: str, status: int = 400, title: str | None = None) -> NoReturn:
+    raise _Refused(status, message, title)
 
 
 class _Battery:
-    """Instruments of a session, cached per battery string."""
+    """Instruments of a session (as stored with it), with item offsets."""
 
-    def __init__(self, ids: Sequence[str]) -> None:
-        self.instruments: list[Instrument] = [load_instrument(i) for i in ids]
+    def __init__(self, instruments: Sequence[Instrument]) -> None:
+        self.instruments: list[Instrument] = list(instruments)
         self.offsets: list[int] = []
         n = 0
         for inst in self.instruments:
@@ -210,33 +332,51 @@ def check_loopback(host: str) -> str:
     return host
 
 
+def _host_of(header: str) -> str:
+    if header.startswith("["):
+        return header.split("]")[0] + "]"
+    return header.rsplit(":", 1)[0]
+
+
+def _both(key: str, **fmt: Any) -> str:
+    return " / ".join(t(key, lang, **fmt) for lang in LANGS)
+
+
 # ---------------------------------------------------------------------- app
 def create_app(
     db: str | os.PathLike,
     *,
     max_content_length: int = MAX_CONTENT_LENGTH,
     secret_key: bytes | None = None,
+    hosts: Sequence[str] = (),
+    console: TextIO | None = None,
 ) -> Flask:
     """Build the Flask app serving the partner forms of an answer database.
 
     Parameters
     ----------
     db
-        The answer database (created when missing).
+        The answer database (created when missing). Writes go through one writer
+        thread (see :class:`~dyadscore.administer.store.AnswerStore`).
     max_content_length
         Largest request body accepted, in bytes (larger: 413).
     secret_key
-        Key signing the session cookie that holds the CSRF token (random by default,
-        so a restart asks each open page to reload).
+        Key signing the session cookie that holds the CSRF token. By default a random
+        secret kept in the database, so pages opened before a restart keep working.
+    hosts
+        Loopback host names accepted besides 127.0.0.1, localhost and [::1] (the
+        address the server listens on).
+    console
+        Where a failed save is reported to the coach (default: standard error).
 
     Returns
     -------
     flask.Flask
     """
-    store = AnswerStore(db)
+    store = AnswerStore(db, writer=True)
     app = Flask(__name__, static_folder=None, template_folder=None)
     app.config.update(
-        SECRET_KEY=secret_key or secrets.token_bytes(32),
+        SECRET_KEY=secret_key or store.secret(),
         MAX_CONTENT_LENGTH=max_content_length,
         MAX_FORM_PARTS=200,
         SESSION_COOKIE_HTTPONLY=True,
@@ -244,17 +384,37 @@ def create_app(
         SESSION_COOKIE_NAME="dyadscore",
     )
     app.extensions["dyadscore_store"] = store
-    batteries: dict[tuple[str, ...], _Battery] = {}
+    allowed = set(LOOPBACK_NAMES) | {h if ":" not in h else f"[{h}]" for h in hosts}
+    _install_redaction(app.logger, logging.getLogger("werkzeug"))
+    batteries: dict[int, _Battery] = {}
+    batteries_lock = threading.Lock()
+
+    def say(text: str) -> None:
+        stream = console or sys.stderr
+        with contextlib.suppress(OSError, ValueError):
+            stream.write(redact(text) + "\n")
+            stream.flush()
 
     def battery_of(ps: PartnerSession) -> _Battery:
-        if ps.battery not in batteries:
-            batteries[ps.battery] = _Battery(ps.battery)
-        return batteries[ps.battery]
+        with batteries_lock:
+            if ps.id not in batteries:
+                batteries[ps.id] = _Battery(store.battery(ps))
+            return batteries[ps.id]
+
+    def token_session() -> PartnerSession | None:
+        token = (request.view_args or {}).get("token")
+        if not token:
+            return None
+        with contextlib.suppress(Exception):
+            return store.session_by_token(token)
+        return None
 
     def partner(token: str) -> PartnerSession:
         ps = store.session_by_token(token)
         if ps is None:
-            _bad(t("bad_link", "en") + " / " + t("bad_link", "nl"), 404)
+            _bad(_both("bad_link"), 404, _both("bad_link_title"))
+        if ps.is_expired:
+            _bad(t("expired_body", ps.lang), 410, t("expired_title", ps.lang))
         return ps
 
     def csrf_token() -> str:
@@ -262,14 +422,10 @@ def create_app(
             cookie["csrf"] = secrets.token_urlsafe(32)
         return cookie["csrf"]
 
-    def check_csrf() -> None:
+    def csrf_ok() -> bool:
         sent = request.form.get("csrf_token") or request.headers.get("X-CSRF-Token") or ""
         have = cookie.get("csrf", "")
-        if not have or not hmac.compare_digest(str(sent), str(have)):
-            _bad(
-                "The form could not be checked (CSRF token missing or wrong): reload the page and "
-                "try again. / Het formulier kon niet worden gecontroleerd: laad de pagina opnieuw."
-            )
+        return bool(have) and hmac.compare_digest(str(sent), str(have))
 
     def parse_value(inst: Instrument, item: str, raw: str) -> int:
         lo, hi = inst.scale_min, inst.scale_max
@@ -284,15 +440,19 @@ def create_app(
                 return k
         return len(bat.instruments)
 
+    def wants_json() -> bool:
+        return request.path.endswith("/answer") or (
+            request.accept_mimetypes.best == "application/json"
+        )
+
     @app.before_request
     def _host_guard() -> None:
-        host = (
-            request.host.rsplit(":", 1)[0]
-            if not request.host.startswith("[")
-            else (request.host.split("]")[0] + "]")
-        )
-        if host not in LOOPBACK_NAMES:
-            _bad(f"unexpected Host header {request.host[:60]!r}; open the link as printed")
+        if _host_of(request.host) not in allowed:
+            _bad(
+                f"unexpected Host header {request.host[:60]!r}; open the link as printed",
+                400,
+                _both("error_title"),
+            )
 
     @app.after_request
     def _headers(resp: Response) -> Response:
@@ -301,38 +461,55 @@ def create_app(
         resp.headers["X-Frame-Options"] = "DENY"
         resp.headers["Referrer-Policy"] = "no-referrer"
         resp.headers["Cache-Control"] = "no-store"
+        resp.headers["Pragma"] = "no-cache"
+        resp.headers["Expires"] = "0"
         resp.headers["Cross-Origin-Opener-Policy"] = "same-origin"
         resp.headers["Permissions-Policy"] = "camera=(), microphone=(), geolocation=()"
         return resp
 
+    def error_page(code: int, text: str, title: str | None, lang: str | None) -> Response:
+        if wants_json():
+            resp = jsonify(error=text)
+            resp.status_code = code
+            return resp
+        heading = title or (t("error_title", lang) if lang else _both("error_title"))
+        return _render(
+            lang or "en", heading, MESSAGE, code, heading=heading, text=text, role="alert"
+        )
+
     @app.errorhandler(HTTPException)
     def _http_error(exc: HTTPException) -> Response:
-        desc = exc.description or exc.name
-        if exc.code == 413:
-            desc = f"The request is too large (over {max_content_length} bytes)."
-        if request.path.endswith("/answer") or request.accept_mimetypes.best == "application/json":
-            resp = jsonify(error=desc)
-            resp.status_code = exc.code or 400
-            return resp
-        return _render(
-            "en", exc.name, MESSAGE, exc.code or 400, heading=exc.name, text=desc, role="alert"
-        )
+        ps = token_session()
+        lang = ps.lang if ps else None
+        code = exc.code or 400
+        title = getattr(exc, "title", None)
+        if isinstance(exc, _Refused):
+            text = exc.description or ""
+        elif code == 413:
+            n = max_content_length
+            text = t("too_large", lang, n=n) if lang else _both("too_large", n=n)
+        elif code == 404:
+            text = t("page_missing", lang) if lang else _both("bad_link")
+        else:
+            text = (t("error_title", lang) if lang else _both("error_title")) + f" ({code})"
+        return error_page(code, text, title, lang)
 
     @app.errorhandler(StoreError)
     def _store_error(exc: StoreError) -> Response:
-        if request.path.endswith("/answer"):
-            resp = jsonify(error=str(exc))
-            resp.status_code = 503
-            return resp
-        return _render(
-            "en",
-            "Error",
-            MESSAGE,
-            503,
-            heading="Answers cannot be saved",
-            text=str(exc),
-            role="alert",
-        )
+        ps = token_session()
+        lang = ps.lang if ps else "en"
+        say(t("serve_store_error", lang, detail=str(exc)))
+        return error_page(503, t("store_failed", lang, detail=str(exc)), None, lang)
+
+    @app.errorhandler(Exception)
+    def _crash(exc: Exception) -> Response:
+        if isinstance(exc, HTTPException):  # pragma: no cover - handled above
+            return _http_error(exc)
+        ps = token_session()
+        lang = ps.lang if ps else "en"
+        say(t("serve_error", lang))
+        app.logger.error("%s on %s", type(exc).__name__, request.path, exc_info=exc)
+        return error_page(500, t("server_error", lang), None, lang)
 
     @app.get("/static/form.css")
     def _css() -> Response:
@@ -344,7 +521,7 @@ def create_app(
 
     @app.get("/")
     def _root() -> Response:
-        _bad(t("bad_link", "en") + " / " + t("bad_link", "nl"), 404)
+        _bad(_both("bad_link"), 404, _both("bad_link_title"))
 
     @app.get("/p/<token>")
     def start(token: str) -> Response:
@@ -354,18 +531,25 @@ def create_app(
         return redirect(f"/p/{token}/{first_open_page(ps, battery_of(ps))}", 303)
 
     def render_page(
-        ps: PartnerSession, page: int, *, error: str = "", missing=(), status: int = 200
+        ps: PartnerSession,
+        page: int,
+        *,
+        error: str = "",
+        missing=(),
+        status: int = 200,
+        shown: dict[str, int] | None = None,
     ) -> Response:
         bat, lang = battery_of(ps), ps.lang
         inst = bat.instruments[page - 1]
         have = store.answers(ps.id)
+        shown = shown or {}
         offset = bat.offsets[page - 1]
         items = [
             {
                 "id": it.id,
                 "text": it.text[lang],
                 "number": offset + k + 1,
-                "value": have.get((inst.id, it.id)),
+                "value": shown.get(it.id, have.get((inst.id, it.id))),
             }
             for k, it in enumerate(inst.items)
         ]
@@ -393,7 +577,17 @@ def create_app(
             csrf=csrf_token(),
             action=f"/p/{ps.token}/{page}",
             answer_url=f"/p/{ps.token}/answer",
-            saved=t("saved_live", lang),
+            status_text={
+                k: t(key, lang)
+                for k, key in (
+                    ("saved", "saved_live"),
+                    ("saving", "saving"),
+                    ("retrying", "retrying"),
+                    ("offline", "offline"),
+                    ("failed", "csrf_live"),
+                )
+            },
+            promise=t("promise", lang) if page == 1 else "",
             back=t("back", lang),
             skip_note=t("skip_note", lang),
             error=error,
@@ -403,7 +597,7 @@ def create_app(
 
     def page_or_404(ps: PartnerSession, page: int) -> int:
         if not 1 <= page <= len(battery_of(ps).instruments):
-            _bad(f"page {page} does not exist", 404)
+            _bad(t("page_missing", ps.lang), 404)
         return page
 
     @app.get("/p/<token>/<int:page>")
@@ -416,13 +610,12 @@ def create_app(
     @app.post("/p/<token>/<int:page>")
     def submit(token: str, page: int) -> Response:
         ps = partner(token)
-        check_csrf()
         if ps.is_finished:
-            _bad("These answers are already complete and can no longer be changed.", 409)
+            _bad(t("finished_conflict", ps.lang), 409)
         bat = battery_of(ps)
         inst = bat.instruments[page_or_404(ps, page) - 1]
-        nav = request.form.get("nav", "next")
-        if nav not in ("next", "back"):
+        nav = request.form.get("nav", "stay")
+        if nav not in ("next", "back", "stay"):
             _bad(f"field 'nav': unexpected value {nav[:20]!r}")
         known = set(inst.item_ids)
         given: list[tuple[str, str, int | None]] = []
@@ -435,9 +628,21 @@ def create_app(
             if len(values) != 1:
                 _bad(f"item {key!r}: expected one answer, got {len(values)}")
             given.append((inst.id, key, parse_value(inst, key, values[0])))
+        if not csrf_ok():  # an out-of-date page: show it again, answers marked, nothing saved
+            return render_page(
+                ps,
+                page,
+                error=t("csrf", ps.lang),
+                status=400,
+                shown={k: v for _, k, v in given if v is not None},
+            )
         have = store.answers(ps.id)
         answered = {k for _, k, _ in given} | {it for (i, it), v in have.items() if i == inst.id}
         open_items = [it for it in inst.item_ids if it not in answered]
+        if nav == "stay":  # Enter or a form without a button value: save, skip nothing
+            if given:
+                store.save_answers(ps.id, given)
+            return redirect(f"/p/{token}/{page}", 303)
         if nav == "next" and open_items and not inst.allow_skip:
             if given:
                 store.save_answers(ps.id, given)
@@ -471,9 +676,10 @@ def create_app(
     @app.post("/p/<token>/answer")
     def answer(token: str) -> Response:
         ps = partner(token)
-        check_csrf()
         if ps.is_finished:
-            _bad("These answers are already complete and can no longer be changed.", 409)
+            _bad(t("finished_conflict", ps.lang), 409)
+        if not csrf_ok():
+            _bad(t("csrf_live", ps.lang))
         extra = set(request.form) - {"csrf_token", "item", "value"}
         if extra:
             _bad(f"unknown field {sorted(extra)[0][:40]!r}")
@@ -499,6 +705,7 @@ def create_app(
             MESSAGE,
             heading=t("thanks_title", ps.lang),
             text=t("thanks_body", ps.lang),
+            extra=t("promise", ps.lang),
             role="status",
         )
 
@@ -524,14 +731,26 @@ def interrupt_on_signals() -> Iterator[None]:
             signal.signal(sig, handler)
 
 
+def lock_path(db: str | os.PathLike) -> Path:
+    """The server lock of a database: beside its real file (a symbolic link is followed).
+
+    Examples
+    --------
+    >>> lock_path("/tmp/study.db").name
+    'study.db.lock'
+    """
+    return Path(str(Path(db).resolve()) + ".lock")
+
+
 @contextlib.contextmanager
 def server_lock(db: str | os.PathLike) -> Iterator[Path]:
     """Hold ``<db>.lock`` so that a second server on the same database stops with a clear error.
 
-    The lock is an advisory ``flock`` released by the kernel when the process ends, so a
-    killed server leaves no stale lock behind.
+    The lock sits beside the database's real path, so a second server given a symbolic
+    link to the same file is refused too. It is an advisory ``flock`` released by the
+    kernel when the process ends, so a killed server leaves no stale lock behind.
     """
-    path = Path(str(db) + ".lock")
+    path = lock_path(db)
     try:
         fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o600)
     except OSError as exc:
@@ -551,6 +770,33 @@ def server_lock(db: str | os.PathLike) -> Iterator[Path]:
         os.close(fd)
 
 
+_DURATION_RE = re.compile(r"^\s*(\d{1,5})\s*(d|h|m|days?|hours?|minutes?)\s*$", re.IGNORECASE)
+
+
+def parse_expiry(value: str | None) -> _dt.timedelta | None:
+    """A link lifetime such as ``14d``, ``12h`` or ``90m``; ``never`` (or None) for none.
+
+    Examples
+    --------
+    >>> parse_expiry("14d")
+    datetime.timedelta(days=14)
+    >>> parse_expiry("never") is None
+    True
+    """
+    if value is None or str(value).strip().lower() in ("never", "none", ""):
+        return None
+    m = _DURATION_RE.match(str(value))
+    if not m or int(m.group(1)) == 0:
+        raise InputError(
+            f"--expires {value!r}: expected a positive number of days, hours or minutes "
+            "such as 14d, 12h or 90m, or never"
+        )
+    n, unit = int(m.group(1)), m.group(2)[0].lower()
+    return {"d": _dt.timedelta(days=n), "h": _dt.timedelta(hours=n), "m": _dt.timedelta(minutes=n)}[
+        unit
+    ]
+
+
 def _quiet_handler() -> type:
     from werkzeug.serving import WSGIRequestHandler
 
@@ -559,6 +805,9 @@ def _quiet_handler() -> type:
 
         def log_request(self, code: int | str = "-", size: int | str = "-") -> None:
             return None
+
+        def log_error(self, format: str, *args: Any) -> None:  # noqa: A002 - werkzeug's name
+            self.log("error", redact(format % args) if args else redact(format))
 
     return Quiet
 
@@ -573,6 +822,7 @@ def serve(
     roles: Sequence[str] = ("A", "B"),
     host: str = "127.0.0.1",
     port: int = 8765,
+    expires: str | _dt.timedelta | None = None,
     out: TextIO | None = None,
 ) -> int:
     """Start the local form server and print one link per partner.
@@ -584,9 +834,14 @@ def serve(
     couples
         Couple codes; each gets a link per role (existing sessions keep their link).
     battery, wave, lang, roles
-        What is asked, at which wave, in which language, of which partners.
+        What is asked (a battery name, instrument ids or YAML paths), at which wave, in
+        which language (also of this console text), of which partners.
     host, port
-        Loopback address only; ``port=0`` picks a free port.
+        A loopback address only (127.0.0.1, ::1 or another 127.x.y.z); ``port=0`` picks
+        a free port.
+    expires
+        How long the printed links work, from now (``"14d"``, ``"12h"``, ``"90m"``);
+        ``None`` or ``"never"``: no expiry. An expired link shows a page saying so.
 
     Returns
     -------
@@ -599,39 +854,51 @@ def serve(
     out = out or sys.stdout
     host = check_loopback(host)
     lang = check_lang(lang)
-    if lang not in LANGS:  # pragma: no cover - check_lang raised
-        raise InputError(lang)
+    lifetime = expires if isinstance(expires, _dt.timedelta) else parse_expiry(expires)
     couples = [check_code(c) for c in couples]
     if not couples:
         raise InputError("name at least one couple (--couple c01)")
+    roles = [check_code(r, "role") for r in roles]
     instruments = resolve_battery(battery)
     store = AnswerStore(db)
     store.check_writable()
     with server_lock(db):
-        sessions = [
-            store.start_session(c, check_code(r, "role"), wave=wave, battery=instruments, lang=lang)
-            for c in couples
-            for r in roles
-        ]
-        app = create_app(db)
+        until = None
+        if lifetime is not None:
+            until = (_dt.datetime.now(_dt.UTC) + lifetime).isoformat(timespec="milliseconds")
+        sessions = []
+        for c in couples:
+            for r in roles:
+                s = store.start_session(c, r, wave=wave, battery=instruments, lang=lang)
+                sessions.append(store.set_expiry(s.id, until))
+        name = "localhost" if host == "localhost" else host
+        app = create_app(db, hosts=(name,), console=sys.stderr)
         try:
             server = make_server(host, port, app, threaded=True, request_handler=_QuietHandler)
         except OSError as exc:
+            app.extensions["dyadscore_store"].close()
             raise InputError(
                 f"port {port} on {host} cannot be used ({exc.strerror}); choose another with --port"
             ) from None
         base = f"http://{host if ':' not in host else f'[{host}]'}:{server.server_port}"
-        out.write(
-            f"Serving the form for {len(sessions)} partner(s) on {base} (this computer "
-            "only). Send each partner their own link:\n"
-        )
+        out.write(t("serve_head", lang, n=len(sessions), base=base) + "\n")
         for s in sessions:
-            state = "finished" if s.is_finished else "open"
+            state = t("state_finished" if s.is_finished else "state_open", lang)
             out.write(
-                f"  couple {s.couple} partner {s.role} (wave {s.wave}, {state}): "
-                f"{base}/p/{s.token}\n"
+                t(
+                    "serve_link",
+                    lang,
+                    couple=s.couple,
+                    role=s.role,
+                    wave=s.wave,
+                    state=state,
+                    link=f"{base}/p/{s.token}",
+                )
+                + "\n"
             )
-        out.write("Press Ctrl-C to stop; every answer is saved as soon as it is given.\n")
+        if until is not None:
+            out.write(t("serve_expires", lang, when=until[:16].replace("T", " ")) + "\n")
+        out.write(t("serve_stop", lang) + "\n")
         out.flush()
         try:
             with interrupt_on_signals():
@@ -640,6 +907,7 @@ def serve(
             pass
         finally:
             server.server_close()
-        out.write("Stopped. All answers are saved.\n")
+            app.extensions["dyadscore_store"].close()  # the queued writes are committed first
+        out.write(t("serve_stopped", lang) + "\n")
         out.flush()
     return 0

@@ -36,14 +36,16 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    from ..administer.store import console_warnings
     from ..administer.terminal import administer
 
-    return administer(
-        args.db,
-        args.couple,
-        args.partner,
-        wave=args.wave,
-        battery=args.battery,
-        lang=args.lang,
-        keys=False if args.line_input else None,
-    )
+    with console_warnings():
+        return administer(
+            args.db,
+            args.couple,
+            args.partner,
+            wave=args.wave,
+            battery=args.battery,
+            lang=args.lang,
+            keys=False if args.line_input else None,
+        )

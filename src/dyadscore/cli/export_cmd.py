@@ -29,9 +29,11 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 def run(args: argparse.Namespace) -> int:
     from ..administer.export import export_answers
+    from ..administer.store import console_warnings
     from ..io import write_table
 
-    table = export_answers(args.db, args.shape, couple=args.couple, wave=args.wave)
+    with console_warnings():
+        table = export_answers(args.db, args.shape, couple=args.couple, wave=args.wave)
     if args.out.lower().endswith((".sav", ".zsav", ".dta")):  # not CSV under an SPSS name
         from ..formats.writers import write_scores
 

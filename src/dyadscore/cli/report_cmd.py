@@ -25,9 +25,11 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    from ..administer.store import console_warnings
     from ..io import write_text
     from ..report import couple_report
 
-    page = couple_report(args.db, args.couple, lang=args.lang, norms=args.norms)
+    with console_warnings():
+        page = couple_report(args.db, args.couple, lang=args.lang, norms=args.norms)
     write_text(page, args.out, force=args.force)
     return 0

@@ -18,23 +18,41 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     p.add_argument("--couple", required=True, nargs="+", help="couple code(s)")
     p.add_argument("--roles", default="A,B", help="partner roles, comma-separated (default A,B)")
     p.add_argument("--wave", type=int, default=1)
-    p.add_argument("--battery", default="intake", help="intake, followup or instrument ids")
+    p.add_argument(
+        "--battery",
+        default="intake",
+        help="battery name (intake, followup) or comma-separated instrument ids/YAML paths",
+    )
     p.add_argument("--lang", choices=["en", "nl"], default="en")
-    p.add_argument("--host", default="127.0.0.1", help="loopback address only (default 127.0.0.1)")
+    p.add_argument(
+        "--host",
+        default="127.0.0.1",
+        help="a loopback address only: 127.0.0.1 (default), ::1 or another 127.x.y.z",
+    )
+    p.add_argument(
+        "--expires",
+        default=None,
+        metavar="DURATION",
+        help="the printed links stop working after this long, e.g. 14d, 12h or 90m "
+        "(default: never); an expired link shows a page saying so",
+    )
     p.add_argument("--port", type=int, default=8765, help="port (0 = any free port)")
     p.set_defaults(run=run)
 
 
 def run(args: argparse.Namespace) -> int:
+    from ..administer.store import console_warnings
     from ..administer.web import serve
 
-    return serve(
-        args.db,
-        args.couple,
-        battery=args.battery,
-        wave=args.wave,
-        lang=args.lang,
-        roles=[r.strip() for r in args.roles.split(",") if r.strip()],
-        host=args.host,
-        port=args.port,
-    )
+    with console_warnings():
+        return serve(
+            args.db,
+            args.couple,
+            battery=args.battery,
+            wave=args.wave,
+            lang=args.lang,
+            roles=[r.strip() for r in args.roles.split(",") if r.strip()],
+            host=args.host,
+            port=args.port,
+            expires=args.expires,
+        )
