@@ -31,6 +31,13 @@ class PairingError(InputError):
     """Dyad membership problems: singles, triads, duplicate roles, persons in two dyads."""
 
 
+class DataWarning(UserWarning):
+    """Data that can be analysed but probably not as meant (e.g. -99 codes among scores).
+
+    The command line prints it as one line ``dyadscore: warning: ...``.
+    """
+
+
 def where(source: str | None = None, row: object = None, column: object = None) -> str:
     """Format the location prefix of an error message.
 

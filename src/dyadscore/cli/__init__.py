@@ -15,6 +15,8 @@ from __future__ import annotations
 import argparse
 import importlib
 import sys
+import warnings
+from typing import NoReturn
 
 from .. import __version__
 from ..errors import DyadscoreError
@@ -38,8 +40,36 @@ SUBCOMMANDS: tuple[str, ...] = (
 )
 
 
+class OneLineParser(argparse.ArgumentParser):
+    """An argument parser whose errors are one line (``dyadscore: error: ...``), exit 2.
+
+    argparse prints the whole usage before the message; the README promises one line, so
+    the usage is replaced by a pointer to ``--help``. Subcommand parsers inherit the class.
+
+    Examples
+    --------
+    >>> import contextlib, io
+    >>> err = io.StringIO()
+    >>> with contextlib.redirect_stderr(err):
+    ...     code = main(["power", "--n", "abc"])
+    >>> code, err.getvalue()
+    (2, "dyadscore: error: power: argument --n: invalid int value: 'abc' (see 'dyadscore power --help')\n")
+    """
+
+    def error(self, message: str) -> NoReturn:
+        command = self.prog.removeprefix("dyadscore").strip()
+        where = f"{command}: " if command else ""
+        hint = f"dyadscore {command} --help" if command else "dyadscore --help"
+        message = " ".join(message.split())  # argparse messages may wrap
+        raise _ArgumentError(f"{where}{message} (see '{hint}')")
+
+
+class _ArgumentError(Exception):
+    """A command-line argument error, reported by :func:`main` as one line with exit 2."""
+
+
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
+    parser = OneLineParser(
         prog="dyadscore",
         description="Score couples' questionnaires, analyse dyads (APIM) and test the "
         "dependency paradox. Nothing leaves this computer.",
@@ -60,10 +90,26 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
-    args = parser.parse_args(argv)
+    try:
+        args = parser.parse_args(argv)
+    except _ArgumentError as exc:
+        print(f"dyadscore: error: {exc}", file=sys.stderr)
+        return 2
     if not getattr(args, "run", None):
         parser.print_help()
         return 0
+    with warnings.catch_warnings():
+        warnings.showwarning = _show_warning
+        return _run(args)
+
+
+def _show_warning(message, category, filename, lineno, file=None, line=None) -> None:
+    """Warnings about the user's data as one line each (no Python file and line)."""
+    text = " ".join(str(message).split())
+    print(f"dyadscore: warning: {text}", file=sys.stderr if file is None else file)
+
+
+def _run(args: argparse.Namespace) -> int:
     try:
         return int(args.run(args) or 0)
     except DyadscoreError as exc:
