@@ -307,7 +307,8 @@ def _numeric(
             )
         out[:, j] = arr
     if warn:
-        check_missing_codes(pd.DataFrame(out, columns=list(columns)), source=source)
+        first = {c: j for j, c in reversed(list(enumerate(columns)))}  # a name used twice
+        check_missing_codes(pd.DataFrame({c: out[:, j] for c, j in first.items()}), source=source)
     return out
 
 

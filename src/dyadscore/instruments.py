@@ -61,10 +61,16 @@ def _check_languages(text: Text, what: str) -> Text:
 
 
 class ResponseScale(_Strict):
-    """Numeric response scale with verbal anchors per language."""
+    """Numeric response scale with verbal anchors per language.
+
+    ``step`` (optional) is the distance between allowed answers counted from ``min``: by
+    default answers are the whole points ``min, min + 1, ..., max``; a visual-analogue item
+    read to one decimal declares ``step: 0.1``.
+    """
 
     min: int
     max: int
+    step: float | None = Field(default=None, gt=0)
     labels: dict[str, dict[int, str]] = Field(default_factory=dict)
 
     @model_validator(mode="after")
@@ -213,6 +219,7 @@ class Instrument(_Strict):
         """
         key = {
             "scale": [self.scale_min, self.scale_max],
+            **({"step": self.response_scale.step} if self.response_scale.step else {}),
             "reverse": sorted(self.reverse_items),
             "subscales": {
                 n: {"items": s.items, "method": s.method} for n, s in sorted(self.subscales.items())

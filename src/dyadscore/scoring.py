@@ -310,6 +310,7 @@ def _validated_matrix(
     source: str | None,
     *,
     keyed: bool = True,
+    allow_between_points: bool = False,
 ) -> NDArray:
     """Items as a column-major float matrix, checked against the scale, optionally keyed."""
     missing = [i for i in inst.item_ids if i not in df.columns]
@@ -333,9 +334,39 @@ def _validated_matrix(
                 f"{where(source, ids.iloc[r], item.id)}: value {col[r]:g} is outside the "
                 f"response scale {lo}-{hi} of {inst.id!r}" + (f"; {hint}" if hint else "")
             )
+        if not allow_between_points:
+            _check_points(col, df[item.id], inst, item.id, ids, source)
         if keyed and item.reverse:
             np.subtract(lo + hi, col, out=col)
     return mat
+
+
+def _check_points(
+    col: NDArray, raw: pd.Series, inst: Instrument, name: str, ids: pd.Series, source: str | None
+) -> None:
+    """Answers must be points of the response scale (whole numbers, or ``min + k * step``)."""
+    step = inst.response_scale.step or 1.0
+    k = col - inst.scale_min if step == 1.0 else (col - inst.scale_min) / step
+    gap = np.rint(k)
+    np.subtract(gap, k, out=gap)
+    np.abs(gap, out=gap)
+    if not np.fmax.reduce(gap, initial=0.0) > 1e-6:  # NaN (no answer) is never off the grid
+        return
+    off = gap > 1e-6
+    r = int(np.flatnonzero(off)[0])
+    text = raw.iloc[r]
+    shown = f"{text.strip()!r}" if isinstance(text, str) else f"{col[r]:g}"
+    points = (
+        f"whole numbers {inst.scale_min}-{inst.scale_max}"
+        if inst.response_scale.step is None
+        else f"{inst.scale_min}-{inst.scale_max} in steps of {step:g}"
+    )
+    raise InputError(
+        f"{where(source, ids.iloc[r], name)}: value {shown} lies between the points of the "
+        f"response scale of {inst.id!r} ({points}); if such answers are valid, declare "
+        "response_scale.step in the instrument or pass --allow-between-points (Python: "
+        "allow_between_points)"
+    )
 
 
 def _apply_mapping(df: pd.DataFrame, mapping: Any, source: str | None = None) -> pd.DataFrame:
@@ -367,8 +398,13 @@ def keyed_items(
     mapping: Any = None,
     source: str | None = None,
     person: str | None = None,
+    allow_between_points: bool = False,
 ) -> pd.DataFrame:
     """Validated, reverse-keyed item values of one instrument (NaN for missing).
+
+    Answers between the points of the response scale (3.5 on a 1-7 scale) are an
+    :class:`InputError` unless the instrument declares ``response_scale.step`` or
+    ``allow_between_points=True``.
 
     Examples
     --------
@@ -385,7 +421,7 @@ def keyed_items(
         ids = df[find_person_column(df, person, source)]
     except InputError:
         ids = pd.Series(np.arange(2, len(df) + 2), index=df.index).map(lambda n: f"line {n}")
-    mat = _validated_matrix(df, inst, ids, source)
+    mat = _validated_matrix(df, inst, ids, source, allow_between_points=allow_between_points)
     return pd.DataFrame(mat, index=df.index, columns=inst.item_ids)
 
 
@@ -438,6 +474,7 @@ def score(
     keep: Sequence[str] | None = None,
     mapping: Any = None,
     source: str | None = None,
+    allow_between_points: bool = False,
 ) -> pd.DataFrame:
     """Score one or more instruments for every person (row) in ``data``.
 
@@ -456,6 +493,10 @@ def score(
         ``{export column: item id}`` for exports whose columns are named differently.
     source : str, optional
         Name used in error messages (default: the file name).
+    allow_between_points : bool
+        Accept answers between the points of the response scale (3.5 on a 1-7 scale, or
+        the text ``"4,5"``). By default they are an :class:`InputError` naming the person,
+        item and value, unless the instrument declares ``response_scale.step``.
 
     Returns
     -------
@@ -473,6 +514,7 @@ def score(
     """
     if _is_dask(data):  # Dask DataFrame: the same function on every partition
         kw = {"person": person, "keep": keep, "mapping": mapping, "source": source}
+        kw["allow_between_points"] = allow_between_points
         return _score_dask(data, instruments, **kw)
     df, source = response_table(data, mapping=mapping, source=source, person=person, keep=keep)
     insts = load_instruments(instruments)
@@ -486,7 +528,7 @@ def score(
     names_seen: dict[str, str] = {}
     flag_categories = pd.CategoricalDtype(list(FLAGS))
     for inst in insts:
-        mat = _validated_matrix(df, inst, ids, source)
+        mat = _validated_matrix(df, inst, ids, source, allow_between_points=allow_between_points)
         for name, (value, n, flag) in score_matrix(mat, inst).items():
             out_name = name
             if name in names_seen or name in columns:
