@@ -40,7 +40,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from .errors import InputError
+from .errors import InputError, check_finite
 from .simulate import _check_corr, _pair_normals, _rng, per_role
 
 __all__ = ["power", "power_analytic", "n_required", "plot_power", "DEFAULT_N"]
@@ -235,6 +235,7 @@ def power_analytic(
     >>> tab["power"].round(2).tolist()
     [0.44, 0.83]
     """
+    check_finite(actor=actor, partner=partner, r_x=r_x, r_e=r_e, alpha=alpha)
     sizes = _check_sizes(n_dyads)
     _check_common(alpha, sided)
     effects = _basic_effects(effect)
@@ -269,6 +270,7 @@ def n_required(
     >>> n_required(actor=.3, partner=.1, effect="partner")
     273
     """
+    check_finite(target=target, actor=actor, partner=partner, r_x=r_x, r_e=r_e, alpha=alpha)
     _check_common(alpha, sided)
     if not 0 < target < 1:
         raise InputError(f"target={target!r}: expected a power between 0 and 1")
@@ -403,6 +405,7 @@ def power(
     >>> bool(0.7 < tab["power"].iloc[0] < 0.95)
     True
     """
+    check_finite(actor=actor, partner=partner, r_x=r_x, r_e=r_e, alpha=alpha, planted=planted)
     sizes = _check_sizes(n_dyads)
     _check_common(alpha, sided, reps)
     reps = int(reps)

@@ -39,7 +39,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from .errors import InputError
+from .errors import InputError, check_finite
 
 __all__ = [
     "simulate_dyads",
@@ -192,6 +192,9 @@ def simulate_dyads(
     >>> len(df)
     100
     """
+    check_finite(
+        actor=actor, partner=partner, r_x=r_x, r_e=r_e, stability=stability, missing=missing
+    )
     n = _check_n(n_dyads)
     roles = None if roles is None else tuple(str(r) for r in roles)
     if roles is not None and (len(roles) != 2 or roles[0] == roles[1]):
@@ -522,6 +525,7 @@ def simulate_paradox(
     >>> df["wave"].unique().tolist()
     [1, 2]
     """
+    check_finite(effects=effects, dropout=dropout)
     n = _check_n(n_dyads)
     if not 0 <= float(dropout) < 1:
         raise InputError(f"dropout={dropout!r}: expected a share between 0 and 1")
@@ -637,6 +641,7 @@ def simulate_items(
     >>> items.columns.tolist()[:3]
     ['person', 'sat1', 'sat2']
     """
+    check_finite(reliability=reliability, loading=loading, missing=missing)
     from .instruments import load_instrument
 
     inst = load_instrument(instrument)

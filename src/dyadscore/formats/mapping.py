@@ -694,6 +694,9 @@ def suggest_mapping(
     """
     from . import read_raw
 
+    ok = isinstance(cutoff, int | float) and not isinstance(cutoff, bool) and 0 <= cutoff <= 1
+    if not ok:  # also nan
+        raise InputError(f"cutoff {cutoff!r}: expected a text similarity between 0 and 1")
     raw = export if isinstance(export, pd.DataFrame) else read_raw(export, source=source)
     insts = [load_instrument(i) for i in _listify(instruments)]
     labels = raw.attrs.get("labels") or {}
