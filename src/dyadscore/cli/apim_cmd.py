@@ -4,7 +4,14 @@ from __future__ import annotations
 
 import argparse
 
-from ._input import add_map_argument, add_source_argument, read_input, score_named
+from ._input import (
+    add_instrument_argument,
+    add_map_argument,
+    add_missing_argument,
+    add_source_argument,
+    read_input,
+    score_named,
+)
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -39,6 +46,8 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--moderator", help="moderator of the actor and partner effects")
     add_map_argument(p)
     add_source_argument(p)
+    add_missing_argument(p)
+    add_instrument_argument(p)
     p.add_argument("--ml", action="store_true", help="ML instead of REML (nlme conventions)")
     p.add_argument("--sem", action="store_true", help="ML with SEM/lavaan SEs and z tests")
     p.add_argument("--center", action="store_true", help="grand-mean centre the predictors")
@@ -78,7 +87,9 @@ def run(args: argparse.Namespace) -> int:
         raise InputError(f"{args.plot}: expected a .png, .pdf or .svg file for --plot")
     _check_outputs([args.plot, args.out], args.force)
     named = [*args.x, args.y, *args.covariate, args.moderator]
-    data = score_named(read_input(args), named, person=args.person, source=args.data)
+    data = score_named(
+        read_input(args), named, person=args.person, source=args.data, instruments=args.instrument
+    )
     res = apim(
         data,
         x=args.x,
