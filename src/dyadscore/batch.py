@@ -118,9 +118,9 @@ def _stream(
         raise _Fallback
     meta_path = f"{out}.meta.json"
     if os.path.exists(out) and not force:
-        raise InputError(f"{out}: already exists; use --force (force=True) to overwrite")
+        raise InputError(f"{out}: already exists; use --force (Python: force) to overwrite")
     if os.path.exists(meta_path) and not force:
-        raise InputError(f"{meta_path}: already exists; use --force (force=True) to overwrite")
+        raise InputError(f"{meta_path}: already exists; use --force (Python: force) to overwrite")
     try:
         # pyarrow's multi-threaded reader is 2x faster than its block-by-block stream
         whole = pacsv.read_csv(source)

@@ -54,9 +54,10 @@ Text = dict[str, str]
 
 
 def _check_languages(text: Text, what: str) -> Text:
-    missing = [lang for lang in LANGUAGES if not str(text.get(lang, "")).strip()]
-    if missing:
-        raise ValueError(f"{what} has no text in {', '.join(missing)}")
+    """English text is required; Dutch is required only for shipped instruments and only
+    checked when Dutch output is asked for (:meth:`Instrument.require_language`)."""
+    if not str(text.get("en", "")).strip():
+        raise ValueError(f"{what} has no text in en")
     return text
 
 
@@ -203,6 +204,34 @@ class Instrument(_Strict):
     @property
     def reverse_items(self) -> list[str]:
         return [it.id for it in self.items if it.reverse]
+
+    def missing_text(self, lang: str) -> str | None:
+        """Where the instrument has no text in ``lang`` (e.g. ``"item 'c1'"``), or None.
+
+        Examples
+        --------
+        >>> load_instrument("relationship-satisfaction").missing_text("nl") is None
+        True
+        """
+        if not str(self.title.get(lang, "")).strip():
+            return "the title"
+        for it in self.items:
+            if not str(it.text.get(lang, "")).strip():
+                return f"item {it.id!r}"
+        return None
+
+    def require_language(self, lang: str) -> None:
+        """Raise :class:`InstrumentError` when output in ``lang`` needs text the file lacks.
+
+        A user's own instrument needs English text only; Dutch text is needed only when
+        Dutch output (a Dutch form, report or survey export) is asked for.
+        """
+        gap = self.missing_text(lang)
+        if gap is not None:
+            raise InstrumentError(
+                f"{self.id}: {gap} has no text in {lang!r}; add '{lang}:' texts to the "
+                "instrument or ask for English output (--lang en)"
+            )
 
     def item(self, item_id: str) -> Item:
         for it in self.items:
@@ -386,7 +415,11 @@ def load_instrument(spec: str | os.PathLike | Instrument) -> Instrument:
             "or a path to a .yaml file"
         )
     path = shipped[s]
-    return _load_path(str(path), path.stat().st_mtime)
+    inst = _load_path(str(path), path.stat().st_mtime)
+    gap = inst.missing_text("nl")
+    if gap is not None:  # shipped instruments are bilingual
+        raise InstrumentError(f"{path}: {gap} has no text in nl; shipped instruments need both")
+    return inst
 
 
 def load_instruments(specs) -> list[Instrument]:
@@ -414,7 +447,7 @@ def lint_instrument(path: str | os.PathLike) -> list[str]:
     for it in inst.items:
         if it.id not in in_sub:
             warnings.append(f"{p}: item {it.id!r} belongs to no subscale")
-        if it.text["en"].strip() == it.text["nl"].strip():
+        if it.text["en"].strip() == str(it.text.get("nl", "")).strip():
             warnings.append(f"{p}: item {it.id!r} has the same text in en and nl (untranslated?)")
     for name, sub in inst.subscales.items():
         if len(sub.items) < 3:

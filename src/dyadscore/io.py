@@ -264,7 +264,7 @@ def atomic_path(
     if target.is_dir():
         raise InputError(f"{target}: is a folder; expected an output file name")
     if target.exists() and not force:
-        raise InputError(f"{target}: already exists; use --force (force=True) to overwrite")
+        raise InputError(f"{target}: already exists; use --force (Python: force) to overwrite")
     if not target.parent.exists():
         raise InputError(f"{target}: folder {target.parent} does not exist")
     try:
@@ -517,9 +517,9 @@ def write_table(
     kind = _fmt_for(name, fmt)
     meta_path = Path(name + ".meta.json") if meta else None
     if Path(name).is_file() and not force:  # name the file itself before its sidecar
-        raise InputError(f"{name}: already exists; use --force (force=True) to overwrite")
+        raise InputError(f"{name}: already exists; use --force (Python: force) to overwrite")
     if meta_path is not None and meta_path.exists() and not force:
-        raise InputError(f"{meta_path}: already exists; use --force (force=True) to overwrite")
+        raise InputError(f"{meta_path}: already exists; use --force (Python: force) to overwrite")
     with atomic_path(name, force=force) as tmp:
         if kind == "csv":
             _write_csv(df, tmp)

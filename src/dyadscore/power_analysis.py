@@ -151,18 +151,18 @@ def _check_sizes(n_dyads: int | Iterable[int]) -> list[int]:
         except (TypeError, ValueError):
             ok = False
         if not ok:
-            raise InputError(f"n_dyads={n!r}: expected whole numbers of couples, at least 10")
+            raise InputError(f"{n!r} couples: expected whole numbers of couples, at least 10")
         out.append(int(n))
     return out
 
 
 def _check_common(alpha: float, sided: str, reps: int | None = None) -> None:
     if not 0 < float(alpha) < 1:
-        raise InputError(f"alpha={alpha!r}: expected a probability between 0 and 1")
+        raise InputError(f"alpha {alpha!r}: expected a probability between 0 and 1")
     if sided not in ("one", "two"):
-        raise InputError(f"sided={sided!r}: expected 'one' or 'two'")
+        raise InputError(f"sided {sided!r}: expected 'one' or 'two'")
     if reps is not None and (int(reps) != reps or reps < 10):
-        raise InputError(f"reps={reps!r}: expected a whole number of at least 10")
+        raise InputError(f"reps {reps!r}: expected a whole number of at least 10")
 
 
 def _basic_effects(effect: Any) -> list[str] | None:

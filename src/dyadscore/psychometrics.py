@@ -191,7 +191,7 @@ def feldt_ci(alpha: float, n: int, k: int, level: float = 0.95) -> tuple[float, 
     [0.7325, 0.8551]
     """
     if not (0 < level < 1):
-        raise InputError(f"ci={level!r}: expected a confidence level between 0 and 1")
+        raise InputError(f"ci {level!r}: expected a confidence level between 0 and 1")
     if n < 2 or k < 2 or not np.isfinite(alpha):
         return float("nan"), float("nan")
     df1, df2 = n - 1, (n - 1) * (k - 1)
@@ -730,7 +730,7 @@ def _person_groups(
     if groups.isna().any():
         who = groups.index[groups.isna().to_numpy()][0]
         raise InputError(
-            f"{name}: column {by!r}, person {who!r}: no value; expected a group (by=) for "
+            f"{name}: column {by!r}, person {who!r}: no value; expected a group (--by) for "
             "every person"
         )
     return groups
@@ -1183,7 +1183,7 @@ def reliability(
     df, source = _wide_items(data, mapping=mapping, source=source, by=by)
     if by is not None and by not in df.columns:
         raise InputError(
-            f"{source or 'data'}: column {by!r} (by=) not found; columns are "
+            f"{source or 'data'}: column {by!r} (--by) not found; columns are "
             f"{', '.join(map(str, df.columns[:12]))}"
         )
     insts = load_instruments(instruments)

@@ -134,6 +134,6 @@ def _check_outputs(paths: list[str | None], force: bool) -> None:
     for name in [p for p in paths if p and p != "-"]:
         target = Path(name)
         if target.exists() and not force:
-            raise InputError(f"{target}: already exists; use --force (force=True) to overwrite")
+            raise InputError(f"{target}: already exists; use --force (Python: force) to overwrite")
         if not target.parent.exists():
             raise InputError(f"{target}: folder {target.parent} does not exist")
