@@ -187,3 +187,37 @@ def test_bom_only_file_is_reported_empty(tmp_path, capsys):
     src.write_bytes(b"\xef\xbb\xbf\r\n")
     code, _, err = _run(["score", str(src)], capsys)
     assert code == 2 and "the file is empty" in err
+
+
+# ------------------------------------------------------------- bad input (issue 9)
+@pytest.mark.parametrize(
+    "argv,part",
+    [
+        (["power", "--n", "abc"], "power: argument --n: invalid int value: 'abc'"),
+        (["paradox", "x.csv", "--lang", "de"], "paradox: argument --lang: invalid choice: 'de'"),
+        (["score"], "score: the following arguments are required: data"),
+        (["dyads", "melt", "x.csv", "--vars", "a", "--dyad", "d"], "invalid choice: 'melt'"),
+        (["map", "suggest", "x.csv"], "map suggest: the following arguments are required"),
+        (["--bogus"], "unrecognized arguments: --bogus"),
+    ],
+)
+def test_argument_errors_are_one_line(argv, part, capsys) -> None:
+    code, out, err = _run(argv, capsys)
+    assert code == 2 and out == ""
+    assert err.count("\n") == 1 and err.startswith("dyadscore: error: ") and part in err
+    assert "usage:" not in err
+
+
+def test_score_between_points_and_the_option(tmp_path, capsys) -> None:
+    df = _sat_frame().astype({"sat2": float})
+    df.loc[1, "sat2"] = 3.5
+    src = tmp_path / "in.csv"
+    df.to_csv(src, index=False)
+    out = tmp_path / "s.csv"
+    argv = ["score", str(src), "-i", "relationship-satisfaction", "-o", str(out)]
+    code, _, err = _run(argv, capsys)
+    assert code == 2 and "row 'p1', column 'sat2': value 3.5" in err and not out.exists()
+    code, _, err = _run([*argv, "--allow-between-points"], capsys)
+    assert code == 0, err
+    expected = ds.score(df, SAT, allow_between_points=True)["satisfaction"]
+    np.testing.assert_allclose(pd.read_csv(out)["satisfaction"], expected)
