@@ -12,6 +12,7 @@ variants beside them must succeed. Commands run in-process through
 from __future__ import annotations
 
 import hashlib
+import io
 import os
 import re
 import subprocess
@@ -243,9 +244,7 @@ def _content_cases() -> list[Case]:
             "score-own-between-points",
             ["score", "{own.csv}", "-i", "{my.yaml}"],
             {
-                "own.csv": _cell(
-                    pd.read_csv(__import__("io").StringIO(_own_items())), 1, "c2", 2.5
-                ),
+                "own.csv": _cell(pd.read_csv(io.StringIO(_own_items())), 1, "c2", 2.5),
                 "my.yaml": GOOD_INSTRUMENT,
             },
             ("p2", "c2", "2.5", "my-scale"),
@@ -493,7 +492,7 @@ def _content_cases() -> list[Case]:
     ap("unknown-instrument", SCORES, ("'gone'",), "-i", "gone")
     ap(
         "own-instrument-missing-item",
-        _csv(pd.read_csv(__import__("io").StringIO(_own_items())).drop(columns="c2")),
+        _csv(pd.read_csv(io.StringIO(_own_items())).drop(columns="c2")),
         ("in.csv", "'closeness'", "'c2'"),
         "-i",
         "{my.yaml}",
@@ -651,6 +650,88 @@ def _content_cases() -> list[Case]:
         )
     )
 
+    # an output file that is an input file is refused, even with --force
+    for cid, argv, files in [
+        ("score", ["score", "{in.csv}", *sat, "-o", "{in.csv}", "--force"], {"in.csv": ITEMS}),
+        (
+            "score-map",
+            ["score", "{in.csv}", *sat, "--map", "{m.yaml}", "-o", "{m.yaml}", "--force"],
+            {"in.csv": ITEMS, "m.yaml": "sat1: sat1\n"},
+        ),
+        (
+            "dyads",
+            [
+                "dyads",
+                "pairwise",
+                "{in.csv}",
+                "--vars",
+                "x",
+                "--dyad",
+                "couple",
+                "-o",
+                "{in.csv}",
+                "--force",
+            ],
+            {"in.csv": SCORES},
+        ),
+        (
+            "apim-plot",
+            [
+                "apim",
+                "{in.csv}",
+                "--x",
+                "x",
+                "--y",
+                "y",
+                "--dyad",
+                "couple",
+                "--plot",
+                "{in.csv}",
+                "--force",
+            ],
+            {"in.csv": SCORES},
+        ),
+        ("convert", ["convert", "{in.csv}", "-o", "{in.csv}", "--force"], {"in.csv": SCORES}),
+        (
+            "reliability",
+            ["reliability", "{in.csv}", *sat, "-o", "{in.csv}", "--force"],
+            {"in.csv": ITEMS},
+        ),
+    ]:
+        c.append(Case(f"output-is-input-{cid}", argv, files, ("is also an input file",)))
+    c.append(
+        Case(
+            "score-map-to-no-item",
+            ["score", "{in.csv}", *sat, "--map", "{m.yaml}"],
+            {"in.csv": ITEMS, "m.yaml": "sat1: satX\n"},
+            ("m.yaml", "'sat1'", "'satX'", "not an item"),
+        )
+    )
+    c.append(
+        Case(
+            "score-long-without-value",
+            ["score", "{long.csv}", *sat],
+            {"long.csv": "person,item\np1,sat1\n"},
+            ("long.csv", "person, item and value"),
+        )
+    )
+    c.append(
+        Case(
+            "apim-y-is-x",
+            ["apim", "{in.csv}", "--x", "y", "--y", "y", "--dyad", "couple"],
+            {"in.csv": SCORES},
+            ("'y'", "outcome"),
+        )
+    )
+    c.append(
+        Case(
+            "apim-stdin-empty",
+            ["apim", "-", "--x", "x", "--y", "y", "--dyad", "couple"],
+            {},
+            ("stdin", "empty"),
+        )
+    )
+
     # the top-level command
     c.append(Case("unknown-command", ["frobnicate"], {}, ("'frobnicate'",)))
     c.append(
@@ -734,6 +815,7 @@ def test_malformed_input_is_one_line(case: Case, tmp_path: Path, capsys, monkeyp
         request.applymarker(pytest.mark.xfail(strict=False, reason=KNOWN[case.id]))
     monkeypatch.chdir(tmp_path)
     _write(tmp_path, case.files)
+    monkeypatch.setattr(sys, "stdin", io.TextIOWrapper(io.BytesIO(b"")))
     before = _snapshot(tmp_path)
     code = main(_argv(tmp_path, case.argv))
     out, err = capsys.readouterr()
@@ -840,7 +922,7 @@ GOOD = [
         "score-step-instrument",
         ["score", "{own.csv}", "-i", "{vas.yaml}"],
         {
-            "own.csv": _cell(pd.read_csv(__import__("io").StringIO(_own_items())), 0, "c1", 2.5),
+            "own.csv": _cell(pd.read_csv(io.StringIO(_own_items())), 0, "c1", 2.5),
             "vas.yaml": VAS_INSTRUMENT,
         },
     ),
@@ -900,11 +982,7 @@ GOOD = [
             "-99",
             ".",
         ],
-        {
-            "in.csv": _cell(
-                pd.read_csv(__import__("io").StringIO(_cell(_scores(), 3, "x", -99))), 5, "y", "."
-            )
-        },
+        {"in.csv": _cell(pd.read_csv(io.StringIO(_cell(_scores(), 3, "x", -99))), 5, "y", ".")},
     ),
     (
         "apim-own-instrument",

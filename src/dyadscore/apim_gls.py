@@ -1053,6 +1053,8 @@ def _check_apim_input(
         for c in cols:
             if not isinstance(c, str) or not c.strip():
                 raise InputError(f"apim: {what} {c!r}: expected a column name")
+    if y in [*xs, *covs, moderator]:
+        raise InputError(f"apim: column {y!r} is both the outcome y and a predictor")
     needed = [y, *xs, *covs, *([moderator] if moderator else [])]
     absent = [c for c in dict.fromkeys([*needed, dyad, role, person]) if c and c not in data]
     if absent:

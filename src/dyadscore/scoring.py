@@ -101,7 +101,10 @@ def find_person_column(
     """Name of the person-id column (``person`` or a common alternative)."""
     if person is not None:
         if person not in df.columns:
-            raise InputError(f"{source or 'data'}: person id column {person!r} not found")
+            have = ", ".join(map(str, list(df.columns)[:12]))
+            raise InputError(
+                f"{source or 'data'}: person id column {person!r} not found (columns: {have})"
+            )
         return person
     for cand in PERSON_CANDIDATES:
         if cand in df.columns:
@@ -110,8 +113,8 @@ def find_person_column(
     if df.index.name in (person, *PERSON_CANDIDATES) and df.index.name is not None:
         hint = f" ({df.index.name!r} is the index: use df.reset_index())"
     raise InputError(
-        f"{source or 'data'}: no person id column; expected one named 'person' (or pass "
-        f"person=...){hint}"
+        f"{source or 'data'}: no person id column; expected one named 'person' (or name it "
+        f"with --person; Python: person){hint}"
     )
 
 
@@ -315,10 +318,15 @@ def _validated_matrix(
     """Items as a column-major float matrix, checked against the scale, optionally keyed."""
     missing = [i for i in inst.item_ids if i not in df.columns]
     if missing:
+        long_hint = (
+            "; a long table needs the columns person, item and value"
+            if "item" in df.columns and "value" not in df.columns
+            else ""
+        )
         raise InputError(
             f"{where(source, None, missing[0])}: item column of instrument {inst.id!r} not found "
             f"({len(missing)} of {len(inst.item_ids)} missing); expected columns named by item id "
-            "or a mapping (--map)"
+            f"or a mapping (--map){long_hint}"
         )
     lo, hi = inst.scale_min, inst.scale_max
     # column-major: every step below works on contiguous item columns
@@ -389,6 +397,23 @@ def _apply_mapping(df: pd.DataFrame, mapping: Any, source: str | None = None) ->
             )
         targets[new] = col
     return df.rename(columns=cmap)
+
+
+def _check_mapping_targets(df: pd.DataFrame, insts: list[Instrument], mapping: Any) -> None:
+    """A mapping that names something that is no item, when an item has no column, is the
+    likelier mistake to report (a typo in the mapping, not in the data)."""
+    if not any(i not in df.columns for inst in insts for i in inst.item_ids):
+        return
+    items = {i for inst in insts for i in inst.item_ids}
+    cmap = read_mapping(mapping)
+    name = mapping if isinstance(mapping, str | os.PathLike) else "mapping"
+    for col, target in cmap.items():
+        if target not in items and target not in (*PERSON_CANDIDATES, *ID_CANDIDATES):
+            ids = ", ".join(inst.id for inst in insts)
+            raise InputError(
+                f"{name}: column {col!r} is mapped to {target!r}, which is not an item of "
+                f"{ids}; expected an item id such as {sorted(items)[0]!r}"
+            )
 
 
 def keyed_items(
@@ -518,6 +543,8 @@ def score(
         return _score_dask(data, instruments, **kw)
     df, source = response_table(data, mapping=mapping, source=source, person=person, keep=keep)
     insts = load_instruments(instruments)
+    if mapping is not None:
+        _check_mapping_targets(df, insts, mapping)
     pid = find_person_column(df, person, source)
     df = drop_blank_rows(df, pid, source)
     id_cols = _id_columns(df, pid, keep)

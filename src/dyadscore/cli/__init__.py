@@ -111,8 +111,44 @@ def _show_warning(message, category, filename, lineno, file=None, line=None) -> 
     print(f"dyadscore: warning: {text}", file=sys.stderr if file is None else file)
 
 
+_OUTPUTS = ("out", "plot", "html", "json")
+_INPUTS = ("data", "export", "mapping", "instrument", "hypotheses", "norms", "db", "paths")
+
+
+def _refuse_output_over_input(args: argparse.Namespace) -> None:
+    """An output file that is one of the command's input files is refused, even with
+    ``--force``: writing it would destroy the input before (or while) it is read."""
+    import os
+    from pathlib import Path
+
+    from ..errors import InputError
+
+    inputs = []
+    for key in _INPUTS:
+        value = getattr(args, key, None)
+        for v in value if isinstance(value, list) else [value]:
+            if isinstance(v, str) and v not in ("", "-") and Path(v).is_file():
+                inputs.append(Path(v))
+    for key in _OUTPUTS:
+        out = getattr(args, key, None)
+        if not isinstance(out, str) or out in ("", "-") or not Path(out).exists():
+            continue
+        for src in inputs:
+            try:
+                same = os.path.samefile(out, src)
+            except OSError:
+                continue
+            if same:
+                option = "--" + key if key != "out" else "--out"
+                raise InputError(
+                    f"{out}: is also an input file of this command; choose another file for "
+                    f"{option} (the input is never overwritten)"
+                )
+
+
 def _run(args: argparse.Namespace) -> int:
     try:
+        _refuse_output_over_input(args)
         return int(args.run(args) or 0)
     except DyadscoreError as exc:
         print(f"dyadscore: error: {exc}", file=sys.stderr)
