@@ -701,3 +701,12 @@ def test_missing_codes_warn_and_can_be_declared(dist_long: pd.DataFrame) -> None
         got = ds.apim(coded, x="x_actor", y="y", dyad="dyad", role="role", missing_codes=[-99])
     assert got.fit["n_obs"] == expected.fit["n_obs"] == len(dist_long) - 3
     np.testing.assert_allclose(got.effects.estimate, expected.effects.estimate, rtol=1e-12)
+
+
+def test_dropped_singles_are_counted_in_the_result(dist_long: pd.DataFrame) -> None:
+    df = dist_long.drop(index=[0, 5])  # the partners of rows 1 and 4 remain alone
+    with pytest.raises(PairingError, match="--drop-singles"):
+        ds.apim(df, x="x_actor", y="y", dyad="dyad", role="role")
+    res = ds.apim(df, x="x_actor", y="y", dyad="dyad", role="role", drop_singles=True)
+    assert res.fit["n_singles_dropped"] == 2
+    assert res.fit["n_obs"] == len(dist_long) - 4

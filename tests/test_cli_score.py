@@ -221,3 +221,23 @@ def test_score_between_points_and_the_option(tmp_path, capsys) -> None:
     assert code == 0, err
     expected = ds.score(df, SAT, allow_between_points=True)["satisfaction"]
     np.testing.assert_allclose(pd.read_csv(out)["satisfaction"], expected)
+
+
+def test_reliability_between_points_and_the_option(tmp_path, capsys) -> None:
+    df = _sat_frame(12).astype({"sat4": float})
+    df.loc[3, "sat4"] = 2.5
+    src = tmp_path / "in.csv"
+    df.to_csv(src, index=False)
+    argv = ["reliability", str(src), "-i", "relationship-satisfaction", "--json"]
+    code, _, err = _run(argv, capsys)
+    assert code == 2 and "row 'p3', column 'sat4': value 2.5 lies between" in err
+    code, out, err = _run([*argv, "--allow-between-points"], capsys)
+    assert code == 0, err
+    # alpha by hand: k/(k-1) (1 - sum item variances / variance of the sum), keyed items
+    keyed = df[SAT.item_ids].astype(float)
+    for it in SAT.reverse_items:
+        keyed[it] = 6 - keyed[it]
+    k = keyed.shape[1]
+    alpha = k / (k - 1) * (1 - keyed.var(ddof=1).sum() / keyed.sum(axis=1).var(ddof=1))
+    got = json.loads(out)["scales"][0]["alpha"]
+    assert abs(got - alpha) < 1e-12

@@ -321,6 +321,7 @@ class _Design:
     columns: list[tuple[str, str | None, str | None]]  # (effect, predictor, role)
     n_dropped: int
     partner_suffix: str = "_partner"
+    n_singles: int = 0  # persons without a partner dropped (drop_singles=True)
 
     def unit_data(self) -> tuple[_Data, np.ndarray]:
         """Per-dyad Gram contributions (U, q, q) for resampling, and the sums."""
@@ -458,6 +459,7 @@ def _build_design(
         columns,
         n_dropped,
         partner_suffix,
+        int(pairing.singles.size),
     )
 
 
@@ -1250,6 +1252,7 @@ def apim(
         "distinguishable": design.distinguishable,
         "converged": fit.converged,
         "n_rows_dropped": design.n_dropped,
+        "n_singles_dropped": design.n_singles,
     }
     sd0 = math.sqrt(fit.sigma2)
     labels = list(design.roles) if design.distinguishable else ["all"]

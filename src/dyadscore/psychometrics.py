@@ -1131,6 +1131,7 @@ def reliability(
     mapping: Any = None,
     source: str | None = None,
     ci: float = 0.95,
+    allow_between_points: bool = False,
 ) -> ReliabilityResult:
     """Reliability of every subscale of one or more instruments, overall and per group.
 
@@ -1160,6 +1161,9 @@ def reliability(
         File name used in error messages.
     ci : float
         Level of the Feldt interval for alpha.
+    allow_between_points : bool
+        Accept answers between the points of the response scale (3.5 on a 1-7 scale); by
+        default they are an :class:`InputError` unless the instrument declares a step.
 
     Returns
     -------
@@ -1198,7 +1202,7 @@ def reliability(
     item_frames: list[pd.DataFrame] = []
     groups = _groups(df, by)
     for inst in insts:
-        keyed, shift_warns = _keyed(df, inst, source)
+        keyed, shift_warns = _keyed(df, inst, source, allow_between_points)
         warnings += shift_warns
         rev = set(inst.reverse_items)
         for sub_name, sub in inst.subscales.items():
@@ -1246,7 +1250,9 @@ def _wide_items(
     )
 
 
-def _keyed(df: pd.DataFrame, inst: Any, source: str | None) -> tuple[pd.DataFrame, list[str]]:
+def _keyed(
+    df: pd.DataFrame, inst: Any, source: str | None, between: bool = False
+) -> tuple[pd.DataFrame, list[str]]:
     """Keyed items and shift warnings.
 
     Values off the scale are an error unless every one of them is explained by a one-point
@@ -1258,7 +1264,7 @@ def _keyed(df: pd.DataFrame, inst: Any, source: str | None) -> tuple[pd.DataFram
     from .scoring import keyed_items
 
     try:
-        return keyed_items(df, inst, source=source), []
+        return keyed_items(df, inst, source=source, allow_between_points=between), []
     except InputError as exc:
         shifts = _item_shifts(df, inst)
         if shifts is None:
@@ -1269,7 +1275,7 @@ def _keyed(df: pd.DataFrame, inst: Any, source: str | None) -> tuple[pd.DataFram
     recoded = df.copy(deep=False)
     for item, (delta, values, _, _) in shifts.items():
         recoded[item] = values - delta
-    keyed = keyed_items(recoded, inst, source=source)
+    keyed = keyed_items(recoded, inst, source=source, allow_between_points=between)
     lo, hi = inst.scale_min, inst.scale_max
     warns = []
     for item, (delta, _, vmin, vmax) in shifts.items():

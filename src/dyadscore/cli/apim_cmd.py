@@ -73,6 +73,7 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 def run(args: argparse.Namespace) -> int:
     import json
+    import sys
     from pathlib import Path
 
     from ..apim_gls import apim
@@ -107,6 +108,9 @@ def run(args: argparse.Namespace) -> int:
         drop_singles=args.drop_singles,
         source=args.data,
     )
+    dropped = res.fit.get("n_singles_dropped", 0)
+    if dropped:
+        print(f"dyadscore: dropped {dropped} person(s) without a partner", file=sys.stderr)
     if args.plot:
         import matplotlib
 
