@@ -176,6 +176,7 @@ def _content_cases() -> list[Case]:
         )
 
     score("out-of-range", _cell(items, 2, "sat2", 9), ("in.csv", "p3", "sat2", "9", "1-5"))
+    score("missing-code", _cell(items, 4, "sat2", -99), ("p5", "sat2", "-99", "missing: [-99]"))
     score("negative", _cell(items, 4, "sat4", -1), ("p5", "sat4", "-1"))
     score("text", _cell(items, 1, "sat1", "abc"), ("p2", "sat1", "'abc'"))
     score("inf", _cell(items, 3, "sat5", "inf"), ("p4", "sat5", "inf"))
@@ -930,6 +931,11 @@ GOOD = [
         "score-nan-text-is-missing",
         ["score", "{in.csv}", "-i", "relationship-satisfaction"],
         {"in.csv": _cell(_items(), 0, "sat3", "NA")},
+    ),
+    (
+        "score-mapping-missing-codes",
+        ["score", "{in.csv}", "-i", "relationship-satisfaction", "--map", "{m.yaml}"],
+        {"in.csv": _cell(_items(), 4, "sat2", -99), "m.yaml": "missing: [-99]\n"},
     ),
     ("check", ["instruments", "check", "{my.yaml}"], {"my.yaml": GOOD_INSTRUMENT}),
     (

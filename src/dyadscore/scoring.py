@@ -338,6 +338,11 @@ def _validated_matrix(
         if col.size and (np.fmin.reduce(col) < lo or np.fmax.reduce(col) > hi):
             r = int(np.flatnonzero((col < lo) | (col > hi))[0])
             hint = shift_hint(mat[:, : j + 1], lo, hi)
+            if not hint and col[r] in (-9999, -999, -99, -98, -9, 99, 999, 9999):
+                hint = (
+                    f"if {col[r]:g} means 'no answer', declare it in a mapping "
+                    f"('missing: [{col[r]:g}]', --map) or leave the cell empty"
+                )
             raise InputError(
                 f"{where(source, ids.iloc[r], item.id)}: value {col[r]:g} is outside the "
                 f"response scale {lo}-{hi} of {inst.id!r}" + (f"; {hint}" if hint else "")
