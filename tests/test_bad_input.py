@@ -733,6 +733,37 @@ def _content_cases() -> list[Case]:
         )
     )
 
+    # SPSS/Stata files that are not what their extension says
+    for cid, argv, name in [
+        ("convert-garbage-sav", ["convert", "{g.sav}", "-o", "{o.csv}"], "g.sav"),
+        ("convert-garbage-dta", ["convert", "{g.dta}", "-o", "{o.csv}"], "g.dta"),
+        ("score-garbage-sav", ["score", "{g.sav}", *sat], "g.sav"),
+        ("score-garbage-dta", ["score", "{g.dta}", *sat], "g.dta"),
+        ("score-por", ["score", "{g.por}", *sat], "g.por"),
+        (
+            "apim-garbage-sav",
+            ["apim", "{g.sav}", "--x", "x", "--y", "y", "--dyad", "couple"],
+            "g.sav",
+        ),
+    ]:
+        c.append(Case(cid, argv, {name: b"garbage"}, (name,)))
+    c.append(
+        Case(
+            "instruments-show-missing-file",
+            ["instruments", "show", "{none.yaml}"],
+            {},
+            ("none.yaml",),
+        )
+    )
+    c.append(
+        Case(
+            "instruments-export-unknown",
+            ["instruments", "export", "nope", "--to", "qsf", "-o", "{x.qsf}"],
+            {},
+            ("'nope'",),
+        )
+    )
+
     # the top-level command
     c.append(Case("unknown-command", ["frobnicate"], {}, ("'frobnicate'",)))
     c.append(
@@ -762,6 +793,7 @@ KNOWN: dict[str, str] = {
     "score-auto-bad-json": _JSON,
     "map-bad-json": _JSON,
     "convert-unknown-ext": "formats.writers: the message says '(or fmt=...)'",
+    "score-por": "formats: a .por file gets the platform-detection message, not .por advice",
     "export-db-folder": _DB,
     "report-db-folder": _DB,
 }

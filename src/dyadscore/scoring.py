@@ -331,6 +331,7 @@ def _validated_matrix(
     lo, hi = inst.scale_min, inst.scale_max
     # column-major: every step below works on contiguous item columns
     mat = np.empty((len(df), len(inst.item_ids)), dtype="float64", order="F")
+    scratch = None
     for j, item in enumerate(inst.items):
         col = mat[:, j]
         col[:] = _numeric_column(df[item.id], item.id, ids, source)
@@ -348,24 +349,43 @@ def _validated_matrix(
                 f"response scale {lo}-{hi} of {inst.id!r}" + (f"; {hint}" if hint else "")
             )
         if not allow_between_points:
-            _check_points(col, df[item.id], inst, item.id, ids, source)
+            if scratch is None:
+                scratch = np.empty(len(df))
+            _check_points(col, df[item.id], inst, item.id, ids, source, scratch)
         if keyed and item.reverse:
             np.subtract(lo + hi, col, out=col)
     return mat
 
 
 def _check_points(
-    col: NDArray, raw: pd.Series, inst: Instrument, name: str, ids: pd.Series, source: str | None
+    col: NDArray,
+    raw: pd.Series,
+    inst: Instrument,
+    name: str,
+    ids: pd.Series,
+    source: str | None,
+    scratch: NDArray,
 ) -> None:
-    """Answers must be points of the response scale (whole numbers, or ``min + k * step``)."""
+    """Answers must be points of the response scale (whole numbers, or ``min + k * step``).
+
+    ``scratch`` is a float buffer of the column's length, reused across items (allocating
+    a fresh array per item costs more than the arithmetic on a million rows).
+    """
+    if pd.api.types.is_integer_dtype(raw.dtype):
+        return  # whole numbers by type (also Arrow-backed integer columns with nulls)
     step = inst.response_scale.step or 1.0
-    k = col - inst.scale_min if step == 1.0 else (col - inst.scale_min) / step
-    gap = np.rint(k)
-    np.subtract(gap, k, out=gap)
-    np.abs(gap, out=gap)
-    if not np.fmax.reduce(gap, initial=0.0) > 1e-6:  # NaN (no answer) is never off the grid
+    if step == 1.0:  # scale_min is a whole number: the grid is the whole numbers
+        k = col
+    else:
+        k = np.subtract(col, inst.scale_min, out=np.empty_like(col))
+        np.divide(k, step, out=k)
+    np.rint(k, out=scratch)
+    np.subtract(scratch, k, out=scratch)  # NaN (no answer) stays NaN, which fmax/fmin skip
+    if not (
+        np.fmax.reduce(scratch, initial=0.0) > 1e-6 or np.fmin.reduce(scratch, initial=0.0) < -1e-6
+    ):
         return
-    off = gap > 1e-6
+    off = np.abs(scratch) > 1e-6
     r = int(np.flatnonzero(off)[0])
     text = raw.iloc[r]
     shown = f"{text.strip()!r}" if isinstance(text, str) else f"{col[r]:g}"
