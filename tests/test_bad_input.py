@@ -376,6 +376,9 @@ def _content_cases() -> list[Case]:
     rel("by-absent", ITEMS, ("'group'",), "--by", "group")
     rel("ci-out-of-range", ITEMS, ("1.5",), "--ci", "1.5")
     rel("unknown-instrument", ITEMS, ("'nope'",), "-i", "nope")
+    rel("change-z-negative", ITEMS, ("--z", "-1"), "--change", "--z", "-1")
+    rel("change-same-waves", ITEMS, ("--waves 1 1",), "--change", "--waves", "1", "1")
+    rel("change-method", ITEMS, ("--method", "'rci'"), "--change", "--method", "rci")
 
     # dyads
     def dy(cid, action, content, expect, *extra, vars_=("x",)):
@@ -533,6 +536,7 @@ def _content_cases() -> list[Case]:
         ("plot-ext", ["--plot", "{p.txt}"], ("p.txt",)),
         ("out-folder", ["-o", "{nowhere}/p.csv"], ("nowhere",)),
         ("unknown-effect", ["--effect", "H99"], ("H99",)),
+        ("too-strong", ["--actor", "0.9", "--partner", "0.9"], ("0.9", "variance")),
     ]:
         c.append(Case(f"power-{cid}", ["power", "--reps", "20", "--n", "50", *extra], {}, expect))
 

@@ -186,7 +186,10 @@ def _se_unit(a: float, p: float, r_x: float, r_e: float, distinguishable: bool) 
     """SE of the actor (= partner) estimate times sqrt(n) (SCIENCE.md 4.4)."""
     s2 = 1 - (a**2 + p**2 + 2 * a * p * r_x)
     if s2 <= 0:
-        raise InputError(f"actor={a}, partner={p}, r_x={r_x}: explain all the variance of y")
+        raise InputError(
+            f"actor {a:g}, partner {p:g} with predictor correlation {r_x:g}: explain all the "
+            "variance of y; expected actor^2 + partner^2 + 2 actor partner r_x below 1"
+        )
     if distinguishable:
         return float(np.sqrt(s2 / (1 - r_x**2)))
     return float(np.sqrt(s2 / 4 * ((1 + r_e) / (1 + r_x) + (1 - r_e) / (1 - r_x))))

@@ -472,7 +472,7 @@ def sem(sd: Any, reliability: Any) -> Any:
     """
     rel = np.asarray(reliability, dtype=float)
     if np.any((rel < 0) | (rel > 1)):
-        raise InputError(f"reliability={reliability!r}: expected a value between 0 and 1")
+        raise InputError(f"reliability {reliability!r}: expected a value between 0 and 1")
     out = np.asarray(sd, dtype=float) * np.sqrt(1 - rel)
     return float(out) if out.ndim == 0 else out
 
@@ -533,9 +533,9 @@ def reliable_change(
     if method not in ("jt", "maassen"):
         raise InputError(f"method={method!r}: expected 'jt' or 'maassen'")
     if reliability is None or not (0 <= reliability < 1):
-        raise InputError(f"reliability={reliability!r}: expected a value in [0, 1)")
+        raise InputError(f"reliability {reliability!r}: expected a value in [0, 1)")
     if z <= 0:
-        raise InputError(f"z={z!r}: expected a positive critical value")
+        raise InputError(f"--z {z:g}: expected a positive critical value")
     sd1 = float(t1.std()) if sd is None else float(sd)
     if method == "jt":
         s_diff = math.sqrt(2) * sd1 * math.sqrt(1 - reliability)
@@ -644,10 +644,12 @@ def reliable_change_between_waves(
     if method not in ("jt", "maassen"):
         raise InputError(f"method={method!r}: expected 'jt' or 'maassen'")
     if not (isinstance(z, int | float) and z > 0):
-        raise InputError(f"z={z!r}: expected a positive critical value")
+        raise InputError(f"--z {z:g}: expected a positive critical value")
     waves = list(waves) if not isinstance(waves, str) else [waves]
     if len(waves) != 2 or str(waves[0]).strip() == str(waves[1]).strip():
-        raise InputError(f"waves={waves!r}: expected two different waves, e.g. (1, 2)")
+        raise InputError(
+            f"--waves {' '.join(map(str, waves))}: expected two different waves, e.g. 1 2"
+        )
     extra = [wave] + ([by] if by is not None else [])
     df, source = response_table(
         data, mapping=mapping, source=source, person=person, extra_ids=extra
@@ -661,7 +663,7 @@ def reliable_change_between_waves(
             )
     pid = find_person_column(df, person, source)
     if by in (pid, wave):
-        raise InputError(f"by={by!r}: expected a group column other than the person and wave")
+        raise InputError(f"--by {by!r}: expected a group column other than the person and wave")
     insts = load_instruments(instruments)
     rows = [df[_wave_rows(df[wave], w, wave, name)] for w in waves]
     keep = [pid] + ([by] if by is not None else [])
