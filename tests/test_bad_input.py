@@ -489,6 +489,8 @@ def _content_cases() -> list[Case]:
         "--role",
         "role",
     )
+    stacked = pd.concat([scores.assign(wave=1), scores.assign(wave=2)])
+    ap("stacked-waves", _csv(stacked), ("in.csv", "'c1'", "4 members", "'wave' column"))
     ap("constant-x", _csv(scores.assign(x=3.0)), ("in.csv", "'x'"))
     ap("no-dyad-column", _csv(scores.drop(columns="couple")), ("in.csv", "'couple'"))
     ap("out-exists", SCORES, ("old.txt", "already exists"), "-o", "{old.txt}", name="in.csv")

@@ -448,3 +448,22 @@ def test_replace_missing_codes_numbers_and_text() -> None:
     assert out["a"].isna().tolist() == [False, True, False]
     assert out["b"].tolist()[0] == 2 and out["b"].isna().tolist() == [False, True, True]
     assert df["a"].tolist() == [1.0, -99.0, 3.0]  # input untouched
+
+
+def test_reshape_warns_about_missing_codes_too() -> None:
+    from dyadscore.dyads import to_dyad
+    from dyadscore.errors import DataWarning
+
+    df = pd.DataFrame({"d": [1, 1, 2, 2, 3, 3], "x": [3.1, 4.0, -999, 2.5, 3.3, 4.4]})
+    with pytest.warns(DataWarning, match=r"f.csv: column 'x': 1 value\(s\) of -999"):
+        to_dyad(df, "x", "d", source="f.csv")
+
+
+def test_stacked_waves_get_a_hint() -> None:
+    from dyadscore.dyads import pair_members
+    from dyadscore.errors import PairingError
+
+    df = pd.DataFrame({"d": [1, 1, 1, 1], "wave": [1, 1, 2, 2], "x": [1.0, 2, 3, 4]})
+    with pytest.raises(PairingError, match="4 members.*'wave' column"):
+        pair_members(df, "d")
+    assert pair_members(df, "d", wave="wave").n_dyads == 2

@@ -196,8 +196,16 @@ def pair_members(
     big = np.flatnonzero(sizes[group] > 2)
     if big.size:
         pos = int(big[0])
+        waves = [c for c in ("wave", "time", "day") if c in data.columns]
+        hint = (
+            f"; the data have a {waves[0]!r} column: analyse one wave at a time (or pass the "
+            "wave column where the command takes one)"
+            if wave is None and waves
+            else ""
+        )
         raise PairingError(
             f"{src}: {dyad_name(pos)} has {int(sizes[group[pos]])} members; a dyad has exactly two"
+            + hint
         )
     if person is not None:
         pid = _trimmed(data[person])
@@ -310,6 +318,12 @@ def _numeric(
         first = {c: j for j, c in reversed(list(enumerate(columns)))}  # a name used twice
         check_missing_codes(pd.DataFrame({c: out[:, j] for c, j in first.items()}), source=source)
     return out
+
+
+def _warn_codes(data: pd.DataFrame, variables: Sequence[str], source: str | None) -> None:
+    """Missing-value codes in the numeric variables a reshape carries (see check_missing_codes)."""
+    numeric = [v for v in dict.fromkeys(variables) if pd.api.types.is_numeric_dtype(data[v].dtype)]
+    check_missing_codes(data, numeric, source=source)
 
 
 def _not_number(value: object) -> str:
@@ -502,6 +516,7 @@ def to_pairwise(
     """
     variables = _as_list(variables)
     _require_columns(data, variables, source)
+    _warn_codes(data, variables, source)
     pairing = pair_members(
         data,
         dyad,
@@ -552,6 +567,7 @@ def to_dyad(
     """
     variables = _as_list(variables)
     _require_columns(data, variables, source)
+    _warn_codes(data, variables, source)
     pairing = pair_members(
         data,
         dyad,
