@@ -151,6 +151,11 @@ def _file_cases() -> list[Case]:
         "fake-xlsx": ("fake.xlsx", b"person,x\np1,3\n", ("fake.xlsx",)),
         "fake-parquet": ("fake.parquet", b"person,x\np1,3\n", ("fake.parquet",)),
         "bad-json": ("bad.json", b'[{"person": "p1", "x": 3', ("bad.json",)),
+        "pipe-separated": (
+            "pipe.csv",
+            b"person|couple|role|x|y|sat1\np1|c1|w|3|4|2\np2|c1|m|2|5|3\n",
+            ("pipe.csv", "line 1", "'|'"),
+        ),
         "dup-header": ("dup.csv", b"person,couple,x,x\np1,c1,3,4\n", ("dup.csv", "'x'")),
     }
     cases = []
@@ -799,6 +804,7 @@ KNOWN: dict[str, str] = {
     "score-auto-bad-json": _JSON,
     "map-bad-json": _JSON,
     "convert-unknown-ext": "formats.writers: the message says '(or fmt=...)'",
+    "map-pipe-separated": "formats: map suggest reads the export without the separator check",
     "score-por": "formats: a .por file gets the platform-detection message, not .por advice",
     "export-db-folder": _DB,
     "report-db-folder": _DB,

@@ -234,9 +234,32 @@ def _check_names(names: list[str], name: str) -> None:
         seen.add(col)
 
 
+def one_column_hint(columns: list[str]) -> str:
+    """Why a table read as one column probably has the wrong separator, or ''.
+
+    Examples
+    --------
+    >>> one_column_hint(["person|sat1|sat2"])
+    "one column named 'person|sat1|sat2': the values look separated by '|'; expected ',', ';' or tab"
+    """
+    if len(columns) != 1:
+        return ""
+    head = str(columns[0])
+    for sep in ("|", ":", " "):
+        if head.strip().count(sep) >= 1 and len(head.strip().split(sep)) > 2:
+            return (
+                f"one column named {head!r}: the values look separated by {sep!r}; "
+                "expected ',', ';' or tab"
+            )
+    return ""
+
+
 def _finish_csv(df: pd.DataFrame, name: str) -> pd.DataFrame:
     if df.shape[0] == 0:
         raise InputError(f"{name}: no data rows; expected a header row and data")
+    hint = one_column_hint([str(c) for c in df.columns])
+    if hint:
+        raise InputError(f"{name}: line 1: {hint}")
     df.columns = [str(c).strip() for c in df.columns]
     df.attrs["source"] = name
     return df

@@ -31,7 +31,7 @@ import pandas as pd
 
 from .errors import InputError, where
 from .instruments import Instrument, load_instrument, load_instruments
-from .io import read_mapping, read_table
+from .io import one_column_hint, read_mapping, read_table
 
 if TYPE_CHECKING:
     from numpy.typing import NDArray
@@ -112,6 +112,8 @@ def find_person_column(
     hint = ""
     if df.index.name in (person, *PERSON_CANDIDATES) and df.index.name is not None:
         hint = f" ({df.index.name!r} is the index: use df.reset_index())"
+    if one_column_hint(list(map(str, df.columns))):
+        raise InputError(f"{source or 'data'}: line 1: {one_column_hint(list(df.columns))}")
     raise InputError(
         f"{source or 'data'}: no person id column; expected one named 'person' (or name it "
         f"with --person; Python: person){hint}"
@@ -317,6 +319,8 @@ def _validated_matrix(
 ) -> NDArray:
     """Items as a column-major float matrix, checked against the scale, optionally keyed."""
     missing = [i for i in inst.item_ids if i not in df.columns]
+    if missing and one_column_hint(list(map(str, df.columns))):
+        raise InputError(f"{source or 'data'}: line 1: {one_column_hint(list(df.columns))}")
     if missing:
         long_hint = (
             "; a long table needs the columns person, item and value"

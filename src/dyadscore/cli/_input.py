@@ -35,9 +35,32 @@ def resolve_source(args: argparse.Namespace, *, strict: bool = True):
     if source == "auto" and mapping is not None and mapping.source:
         source = mapping.source
     if source == "auto":
+        _check_separator(args.data)
         source = detect_source(args.data, strict=strict)
     own = source in OWN_FORMATS and (mapping is None or mapping.is_plain)
     return source, mapping, own
+
+
+def _check_separator(path: str) -> None:
+    """A text table whose header is one column with another separator ('|'): say so first,
+    before platform detection reports that it recognises no platform."""
+    from pathlib import Path
+
+    from ..errors import InputError
+    from ..io import one_column_hint
+
+    p = Path(path)
+    if p.suffix.lower() not in (".csv", ".txt", ".tsv", "") or not p.is_file():
+        return
+    try:
+        with open(p, "rb") as fh:
+            first = fh.readline(65536).decode("utf-8-sig").strip()
+    except (OSError, UnicodeDecodeError):
+        return  # the reader names the problem
+    if first and not any(sep in first for sep in (",", ";", "\t")):
+        hint = one_column_hint([first])
+        if hint:
+            raise InputError(f"{path}: line 1: {hint}")
 
 
 def add_map_argument(parser: argparse.ArgumentParser) -> None:
