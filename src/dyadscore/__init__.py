@@ -53,6 +53,9 @@ _EXPORTS: dict[str, str] = {
     "couple_report": "report",
     "export_answers": "administer.export",
     "keyed_items": "scoring",
+    "check_missing_codes": "dyads",
+    "replace_missing_codes": "dyads",
+    "DataWarning": "errors",
 }
 
 # Modules are named apart from the functions they export (``ds.apim`` is the function in

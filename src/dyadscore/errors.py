@@ -69,6 +69,15 @@ def check_finite(**values: object) -> None:
     sequence or a ``{label: number}`` mapping of numbers (per-role values). ``nan`` and
     ``inf`` are errors, text that is not a number too.
 
+    Parameters
+    ----------
+    **values : number, sequence, mapping or None
+        The arguments to check, by name.
+
+    Returns
+    -------
+    None
+
     Examples
     --------
     >>> check_finite(actor=0.3, partner=[0.1, 0.2])

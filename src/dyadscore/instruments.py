@@ -208,6 +208,15 @@ class Instrument(_Strict):
     def missing_text(self, lang: str) -> str | None:
         """Where the instrument has no text in ``lang`` (e.g. ``"item 'c1'"``), or None.
 
+        Parameters
+        ----------
+        lang : str
+            ``"en"`` or ``"nl"``.
+
+        Returns
+        -------
+        str or None
+
         Examples
         --------
         >>> load_instrument("relationship-satisfaction").missing_text("nl") is None
@@ -225,6 +234,19 @@ class Instrument(_Strict):
 
         A user's own instrument needs English text only; Dutch text is needed only when
         Dutch output (a Dutch form, report or survey export) is asked for.
+
+        Parameters
+        ----------
+        lang : str
+            The language of the output asked for.
+
+        Returns
+        -------
+        None
+
+        Examples
+        --------
+        >>> load_instrument("responsiveness").require_language("nl")
         """
         gap = self.missing_text(lang)
         if gap is not None:

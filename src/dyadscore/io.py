@@ -237,6 +237,16 @@ def _check_names(names: list[str], name: str) -> None:
 def one_column_hint(columns: list[str]) -> str:
     """Why a table read as one column probably has the wrong separator, or ''.
 
+    Parameters
+    ----------
+    columns : list of str
+        The column names as read.
+
+    Returns
+    -------
+    str
+        A clause for an error message, or ``""`` when nothing looks wrong.
+
     Examples
     --------
     >>> one_column_hint(["person|sat1|sat2"])
