@@ -29,7 +29,15 @@ from pathlib import Path
 from typing import Any, Literal
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationError,
+    ValidationInfo,
+    field_validator,
+    model_validator,
+)
 
 from .errors import InstrumentError
 
@@ -53,12 +61,37 @@ class _LocatedError(ValueError):
 Text = dict[str, str]
 
 
+class LangText(dict):
+    """Text by language; a language the file lacks is an :class:`InstrumentError`.
+
+    A user's own instrument may have English text only, so ``text["nl"]`` on it raises
+    one clear line (instead of a ``KeyError``) when Dutch output is asked for.
+
+    Examples
+    --------
+    >>> LangText({"en": "Close"}, "item 'c1'")["nl"]
+    Traceback (most recent call last):
+    ...
+    dyadscore.errors.InstrumentError: item 'c1' has no text in 'nl'; add 'nl:' texts to the instrument or ask for English output (--lang en)
+    """
+
+    def __init__(self, text: dict, what: str = "the instrument") -> None:
+        super().__init__(text)
+        self.what = what
+
+    def __missing__(self, lang: str) -> str:
+        raise InstrumentError(
+            f"{self.what} has no text in {lang!r}; add '{lang}:' texts to the instrument or "
+            "ask for English output (--lang en)"
+        )
+
+
 def _check_languages(text: Text, what: str) -> Text:
     """English text is required; Dutch is required only for shipped instruments and only
     checked when Dutch output is asked for (:meth:`Instrument.require_language`)."""
     if not str(text.get("en", "")).strip():
         raise ValueError(f"{what} has no text in en")
-    return text
+    return LangText(text, what)
 
 
 class ResponseScale(_Strict):
@@ -98,8 +131,10 @@ class Item(_Strict):
 
     @field_validator("text")
     @classmethod
-    def _bilingual(cls, v: Text) -> Text:
-        return _check_languages(v, "item text")
+    def _bilingual(cls, v: Text, info: ValidationInfo) -> Text:
+        out = _check_languages(v, "item text")
+        out.what = f"item {info.data.get('id')!r}"
+        return out
 
 
 class Subscale(_Strict):
@@ -161,8 +196,15 @@ class Instrument(_Strict):
 
     @field_validator("title")
     @classmethod
-    def _title(cls, v: Text) -> Text:
-        return _check_languages(v, "title")
+    def _title(cls, v: Text, info: ValidationInfo) -> Text:
+        out = _check_languages(v, "title")
+        out.what = f"the title of {info.data.get('id')!r}"
+        return out
+
+    @field_validator("instructions")
+    @classmethod
+    def _instructions(cls, v: Text | None, info: ValidationInfo) -> Text | None:
+        return None if v is None else LangText(v, f"the instructions of {info.data.get('id')!r}")
 
     @field_validator("subscales")
     @classmethod
