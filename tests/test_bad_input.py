@@ -775,6 +775,41 @@ def _content_cases() -> list[Case]:
         )
     )
 
+    # an own instrument in English only: Dutch output asks for text it does not have
+    en_only = GOOD_INSTRUMENT.replace(", nl: We zijn dichtbij.", "")
+    for cid, argv in [
+        ("show-nl", ["instruments", "show", "{en.yaml}", "--lang", "nl"]),
+        (
+            "export-qsf-nl",
+            ["instruments", "export", "{en.yaml}", "--to", "qsf", "--lang", "nl", "-o", "{x.qsf}"],
+        ),
+    ]:
+        c.append(
+            Case(
+                f"instruments-{cid}",
+                argv,
+                {"en.yaml": en_only},
+                ("has no text in 'nl'", "--lang en"),
+            )
+        )
+
+    c.append(
+        Case(
+            "instruments-check-folder",
+            ["instruments", "check", "{idir}"],
+            {"idir/": b""},
+            ("idir", "folder"),
+        )
+    )
+    c.append(
+        Case(
+            "score-instrument-folder",
+            ["score", "{in.csv}", "-i", "{idir.yaml}"],
+            {"in.csv": ITEMS, "idir.yaml/": b""},
+            ("idir.yaml", "folder"),
+        )
+    )
+
     # the top-level command
     c.append(Case("unknown-command", ["frobnicate"], {}, ("'frobnicate'",)))
     c.append(
@@ -982,6 +1017,14 @@ GOOD = [
         {"in.csv": _cell(_items(), 4, "sat2", -99), "m.yaml": "missing: [-99]\n"},
     ),
     ("check", ["instruments", "check", "{my.yaml}"], {"my.yaml": GOOD_INSTRUMENT}),
+    (
+        "english-only-instrument",
+        ["score", "{own.csv}", "-i", "{en.yaml}"],
+        {
+            "own.csv": _own_items(),
+            "en.yaml": GOOD_INSTRUMENT.replace(", nl: We zijn dichtbij.", ""),
+        },
+    ),
     (
         "reliability",
         ["reliability", "{in.csv}", "-i", "relationship-satisfaction"],

@@ -468,6 +468,8 @@ def load_instrument(spec: str | os.PathLike | Instrument) -> Instrument:
         return spec
     s = str(spec)
     p = Path(s)
+    if p.is_dir():
+        raise InstrumentError(f"{s}: is a folder; expected an instrument .yaml file or an id")
     if s.endswith((".yaml", ".yml")) or p.is_file():
         if not p.is_file():
             raise InstrumentError(f"{s}: instrument file not found")
