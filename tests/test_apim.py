@@ -634,3 +634,79 @@ def test_cli_apim(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["apim", data, "--x", "nope", "--y", "y", "--dyad", "dyad"]) == 2
     err = capsys.readouterr().err
     assert "column 'nope' not found" in err and len(err.strip().splitlines()) == 1
+
+
+# ------------------------------------------------------------- bad input (issue 9)
+def test_bootstrap_negative_is_an_input_error_in_the_api(dist_long: pd.DataFrame) -> None:
+    for bad in (-5, 2.5, True, "100"):
+        with pytest.raises(InputError, match="bootstrap") as err:
+            ds.apim(dist_long, x="x_actor", y="y", dyad="dyad", role="role", bootstrap=bad)
+        assert "\n" not in str(err.value)
+
+
+def test_alpha_outside_zero_one_is_an_input_error(dist_long: pd.DataFrame) -> None:
+    with pytest.raises(InputError, match="alpha 1.5"):
+        ds.apim(dist_long, x="x_actor", y="y", dyad="dyad", alpha=1.5)
+
+
+@pytest.mark.parametrize("value", [np.inf, -np.inf, "inf"])
+def test_inf_predictor_is_an_error_not_missing(dist_long: pd.DataFrame, value) -> None:
+    df = dist_long.astype({"x_actor": object})
+    df.loc[6, "x_actor"] = value
+    with pytest.raises(InputError, match=r"row 7, column 'x_actor': value -?inf is not a finite"):
+        ds.apim(df, x="x_actor", y="y", dyad="dyad", role="role", source="d.csv")
+
+
+def test_partner_column_as_x_in_double_entry_file_is_an_error(dist_long: pd.DataFrame) -> None:
+    # the oracle file is double entry (x_actor, x_partner); x_partner as x would swap the
+    # actor and partner effects silently
+    with pytest.raises(InputError, match="'x_partner'.*partner's 'x_actor'") as err:
+        ds.apim(dist_long, x="x_partner", y="y", dyad="dyad", role="role", source="d.csv")
+    assert "pass 'x_actor'" in str(err.value)
+    df = dist_long.rename(columns={"x_actor": "x_A", "x_partner": "x_P"})
+    with pytest.raises(InputError, match="'x_P'"):
+        ds.apim(df, x="x_P", y="y", dyad="dyad", role="role")
+    # a column that merely ends in _partner but is not the partner's value is fine
+    df = dist_long.assign(support_partner=np.arange(len(dist_long), dtype=float) % 7)
+    ds.apim(df, x=["x_actor", "support_partner"], y="y", dyad="dyad", role="role")
+
+
+def test_column_not_found_hints_to_score_first(dist_long: pd.DataFrame) -> None:
+    with pytest.raises(InputError, match="'anxiety' not found.*score the items first"):
+        ds.apim(dist_long, x="anxiety", y="y", dyad="dyad", source="d.csv")
+
+
+def test_role_labels_with_spaces_are_trimmed(dist_long: pd.DataFrame) -> None:
+    fx = _load("apim_dist_gls.json")["reml"]
+    df = dist_long.assign(role=dist_long["role"].map({"female": "female ", "male": " male"}))
+    res = ds.apim(df, x="x_actor", y="y", dyad="dyad", role="role")
+    assert res.info["roles"] == ["female", "male"]
+    assert _rel(res.fit["loglik"], fx["logLik"]) < RTOL
+
+
+def test_missing_codes_warn_and_can_be_declared(dist_long: pd.DataFrame) -> None:
+    from dyadscore.errors import DataWarning
+
+    coded = dist_long.copy()
+    coded.loc[[3, 10, 41], "y"] = -99
+    with pytest.warns(DataWarning, match=r"column 'y': 3 value\(s\) of -99"):
+        ds.apim(coded, x="x_actor", y="y", dyad="dyad", role="role", source="d.csv")
+    blank = dist_long.copy()
+    blank.loc[[3, 10, 41], "y"] = np.nan
+    expected = ds.apim(blank, x="x_actor", y="y", dyad="dyad", role="role")
+    import warnings
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", DataWarning)  # declared: no warning
+        got = ds.apim(coded, x="x_actor", y="y", dyad="dyad", role="role", missing_codes=[-99])
+    assert got.fit["n_obs"] == expected.fit["n_obs"] == len(dist_long) - 3
+    np.testing.assert_allclose(got.effects.estimate, expected.effects.estimate, rtol=1e-12)
+
+
+def test_dropped_singles_are_counted_in_the_result(dist_long: pd.DataFrame) -> None:
+    df = dist_long.drop(index=[0, 5])  # the partners of rows 1 and 4 remain alone
+    with pytest.raises(PairingError, match="--drop-singles"):
+        ds.apim(df, x="x_actor", y="y", dyad="dyad", role="role")
+    res = ds.apim(df, x="x_actor", y="y", dyad="dyad", role="role", drop_singles=True)
+    assert res.fit["n_singles_dropped"] == 2
+    assert res.fit["n_obs"] == len(dist_long) - 4

@@ -187,3 +187,57 @@ def test_bom_only_file_is_reported_empty(tmp_path, capsys):
     src.write_bytes(b"\xef\xbb\xbf\r\n")
     code, _, err = _run(["score", str(src)], capsys)
     assert code == 2 and "the file is empty" in err
+
+
+# ------------------------------------------------------------- bad input (issue 9)
+@pytest.mark.parametrize(
+    "argv,part",
+    [
+        (["power", "--n", "abc"], "power: argument --n: invalid int value: 'abc'"),
+        (["paradox", "x.csv", "--lang", "de"], "paradox: argument --lang: invalid choice: 'de'"),
+        (["score"], "score: the following arguments are required: data"),
+        (["dyads", "melt", "x.csv", "--vars", "a", "--dyad", "d"], "invalid choice: 'melt'"),
+        (["map", "suggest", "x.csv"], "map suggest: the following arguments are required"),
+        (["--bogus"], "unrecognized arguments: --bogus"),
+    ],
+)
+def test_argument_errors_are_one_line(argv, part, capsys) -> None:
+    code, out, err = _run(argv, capsys)
+    assert code == 2 and out == ""
+    assert err.count("\n") == 1 and err.startswith("dyadscore: error: ") and part in err
+    assert "usage:" not in err
+
+
+def test_score_between_points_and_the_option(tmp_path, capsys) -> None:
+    df = _sat_frame().astype({"sat2": float})
+    df.loc[1, "sat2"] = 3.5
+    src = tmp_path / "in.csv"
+    df.to_csv(src, index=False)
+    out = tmp_path / "s.csv"
+    argv = ["score", str(src), "-i", "relationship-satisfaction", "-o", str(out)]
+    code, _, err = _run(argv, capsys)
+    assert code == 2 and "row 'p1', column 'sat2': value 3.5" in err and not out.exists()
+    code, _, err = _run([*argv, "--allow-between-points"], capsys)
+    assert code == 0, err
+    expected = ds.score(df, SAT, allow_between_points=True)["satisfaction"]
+    np.testing.assert_allclose(pd.read_csv(out)["satisfaction"], expected)
+
+
+def test_reliability_between_points_and_the_option(tmp_path, capsys) -> None:
+    df = _sat_frame(12).astype({"sat4": float})
+    df.loc[3, "sat4"] = 2.5
+    src = tmp_path / "in.csv"
+    df.to_csv(src, index=False)
+    argv = ["reliability", str(src), "-i", "relationship-satisfaction", "--json"]
+    code, _, err = _run(argv, capsys)
+    assert code == 2 and "row 'p3', column 'sat4': value 2.5 lies between" in err
+    code, out, err = _run([*argv, "--allow-between-points"], capsys)
+    assert code == 0, err
+    # alpha by hand: k/(k-1) (1 - sum item variances / variance of the sum), keyed items
+    keyed = df[SAT.item_ids].astype(float)
+    for it in SAT.reverse_items:
+        keyed[it] = 6 - keyed[it]
+    k = keyed.shape[1]
+    alpha = k / (k - 1) * (1 - keyed.var(ddof=1).sum() / keyed.sum(axis=1).var(ddof=1))
+    got = json.loads(out)["scales"][0]["alpha"]
+    assert abs(got - alpha) < 1e-12

@@ -380,3 +380,90 @@ def test_cli_discrepancy_and_similarity_equal_the_api(tmp_path, capsys):
         np.testing.assert_allclose(got[num].to_numpy(float), want[num].to_numpy(float), rtol=1e-12)
     code = main(["dyads", "similarity", str(src), "--vars", "x", "--dyad", "couple"])
     assert code == 2 and "at least 3 variables" in capsys.readouterr().err
+
+
+# ------------------------------------------------------------- bad input (issue 9)
+def test_role_labels_with_spaces_are_trimmed_everywhere() -> None:
+    from dyadscore.dyads import pair_members, to_pairwise
+
+    df = pd.DataFrame({"d": [1, 1, 2, 2], "r": ["w ", "m", " m", "w"], "x": [1.0, 2, 3, 4]})
+    assert pair_members(df, "d", "r").roles == ("m", "w")
+    out = to_pairwise(df, "x", "d", "r")
+    assert out["r"].tolist() == ["m", "w", "m", "w"]
+    assert out["x_partner"].tolist() == [1.0, 2.0, 4.0, 3.0]
+
+
+def test_single_message_names_the_cli_option() -> None:
+    from dyadscore.dyads import pair_members
+    from dyadscore.errors import PairingError
+
+    df = pd.DataFrame({"d": [1, 1, 2], "x": [1.0, 2, 3]})
+    with pytest.raises(PairingError, match="--drop-singles") as err:
+        pair_members(df, "d", source="f.csv")
+    assert "=True" not in str(err.value)
+
+
+@pytest.mark.parametrize("value", [np.inf, "-inf"])
+def test_inf_is_an_error_in_analyses(value) -> None:
+    from dyadscore.dyads import discrepancy
+    from dyadscore.errors import InputError
+
+    df = pd.DataFrame({"d": [1, 1, 2, 2], "x": [1.0, 2, 3, 4]}).astype({"x": object})
+    df.loc[2, "x"] = value
+    with pytest.raises(InputError, match=r"f.csv: row 3, column 'x': value -?inf is not a finite"):
+        discrepancy(df, "x", "d", source="f.csv")
+
+
+def test_dot_cells_say_how_to_declare_them() -> None:
+    from dyadscore.dyads import discrepancy
+    from dyadscore.errors import InputError
+
+    df = pd.DataFrame({"d": [1, 1], "x": ["2", "."]})
+    with pytest.raises(InputError, match=r"row 2, column 'x': value '\.' .*--missing-codes \."):
+        discrepancy(df, "x", "d", source="f.csv")
+
+
+def test_check_missing_codes_finds_far_codes_only() -> None:
+    from dyadscore.dyads import check_missing_codes
+    from dyadscore.errors import DataWarning
+
+    df = pd.DataFrame(
+        {
+            "sat": [4.2, 5.0, -99, 3.4, -99, 999],  # two codes; -99 the most frequent
+            "age": [25, 99, 60, 40, 33, 51],  # 99 is an age here, not a code
+            "z": [0.1, -0.2, 0.3, np.nan, 0.0, 0.5],
+        }
+    )
+    with pytest.warns(DataWarning, match=r"f.csv: column 'sat': 3 value\(s\) of -99"):
+        found = check_missing_codes(df, source="f.csv")
+    assert found == {"sat": (-99.0, 3)}
+    assert check_missing_codes(pd.DataFrame({"x": [-99.0, -99.0]}), warn=False) == {}
+
+
+def test_replace_missing_codes_numbers_and_text() -> None:
+    from dyadscore.dyads import replace_missing_codes
+
+    df = pd.DataFrame({"a": [1.0, -99.0, 3.0], "b": ["2", " . ", "-999"], "id": ["x", "y", "z"]})
+    out = replace_missing_codes(df, [-99, -999, "."], columns=["a", "b"])
+    assert out["a"].isna().tolist() == [False, True, False]
+    assert out["b"].tolist()[0] == 2 and out["b"].isna().tolist() == [False, True, True]
+    assert df["a"].tolist() == [1.0, -99.0, 3.0]  # input untouched
+
+
+def test_reshape_warns_about_missing_codes_too() -> None:
+    from dyadscore.dyads import to_dyad
+    from dyadscore.errors import DataWarning
+
+    df = pd.DataFrame({"d": [1, 1, 2, 2, 3, 3], "x": [3.1, 4.0, -999, 2.5, 3.3, 4.4]})
+    with pytest.warns(DataWarning, match=r"f.csv: column 'x': 1 value\(s\) of -999"):
+        to_dyad(df, "x", "d", source="f.csv")
+
+
+def test_stacked_waves_get_a_hint() -> None:
+    from dyadscore.dyads import pair_members
+    from dyadscore.errors import PairingError
+
+    df = pd.DataFrame({"d": [1, 1, 1, 1], "wave": [1, 1, 2, 2], "x": [1.0, 2, 3, 4]})
+    with pytest.raises(PairingError, match="4 members.*'wave' column"):
+        pair_members(df, "d")
+    assert pair_members(df, "d", wave="wave").n_dyads == 2

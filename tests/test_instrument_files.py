@@ -347,6 +347,22 @@ def test_missing_nl_title():
     assert "title" in msg and "nl" in msg and "line 3" in msg
 
 
+def test_missing_nl_text_loads_and_is_needed_only_for_dutch_output(tmp_path):
+    # DESIGN: text in en is required; nl only for shipped instruments (issue 9)
+    path = tmp_path / "my-scale.yaml"
+    path.write_text(GOOD.replace("{en: Second item, nl: Tweede item}", "{en: Second item}"))
+    inst = load_instrument(path)
+    assert inst.missing_text("nl") == "item 'q2'"
+    inst.require_language("en")
+    with pytest.raises(InstrumentError, match="item 'q2' has no text in nl"):
+        inst.require_language("nl")
+
+
+def test_missing_en_title():
+    msg = _error(GOOD.replace("{en: My scale, nl: Mijn schaal}", "{en: '', nl: Mijn schaal}"))
+    assert "title" in msg and "en" in msg and "line 3" in msg
+
+
 def test_unknown_key():
     msg = _error(GOOD.replace("  - id: q2\n", "  - id: q2\n    colour: red\n"))
     assert "items.1.colour" in msg and "line 17" in msg

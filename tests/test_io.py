@@ -160,3 +160,16 @@ def test_unknown_output_suffix_is_refused(tmp_path):
     with pytest.raises(InputError, match=r"cannot write \.sav files here"):
         write_table(FRAME, tmp_path / "x.sav")
     assert list(tmp_path.iterdir()) == []
+
+
+def test_exists_message_names_the_cli_option_not_python(tmp_path) -> None:
+    import pandas as pd
+
+    from dyadscore.errors import InputError
+    from dyadscore.io import write_table
+
+    target = tmp_path / "a.csv"
+    target.write_text("x\n")
+    with pytest.raises(InputError, match=r"already exists; use --force \(Python: force\)") as err:
+        write_table(pd.DataFrame({"a": [1]}), target)
+    assert "=True" not in str(err.value)

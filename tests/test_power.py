@@ -186,7 +186,7 @@ def test_power_matches_repeated_apim_fits_on_small_mc():
 
 
 def test_power_input_errors():
-    with pytest.raises(InputError, match="n_dyads"):
+    with pytest.raises(InputError, match="5 couples"):
         power(5)
     with pytest.raises(InputError, match="sided"):
         power(50, sided="left")

@@ -229,3 +229,68 @@ def test_multi_level_columns_get_a_hint():
     df = pd.DataFrame([[1, 4]], columns=pd.MultiIndex.from_tuples([("id", ""), ("i1", "a")]))
     with pytest.raises(InputError, match="column names have several levels"):
         ds.score(df, SIX)
+
+
+# ------------------------------------------------- answers between scale points (issue 9)
+def _sat(**cells) -> pd.DataFrame:
+    df = pd.DataFrame(
+        {
+            "person": ["p1", "p2"],
+            "sat1": [5, 4],
+            "sat2": [4, 4],
+            "sat3": [1, 2],
+            "sat4": [5, 4],
+            "sat5": [4, 4],
+        }
+    ).astype(object)
+    for col, (row, value) in cells.items():
+        df.loc[row, col] = value
+    return df
+
+
+@pytest.mark.parametrize("value,shown", [(3.5, "3.5"), ("4,5", "'4,5'"), ("2.25", "'2.25'")])
+def test_answers_between_scale_points_are_errors(value, shown) -> None:
+    with pytest.raises(InputError) as err:
+        ds.score(_sat(sat2=(1, value)), "relationship-satisfaction", source="in.csv")
+    msg = str(err.value)
+    assert msg.startswith("in.csv: row 'p2', column 'sat2': value " + shown)
+    assert "between the points" in msg and "--allow-between-points" in msg
+
+
+def test_allow_between_points_scores_them_by_hand() -> None:
+    out = ds.score(
+        _sat(sat2=(1, 3.5), sat3=(0, "1,5")),
+        "relationship-satisfaction",
+        allow_between_points=True,
+    )
+    # p1: 5, 4, reverse(1.5) = 6 - 1.5 = 4.5, 5, 4 -> mean 4.5; p2: 4, 3.5, 4, 4, 4 -> 3.9
+    np.testing.assert_allclose(out["satisfaction"], [4.5, 3.9])
+
+
+def test_declared_step_allows_its_points_only() -> None:
+    text = textwrap.dedent(
+        """\
+        id: vas
+        version: "1.0"
+        title: {en: Closeness}
+        construct: closeness
+        response_scale: {min: 0, max: 10, step: 0.5}
+        subscales:
+          close: {items: [v1, v2]}
+        items:
+          - {id: v1, text: {en: Close}}
+          - {id: v2, text: {en: Apart}, reverse: true}
+        provenance: {authors: Test, licence: CC0}
+        """
+    )
+    inst = parse_instrument(text)
+    ok = pd.DataFrame({"person": ["a"], "v1": [7.5], "v2": [2.5]})
+    assert ds.score(ok, inst)["close"].tolist() == [7.5]  # (7.5 + (10 - 2.5)) / 2
+    bad = pd.DataFrame({"person": ["a"], "v1": [7.25], "v2": [2.5]})
+    with pytest.raises(InputError, match=r"row 'a', column 'v1': value 7.25 .*steps of 0.5"):
+        ds.score(bad, inst)
+
+
+def test_step_does_not_change_the_key_hash_of_instruments_without_it() -> None:
+    # the hash main computed before step existed (scores stay traceable to the same key)
+    assert ds.load_instrument("relationship-satisfaction").key_hash == "a9090573ef3479e6"

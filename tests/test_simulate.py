@@ -117,7 +117,7 @@ def test_simulate_dyads_bad_arguments_raise_one_line(kwargs):
 
 
 def test_simulate_dyads_needs_enough_couples():
-    with pytest.raises(InputError, match="n_dyads"):
+    with pytest.raises(InputError, match="2 couples"):
         simulate_dyads(2)
 
 

@@ -70,6 +70,9 @@ _EXPORTS: dict[str, str] = {
     "apimem_decide": "_apimem",
     "simulate_mediation": "_apimem",
     "power_mediation": "_apimem",
+    "check_missing_codes": "dyads",
+    "replace_missing_codes": "dyads",
+    "DataWarning": "errors",
 }
 
 # Modules are named apart from the functions they export (``ds.apim`` is the function in

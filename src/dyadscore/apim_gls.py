@@ -66,7 +66,7 @@ import numpy as np
 import pandas as pd
 from scipy import optimize, stats
 
-from .dyads import _as_list, _numeric, _require_columns, pair_members
+from .dyads import _as_list, _numeric, pair_members, replace_missing_codes
 from .errors import InputError
 from .results import Result, format_p, format_p_eq, jsonable
 
@@ -321,6 +321,7 @@ class _Design:
     columns: list[tuple[str, str | None, str | None]]  # (effect, predictor, role)
     n_dropped: int
     partner_suffix: str = "_partner"
+    n_singles: int = 0  # persons without a partner dropped (drop_singles=True)
 
     def unit_data(self) -> tuple[_Data, np.ndarray]:
         """Per-dyad Gram contributions (U, q, q) for resampling, and the sums."""
@@ -458,6 +459,7 @@ def _build_design(
         columns,
         n_dropped,
         partner_suffix,
+        int(pairing.singles.size),
     )
 
 
@@ -1079,6 +1081,104 @@ def _bootstrap(design: _Design, fit: _Fit, n_boot: int, seed: Any, reml: bool) -
 # --------------------------------------------------------------------------------------
 
 
+_PARTNER_SUFFIXES = ("_partner", "_P", "_p", "_Partner")
+_ACTOR_SUFFIXES = ("", "_actor", "_A", "_a", "_Actor")
+
+
+def _check_apim_input(
+    data: Any,
+    x: Any,
+    y: Any,
+    dyad: Any,
+    role: Any,
+    person: Any,
+    covariates: Any,
+    moderator: Any,
+    bootstrap: Any,
+    alpha: Any,
+    source: str | None,
+) -> tuple[pd.DataFrame, list[str], list[str]]:
+    """Argument and input checks of :func:`apim`: one InputError line for each problem."""
+    src = source or "input"
+    if not isinstance(data, pd.DataFrame):
+        raise InputError(f"{src}: expected a pandas DataFrame, got {type(data).__name__}")
+    if isinstance(bootstrap, bool) or not isinstance(bootstrap, int | np.integer):
+        raise InputError(f"bootstrap {bootstrap!r}: expected a whole number of resamples (0: none)")
+    if bootstrap < 0:
+        raise InputError(f"bootstrap {int(bootstrap)}: expected 0 (none) or more resamples")
+    if isinstance(alpha, bool) or not isinstance(alpha, int | float) or not 0 < alpha < 1:
+        raise InputError(f"alpha {alpha!r}: expected a significance level between 0 and 1")
+    xs, covs = _as_list(x), _as_list(covariates)
+    if not xs:
+        raise InputError("apim: give at least one predictor x")
+    named = {"y": [y], "x": xs, "dyad": [dyad], "covariates": covs}
+    named.update(
+        {
+            k: [v]
+            for k, v in (("role", role), ("person", person), ("moderator", moderator))
+            if v is not None
+        }
+    )
+    for what, cols in named.items():
+        for c in cols:
+            if not isinstance(c, str) or not c.strip():
+                raise InputError(f"apim: {what} {c!r}: expected a column name")
+    if y in [*xs, *covs, moderator]:
+        raise InputError(f"apim: column {y!r} is both the outcome y and a predictor")
+    needed = [y, *xs, *covs, *([moderator] if moderator else [])]
+    absent = [c for c in dict.fromkeys([*needed, dyad, role, person]) if c and c not in data]
+    if absent:
+        have = ", ".join(map(str, list(data.columns)[:12]))
+        raise InputError(
+            f"{src}: column {absent[0]!r} not found (columns: {have}); if it is a questionnaire "
+            "score, score the items first (dyadscore score, or ds.score) or name the "
+            "instrument with --instrument"
+        )
+    _check_not_partner_column(data, xs, y, dyad, role, person, src)
+    return data, xs, covs
+
+
+def _check_not_partner_column(
+    data: pd.DataFrame,
+    xs: list[str],
+    y: str,
+    dyad: str,
+    role: str | None,
+    person: str | None,
+    src: str,
+) -> None:
+    """A double-entry file's partner column (``x_P``, ``x_partner``) given as a predictor.
+
+    :func:`apim` builds partner values itself, so ``x_P`` as ``x`` swaps the actor and
+    partner effects. Detected by value: in every complete dyad, ``x_P`` of one member equals
+    the own column (``x``, ``x_A`` or ``x_actor``) of the other.
+    """
+    for v in [*xs, y]:
+        stem = next((v[: -len(s)] for s in _PARTNER_SUFFIXES if v.endswith(s)), None)
+        if not stem:
+            continue
+        own = next((stem + s for s in _ACTOR_SUFFIXES if stem + s in data and stem + s != v), None)
+        if own is None:
+            continue
+        try:
+            pairing = pair_members(data, dyad, role, person=person, drop_singles=True, source=src)
+        except InputError:
+            return  # pairing problems are reported by the fit with the usual message
+        a = pd.to_numeric(data[v], errors="coerce").to_numpy(dtype=float, na_value=np.nan)
+        b = pd.to_numeric(data[own], errors="coerce").to_numpy(dtype=float, na_value=np.nan)
+        f, s_ = pairing.first, pairing.second
+        lhs = np.concatenate([a[f], a[s_]])
+        rhs = np.concatenate([b[s_], b[f]])
+        both = np.isfinite(lhs) & np.isfinite(rhs)
+        if both.sum() >= 2 and np.allclose(lhs[both], rhs[both]):
+            what = "outcome y" if v == y else "predictor x"
+            raise InputError(
+                f"{src}: column {v!r}: holds the partner's {own!r} (a double-entry file), "
+                f"so as {what} it would swap actor and partner effects; expected each "
+                f"person's own value: pass {own!r} (apim pairs partners itself)"
+            )
+
+
 def apim(
     data: pd.DataFrame,
     x: str | Sequence[str],
@@ -1100,6 +1200,7 @@ def apim(
     alpha: float = 0.05,
     drop_singles: bool = False,
     partner_suffix: str = "_partner",
+    missing_codes: Sequence[float | str] | None = None,
     source: str | None = None,
     df_method: str = "residual",
 ) -> APIMResult:
@@ -1146,6 +1247,10 @@ def apim(
         variance parameters' sampling variance (as ``emmeans(..., mode = "satterthwaite")``
         on the gls fit), which keeps the type-I error near nominal in small samples with
         missing outcomes (REML or ML only).
+    missing_codes : list of numbers or text, optional
+        Cell values meaning "no answer" (e.g. ``[-99, -999, "."]``), set missing before the
+        fit. Undeclared values such as -99 far outside a column's other values give a
+        :class:`~dyadscore.errors.DataWarning`.
 
     Returns
     -------
@@ -1158,6 +1263,11 @@ def apim(
     >>> apim(df, x="x_actor", y="y", dyad="dyad").fit["loglik"]  # doctest: +SKIP
     -458.0918...
     """
+    data, xs, covs = _check_apim_input(
+        data, x, y, dyad, role, person, covariates, moderator, bootstrap, alpha, source
+    )
+    if missing_codes:
+        data = replace_missing_codes(data, missing_codes)
     method = {"reml": "REML", "ml": "ML", "sem": "sem"}.get(str(method).lower(), method)
     if method not in ("REML", "ML", "sem"):
         raise InputError(f"method must be 'REML', 'ML' or 'sem', got {method!r}")
@@ -1169,10 +1279,6 @@ def apim(
         raise InputError(f"moderator_level must be 'actor' or 'partner', got {moderator_level!r}")
     if not 0 < ci < 1:
         raise InputError(f"ci must be between 0 and 1, got {ci!r}")
-    xs, covs = _as_list(x), _as_list(covariates)
-    if not xs:
-        raise InputError("apim: give at least one predictor x")
-    _require_columns(data, [y, *xs, *covs, *([moderator] if moderator else [])], source)
     design = _build_design(
         data,
         xs,
@@ -1229,6 +1335,7 @@ def apim(
         "distinguishable": design.distinguishable,
         "converged": fit.converged,
         "n_rows_dropped": design.n_dropped,
+        "n_singles_dropped": design.n_singles,
     }
     sd0 = math.sqrt(fit.sigma2)
     labels = list(design.roles) if design.distinguishable else ["all"]

@@ -65,6 +65,7 @@ def score_csv(
     person: str | None = None,
     mapping: Any = None,
     force: bool = False,
+    allow_between_points: bool = False,
 ) -> dict[str, Any]:
     """Score ``path`` (CSV) on ``instruments`` and write the scores to ``out`` (CSV).
 
@@ -73,18 +74,35 @@ def score_csv(
     insts = load_instruments(instruments)
     source = str(path)
     try:
-        meta = _stream(source, insts, out, person=person, mapping=mapping, force=force)
+        meta = _stream(
+            source,
+            insts,
+            out,
+            person=person,
+            mapping=mapping,
+            force=force,
+            allow_between_points=allow_between_points,
+        )
     except _Fallback:
         data = read_table(path, arrow=True)
         data.attrs["source"] = source
-        scores = score(data, insts, person=person, mapping=mapping, source=source)
+        scores = score(
+            data,
+            insts,
+            person=person,
+            mapping=mapping,
+            source=source,
+            allow_between_points=allow_between_points,
+        )
         meta = {"provenance": scores.attrs["provenance"], "codebook": scores.attrs["codebook"]}
         write_table(scores, out, force=force, meta=meta)
         return meta
     return meta
 
 
-def _stream(source, insts, out, *, person, mapping, force) -> dict[str, Any]:
+def _stream(
+    source, insts, out, *, person, mapping, force, allow_between_points=False
+) -> dict[str, Any]:
     import pyarrow as pa
     import pyarrow.csv as pacsv
 
@@ -100,9 +118,9 @@ def _stream(source, insts, out, *, person, mapping, force) -> dict[str, Any]:
         raise _Fallback
     meta_path = f"{out}.meta.json"
     if os.path.exists(out) and not force:
-        raise InputError(f"{out}: already exists; use --force (force=True) to overwrite")
+        raise InputError(f"{out}: already exists; use --force (Python: force) to overwrite")
     if os.path.exists(meta_path) and not force:
-        raise InputError(f"{meta_path}: already exists; use --force (force=True) to overwrite")
+        raise InputError(f"{meta_path}: already exists; use --force (Python: force) to overwrite")
     try:
         # pyarrow's multi-threaded reader is 2x faster than its block-by-block stream
         whole = pacsv.read_csv(source)
@@ -128,7 +146,13 @@ def _stream(source, insts, out, *, person, mapping, force) -> dict[str, Any]:
                 n_rows = len(frame)
                 frame.index = pd.RangeIndex(offset, offset + n_rows)
                 frame = drop_blank_rows(frame, find_person_column(frame, person, source), source)
-                scores = score(frame, insts, person=person, source=source)
+                scores = score(
+                    frame,
+                    insts,
+                    person=person,
+                    source=source,
+                    allow_between_points=allow_between_points,
+                )
                 table = csv_ready_table(scores, compact_always=True)
                 if writer is None:
                     writer = OrderedCsvWriter(sink, csv_write_options(table))

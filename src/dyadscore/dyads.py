@@ -48,7 +48,15 @@ __all__ = [
     "nonindependence",
     "discrepancy",
     "profile_similarity",
+    "SUSPECT_CODES",
+    "check_missing_codes",
+    "replace_missing_codes",
 ]
+
+#: Values that survey and statistics packages use for "no answer" (SPSS, Stata, SAS habits).
+SUSPECT_CODES: tuple[float, ...] = (-9999.0, -999.0, -99.0, 99.0, 999.0, 9999.0)
+#: Cell text that often marks a missing value in exports (SAS and Stata write ``.``).
+MISSING_TEXT: tuple[str, ...] = (".", "-", "--", "?", "na", "n/a", "nan", "missing", "none")
 
 
 # --------------------------------------------------------------------------------------
@@ -165,7 +173,7 @@ def pair_members(
     _require_columns(data, cols, source)
     src = source or "input"
     n = len(data)
-    dyad_vals = data[dyad]
+    dyad_vals = _trimmed(data[dyad])
     if dyad_vals.isna().any():
         pos = int(np.flatnonzero(dyad_vals.isna().to_numpy())[0])
         raise InputError(f"{src}: row {pos + 1}, column {dyad!r}: dyad id is missing")
@@ -188,11 +196,19 @@ def pair_members(
     big = np.flatnonzero(sizes[group] > 2)
     if big.size:
         pos = int(big[0])
+        waves = [c for c in ("wave", "time", "day") if c in data.columns]
+        hint = (
+            f"; the data have a {waves[0]!r} column: analyse one wave at a time (or pass the "
+            "wave column where the command takes one)"
+            if wave is None and waves
+            else ""
+        )
         raise PairingError(
             f"{src}: {dyad_name(pos)} has {int(sizes[group[pos]])} members; a dyad has exactly two"
+            + hint
         )
     if person is not None:
-        pid = data[person]
+        pid = _trimmed(data[person])
         if pid.isna().any():
             pos = int(np.flatnonzero(pid.isna().to_numpy())[0])
             raise InputError(f"{src}: row {pos + 1}, column {person!r}: person id is missing")
@@ -220,12 +236,13 @@ def pair_members(
         pos = int(np.flatnonzero(single_mask)[0])
         raise PairingError(
             f"{src}: {dyad_name(pos)} has only one member "
-            f"({int(single_mask.sum())} such persons; pass drop_singles=True to drop them)"
+            f"({int(single_mask.sum())} such persons); to drop them pass --drop-singles "
+            "(Python: drop_singles)"
         )
 
     role_labels: tuple | None = None
     if role is not None:
-        rvals = data[role]
+        rvals = _trimmed(data[role])
         if rvals.isna().any():
             pos = int(np.flatnonzero(rvals.isna().to_numpy())[0])
             raise InputError(f"{src}: row {pos + 1}, column {role!r}: role is missing")
@@ -249,7 +266,7 @@ def pair_members(
             pos = int(first[same[0]])
             raise PairingError(
                 f"{src}: {dyad_name(pos)} has two members with role "
-                f"{_label(data[role].iloc[pos])}; distinguishable dyads need one of each role"
+                f"{_label(rvals.iloc[pos])}; distinguishable dyads need one of each role"
             )
         if role_labels is not None and role_labels[1] is None:  # pragma: no cover - guarded above
             raise PairingError(f"{src}: only one role present")
@@ -261,20 +278,195 @@ def pair_members(
     )
 
 
-def _numeric(data: pd.DataFrame, columns: Sequence[str], source: str | None) -> np.ndarray:
-    """Float matrix of the columns; non-numeric text is an InputError naming the cell."""
+def _trimmed(values: pd.Series) -> pd.Series:
+    """Text labels without surrounding spaces (``"man "`` is ``"man"``); others unchanged."""
+    if pd.api.types.is_numeric_dtype(values.dtype) or isinstance(values.dtype, pd.CategoricalDtype):
+        return values
+    text = values.map(lambda v: v.strip() if isinstance(v, str) else v)
+    return text.mask(text.map(lambda v: isinstance(v, str) and v == ""))
+
+
+def _numeric(
+    data: pd.DataFrame, columns: Sequence[str], source: str | None, *, warn: bool = True
+) -> np.ndarray:
+    """Float matrix of the columns; text, ``inf`` and ``-inf`` are InputErrors naming the cell.
+
+    Values that look like missing-value codes (see :func:`check_missing_codes`) give a
+    warning naming the column and the count.
+    """
     out = np.empty((len(data), len(columns)))
+    src = source or "input"
     for j, col in enumerate(columns):
         s = data[col]
+        if pd.api.types.is_bool_dtype(s.dtype):
+            raise InputError(f"{src}: column {col!r}: true/false values; expected numbers")
         vals = pd.to_numeric(s, errors="coerce")
         bad = vals.isna().to_numpy() & s.notna().to_numpy()
         if bad.any():
             pos = int(np.flatnonzero(bad)[0])
+            raise InputError(f"{src}: row {pos + 1}, column {col!r}: {_not_number(s.iloc[pos])}")
+        arr = vals.to_numpy(dtype=float, na_value=np.nan)
+        inf = np.isinf(arr)
+        if inf.any():
+            pos = int(np.flatnonzero(inf)[0])
             raise InputError(
-                f"{source or 'input'}: row {pos + 1}, column {col!r}: value "
-                f"{s.iloc[pos]!r} is not a number"
+                f"{src}: row {pos + 1}, column {col!r}: value {arr[pos]:g} is not a finite "
+                "number; expected a number or an empty cell"
             )
-        out[:, j] = vals.to_numpy(dtype=float, na_value=np.nan)
+        out[:, j] = arr
+    if warn:
+        first = {c: j for j, c in reversed(list(enumerate(columns)))}  # a name used twice
+        check_missing_codes(pd.DataFrame({c: out[:, j] for c, j in first.items()}), source=source)
+    return out
+
+
+def _warn_codes(data: pd.DataFrame, variables: Sequence[str], source: str | None) -> None:
+    """Missing-value codes in the numeric variables a reshape carries (see check_missing_codes)."""
+    numeric = [v for v in dict.fromkeys(variables) if pd.api.types.is_numeric_dtype(data[v].dtype)]
+    check_missing_codes(data, numeric, source=source)
+
+
+def _not_number(value: object) -> str:
+    text = str(value).strip()
+    if text.casefold() in MISSING_TEXT:
+        return (
+            f"value {text!r} is not a number; if it marks a missing answer, leave the cell "
+            f"empty or declare it with --missing-codes {text} (Python: "
+            f"replace_missing_codes)"
+        )
+    return f"value {text!r} is not a number; expected a number or an empty cell"
+
+
+def check_missing_codes(
+    data: pd.DataFrame,
+    columns: Sequence[str] | None = None,
+    *,
+    source: str | None = None,
+    codes: Sequence[float] = SUSPECT_CODES,
+    warn: bool = True,
+) -> dict[str, tuple[float, int]]:
+    """Find values that look like missing-value codes (-99, -999, 99, 999, ...) in score columns.
+
+    A value of ``codes`` is suspect in a column when it lies far outside the column's other
+    values: more than three times their range beyond their minimum or maximum (so 99 among
+    scores of 1-7 is suspect; 99 among ages of 20-80 is not). Such codes analysed as numbers
+    bias every estimate, so each suspect column gives a :class:`~dyadscore.errors.DataWarning`
+    naming the column, the code and the count, and how to declare it (``--missing-codes`` or
+    a mapping's ``missing:``; :func:`replace_missing_codes` in Python).
+
+    Parameters
+    ----------
+    data : DataFrame
+    columns : list of str, optional
+        Columns to check (default: every numeric column).
+    source : str, optional
+        File name used in the messages.
+    codes : sequence of float
+        Candidate codes.
+    warn : bool
+        Issue the warnings (else only return what was found).
+
+    Returns
+    -------
+    dict
+        ``{column: (code, count)}`` for the most frequent suspect code of each column.
+
+    Examples
+    --------
+    >>> import warnings
+    >>> df = pd.DataFrame({"sat": [4.2, 5.0, -99, 3.4, -99]})
+    >>> check_missing_codes(df, warn=False)
+    {'sat': (-99.0, 2)}
+    >>> check_missing_codes(pd.DataFrame({"age": [25, 99, 60]}), warn=False)
+    {}
+    """
+    from .errors import DataWarning
+
+    if columns is None:
+        columns = [c for c in data.columns if pd.api.types.is_numeric_dtype(data[c].dtype)]
+    codes_arr = np.asarray(codes, dtype=float)
+    found: dict[str, tuple[float, int]] = {}
+    for col in columns:
+        vals = pd.to_numeric(data[col], errors="coerce").to_numpy(dtype=float, na_value=np.nan)
+        vals = vals[np.isfinite(vals)]
+        is_code = np.isin(vals, codes_arr)
+        if not is_code.any() or is_code.all():
+            continue
+        other = vals[~is_code]
+        lo, hi = other.min(), other.max()
+        span = max(hi - lo, 1.0)
+        far = is_code & ((vals > hi + 3 * span) | (vals < lo - 3 * span))
+        if not far.any():
+            continue
+        code_vals, counts = np.unique(vals[far], return_counts=True)
+        k = int(np.argmax(counts))
+        found[str(col)] = (float(code_vals[k]), int(far.sum()))
+    if warn:
+        for col, (code, count) in found.items():
+            warnings.warn(
+                f"{source or 'input'}: column {col!r}: {count} value(s) of {code:g} far outside "
+                f"the other values look like a missing-value code and are analysed as numbers; "
+                f"declare it with --missing-codes {code:g} or 'missing: [{code:g}]' in a "
+                "mapping (Python: replace_missing_codes)",
+                DataWarning,
+                stacklevel=3,
+            )
+    return found
+
+
+def replace_missing_codes(
+    data: pd.DataFrame,
+    codes: Sequence[float | str],
+    columns: Sequence[str] | None = None,
+) -> pd.DataFrame:
+    """Set cells holding a declared missing-value code to missing (a copy; ``data`` unchanged).
+
+    Numeric codes match numerically (``-99`` matches ``-99.0`` and the text ``"-99"``);
+    text codes such as ``"."`` match cell text after trimming spaces.
+
+    Parameters
+    ----------
+    data : DataFrame
+    codes : sequence of numbers or text
+    columns : list of str, optional
+        Columns to clean (default: every column).
+
+    Returns
+    -------
+    DataFrame
+
+    Examples
+    --------
+    >>> df = pd.DataFrame({"sat": [4.0, -99.0], "note": ["ok", "."]})
+    >>> replace_missing_codes(df, [-99, "."]).isna().sum().tolist()
+    [1, 1]
+    """
+    nums, texts = [], []
+    for c in codes:
+        try:
+            nums.append(float(c))
+        except (TypeError, ValueError):
+            texts.append(str(c).strip())
+    out = data.copy()
+    for col in columns if columns is not None else data.columns:
+        s = out[col]
+        if pd.api.types.is_bool_dtype(s.dtype):
+            continue
+        if pd.api.types.is_numeric_dtype(s.dtype):
+            hit = s.isin(nums).to_numpy(dtype=bool)
+        else:
+            text = s.map(lambda v: v.strip() if isinstance(v, str) else v)
+            num = pd.to_numeric(text, errors="coerce")
+            hit = (num.isin(nums) | text.isin(texts)).to_numpy(dtype=bool)
+            if hit.any():
+                s = text.mask(hit)
+                rest = pd.to_numeric(s, errors="coerce")
+                if rest.notna().sum() == s.notna().sum():  # all numbers now: a numeric column
+                    s = rest
+                out[col] = s
+                continue
+        if hit.any():
+            out[col] = s.mask(hit)
     return out
 
 
@@ -282,7 +474,10 @@ def _id_columns(
     data: pd.DataFrame, rows: np.ndarray, dyad: str, wave: str | None, extra: Sequence[str]
 ) -> pd.DataFrame:
     cols = [dyad] + ([wave] if wave else []) + [c for c in extra if c]
-    return data.iloc[rows][cols].reset_index(drop=True)
+    out = data.iloc[rows][cols].reset_index(drop=True)
+    for c in cols:  # labels as the pairing read them (trimmed)
+        out[c] = _trimmed(out[c])
+    return out
 
 
 # --------------------------------------------------------------------------------------
@@ -321,6 +516,7 @@ def to_pairwise(
     """
     variables = _as_list(variables)
     _require_columns(data, variables, source)
+    _warn_codes(data, variables, source)
     pairing = pair_members(
         data,
         dyad,
@@ -371,6 +567,7 @@ def to_dyad(
     """
     variables = _as_list(variables)
     _require_columns(data, variables, source)
+    _warn_codes(data, variables, source)
     pairing = pair_members(
         data,
         dyad,

@@ -31,6 +31,13 @@ class PairingError(InputError):
     """Dyad membership problems: singles, triads, duplicate roles, persons in two dyads."""
 
 
+class DataWarning(UserWarning):
+    """Data that can be analysed but probably not as meant (e.g. -99 codes among scores).
+
+    The command line prints it as one line ``dyadscore: warning: ...``.
+    """
+
+
 def where(source: str | None = None, row: object = None, column: object = None) -> str:
     """Format the location prefix of an error message.
 
@@ -53,3 +60,48 @@ def where(source: str | None = None, row: object = None, column: object = None) 
     if source and loc:
         return f"{source}: {loc}"
     return source or loc or "input"
+
+
+def check_finite(**values: object) -> None:
+    """Raise :class:`InputError` for an argument that is not a finite number.
+
+    Each keyword is an argument name and its value: a number, ``None`` (not given), a
+    sequence or a ``{label: number}`` mapping of numbers (per-role values). ``nan`` and
+    ``inf`` are errors, text that is not a number too.
+
+    Parameters
+    ----------
+    **values : number, sequence, mapping or None
+        The arguments to check, by name.
+
+    Returns
+    -------
+    None
+
+    Examples
+    --------
+    >>> check_finite(actor=0.3, partner=[0.1, 0.2])
+    >>> check_finite(actor=float("nan"))
+    Traceback (most recent call last):
+    ...
+    dyadscore.errors.InputError: actor nan: expected a finite number
+    """
+    import math
+    from collections.abc import Mapping
+
+    for name, value in values.items():
+        if value is None:
+            continue
+        if isinstance(value, Mapping):
+            items = list(value.values())
+        elif isinstance(value, str | bytes) or not hasattr(value, "__iter__"):
+            items = [value]
+        else:
+            items = list(value)
+        for v in items:
+            if hasattr(v, "item") and callable(v.item):  # numpy scalar -> plain value
+                v = v.item()
+            ok = isinstance(v, int | float) and not isinstance(v, bool) and math.isfinite(v)
+            if not ok:
+                shown = f"{v:g}" if isinstance(v, float) else repr(v)
+                raise InputError(f"{name} {shown}: expected a finite number")

@@ -30,7 +30,15 @@ from pathlib import Path
 from typing import Any, Literal
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationError,
+    ValidationInfo,
+    field_validator,
+    model_validator,
+)
 
 from .errors import InstrumentError
 
@@ -54,22 +62,53 @@ class _LocatedError(ValueError):
 Text = dict[str, str]
 
 
+class LangText(dict):
+    """Text by language; a language the file lacks is an :class:`InstrumentError`.
+
+    A user's own instrument may have English text only, so ``text["nl"]`` on it raises
+    one clear line (instead of a ``KeyError``) when Dutch output is asked for.
+
+    Examples
+    --------
+    >>> LangText({"en": "Close"}, "item 'c1'")["nl"]
+    Traceback (most recent call last):
+    ...
+    dyadscore.errors.InstrumentError: item 'c1' has no text in nl; add 'nl:' texts to the instrument or ask for English output (--lang en)
+    """
+
+    def __init__(self, text: dict, what: str = "the instrument") -> None:
+        super().__init__(text)
+        self.what = what
+
+    def __missing__(self, lang: str) -> str:
+        raise InstrumentError(
+            f"{self.what} has no text in {lang}; add '{lang}:' texts to the instrument or "
+            "ask for English output (--lang en)"
+        )
+
+
 def _check_languages(text: Text, what: str) -> Text:
-    """English is required in every instrument; Dutch only in shipped ones (see
+    """English text is required in every instrument; Dutch only in shipped ones (see
     :meth:`Instrument.require_language`) and when Dutch output is asked for."""
     if not str(text.get("en", "")).strip():
         raise ValueError(f"{what} has no text in en")
     bad = next((k for k, v in text.items() if k != "en" and not str(v or "").strip()), None)
     if bad is not None:
         raise ValueError(f"{what} has no text in {bad}")
-    return text
+    return LangText(text, what)
 
 
 class ResponseScale(_Strict):
-    """Numeric response scale with verbal anchors per language."""
+    """Numeric response scale with verbal anchors per language.
+
+    ``step`` (optional) is the distance between allowed answers counted from ``min``: by
+    default answers are the whole points ``min, min + 1, ..., max``; a visual-analogue item
+    read to one decimal declares ``step: 0.1``.
+    """
 
     min: int
     max: int
+    step: float | None = Field(default=None, gt=0)
     labels: dict[str, dict[int, str]] = Field(default_factory=dict)
 
     @model_validator(mode="after")
@@ -96,8 +135,10 @@ class Item(_Strict):
 
     @field_validator("text")
     @classmethod
-    def _bilingual(cls, v: Text) -> Text:
-        return _check_languages(v, "item text")
+    def _bilingual(cls, v: Text, info: ValidationInfo) -> Text:
+        out = _check_languages(v, "item text")
+        out.what = f"item {info.data.get('id')!r}"
+        return out
 
 
 class Subscale(_Strict):
@@ -159,8 +200,15 @@ class Instrument(_Strict):
 
     @field_validator("title")
     @classmethod
-    def _title(cls, v: Text) -> Text:
-        return _check_languages(v, "title")
+    def _title(cls, v: Text, info: ValidationInfo) -> Text:
+        out = _check_languages(v, "title")
+        out.what = f"the title of {info.data.get('id')!r}"
+        return out
+
+    @field_validator("instructions")
+    @classmethod
+    def _instructions(cls, v: Text | None, info: ValidationInfo) -> Text | None:
+        return None if v is None else LangText(v, f"the instructions of {info.data.get('id')!r}")
 
     @field_validator("subscales")
     @classmethod
@@ -218,6 +266,7 @@ class Instrument(_Strict):
         """
         key = {
             "scale": [self.scale_min, self.scale_max],
+            **({"step": self.response_scale.step} if self.response_scale.step else {}),
             "reverse": sorted(self.reverse_items),
             "subscales": {
                 n: {"items": s.items, "method": s.method} for n, s in sorted(self.subscales.items())
@@ -436,6 +485,8 @@ def load_instrument(spec: str | os.PathLike | Instrument) -> Instrument:
         return spec
     s = str(spec)
     p = Path(s)
+    if p.is_dir():
+        raise InstrumentError(f"{s}: is a folder; expected an instrument .yaml file or an id")
     if s.endswith((".yaml", ".yml")) or p.is_file():
         if not p.is_file():
             raise InstrumentError(f"{s}: instrument file not found")

@@ -234,9 +234,42 @@ def _check_names(names: list[str], name: str) -> None:
         seen.add(col)
 
 
+def one_column_hint(columns: list[str]) -> str:
+    """Why a table read as one column probably has the wrong separator, or ''.
+
+    Parameters
+    ----------
+    columns : list of str
+        The column names as read.
+
+    Returns
+    -------
+    str
+        A clause for an error message, or ``""`` when nothing looks wrong.
+
+    Examples
+    --------
+    >>> one_column_hint(["person|sat1|sat2"])
+    "one column named 'person|sat1|sat2': the values look separated by '|'; expected ',', ';' or tab"
+    """
+    if len(columns) != 1:
+        return ""
+    head = str(columns[0])
+    for sep in ("|", ":", " "):
+        if head.strip().count(sep) >= 1 and len(head.strip().split(sep)) > 2:
+            return (
+                f"one column named {head!r}: the values look separated by {sep!r}; "
+                "expected ',', ';' or tab"
+            )
+    return ""
+
+
 def _finish_csv(df: pd.DataFrame, name: str) -> pd.DataFrame:
     if df.shape[0] == 0:
         raise InputError(f"{name}: no data rows; expected a header row and data")
+    hint = one_column_hint([str(c) for c in df.columns])
+    if hint:
+        raise InputError(f"{name}: line 1: {hint}")
     df.columns = [str(c).strip() for c in df.columns]
     df.attrs["source"] = name
     return df
@@ -264,7 +297,7 @@ def atomic_path(
     if target.is_dir():
         raise InputError(f"{target}: is a folder; expected an output file name")
     if target.exists() and not force:
-        raise InputError(f"{target}: already exists; use --force (force=True) to overwrite")
+        raise InputError(f"{target}: already exists; use --force (Python: force) to overwrite")
     if not target.parent.exists():
         raise InputError(f"{target}: folder {target.parent} does not exist")
     try:
@@ -517,9 +550,9 @@ def write_table(
     kind = _fmt_for(name, fmt)
     meta_path = Path(name + ".meta.json") if meta else None
     if Path(name).is_file() and not force:  # name the file itself before its sidecar
-        raise InputError(f"{name}: already exists; use --force (force=True) to overwrite")
+        raise InputError(f"{name}: already exists; use --force (Python: force) to overwrite")
     if meta_path is not None and meta_path.exists() and not force:
-        raise InputError(f"{meta_path}: already exists; use --force (force=True) to overwrite")
+        raise InputError(f"{meta_path}: already exists; use --force (Python: force) to overwrite")
     with atomic_path(name, force=force) as tmp:
         if kind == "csv":
             _write_csv(df, tmp)

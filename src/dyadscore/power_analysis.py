@@ -41,7 +41,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from .errors import InputError
+from .errors import InputError, check_finite
 from .simulate import _check_corr, _pair_normals, _rng, per_role
 
 __all__ = [
@@ -344,18 +344,18 @@ def _check_sizes(n_dyads: int | Iterable[int]) -> list[int]:
         except (TypeError, ValueError):
             ok = False
         if not ok:
-            raise InputError(f"n_dyads={n!r}: expected whole numbers of couples, at least 10")
+            raise InputError(f"{n!r} couples: expected whole numbers of couples, at least 10")
         out.append(int(n))
     return out
 
 
 def _check_common(alpha: float, sided: str, reps: int | None = None) -> None:
     if not 0 < float(alpha) < 1:
-        raise InputError(f"alpha={alpha!r}: expected a probability between 0 and 1")
+        raise InputError(f"alpha {alpha!r}: expected a probability between 0 and 1")
     if sided not in ("one", "two"):
-        raise InputError(f"sided={sided!r}: expected 'one' or 'two'")
+        raise InputError(f"sided {sided!r}: expected 'one' or 'two'")
     if reps is not None and (int(reps) != reps or reps < 10):
-        raise InputError(f"reps={reps!r}: expected a whole number of at least 10")
+        raise InputError(f"reps {reps!r}: expected a whole number of at least 10")
 
 
 def _basic_effects(effect: Any) -> list[str] | None:
@@ -379,7 +379,10 @@ def _se_unit(a: float, p: float, r_x: float, r_e: float, distinguishable: bool) 
     """SE of the actor (= partner) estimate times sqrt(n) (SCIENCE.md 4.4)."""
     s2 = 1 - (a**2 + p**2 + 2 * a * p * r_x)
     if s2 <= 0:
-        raise InputError(f"actor={a}, partner={p}, r_x={r_x}: explain all the variance of y")
+        raise InputError(
+            f"actor {a:g}, partner {p:g} with predictor correlation {r_x:g}: explain all the "
+            "variance of y; expected actor^2 + partner^2 + 2 actor partner r_x below 1"
+        )
     if distinguishable:
         return float(np.sqrt(s2 / (1 - r_x**2)))
     return float(np.sqrt(s2 / 4 * ((1 + r_e) / (1 + r_x) + (1 - r_e) / (1 - r_x))))
@@ -491,6 +494,7 @@ def power_analytic(
     >>> power_analytic(300, effect="partner", reliability=.8, dropout=.15)["power"].round(2).tolist()
     [0.71]
     """
+    check_finite(actor=actor, partner=partner, r_x=r_x, r_e=r_e, alpha=alpha)
     sizes = _check_sizes(n_dyads)
     _check_common(alpha, sided)
     effects = _basic_effects(effect)
@@ -535,6 +539,7 @@ def n_required(
     >>> n_required(actor=.3, partner=.1, effect="partner", reliability=.8, dropout=.15)
     379
     """
+    check_finite(target=target, actor=actor, partner=partner, r_x=r_x, r_e=r_e, alpha=alpha)
     _check_common(alpha, sided)
     if not 0 < target < 1:
         raise InputError(f"target={target!r}: expected a power between 0 and 1")
@@ -721,6 +726,7 @@ def power(
     >>> bool(0.7 < tab["power"].iloc[0] < 0.95)
     True
     """
+    check_finite(actor=actor, partner=partner, r_x=r_x, r_e=r_e, alpha=alpha, planted=planted)
     sizes = _check_sizes(n_dyads)
     _check_common(alpha, sided, reps)
     reps = int(reps)

@@ -192,7 +192,7 @@ def feldt_ci(alpha: float, n: int, k: int, level: float = 0.95) -> tuple[float, 
     [0.7325, 0.8551]
     """
     if not (0 < level < 1):
-        raise InputError(f"ci={level!r}: expected a confidence level between 0 and 1")
+        raise InputError(f"ci {level!r}: expected a confidence level between 0 and 1")
     if n < 2 or k < 2 or not np.isfinite(alpha):
         return float("nan"), float("nan")
     df1, df2 = n - 1, (n - 1) * (k - 1)
@@ -473,7 +473,7 @@ def sem(sd: Any, reliability: Any) -> Any:
     """
     rel = np.asarray(reliability, dtype=float)
     if np.any((rel < 0) | (rel > 1)):
-        raise InputError(f"reliability={reliability!r}: expected a value between 0 and 1")
+        raise InputError(f"reliability {reliability!r}: expected a value between 0 and 1")
     out = np.asarray(sd, dtype=float) * np.sqrt(1 - rel)
     return float(out) if out.ndim == 0 else out
 
@@ -534,9 +534,9 @@ def reliable_change(
     if method not in ("jt", "maassen"):
         raise InputError(f"method={method!r}: expected 'jt' or 'maassen'")
     if reliability is None or not (0 <= reliability < 1):
-        raise InputError(f"reliability={reliability!r}: expected a value in [0, 1)")
+        raise InputError(f"reliability {reliability!r}: expected a value in [0, 1)")
     if z <= 0:
-        raise InputError(f"z={z!r}: expected a positive critical value")
+        raise InputError(f"--z {z:g}: expected a positive critical value")
     sd1 = float(t1.std()) if sd is None else float(sd)
     if method == "jt":
         s_diff = math.sqrt(2) * sd1 * math.sqrt(1 - reliability)
@@ -645,10 +645,12 @@ def reliable_change_between_waves(
     if method not in ("jt", "maassen"):
         raise InputError(f"method={method!r}: expected 'jt' or 'maassen'")
     if not (isinstance(z, int | float) and z > 0):
-        raise InputError(f"z={z!r}: expected a positive critical value")
+        raise InputError(f"--z {z:g}: expected a positive critical value")
     waves = list(waves) if not isinstance(waves, str) else [waves]
     if len(waves) != 2 or str(waves[0]).strip() == str(waves[1]).strip():
-        raise InputError(f"waves={waves!r}: expected two different waves, e.g. (1, 2)")
+        raise InputError(
+            f"--waves {' '.join(map(str, waves))}: expected two different waves, e.g. 1 2"
+        )
     extra = [wave] + ([by] if by is not None else [])
     df, source = response_table(
         data, mapping=mapping, source=source, person=person, extra_ids=extra
@@ -662,7 +664,7 @@ def reliable_change_between_waves(
             )
     pid = find_person_column(df, person, source)
     if by in (pid, wave):
-        raise InputError(f"by={by!r}: expected a group column other than the person and wave")
+        raise InputError(f"--by {by!r}: expected a group column other than the person and wave")
     insts = load_instruments(instruments)
     rows = [df[_wave_rows(df[wave], w, wave, name)] for w in waves]
     keep = [pid] + ([by] if by is not None else [])
@@ -731,7 +733,7 @@ def _person_groups(
     if groups.isna().any():
         who = groups.index[groups.isna().to_numpy()][0]
         raise InputError(
-            f"{name}: column {by!r}, person {who!r}: no value; expected a group (by=) for "
+            f"{name}: column {by!r}, person {who!r}: no value; expected a group (--by) for "
             "every person"
         )
     return groups
@@ -1134,6 +1136,7 @@ def reliability(
     mapping: Any = None,
     source: str | None = None,
     ci: float = 0.95,
+    allow_between_points: bool = False,
 ) -> ReliabilityResult:
     """Reliability of every subscale of one or more instruments, overall and per group.
 
@@ -1163,6 +1166,9 @@ def reliability(
         File name used in error messages.
     ci : float
         Level of the Feldt interval for alpha.
+    allow_between_points : bool
+        Accept answers between the points of the response scale (3.5 on a 1-7 scale); by
+        default they are an :class:`InputError` unless the instrument declares a step.
 
     Returns
     -------
@@ -1186,7 +1192,7 @@ def reliability(
     df, source = _wide_items(data, mapping=mapping, source=source, by=by)
     if by is not None and by not in df.columns:
         raise InputError(
-            f"{source or 'data'}: column {by!r} (by=) not found; columns are "
+            f"{source or 'data'}: column {by!r} (--by) not found; columns are "
             f"{', '.join(map(str, df.columns[:12]))}"
         )
     insts = load_instruments(instruments)
@@ -1201,7 +1207,7 @@ def reliability(
     item_frames: list[pd.DataFrame] = []
     groups = _groups(df, by)
     for inst in insts:
-        keyed, shift_warns = _keyed(df, inst, source)
+        keyed, shift_warns = _keyed(df, inst, source, allow_between_points)
         warnings += shift_warns
         rev = set(inst.reverse_items)
         for sub_name, sub in inst.subscales.items():
@@ -1249,7 +1255,9 @@ def _wide_items(
     )
 
 
-def _keyed(df: pd.DataFrame, inst: Any, source: str | None) -> tuple[pd.DataFrame, list[str]]:
+def _keyed(
+    df: pd.DataFrame, inst: Any, source: str | None, between: bool = False
+) -> tuple[pd.DataFrame, list[str]]:
     """Keyed items and shift warnings.
 
     Values off the scale are an error unless every one of them is explained by a one-point
@@ -1261,7 +1269,7 @@ def _keyed(df: pd.DataFrame, inst: Any, source: str | None) -> tuple[pd.DataFram
     from .scoring import keyed_items
 
     try:
-        return keyed_items(df, inst, source=source), []
+        return keyed_items(df, inst, source=source, allow_between_points=between), []
     except InputError as exc:
         shifts = _item_shifts(df, inst)
         if shifts is None:
@@ -1272,7 +1280,7 @@ def _keyed(df: pd.DataFrame, inst: Any, source: str | None) -> tuple[pd.DataFram
     recoded = df.copy(deep=False)
     for item, (delta, values, _, _) in shifts.items():
         recoded[item] = values - delta
-    keyed = keyed_items(recoded, inst, source=source)
+    keyed = keyed_items(recoded, inst, source=source, allow_between_points=between)
     lo, hi = inst.scale_min, inst.scale_max
     warns = []
     for item, (delta, _, vmin, vmax) in shifts.items():

@@ -31,7 +31,7 @@ import pandas as pd
 
 from .errors import InputError, where
 from .instruments import Instrument, load_instrument, load_instruments
-from .io import read_mapping, read_table
+from .io import one_column_hint, read_mapping, read_table
 
 if TYPE_CHECKING:
     from numpy.typing import NDArray
@@ -101,7 +101,10 @@ def find_person_column(
     """Name of the person-id column (``person`` or a common alternative)."""
     if person is not None:
         if person not in df.columns:
-            raise InputError(f"{source or 'data'}: person id column {person!r} not found")
+            have = ", ".join(map(str, list(df.columns)[:12]))
+            raise InputError(
+                f"{source or 'data'}: person id column {person!r} not found (columns: {have})"
+            )
         return person
     for cand in PERSON_CANDIDATES:
         if cand in df.columns:
@@ -109,9 +112,11 @@ def find_person_column(
     hint = ""
     if df.index.name in (person, *PERSON_CANDIDATES) and df.index.name is not None:
         hint = f" ({df.index.name!r} is the index: use df.reset_index())"
+    if one_column_hint(list(map(str, df.columns))):
+        raise InputError(f"{source or 'data'}: line 1: {one_column_hint(list(df.columns))}")
     raise InputError(
-        f"{source or 'data'}: no person id column; expected one named 'person' (or pass "
-        f"person=...){hint}"
+        f"{source or 'data'}: no person id column; expected one named 'person' (or name it "
+        f"with --person; Python: person){hint}"
     )
 
 
@@ -310,18 +315,27 @@ def _validated_matrix(
     source: str | None,
     *,
     keyed: bool = True,
+    allow_between_points: bool = False,
 ) -> NDArray:
     """Items as a column-major float matrix, checked against the scale, optionally keyed."""
     missing = [i for i in inst.item_ids if i not in df.columns]
+    if missing and one_column_hint(list(map(str, df.columns))):
+        raise InputError(f"{source or 'data'}: line 1: {one_column_hint(list(df.columns))}")
     if missing:
+        long_hint = (
+            "; a long table needs the columns person, item and value"
+            if "item" in df.columns and "value" not in df.columns
+            else ""
+        )
         raise InputError(
             f"{where(source, None, missing[0])}: item column of instrument {inst.id!r} not found "
             f"({len(missing)} of {len(inst.item_ids)} missing); expected columns named by item id "
-            "or a mapping (--map)"
+            f"or a mapping (--map){long_hint}"
         )
     lo, hi = inst.scale_min, inst.scale_max
     # column-major: every step below works on contiguous item columns
     mat = np.empty((len(df), len(inst.item_ids)), dtype="float64", order="F")
+    scratch = None
     for j, item in enumerate(inst.items):
         col = mat[:, j]
         col[:] = _numeric_column(df[item.id], item.id, ids, source)
@@ -329,13 +343,67 @@ def _validated_matrix(
         if col.size and (np.fmin.reduce(col) < lo or np.fmax.reduce(col) > hi):
             r = int(np.flatnonzero((col < lo) | (col > hi))[0])
             hint = shift_hint(mat[:, : j + 1], lo, hi)
+            if not hint and col[r] in (-9999, -999, -99, -98, -9, 99, 999, 9999):
+                hint = (
+                    f"if {col[r]:g} means 'no answer', declare it in a mapping "
+                    f"('missing: [{col[r]:g}]', --map) or leave the cell empty"
+                )
             raise InputError(
                 f"{where(source, ids.iloc[r], item.id)}: value {col[r]:g} is outside the "
                 f"response scale {lo}-{hi} of {inst.id!r}" + (f"; {hint}" if hint else "")
             )
+        if not allow_between_points:
+            if scratch is None:
+                scratch = np.empty(len(df))
+            _check_points(col, df[item.id], inst, item.id, ids, source, scratch)
         if keyed and item.reverse:
             np.subtract(lo + hi, col, out=col)
     return mat
+
+
+def _check_points(
+    col: NDArray,
+    raw: pd.Series,
+    inst: Instrument,
+    name: str,
+    ids: pd.Series,
+    source: str | None,
+    scratch: NDArray,
+) -> None:
+    """Answers must be points of the response scale (whole numbers, or ``min + k * step``).
+
+    ``scratch`` is a float buffer of the column's length, reused across items (allocating
+    a fresh array per item costs more than the arithmetic on a million rows).
+    """
+    if pd.api.types.is_integer_dtype(raw.dtype):
+        return  # whole numbers by type (also Arrow-backed integer columns with nulls)
+    step = inst.response_scale.step or 1.0
+    if step == 1.0:  # scale_min is a whole number: the grid is the whole numbers
+        k = col
+    else:
+        k = np.subtract(col, inst.scale_min, out=np.empty_like(col))
+        np.divide(k, step, out=k)
+    np.rint(k, out=scratch)
+    np.subtract(scratch, k, out=scratch)  # NaN (no answer) stays NaN, which fmax/fmin skip
+    if not (
+        np.fmax.reduce(scratch, initial=0.0) > 1e-6 or np.fmin.reduce(scratch, initial=0.0) < -1e-6
+    ):
+        return
+    off = np.abs(scratch) > 1e-6
+    r = int(np.flatnonzero(off)[0])
+    text = raw.iloc[r]
+    shown = f"{text.strip()!r}" if isinstance(text, str) else f"{col[r]:g}"
+    points = (
+        f"whole numbers {inst.scale_min}-{inst.scale_max}"
+        if inst.response_scale.step is None
+        else f"{inst.scale_min}-{inst.scale_max} in steps of {step:g}"
+    )
+    raise InputError(
+        f"{where(source, ids.iloc[r], name)}: value {shown} lies between the points of the "
+        f"response scale of {inst.id!r} ({points}); if such answers are valid, declare "
+        "response_scale.step in the instrument or pass --allow-between-points (Python: "
+        "allow_between_points)"
+    )
 
 
 def _apply_mapping(df: pd.DataFrame, mapping: Any, source: str | None = None) -> pd.DataFrame:
@@ -360,6 +428,23 @@ def _apply_mapping(df: pd.DataFrame, mapping: Any, source: str | None = None) ->
     return df.rename(columns=cmap)
 
 
+def _check_mapping_targets(df: pd.DataFrame, insts: list[Instrument], mapping: Any) -> None:
+    """A mapping that names something that is no item, when an item has no column, is the
+    likelier mistake to report (a typo in the mapping, not in the data)."""
+    if not any(i not in df.columns for inst in insts for i in inst.item_ids):
+        return
+    items = {i for inst in insts for i in inst.item_ids}
+    cmap = read_mapping(mapping)
+    name = mapping if isinstance(mapping, str | os.PathLike) else "mapping"
+    for col, target in cmap.items():
+        if target not in items and target not in (*PERSON_CANDIDATES, *ID_CANDIDATES):
+            ids = ", ".join(inst.id for inst in insts)
+            raise InputError(
+                f"{name}: column {col!r} is mapped to {target!r}, which is not an item of "
+                f"{ids}; expected an item id such as {sorted(items)[0]!r}"
+            )
+
+
 def keyed_items(
     data: Any,
     instrument: InstrumentSpec,
@@ -367,8 +452,13 @@ def keyed_items(
     mapping: Any = None,
     source: str | None = None,
     person: str | None = None,
+    allow_between_points: bool = False,
 ) -> pd.DataFrame:
     """Validated, reverse-keyed item values of one instrument (NaN for missing).
+
+    Answers between the points of the response scale (3.5 on a 1-7 scale) are an
+    :class:`InputError` unless the instrument declares ``response_scale.step`` or
+    ``allow_between_points=True``.
 
     Examples
     --------
@@ -385,7 +475,7 @@ def keyed_items(
         ids = df[find_person_column(df, person, source)]
     except InputError:
         ids = pd.Series(np.arange(2, len(df) + 2), index=df.index).map(lambda n: f"line {n}")
-    mat = _validated_matrix(df, inst, ids, source)
+    mat = _validated_matrix(df, inst, ids, source, allow_between_points=allow_between_points)
     return pd.DataFrame(mat, index=df.index, columns=inst.item_ids)
 
 
@@ -438,6 +528,7 @@ def score(
     keep: Sequence[str] | None = None,
     mapping: Any = None,
     source: str | None = None,
+    allow_between_points: bool = False,
 ) -> pd.DataFrame:
     """Score one or more instruments for every person (row) in ``data``.
 
@@ -456,6 +547,10 @@ def score(
         ``{export column: item id}`` for exports whose columns are named differently.
     source : str, optional
         Name used in error messages (default: the file name).
+    allow_between_points : bool
+        Accept answers between the points of the response scale (3.5 on a 1-7 scale, or
+        the text ``"4,5"``). By default they are an :class:`InputError` naming the person,
+        item and value, unless the instrument declares ``response_scale.step``.
 
     Returns
     -------
@@ -473,9 +568,12 @@ def score(
     """
     if _is_dask(data):  # Dask DataFrame: the same function on every partition
         kw = {"person": person, "keep": keep, "mapping": mapping, "source": source}
+        kw["allow_between_points"] = allow_between_points
         return _score_dask(data, instruments, **kw)
     df, source = response_table(data, mapping=mapping, source=source, person=person, keep=keep)
     insts = load_instruments(instruments)
+    if mapping is not None:
+        _check_mapping_targets(df, insts, mapping)
     pid = find_person_column(df, person, source)
     df = drop_blank_rows(df, pid, source)
     id_cols = _id_columns(df, pid, keep)
@@ -486,7 +584,7 @@ def score(
     names_seen: dict[str, str] = {}
     flag_categories = pd.CategoricalDtype(list(FLAGS))
     for inst in insts:
-        mat = _validated_matrix(df, inst, ids, source)
+        mat = _validated_matrix(df, inst, ids, source, allow_between_points=allow_between_points)
         for name, (value, n, flag) in score_matrix(mat, inst).items():
             out_name = name
             if name in names_seen or name in columns:

@@ -39,7 +39,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from .errors import InputError
+from .errors import InputError, check_finite
 
 __all__ = [
     "simulate_dyads",
@@ -63,7 +63,7 @@ def _rng(seed: Any) -> np.random.Generator:
 def _check_corr(value: float, name: str) -> float:
     v = float(value)
     if not -1 < v < 1:
-        raise InputError(f"{name}={value!r}: expected a correlation strictly between -1 and 1")
+        raise InputError(f"{name} {value!r}: expected a correlation strictly between -1 and 1")
     return v
 
 
@@ -71,10 +71,35 @@ def _check_n(n_dyads: int, minimum: int = 3) -> int:
     try:
         n = int(n_dyads)
     except (TypeError, ValueError):
-        raise InputError(f"n_dyads={n_dyads!r}: expected a whole number of couples") from None
+        raise InputError(f"{n_dyads!r} couples: expected a whole number of couples") from None
     if n != n_dyads or n < minimum:
-        raise InputError(f"n_dyads={n_dyads!r}: expected a whole number of at least {minimum}")
+        raise InputError(f"{n_dyads!r} couples: expected a whole number of at least {minimum}")
     return n
+
+
+def _check_dyads_arguments(actor, partner, r_x, roles, waves, missing) -> None:
+    """Checks of :func:`simulate_dyads` arguments, worded for the CLI and the API alike."""
+    if roles is not None:
+        labels = [str(r) for r in roles]
+        if len(labels) != 2 or labels[0] == labels[1]:
+            raise InputError(
+                f"roles {', '.join(map(repr, labels))}: expected two different role labels"
+            )
+    if waves not in (1, 2):
+        raise InputError(f"waves {waves!r}: expected 1 or 2")
+    if not 0 <= float(missing) < 1:
+        raise InputError(f"missing {float(missing):g}: expected a share from 0 up to (not) 1")
+    labels = None if roles is None else tuple(str(r) for r in roles)
+    a, p = per_role(actor, labels, "actor"), per_role(partner, labels, "partner")
+    r = _check_corr(r_x, "r_x")
+    explained = a**2 + p**2 + 2 * a * p * r
+    if np.any(explained >= 1):
+        k = int(np.argmax(explained))
+        raise InputError(
+            f"actor {a[k]:g}, partner {p[k]:g} with predictor correlation {r:g}: explain "
+            f"{explained[k]:.2f} of the variance of y; expected actor^2 + partner^2 + "
+            "2 actor partner r_x below 1"
+        )
 
 
 def per_role(value: Any, roles: Sequence[str] | None, name: str) -> np.ndarray:
@@ -87,24 +112,24 @@ def per_role(value: Any, roles: Sequence[str] | None, name: str) -> np.ndarray:
     """
     if isinstance(value, Mapping):
         if roles is None:
-            raise InputError(f"{name}={dict(value)!r}: per-role values need roles")
+            raise InputError(f"{name} {dict(value)!r}: per-role values need roles")
         missing = [r for r in roles if r not in value]
         if missing or len(value) != 2:
             raise InputError(
-                f"{name}={dict(value)!r}: expected one value for each role {list(roles)}"
+                f"{name} {dict(value)!r}: expected one value for each role {list(roles)}"
             )
         out = np.array([float(value[r]) for r in roles])
     elif isinstance(value, Sequence) and not isinstance(value, str):
         if len(value) != 2:
-            raise InputError(f"{name}={value!r}: expected one number or two (one per role)")
+            raise InputError(f"{name} {value!r}: expected one number or two (one per role)")
         out = np.array([float(v) for v in value])
     else:
         try:
             out = np.full(2, float(value))
         except (TypeError, ValueError):
-            raise InputError(f"{name}={value!r}: expected a number") from None
+            raise InputError(f"{name} {value!r}: expected a number") from None
     if roles is None and out[0] != out[1]:
-        raise InputError(f"{name}={value!r}: different values per role need distinguishable roles")
+        raise InputError(f"{name} {value!r}: different values per role need distinguishable roles")
     return out
 
 
@@ -237,6 +262,10 @@ def simulate_dyads(
     >>> len(df)
     100
     """
+    check_finite(
+        actor=actor, partner=partner, r_x=r_x, r_e=r_e, stability=stability, missing=missing
+    )
+    _check_dyads_arguments(actor, partner, r_x, roles, waves, missing)
     n = _check_n(n_dyads)
     roles = None if roles is None else tuple(str(r) for r in roles)
     if roles is not None and (len(roles) != 2 or roles[0] == roles[1]):
@@ -585,6 +614,7 @@ def simulate_paradox(
     >>> df["wave"].unique().tolist()
     [1, 2]
     """
+    check_finite(effects=effects, dropout=dropout)
     n = _check_n(n_dyads)
     if not 0 <= float(dropout) < 1:
         raise InputError(f"dropout={dropout!r}: expected a share between 0 and 1")
@@ -705,6 +735,7 @@ def simulate_items(
     >>> items.columns.tolist()[:3]
     ['person', 'sat1', 'sat2']
     """
+    check_finite(reliability=reliability, loading=loading, missing=missing)
     from .instruments import load_instrument
 
     inst = load_instrument(instrument)

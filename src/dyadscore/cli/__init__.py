@@ -15,6 +15,8 @@ from __future__ import annotations
 import argparse
 import importlib
 import sys
+import warnings
+from typing import NoReturn
 
 from .. import __version__
 from ..errors import DyadscoreError
@@ -41,8 +43,38 @@ SUBCOMMANDS: tuple[str, ...] = (
 )
 
 
+class OneLineParser(argparse.ArgumentParser):
+    """An argument parser whose errors are one line (``dyadscore: error: ...``), exit 2.
+
+    argparse prints the whole usage before the message; the README promises one line, so
+    the usage is replaced by a pointer to ``--help``. Subcommand parsers inherit the class.
+
+    Examples
+    --------
+    >>> import contextlib, io
+    >>> err = io.StringIO()
+    >>> with contextlib.redirect_stderr(err):
+    ...     code = main(["power", "--n", "abc"])
+    >>> code
+    2
+    >>> print(err.getvalue().strip())
+    dyadscore: error: power: argument --n: invalid int value: 'abc' (see 'dyadscore power --help')
+    """
+
+    def error(self, message: str) -> NoReturn:
+        command = self.prog.removeprefix("dyadscore").strip()
+        where = f"{command}: " if command else ""
+        hint = f"dyadscore {command} --help" if command else "dyadscore --help"
+        message = " ".join(message.split())  # argparse messages may wrap
+        raise _ArgumentError(f"{where}{message} (see '{hint}')")
+
+
+class _ArgumentError(Exception):
+    """A command-line argument error, reported by :func:`main` as one line with exit 2."""
+
+
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
+    parser = OneLineParser(
         prog="dyadscore",
         description="Score couples' questionnaires, analyse dyads (APIM) and test the "
         "dependency paradox. Nothing leaves this computer.",
@@ -63,11 +95,63 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
-    args = parser.parse_args(argv)
+    try:
+        args = parser.parse_args(argv)
+    except _ArgumentError as exc:
+        print(f"dyadscore: error: {exc}", file=sys.stderr)
+        return 2
     if not getattr(args, "run", None):
         parser.print_help()
         return 0
+    with warnings.catch_warnings():
+        warnings.showwarning = _show_warning
+        return _run(args)
+
+
+def _show_warning(message, category, filename, lineno, file=None, line=None) -> None:
+    """Warnings about the user's data as one line each (no Python file and line)."""
+    text = " ".join(str(message).split())
+    print(f"dyadscore: warning: {text}", file=sys.stderr if file is None else file)
+
+
+_OUTPUTS = ("out", "plot", "html", "json")
+_INPUTS = ("data", "export", "mapping", "instrument", "hypotheses", "norms", "db", "paths")
+
+
+def _refuse_output_over_input(args: argparse.Namespace) -> None:
+    """An output file that is one of the command's input files is refused, even with
+    ``--force``: writing it would destroy the input before (or while) it is read."""
+    import os
+    from pathlib import Path
+
+    from ..errors import InputError
+
+    inputs = []
+    for key in _INPUTS:
+        value = getattr(args, key, None)
+        for v in value if isinstance(value, list) else [value]:
+            if isinstance(v, str) and v not in ("", "-") and Path(v).is_file():
+                inputs.append(Path(v))
+    for key in _OUTPUTS:
+        out = getattr(args, key, None)
+        if not isinstance(out, str) or out in ("", "-") or not Path(out).exists():
+            continue
+        for src in inputs:
+            try:
+                same = os.path.samefile(out, src)
+            except OSError:
+                continue
+            if same:
+                option = "--" + key if key != "out" else "--out"
+                raise InputError(
+                    f"{out}: is also an input file of this command; choose another file for "
+                    f"{option} (the input is never overwritten)"
+                )
+
+
+def _run(args: argparse.Namespace) -> int:
     try:
+        _refuse_output_over_input(args)
         return int(args.run(args) or 0)
     except DyadscoreError as exc:
         print(f"dyadscore: error: {exc}", file=sys.stderr)

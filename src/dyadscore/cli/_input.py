@@ -36,9 +36,33 @@ def resolve_source(args: argparse.Namespace, *, strict: bool = True):
             f"--source {args.source!r} is unknown; expected one of: {', '.join(SOURCES)}"
         )
     mapping = load_mapping(args.mapping) if args.mapping else None
+    if args.source == "auto":
+        _check_separator(args.data)
     source = platform_of(args.data, args.source, mapping, need_person=strict)
     own = source in OWN_FORMATS and (mapping is None or mapping.is_plain)
     return source, mapping, own
+
+
+def _check_separator(path: str) -> None:
+    """A text table whose header is one column with another separator ('|'): say so first,
+    before platform detection reports that it recognises no platform."""
+    from pathlib import Path
+
+    from ..errors import InputError
+    from ..io import one_column_hint
+
+    p = Path(path)
+    if p.suffix.lower() not in (".csv", ".txt", ".tsv", "") or not p.is_file():
+        return
+    try:
+        with open(p, "rb") as fh:
+            first = fh.readline(65536).decode("utf-8-sig").strip()
+    except (OSError, UnicodeDecodeError):
+        return  # the reader names the problem
+    if first and not any(sep in first for sep in (",", ";", "\t")):
+        hint = one_column_hint([first])
+        if hint:
+            raise InputError(f"{path}: line 1: {hint}")
 
 
 def add_map_argument(parser: argparse.ArgumentParser) -> None:
@@ -58,31 +82,75 @@ def read_input(args: argparse.Namespace):
     :func:`dyadscore.formats.read_responses` makes them: ``person``, ``couple``, ``role``,
     ``wave`` and one column per item.
     """
+    import dataclasses
+
     from ..errors import InputError
     from ..formats import read_responses
     from ..io import read_table
+    from ..sources import OWN_FORMATS
 
     source, parsed, own = resolve_source(args, strict=False)
+    if not own and source in OWN_FORMATS and dataclasses.replace(parsed, missing=[]).is_plain:
+        own = True  # a score file with a mapping of columns and missing codes only
     if not own:
-        return read_responses(args.data, source, parsed)
-    data = read_table(args.data)
-    if parsed is not None and parsed.columns:
-        absent = [c for c in parsed.columns if c not in data.columns]
-        if absent:
-            raise InputError(
-                f"{parsed.name}: names column {absent[0]!r}, which is not in {args.data}"
-            )
-        data = data.rename(columns=parsed.columns)
+        data = read_responses(args.data, source, parsed)
+    else:
+        data = read_table(args.data)
+        if parsed is not None and parsed.columns:
+            absent = [c for c in parsed.columns if c not in data.columns]
+            if absent:
+                raise InputError(
+                    f"{parsed.name}: names column {absent[0]!r}, which is not in {args.data}"
+                )
+            data = data.rename(columns=parsed.columns)
+    codes = [*(getattr(args, "missing_codes", None) or []), *(parsed.missing if parsed else [])]
+    if codes:
+        from ..dyads import replace_missing_codes
+
+        ids = {getattr(args, k, None) for k in ("dyad", "role", "person", "wave")}
+        data = replace_missing_codes(data, codes, [c for c in data.columns if c not in ids])
     return data
 
 
-def score_named(data, names, *, person: str | None = None, source: str | None = None):
+def add_missing_argument(parser: argparse.ArgumentParser) -> None:
+    """Add ``--missing-codes`` (cell values of a score file that mean "no answer")."""
+    parser.add_argument(
+        "--missing-codes",
+        nargs="+",
+        default=[],
+        metavar="CODE",
+        help="values that mean 'no answer' in the data columns, e.g. -99 -999 . "
+        "(a mapping's 'missing:' list applies too)",
+    )
+
+
+def add_instrument_argument(parser: argparse.ArgumentParser) -> None:
+    """Add ``-i/--instrument`` (own instruments whose subscales may be scored first)."""
+    parser.add_argument(
+        "-i",
+        "--instrument",
+        action="append",
+        default=[],
+        help="instrument id or YAML path whose subscales, when named, are scored from the "
+        "items first (repeatable; shipped instruments are found without it)",
+    )
+
+
+def score_named(
+    data,
+    names,
+    *,
+    person: str | None = None,
+    source: str | None = None,
+    instruments=(),
+):
     """Score the subscales among ``names`` that are not columns but whose items are.
 
     For item-level data (a survey export, or our own item table): every name that is not a
     column but is a subscale of a shipped instrument whose items are all present is scored
     with :func:`dyadscore.scoring.score` (all other columns are kept), and stderr says so.
-    Names that are neither are left for the analysis to report.
+    Names that are neither are left for the analysis to report. ``instruments`` (ids or
+    YAML paths, e.g. a user's own instrument) are searched before the shipped ones.
     """
     import sys
 
@@ -93,7 +161,11 @@ def score_named(data, names, *, person: str | None = None, source: str | None = 
     have = set(data["item"].astype(str)) if long else set(map(str, data.columns))
     wanted = [n for n in dict.fromkeys(names) if n and n not in data.columns]
     insts = []
-    for inst in map(load_instrument, list_instruments()):
+    candidates = {}
+    for spec in [*instruments, *list_instruments()]:
+        inst = load_instrument(spec)
+        candidates.setdefault(inst.id, inst)
+    for inst in candidates.values():
         named = [n for n in wanted if n in inst.subscales]
         if not named:
             continue

@@ -4,7 +4,14 @@ from __future__ import annotations
 
 import argparse
 
-from ._input import add_map_argument, add_source_argument, read_input, score_named
+from ._input import (
+    add_instrument_argument,
+    add_map_argument,
+    add_missing_argument,
+    add_source_argument,
+    read_input,
+    score_named,
+)
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -39,6 +46,8 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--moderator", help="moderator of the actor and partner effects")
     add_map_argument(p)
     add_source_argument(p)
+    add_missing_argument(p)
+    add_instrument_argument(p)
     p.add_argument("--ml", action="store_true", help="ML instead of REML (nlme conventions)")
     p.add_argument("--sem", action="store_true", help="ML with SEM/lavaan SEs and z tests")
     p.add_argument("--center", action="store_true", help="grand-mean centre the predictors")
@@ -64,6 +73,7 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 def run(args: argparse.Namespace) -> int:
     import json
+    import sys
     from pathlib import Path
 
     from ..apim_gls import apim
@@ -78,7 +88,9 @@ def run(args: argparse.Namespace) -> int:
         raise InputError(f"{args.plot}: expected a .png, .pdf or .svg file for --plot")
     _check_outputs([args.plot, args.out], args.force)
     named = [*args.x, args.y, *args.covariate, args.moderator]
-    data = score_named(read_input(args), named, person=args.person, source=args.data)
+    data = score_named(
+        read_input(args), named, person=args.person, source=args.data, instruments=args.instrument
+    )
     res = apim(
         data,
         x=args.x,
@@ -96,6 +108,9 @@ def run(args: argparse.Namespace) -> int:
         drop_singles=args.drop_singles,
         source=args.data,
     )
+    dropped = res.fit.get("n_singles_dropped", 0)
+    if dropped:
+        print(f"dyadscore: dropped {dropped} person(s) without a partner", file=sys.stderr)
     if args.plot:
         import matplotlib
 
@@ -123,6 +138,6 @@ def _check_outputs(paths: list[str | None], force: bool) -> None:
     for name in [p for p in paths if p and p != "-"]:
         target = Path(name)
         if target.exists() and not force:
-            raise InputError(f"{target}: already exists; use --force (force=True) to overwrite")
+            raise InputError(f"{target}: already exists; use --force (Python: force) to overwrite")
         if not target.parent.exists():
             raise InputError(f"{target}: folder {target.parent} does not exist")

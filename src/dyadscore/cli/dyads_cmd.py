@@ -4,7 +4,14 @@ from __future__ import annotations
 
 import argparse
 
-from ._input import add_map_argument, add_source_argument, read_input, score_named
+from ._input import (
+    add_instrument_argument,
+    add_map_argument,
+    add_missing_argument,
+    add_source_argument,
+    read_input,
+    score_named,
+)
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -33,6 +40,8 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--wave", help="wave column (pairwise/dyad: one set per wave)")
     add_map_argument(p)
     add_source_argument(p)
+    add_missing_argument(p)
+    add_instrument_argument(p)
     p.add_argument(
         "--drop-singles",
         action="store_true",
@@ -51,7 +60,13 @@ def run(args: argparse.Namespace) -> int:
     from .. import dyads
     from ..io import write_table
 
-    data = score_named(read_input(args), args.vars, person=args.person, source=args.data)
+    data = score_named(
+        read_input(args),
+        args.vars,
+        person=args.person,
+        source=args.data,
+        instruments=args.instrument,
+    )
     common = {"person": args.person, "drop_singles": args.drop_singles, "source": args.data}
     if args.action == "nonindependence":
         out = dyads.nonindependence(data, args.vars, args.dyad, args.role, **common)

@@ -65,6 +65,11 @@ def register(sub: argparse._SubParsersAction) -> None:
     change.add_argument(
         "--z", type=float, default=1.96, help="critical |RCI| (default 1.96; 1.645 one-sided)"
     )
+    p.add_argument(
+        "--allow-between-points",
+        action="store_true",
+        help="accept answers between the points of the response scale (e.g. 3.5 on 1-7)",
+    )
     p.set_defaults(run=run)
 
 
@@ -96,6 +101,7 @@ def run(args: argparse.Namespace) -> int:
         mapping=mapping,
         source=args.data,
         ci=args.ci,
+        allow_between_points=args.allow_between_points,
     )
     as_json = args.json or (args.out or "").lower().endswith(".json")
     text = (

@@ -39,6 +39,11 @@ def register(sub: argparse._SubParsersAction) -> None:
         "--format", choices=["csv", "json", "parquet", "spss", "stata"], help="output format"
     )
     p.add_argument("--force", action="store_true", help="overwrite an existing output file")
+    p.add_argument(
+        "--allow-between-points",
+        action="store_true",
+        help="accept answers between the points of the response scale (e.g. 3.5 on 1-7)",
+    )
     p.set_defaults(run=run)
 
 
@@ -58,6 +63,7 @@ def run(args: argparse.Namespace) -> int:
             person=args.person,
             mapping=args.mapping,
             force=args.force,
+            allow_between_points=args.allow_between_points,
         )
         print(f"scored {len(meta['codebook'])} subscales -> {args.out}", file=sys.stderr)
         return 0
@@ -80,7 +86,14 @@ def run(args: argparse.Namespace) -> int:
             f"{args.data}: no shipped instrument has all its item columns here; "
             "name one with --instrument or map the columns with --map"
         )
-    out = score(data, instruments, person=args.person, mapping=mapping, source=args.data)
+    out = score(
+        data,
+        instruments,
+        person=args.person,
+        mapping=mapping,
+        source=args.data,
+        allow_between_points=args.allow_between_points,
+    )
     if args.out and (
         args.format in ("spss", "stata") or args.out.lower().endswith((".sav", ".zsav", ".dta"))
     ):

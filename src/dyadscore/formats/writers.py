@@ -418,7 +418,7 @@ def write_scores(
     if not force:
         for t in targets:
             if t.exists():
-                raise InputError(f"{t}: already exists; use --force (force=True) to overwrite")
+                raise InputError(f"{t}: already exists; use --force (Python: force) to overwrite")
     names = {c: c for c in df.columns}
     if kind == "spss":
         names = _safe_names(list(df.columns), 64)
