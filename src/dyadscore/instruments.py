@@ -22,7 +22,6 @@ import hashlib
 import json
 import os
 import re
-import sys
 import warnings
 from functools import cached_property, lru_cache
 from pathlib import Path
@@ -240,15 +239,34 @@ class Instrument(_Strict):
 def instrument_dirs() -> list[Path]:
     """Folders searched for shipped instruments, in order.
 
-    ``$DYADSCORE_INSTRUMENTS`` (``os.pathsep``-separated) first, then the source
-    checkout's ``instruments/``, then the installed ``share/dyadscore/instruments``.
+    ``$DYADSCORE_INSTRUMENTS`` (``os.pathsep``-separated) first, then the package data
+    ``dyadscore/instrument_files`` of an installed wheel (read with :mod:`importlib.resources`,
+    so ``pip install --target DIR`` works too), then a source checkout's top-level
+    ``instruments/`` folder (the one place the files are edited; ``pyproject.toml`` maps it
+    into the wheel).
+
+    Returns
+    -------
+    list of pathlib.Path
+        The folders that exist, first match wins for an instrument id.
+
+    Examples
+    --------
+    >>> all(d.is_dir() for d in instrument_dirs())
+    True
+    >>> any((d / "responsiveness.yaml").is_file() for d in instrument_dirs())
+    True
     """
+    from importlib.resources import files
+
     dirs: list[Path] = []
     env = os.environ.get("DYADSCORE_INSTRUMENTS")
     if env:
         dirs += [Path(p) for p in env.split(os.pathsep) if p]
+    packaged = files(__package__) / "instrument_files"
+    if isinstance(packaged, Path):  # a zip import has no folder to glob; not supported
+        dirs.append(packaged)
     dirs.append(Path(__file__).resolve().parents[2] / "instruments")
-    dirs.append(Path(sys.prefix) / "share" / "dyadscore" / "instruments")
     return [d for d in dirs if d.is_dir()]
 
 
