@@ -131,6 +131,37 @@ warnings.filterwarnings("ignore", message='Field name "construct"', category=Use
 class Instrument(_Strict):
     """A validated questionnaire instrument.
 
+    The fields are the instrument file format (see the docs page "The instrument format"
+    and ``dyadscore instruments schema``); build one with :func:`load_instrument` rather
+    than by hand.
+
+    Attributes
+    ----------
+    id : str
+        Lower-case, hyphenated id (``relationship-satisfaction``); the file name of a shipped
+        instrument.
+    version : str
+        ``MAJOR.MINOR`` or ``MAJOR.MINOR.PATCH``.
+    title, instructions : dict of str
+        Text per language (``en`` required; ``nl`` required for shipped instruments).
+    construct : str
+        The construct measured.
+    response_scale : ResponseScale
+        ``min``, ``max``, optional ``step`` and the answer ``labels`` per language.
+    missing : MissingRule
+        ``rule`` (``"prorate"`` or ``"complete"``) and ``min_answered`` (share of a subscale's
+        items needed for a prorated score).
+    allow_skip : bool
+        Whether the web form lets a respondent skip an item.
+    subscales : dict of str to Subscale
+        Score name -> ``items`` (ids) and ``method`` (``"mean"`` or ``"sum"``), optional label.
+    items : list of Item
+        ``id``, ``reverse`` and ``text`` per language, in administration order.
+    provenance : Provenance
+        Author, licence, what it is based on.
+    references : list of str
+        Literature.
+
     Examples
     --------
     >>> inst = load_instrument("relationship-satisfaction")
@@ -281,6 +312,11 @@ def _shipped_paths() -> dict[str, Path]:
 def list_instruments() -> list[str]:
     """Ids of the shipped instruments.
 
+    Returns
+    -------
+    list of str
+        Sorted ids, searched in :func:`instrument_dirs` (first folder wins).
+
     Examples
     --------
     >>> "responsiveness" in list_instruments()
@@ -376,6 +412,22 @@ def _load_path(path: str, mtime: float) -> Instrument:
 
 def load_instrument(spec: str | os.PathLike | Instrument) -> Instrument:
     """Load a shipped instrument by id, a YAML file by path, or pass an Instrument through.
+
+    Parameters
+    ----------
+    spec : str, path or Instrument
+        A shipped id (see :func:`list_instruments`), a path to a ``.yaml`` file, or an
+        :class:`Instrument` (returned as is).
+
+    Returns
+    -------
+    Instrument
+        The validated instrument (files are cached by path and modification time).
+
+    Raises
+    ------
+    InstrumentError
+        Unknown id, missing file or a file that fails validation (naming the YAML line).
 
     Examples
     --------

@@ -503,6 +503,29 @@ def write_table(
     ``meta`` (e.g. provenance and codebook) is stored beside the file as
     ``<path>.meta.json`` and, for Parquet, also in the file's schema metadata.
 
+    Parameters
+    ----------
+    df : DataFrame
+        The table.
+    path : path or ``"-"``
+        Output file; the extension picks the format unless ``fmt`` is given.
+    force : bool
+        Overwrite an existing file.
+    fmt : {"csv", "json", "parquet"}, optional
+        Output format.
+    meta : dict, optional
+        JSON-serialisable metadata written to ``<path>.meta.json``.
+
+    Returns
+    -------
+    pathlib.Path
+        The file written.
+
+    Raises
+    ------
+    InputError
+        Unknown format, an existing file without ``force``, a missing folder.
+
     Examples
     --------
     >>> import pandas as pd, tempfile, os

@@ -516,6 +516,10 @@ def reliable_change(
         ``t1, t2, diff, s_diff, rci, category`` with category ``'reliable improvement'``,
         ``'reliable deterioration'``, ``'no reliable change'`` or ``'missing'``.
 
+    Notes
+    -----
+    In R: `rci <- (t2 - t1) / (sqrt(2) * sd(t1) * sqrt(1 - r))` (no package needed).
+
     Examples
     --------
     >>> out = reliable_change([20, 20], [30, 22], reliability=0.8, sd=5.0)
@@ -623,6 +627,11 @@ def reliable_change_between_waves(
         z), ``'no reliable change'``, ``'missing'`` (a wave or a score is missing) or
         ``'not estimable'`` (alpha outside [0, 1) or no SD in the group; see
         ``attrs["warnings"]``). ``attrs["settings"]`` holds waves, method, z and by.
+
+    Notes
+    -----
+    In R: `a <- psych::alpha(items_wave1)$total$raw_alpha`, then
+    `(t2 - t1) / (sqrt(2) * sd(t1) * sqrt(1 - a))` per person.
 
     Examples
     --------
@@ -1169,13 +1178,26 @@ def reliability(
     -----
     ``n`` counts persons who answered at least one of the subscale's items (complete
     cases with ``use="listwise"``); the Feldt interval uses this ``n``. Longitudinal
-    data (several waves per person) are pooled unless ``by="wave"``.
+    data are pooled unless ``by="wave"``.
+
+    In R: `psych::alpha(items)` (alpha, std.alpha, G6, average_r, r.drop, alpha if
+    deleted), `psych::alpha.ci(alpha, n, p = k)` (Feldt interval) and
+    `psych::omega(items, nfactors = 1)` (omega total), per group on that group's rows.
 
     Examples
     --------
-    >>> import dyadscore as ds  # doctest: +SKIP
-    >>> res = ds.reliability(items, "acceptance-of-dependence", by="role")  # doctest: +SKIP
-    >>> res.scales[["subscale", "group", "alpha", "omega_total"]]  # doctest: +SKIP
+    >>> import dyadscore as ds
+    >>> latent = ds.simulate_paradox(60, seed=1).query("wave == 1")
+    >>> items = ds.simulate_items(latent, "acceptance-of-dependence", seed=3)
+    >>> res = ds.reliability(items, "acceptance-of-dependence", by="role")
+    >>> res.scales[["subscale", "group", "n", "alpha", "omega_total"]].round(2)
+                   subscale  group    n  alpha  omega_total
+    0  perceived_acceptance    all  120   0.79         0.79
+    1  perceived_acceptance    man   60   0.78         0.78
+    2  perceived_acceptance  woman   60   0.81         0.81
+    3      acceptance_given    all  120   0.78         0.78
+    4      acceptance_given    man   60   0.77         0.78
+    5      acceptance_given  woman   60   0.78         0.79
     """
     from .instruments import load_instruments
 

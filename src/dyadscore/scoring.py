@@ -370,6 +370,30 @@ def keyed_items(
 ) -> pd.DataFrame:
     """Validated, reverse-keyed item values of one instrument (NaN for missing).
 
+    Parameters
+    ----------
+    data : DataFrame or path
+        Item data as :func:`score` takes (wide or long).
+    instrument : id, path or Instrument
+        One instrument.
+    mapping : dict or path, optional
+        ``{export column: item id}``.
+    source : str, optional
+        File name used in error messages.
+    person : str, optional
+        Person id column used to name rows in error messages (default: auto-detected).
+
+    Returns
+    -------
+    DataFrame
+        One float column per item (instrument order), same index as ``data``; reverse-keyed
+        items as ``min + max - answer``; NaN where missing.
+
+    Raises
+    ------
+    InputError
+        A value off the instrument's scale or not a number, naming the row and column.
+
     Examples
     --------
     >>> df = pd.DataFrame({"person": ["p1"], "sat1": [5], "sat2": [4], "sat3": [1],
@@ -507,6 +531,19 @@ def codebook(
     instruments: InstrumentSpec | Iterable[InstrumentSpec], names: dict[str, str] | None = None
 ) -> list[dict[str, Any]]:
     """One record per output score variable: label, instrument, version, key hash, rule.
+
+    Parameters
+    ----------
+    instruments : id, path, Instrument or a list of them
+        The instruments scored.
+    names : dict, optional
+        ``{output column: instrument id}``; default every subscale under its own name.
+
+    Returns
+    -------
+    list of dict
+        Per score variable: ``variable, label_en, label_nl, instrument, version, key_hash,
+        method, items, reversed, scale, missing_rule``.
 
     Examples
     --------
