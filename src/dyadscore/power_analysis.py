@@ -229,6 +229,36 @@ def power_analytic(
     distinguishable per role: ``var = sigma_e^2 / (n (1 - r_x^2))``, with
     ``sigma_e^2 = 1 - (a^2 + p^2 + 2 a p r_x)`` (standardised x and y).
 
+    Parameters
+    ----------
+    n_dyads : int or iterable of int
+        Numbers of couples.
+    actor, partner : float, pair or dict
+        Standardised actor and partner effects (per role: a pair following ``roles`` or a
+        dict role -> value; distinguishable only).
+    r_x, r_e : float
+        Correlation of the partners' predictors and of their residuals.
+    alpha : float
+        Significance level.
+    sided : {"one", "two"}
+        One-sided tests are in the direction of the true effect.
+    distinguishable : bool
+        Per-role effects (distinguishable dyads) instead of pooled ones.
+    effect : {"actor", "partner"} or both
+        Effects to report.
+    roles : pair of str
+        Role labels (distinguishable only).
+
+    Returns
+    -------
+    DataFrame
+        ``n_dyads, effect, [role], power``.
+
+    Notes
+    -----
+    In R: `pnorm(abs(b) / se - qnorm(1 - alpha))` (one-sided), with ``se = sqrt(var)`` above;
+    this is the power of the APIM's Wald test that `nlme::gls` reports in large samples.
+
     Examples
     --------
     >>> tab = power_analytic((100, 300), actor=.3, partner=.1, effect="partner")
@@ -263,6 +293,34 @@ def n_required(
     effect: str = "partner",
 ) -> int:
     """Couples needed for ``target`` power (normal approximation, rounded up).
+
+    Parameters
+    ----------
+    target : float
+        Power wanted (0-1).
+    actor, partner : float
+        Standardised actor and partner effects.
+    r_x, r_e : float
+        Correlation of the partners' predictors and of their residuals.
+    alpha : float
+        Significance level.
+    sided : {"one", "two"}
+        One-sided tests are in the direction of the true effect.
+    distinguishable : bool
+        Per-role effects (distinguishable dyads) instead of pooled ones.
+    effect : {"actor", "partner"}
+        The effect to power.
+
+    Returns
+    -------
+    int
+        The smallest number of couples whose analytic power (:func:`power_analytic`) reaches
+        ``target``.
+
+    Notes
+    -----
+    In R: `ceiling(((qnorm(1 - alpha) + qnorm(target)) * se1 / abs(b))^2)`, with ``se1``
+    the standard error of the effect for one couple.
 
     Examples
     --------
@@ -397,6 +455,12 @@ def power(
         ``n_dyads, effect, power, mc_se`` (plus ``role`` when distinguishable);
         ``mc_se`` is the binomial Monte Carlo standard error.
 
+    Notes
+    -----
+    Each replication fits the APIM in closed form (REML GLS, indistinguishable or per role)
+    and counts the tests significant at ``alpha``. In R, per replication:
+    `nlme::gls(y ~ x_actor + x_partner, correlation = corCompSymm(form = ~ 1 | couple))`.
+
     Examples
     --------
     >>> tab = power(300, effect="partner", reps=400, seed=2)
@@ -464,9 +528,28 @@ def power(
 def plot_power(df: pd.DataFrame, ax: Any = None, *, target: float = 0.80, lang: str = "en"):
     """Power curves (power against number of couples) with 95% Monte Carlo error bars.
 
+    Parameters
+    ----------
+    df : DataFrame
+        Output of :func:`power` (``n_dyads, effect, power``, optional ``mc_se`` and ``role``).
+    ax : matplotlib Axes, optional
+        Axes to draw on (default: a new figure).
+    target : float
+        Power drawn as a dashed reference line.
+    lang : {"en", "nl"}
+        Language of the labels.
+
+    Returns
+    -------
+    matplotlib Axes
+
     Examples
     --------
-    >>> ax = plot_power(power((50, 100), reps=50, seed=1))  # doctest: +SKIP
+    >>> import matplotlib
+    >>> matplotlib.use("Agg")
+    >>> ax = plot_power(power((50, 100), reps=50, seed=1))
+    >>> ax.get_xlabel()
+    'Number of couples'
     """
     import matplotlib.pyplot as plt
 
