@@ -98,7 +98,7 @@ def test_numpydoc_sections(name):
     assert ">>>" in examples, f"{name}: no Examples section with a doctest"
     assert "+SKIP" not in doc, f"{name}: a skipped doctest"
     if name in STATISTICS:
-        assert re.search(r"In R\b[^`]*: ``?[^`]+``?", doc), f"{name}: names no equivalent R call"
+        assert re.search(r"In R\b[^`]*:\s+``?[^`]+``?", doc), f"{name}: names no equivalent R call"
 
 
 @pytest.mark.parametrize("name", PUBLIC)

@@ -65,6 +65,31 @@ _ID_COLS = ("couple", "dyad", "role", "gender")
 class Hypothesis(BaseModel):
     """One pre-declared hypothesis: a single coefficient of an APIM and its decision rule.
 
+    Attributes
+    ----------
+    id : str
+        Short id (letters, digits, ``_ . -``), unique within a file.
+    label : dict of str
+        The hypothesis in words: ``en`` and ``nl`` both required.
+    outcome, predictor : str
+        Columns of the person table; a ``_w<N>`` suffix names the wave (the outcome may not
+        come before the predictor).
+    effect : {"actor", "partner"}
+        The APIM path tested.
+    control : list of str
+        Predictors entered with their actor and partner values (e.g. the outcome at wave 1).
+    covariates : list of str
+        Covariates entered with the person's own value only.
+    direction : {"positive", "negative", "two-sided", "equivalence"}
+        One-sided test in the stated direction, two-sided test, or TOST equivalence within
+        +/- ``sesoi``.
+    sesoi : float
+        Smallest effect size of interest (standardised beta), 0-1.
+    alpha : float
+        Significance level, 0-1.
+    family : str
+        Family for the multiplicity correction (``primary`` by default).
+
     Examples
     --------
     >>> h = Hypothesis(id="H9", label={"en": "X helps Y", "nl": "X helpt Y"},
@@ -170,6 +195,17 @@ def _validate(item: Any, source: str, index: int) -> Hypothesis:
 
 def load_hypotheses(spec: str | os.PathLike | Iterable[Any] | None = None) -> list[Hypothesis]:
     """Load hypotheses from a YAML file, a list of dicts/:class:`Hypothesis`, or the default set.
+
+    Parameters
+    ----------
+    spec : path, list of dict or Hypothesis, optional
+        A YAML file (a list of hypotheses, or a mapping with a ``hypotheses:`` list), a list
+        of mappings / :class:`Hypothesis`, or ``None`` for the shipped default set.
+
+    Returns
+    -------
+    list of Hypothesis
+        Validated, in file order, ids unique.
 
     Raises
     ------

@@ -132,7 +132,7 @@ def detect_source(path: str | os.PathLike, *, strict: bool = True) -> str:
 
     Examples
     --------
-    >>> detect_source("scores.sav")  # doctest: +SKIP
+    >>> detect_source("scores.sav")
     'spss'
     """
     name = str(path)
