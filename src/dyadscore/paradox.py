@@ -11,7 +11,7 @@ table, the fitted APIMs and plain-language summaries in English and Dutch.
 The shipped default set (``hypotheses/default.yaml``) follows SCIENCE.md section 4.2:
 H1 (perceived acceptance -> own goal progress, actor, longitudinal), H2 (partner's own
 report of acceptance -> goal progress, partner effect), H3 (perceived acceptance does not
-increase felt dependence: equivalence, SESOI |beta| = .10), H3b (-> self-sufficiency),
+increase felt dependence: equivalence, SESOI ``|beta| = .10``), H3b (-> self-sufficiency),
 H4/H4b (cross-sectional actor effects on self-sufficiency and goal pursuit at wave 1) and
 H4c (cross-sectional partner effect: the partner's reported acceptance -> self-sufficiency;
 family "secondary", so Holm corrects it apart from the primary family).

@@ -623,8 +623,8 @@ def reliable_change_between_waves(
         One row per person x subscale: ``<person>, [<by>], instrument, subscale,
         score_t1, score_t2, diff, s_diff, rci, category, alpha, sd`` (and ``sd_t2`` for
         ``maassen``); ``subscale`` is the score column name :func:`dyadscore.score`
-        gives. ``category`` is ``'reliable increase'``, ``'reliable decrease'`` (|RCI| >
-        z), ``'no reliable change'``, ``'missing'`` (a wave or a score is missing) or
+        gives. ``category`` is ``'reliable increase'``, ``'reliable decrease'`` (``|RCI| >
+        z``), ``'no reliable change'``, ``'missing'`` (a wave or a score is missing) or
         ``'not estimable'`` (alpha outside [0, 1) or no SD in the group; see
         ``attrs["warnings"]``). ``attrs["settings"]`` holds waves, method, z and by.
 

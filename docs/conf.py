@@ -1,0 +1,327 @@
+"""Sphinx configuration of the dyadscore documentation site.
+
+Build (warnings are errors, as in ``.ci/run``)::
+
+    sphinx-build -W --keep-going -b html docs docs/_build/html
+
+The site adapts to the tree at build time, so new pages and new public names drop in:
+
+* the API reference lists every callable in ``dyadscore.__all__`` (one page each, written
+  to ``api/generated/``, grouped by the module that defines it);
+* the notebooks gallery shows every ``notebooks/*.ipynb`` (copied to ``gallery/notebooks/``,
+  not executed: the test suite executes them);
+* every top-level ``docs/*.md`` page that ``index.md`` does not name is added to the
+  "Topics" table of contents (the line ``<!-- more topics -->`` in ``index.md``).
+"""
+
+from __future__ import annotations
+
+import base64
+import inspect
+import json
+import re
+import shutil
+import sys
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+ROOT = HERE.parent
+sys.path.insert(0, str(ROOT / "src"))
+
+import dyadscore  # noqa: E402
+
+project = "dyadscore"
+author = "dyadscore contributors"
+copyright = "dyadscore contributors; code MIT, instruments CC-BY-4.0"
+release = dyadscore.__version__
+version = release
+
+extensions = [
+    "myst_nb",
+    "numpydoc",
+    "sphinx.ext.autodoc",
+    "sphinx.ext.autosummary",
+    "sphinx.ext.mathjax",
+    "sphinx_copybutton",
+]
+
+source_suffix = {".md": "myst-nb", ".ipynb": "myst-nb", ".rst": "restructuredtext"}
+exclude_patterns = ["_build", "**.ipynb_checkpoints", "Thumbs.db", ".DS_Store"]
+templates_path: list[str] = []
+html_static_path = ["_static"]
+html_css_files = ["gallery.css"]
+
+# --- MyST / myst-nb: notebooks are rendered with their stored outputs, never executed here
+myst_enable_extensions = ["colon_fence", "deflist", "dollarmath"]
+myst_heading_anchors = 3
+nb_execution_mode = "off"
+nb_merge_streams = True
+suppress_warnings = ["myst.header", "mystnb.unknown_mime_type"]
+
+# --- autodoc / numpydoc
+autosummary_generate = False  # the pages are written below, from dyadscore.__all__
+autodoc_typehints = "none"  # the numpydoc Parameters section documents the types
+autodoc_member_order = "bysource"
+numpydoc_show_class_members = False
+numpydoc_class_members_toctree = False
+numpydoc_xref_param_type = False
+
+# --- theme
+html_theme = "pydata_sphinx_theme"
+html_title = f"dyadscore {release}"
+html_theme_options = {
+    "navigation_with_keys": False,
+    "show_toc_level": 2,
+    "footer_start": ["copyright"],
+    "footer_end": [],
+}
+html_show_sourcelink = False
+
+
+# ------------------------------------------------------------------ API pages
+def _public_names() -> dict[str, list[str]]:
+    """Public callables of ``dyadscore.__all__`` grouped by the module that defines them."""
+    groups: dict[str, list[str]] = {}
+    for name in dyadscore.__all__:
+        if name.startswith("_") or name in getattr(dyadscore, "_SUBMODULES", ()):
+            continue
+        obj = getattr(dyadscore, name, None)
+        if obj is None or inspect.ismodule(obj) or not callable(obj):
+            continue
+        module = getattr(obj, "__module__", "dyadscore").removeprefix("dyadscore.")
+        groups.setdefault(module, []).append(name)
+    return dict(sorted(groups.items()))
+
+
+def _submodules() -> list[str]:
+    return sorted(
+        n
+        for n in dyadscore.__all__
+        if n in getattr(dyadscore, "_SUBMODULES", ()) and n != "__version__"
+    )
+
+
+def _write_if_changed(path: Path, text: str) -> None:
+    if not path.exists() or path.read_text(encoding="utf-8") != text:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(text, encoding="utf-8")
+
+
+def _write_api_pages() -> None:
+    out = HERE / "api" / "generated"
+    wanted: set[str] = set()
+    for names in _public_names().values():
+        for name in names:
+            obj = getattr(dyadscore, name)
+            kind = "autoclass" if inspect.isclass(obj) else "autofunction"
+            title = f"dyadscore.{name}"
+            text = f"{title}\n{'=' * len(title)}\n\n.. currentmodule:: dyadscore\n\n.. {kind}:: {name}\n"
+            if inspect.isclass(obj) and not issubclass(obj, BaseException):
+                public = [
+                    m
+                    for m, v in vars(obj).items()
+                    if not m.startswith("_") and callable(v) and (getattr(v, "__doc__", None) or "")
+                ]
+                if public:
+                    text += "   :members: " + ", ".join(public) + "\n"
+            _write_if_changed(out / f"dyadscore.{name}.rst", text)
+            wanted.add(f"dyadscore.{name}.rst")
+    for name in _submodules():
+        title = f"dyadscore.{name}"
+        text = f"{title}\n{'=' * len(title)}\n\n.. automodule:: dyadscore.{name}\n   :no-members:\n"
+        _write_if_changed(out / f"module.{name}.rst", text)
+        wanted.add(f"module.{name}.rst")
+    for stale in out.glob("*.rst"):
+        if stale.name not in wanted:
+            stale.unlink()
+
+
+def _api_listing() -> str:
+    """Autosummary tables (one per defining module) of every public name, then the modules."""
+    lines = []
+    for module, names in _public_names().items():
+        first = (inspect.getdoc(sys.modules[f"dyadscore.{module}"]) or module).splitlines()[0]
+        lines += [
+            f"## `{module}`",
+            "",
+            first,
+            "",
+            "```{eval-rst}",
+            ".. currentmodule:: dyadscore",
+            "",
+        ]
+        lines += [".. autosummary::", "   :nosignatures:", ""]
+        lines += [f"   {name}" for name in names]
+        lines += ["```", ""]
+    lines += ["## Modules", "", "Modules reachable as `ds.<module>` (e.g. `ds.paradox.test`).", ""]
+    lines += ["```{eval-rst}", ".. autosummary::", ""]
+    lines += [f"   {name}" for name in _submodules()]
+    lines += ["```", ""]
+    lines += ["```{toctree}", ":hidden:", ":glob:", "", "generated/*", "```", ""]
+    return "\n".join(lines)
+
+
+# ------------------------------------------------------------------ gallery
+def _notebooks() -> list[Path]:
+    return sorted((ROOT / "notebooks").glob("*.ipynb"))
+
+
+def _copy_notebooks() -> None:
+    """Copy the notebooks (outputs as stored) into the source tree, with a thumbnail each."""
+    out = HERE / "gallery" / "notebooks"
+    thumbs = HERE / "_static" / "thumbs"
+    out.mkdir(parents=True, exist_ok=True)
+    thumbs.mkdir(parents=True, exist_ok=True)
+    names = set()
+    for nb in _notebooks():
+        names.add(nb.name)
+        target = out / nb.name
+        if not target.exists() or target.read_bytes() != nb.read_bytes():
+            shutil.copyfile(nb, target)
+        png = _first_png(nb)
+        if png is not None:
+            thumb = thumbs / f"{nb.stem}.png"
+            if not thumb.exists() or thumb.read_bytes() != png:
+                thumb.write_bytes(png)
+    for stale in out.glob("*.ipynb"):
+        if stale.name not in names:
+            stale.unlink()
+
+
+def _first_png(path: Path) -> bytes | None:
+    nb = json.loads(path.read_text(encoding="utf-8"))
+    for cell in nb.get("cells", []):
+        for output in cell.get("outputs", []):
+            data = output.get("data", {}).get("image/png")
+            if data:
+                return base64.b64decode("".join(data) if isinstance(data, list) else data)
+    return None
+
+
+def _notebook_title(path: Path) -> tuple[str, str]:
+    nb = json.loads(path.read_text(encoding="utf-8"))
+    for cell in nb.get("cells", []):
+        if cell.get("cell_type") == "markdown":
+            text = "".join(cell.get("source", []))
+            head = re.search(r"^#\s+(.+)$", text, re.M)
+            if head:
+                rest = text[head.end() :].strip().split("\n\n")[0].replace("\n", " ")
+                return head.group(1).strip(), rest
+    return path.stem.replace("_", " "), ""
+
+
+def _gallery_listing() -> str:
+    lines = ["::::{container} nb-gallery", ""]
+    for nb in _notebooks():
+        title, blurb = _notebook_title(nb)
+        blurb = re.sub(r"[\[\]`*]", "", blurb)
+        if len(blurb) > 160:
+            blurb = blurb[:157].rsplit(" ", 1)[0] + " ..."
+        thumb = HERE / "_static" / "thumbs" / f"{nb.stem}.png"
+        lines += [":::{container} nb-card", ""]
+        if thumb.exists():
+            lines += [f"[![{title}](../_static/thumbs/{nb.stem}.png)](notebooks/{nb.name})", ""]
+        lines += [f"**[{title}](notebooks/{nb.name})**", "", blurb, "", ":::", ""]
+    lines += ["::::", "", "```{toctree}", ":hidden:", ":glob:", "", "notebooks/*", "```", ""]
+    return "\n".join(lines)
+
+
+# ------------------------------------------------------------------ format tables
+def _type_name(annotation) -> str:
+    text = getattr(annotation, "__name__", None) if isinstance(annotation, type) else None
+    text = text or repr(annotation)
+    text = re.sub(r"typing\.|dyadscore\.\w+\.|<class '([^']+)'>", lambda m: m.group(1) or "", text)
+    text = re.sub(r"Annotated\[(.+?), .*\]$", r"\1", text)
+    return text.replace("NoneType", "None").replace(" | ", " or ")
+
+
+def _field_table(model, title: str) -> list[str]:
+    from pydantic_core import PydanticUndefined
+
+    rows = [f"**{title}**", "", "| field | type | required / default |", "|---|---|---|"]
+    for name, info in model.model_fields.items():
+        if info.is_required():
+            default = "required"
+        elif info.default_factory is not None:
+            default = "optional, default `" + json.dumps(info.default_factory()) + "`"
+        elif info.default is PydanticUndefined:
+            default = "optional"
+        else:
+            value = (
+                info.default.model_dump() if hasattr(info.default, "model_dump") else info.default
+            )
+            default = f"optional, default `{json.dumps(value)}`"
+        rows.append(f"| `{name}` | `{_type_name(info.annotation)}` | {default} |")
+    return [*rows, ""]
+
+
+def _instrument_fields() -> str:
+    from pydantic import BaseModel
+
+    from dyadscore import instruments
+
+    lines = _field_table(instruments.Instrument, "Instrument (the file)")
+    seen = {"Instrument"}
+    for name, obj in vars(instruments).items():
+        if (
+            inspect.isclass(obj)
+            and issubclass(obj, BaseModel)
+            and obj.__module__ == instruments.__name__
+            and not name.startswith("_")
+            and name not in seen
+        ):
+            seen.add(name)
+            lines += _field_table(obj, f"{name}")
+    return "\n".join(lines)
+
+
+def _hypothesis_fields() -> str:
+    return "\n".join(_field_table(dyadscore.Hypothesis, "Hypothesis (one list entry)"))
+
+
+# ------------------------------------------------------------------ module map
+def _module_map() -> str:
+    import ast
+
+    src = ROOT / "src"
+    rows = ["| module | what it holds |", "|---|---|"]
+    for path in sorted((src / "dyadscore").rglob("*.py")):
+        parts = path.relative_to(src).with_suffix("").parts
+        name = ".".join(parts[:-1] if parts[-1] == "__init__" else parts)
+        doc = ast.get_docstring(ast.parse(path.read_text(encoding="utf-8"))) or ""
+        first = doc.strip().splitlines()[0] if doc.strip() else ""
+        first = first.replace("|", "\\|")
+        rows.append(f"| `{name}` | {first} |")
+    return "\n".join(rows)
+
+
+# ------------------------------------------------------------------ topics
+def _topics(index_text: str) -> str:
+    """Top-level pages that index.md does not name, one toctree line each."""
+    named = {line.strip() for line in index_text.splitlines()}
+    pages = sorted(p.stem for p in HERE.glob("*.md") if p.stem != "index")
+    return "\n".join(p for p in pages if p not in named)
+
+
+def _source_read(app, docname, source):
+    text = source[0]
+    if docname == "index":
+        text = text.replace("<!-- more topics -->", _topics(text))
+    elif docname == "api/index":
+        text = text.replace("<!-- api listing -->", _api_listing())
+    elif docname == "architecture":
+        text = text.replace("<!-- module map -->", _module_map())
+    elif docname == "formats/instruments":
+        text = text.replace("<!-- instrument fields -->", _instrument_fields())
+    elif docname == "formats/hypotheses":
+        text = text.replace("<!-- hypothesis fields -->", _hypothesis_fields())
+    elif docname == "gallery/index":
+        text = text.replace("<!-- notebook gallery -->", _gallery_listing())
+    source[0] = text
+
+
+def setup(app):
+    _write_api_pages()
+    _copy_notebooks()
+    app.connect("source-read", _source_read)
+    return {"parallel_read_safe": True}
