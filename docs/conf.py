@@ -54,6 +54,8 @@ html_css_files = ["gallery.css"]
 # --- MyST / myst-nb: notebooks are rendered with their stored outputs, never executed here
 myst_enable_extensions = ["colon_fence", "deflist", "dollarmath"]
 myst_heading_anchors = 3
+# Off: the test suite executes the notebooks (tests/test_notebooks.py); the site shows them
+# as stored. (They read ../data/sample/, which the copies under gallery/ would not find.)
 nb_execution_mode = "off"
 nb_merge_streams = True
 suppress_warnings = ["myst.header", "mystnb.unknown_mime_type"]
@@ -101,6 +103,12 @@ def _submodules() -> list[str]:
     )
 
 
+def _plain(text: str) -> str:
+    """A docstring line as Markdown: RST roles and ``literals`` become `code`."""
+    text = re.sub(r":\w+:`~?([^`]+)`", r"`\1`", text)
+    return re.sub(r"``([^`]+)``", r"`\1`", text)
+
+
 def _write_if_changed(path: Path, text: str) -> None:
     if not path.exists() or path.read_text(encoding="utf-8") != text:
         path.parent.mkdir(parents=True, exist_ok=True)
@@ -141,6 +149,7 @@ def _api_listing() -> str:
     lines = []
     for module, names in _public_names().items():
         first = (inspect.getdoc(sys.modules[f"dyadscore.{module}"]) or module).splitlines()[0]
+        first = _plain(first)
         lines += [
             f"## `{module}`",
             "",
@@ -290,7 +299,7 @@ def _module_map() -> str:
         name = ".".join(parts[:-1] if parts[-1] == "__init__" else parts)
         doc = ast.get_docstring(ast.parse(path.read_text(encoding="utf-8"))) or ""
         first = doc.strip().splitlines()[0] if doc.strip() else ""
-        first = first.replace("|", "\\|")
+        first = _plain(first).replace("|", "\\|")
         rows.append(f"| `{name}` | {first} |")
     return "\n".join(rows)
 
