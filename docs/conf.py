@@ -284,6 +284,144 @@ def _instrument_fields() -> str:
     return "\n".join(lines)
 
 
+#: What each hypothesis field means. Only the fields the model has are shown, so the page
+#: follows the loader; a field missing here is listed with a pointer to the model table.
+_HYPOTHESIS_TEXT = {
+    "id": "A short name: letters, digits, `_`, `.` and `-`. Ids must be unique in the file.",
+    "label": "The hypothesis in words, per language (`{en: ..., nl: ...}`). {label_rule}",
+    "outcome": (
+        "The outcome column. The data hold one row per person with wave-specific score "
+        "columns; {suffixes} An outcome at a later wave than the predictor makes the test "
+        "longitudinal, otherwise it is cross-sectional; an outcome before its predictor is "
+        "refused."
+    ),
+    "predictor": "The predictor column, named like the outcome.",
+    "effect": (
+        "Which path is tested: `actor` (one's own predictor on one's own outcome) or "
+        "`partner` (the partner's predictor on one's outcome){more_effects}. The model "
+        "always contains both paths of the predictor."
+    ),
+    "control": (
+        "Predictors entered with both the person's own and the partner's value, e.g. the "
+        "outcome at the first wave for a residualised-change model (Cook & Kenny 2005)."
+    ),
+    "covariates": "Covariates entered with the person's own value only.",
+    "direction": "The decision rule: {directions}",
+    "sesoi": (
+        "The smallest effect size of interest, in standardised units (beta), between 0 and "
+        "1; the bound of the equivalence-type rules."
+    ),
+    "alpha": "The significance level, between 0 and 1.",
+    "family": (
+        "With Holm's correction (`holm=True`, `--holm`), p values are adjusted within each "
+        "family, so secondary hypotheses do not cost the primary ones power."
+    ),
+    "waves": (
+        "Declared waves, `{predictor: 1, outcome: 2}`, for columns whose names carry no wave "
+        "suffix."
+    ),
+    "model": "The model that tests the hypothesis (the APIM unless stated).",
+}
+
+_DIRECTION_TEXT = {
+    "positive": "a one-sided test that the effect is positive",
+    "negative": "a one-sided test that the effect is negative",
+    "two-sided": "a two-sided test",
+    "equivalence": (
+        "two one-sided tests (TOST) that the standardised effect lies between `-sesoi` and `+sesoi`"
+    ),
+    "non-superiority": "a one-sided test that the standardised effect is below `+sesoi`",
+    "non-inferiority": "a one-sided test that the standardised effect is above `-sesoi`",
+}
+
+
+def _literal_values(annotation) -> list[str]:
+    import typing
+
+    args = typing.get_args(annotation)
+    if typing.get_origin(annotation) is typing.Literal:
+        return [str(a) for a in args]
+    return [v for a in args for v in _literal_values(a)]
+
+
+def _accepts(model, **fields) -> bool:
+    try:
+        model(**fields)
+    except Exception:
+        return False
+    return True
+
+
+def _hypothesis_prose() -> str:
+    from dyadscore import paradox
+
+    H = dyadscore.Hypothesis
+    base = {"id": "X", "label": {"en": "x", "nl": "x"}, "outcome": "y_w2", "predictor": "x_w1"}
+    if _accepts(H, **{**base, "label": {"en": "x"}}):
+        label_rule = "English (`en`) is required; Dutch (`nl`) only for Dutch output."
+        if _accepts(H, **{**base, "label": "x"}):
+            label_rule += " A plain string is taken as the English label."
+    else:
+        label_rule = "Both `en` and `nl` are required: the summaries are bilingual."
+    wave_of = getattr(paradox, "_wave_of", None)
+    forms = [f for f in ("_w2", "_t2", "_T2", "_wave2", ".2") if wave_of and wave_of("x" + f) == 2]
+    suffixes = (
+        "a suffix on the column name names the wave ("
+        + ", ".join(f"`goal_progress{f}`" for f in forms)
+        + ")."
+        if forms
+        else "the column names carry the wave."
+    )
+    effects = _literal_values(H.model_fields["effect"].annotation)
+    more = [e for e in effects if e not in ("actor", "partner")]
+    directions = _literal_values(H.model_fields["direction"].annotation)
+    text = {
+        "label_rule": label_rule,
+        "suffixes": suffixes,
+        "more_effects": (", or " + ", ".join(f"`{e}`" for e in more)) if more else "",
+        "directions": "; ".join(
+            f"`{d}`: {_DIRECTION_TEXT.get(d, 'see the API reference')}" for d in directions
+        )
+        + ". A hypothesis is *supported* when its decision p value is below `alpha`.",
+    }
+    lines = []
+    for name, info in H.model_fields.items():
+        need = "required" if info.is_required() else "optional"
+        default = None if info.is_required() else info.get_default(call_default_factory=True)
+        if default not in (None, [], {}):
+            need += f"; default `{default}`"
+        body = re.sub(
+            r"\{(label_rule|suffixes|more_effects|directions)\}",
+            lambda m: text[m.group(1)],
+            _HYPOTHESIS_TEXT.get(name, "See the table of fields below."),
+        )
+        lines += [f"`{name}` ({need})", f": {body}", ""]
+    return "\n".join(lines)
+
+
+def _instrument_facts(text: str) -> str:
+    """Fill in the language rule and the optional response-scale step from the model."""
+    from dyadscore import instruments
+
+    scale = instruments.ResponseScale.model_fields
+    step = (
+        " `step` (optional) is the distance between allowed answers counted from `min` (e.g."
+        " `0.1` for a visual-analogue item read to one decimal); without it, answers are the"
+        " whole points `min`, `min + 1`, ..., `max`."
+        if "step" in scale
+        else " Answers are the whole points `min`, `min + 1`, ..., `max`."
+    )
+    if _accepts(instruments.Item, id="a", text={"en": "x"}):
+        rule = (
+            "English (`en`) is required in every `title`, item `text` and `label`. Dutch (`nl`)"
+            " is required in the shipped instruments and whenever Dutch output is asked for"
+            " (`--lang nl`); in your own file it is optional."
+        )
+    else:
+        rule = "Every `title`, item `text` and `label` needs both `en` and `nl`."
+    return text.replace("<!-- scale step -->", step).replace("<!-- language rule -->", rule)
+
+
 def _hypothesis_fields() -> str:
     return "\n".join(_field_table(dyadscore.Hypothesis, "Hypothesis (one list entry)"))
 
@@ -322,8 +460,10 @@ def _source_read(app, docname, source):
         text = text.replace("<!-- module map -->", _module_map())
     elif docname == "formats/instruments":
         text = text.replace("<!-- instrument fields -->", _instrument_fields())
+        text = _instrument_facts(text)
     elif docname == "formats/hypotheses":
         text = text.replace("<!-- hypothesis fields -->", _hypothesis_fields())
+        text = text.replace("<!-- hypothesis prose -->", _hypothesis_prose())
     elif docname == "gallery/index":
         text = text.replace("<!-- notebook gallery -->", _gallery_listing())
     source[0] = text
