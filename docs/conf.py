@@ -469,8 +469,24 @@ def _source_read(app, docname, source):
     source[0] = text
 
 
+_GENERATED_IN = [
+    "index",
+    "api/index",
+    "gallery/index",
+    "architecture",
+    "formats/instruments",
+    "formats/hypotheses",
+]
+
+
+def _always_reread(app, env, added, changed, removed):
+    """Pages filled in from the code are read again on every build (never stale)."""
+    return [d for d in _GENERATED_IN if d in env.found_docs]
+
+
 def setup(app):
     _write_api_pages()
     _copy_notebooks()
     app.connect("source-read", _source_read)
+    app.connect("env-get-outdated", _always_reread)
     return {"parallel_read_safe": True}
