@@ -2,6 +2,7 @@
 ``dyadscore.instrument_files``, which setuptools maps (``package-dir`` in pyproject.toml) onto
 the top-level ``instruments/`` folder so the shipped instruments travel inside the wheel."""
 
-from setuptools import find_packages, setup
+from setuptools import find_namespace_packages, setup
 
-setup(packages=[*find_packages("src"), "dyadscore.instrument_files"])
+packages = find_namespace_packages("src", include=["dyadscore*"], exclude=["*__pycache__*"])
+setup(packages=[*packages, "dyadscore.instrument_files"])
