@@ -65,6 +65,21 @@ class Pairing:
     dyads the order follows the person id (if given) or the row order. Dyads are sorted by
     dyad id (and wave). ``singles`` are the positions of persons without a partner
     (only when ``drop_singles=True``).
+
+    Attributes
+    ----------
+    first, second : numpy.ndarray
+        Row positions of the two members.
+    roles : tuple of str or None
+        Role labels (distinguishable dyads).
+    singles : numpy.ndarray
+        Row positions of persons without a partner.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> pair_members(pd.DataFrame({"d": [1, 1, 2, 2]}), "d").n_dyads
+    2
     """
 
     first: np.ndarray

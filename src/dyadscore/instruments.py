@@ -60,7 +60,21 @@ def _check_languages(text: Text, what: str) -> Text:
 
 
 class ResponseScale(_Strict):
-    """Numeric response scale with verbal anchors per language."""
+    """Numeric response scale with verbal anchors per language.
+
+    Attributes
+    ----------
+    min, max : int
+        Lowest and highest answer.
+    labels : dict
+        ``{language: {value: anchor text}}``.
+
+    Examples
+    --------
+    >>> scale = load_instrument("relationship-satisfaction").response_scale
+    >>> scale.min, scale.max, scale.label(5, "nl")
+    (1, 5, 'Klopt helemaal')
+    """
 
     min: int
     max: int
@@ -82,7 +96,22 @@ class ResponseScale(_Strict):
 
 
 class Item(_Strict):
-    """One questionnaire item."""
+    """One questionnaire item.
+
+    Attributes
+    ----------
+    id : str
+        Item id (a column name in response files).
+    text : dict of str
+        Item text per language.
+    reverse : bool
+        Reverse-keyed (scored ``min + max - answer``).
+
+    Examples
+    --------
+    >>> load_instrument("relationship-satisfaction").item("sat3").reverse
+    True
+    """
 
     id: str = Field(pattern=_NAME_RE)
     text: Text
@@ -95,7 +124,22 @@ class Item(_Strict):
 
 
 class Subscale(_Strict):
-    """A subscale: which items, and mean or sum scoring."""
+    """A subscale: which items, and mean or sum scoring.
+
+    Attributes
+    ----------
+    items : list of str
+        Item ids.
+    method : {"mean", "sum"}
+        How the items are combined.
+    label : dict of str, optional
+        Name per language.
+
+    Examples
+    --------
+    >>> load_instrument("relationship-satisfaction").subscales["satisfaction"].items[:2]
+    ['sat1', 'sat2']
+    """
 
     items: list[str] = Field(min_length=1)
     method: Literal["mean", "sum"] = "mean"
@@ -109,6 +153,18 @@ class MissingRule(_Strict):
     of the subscale's items, 0-1) are answered, else missing. A prorated sum is the
     mean of the answered items times the number of items. ``complete``: any missing
     item makes the score missing.
+
+    Attributes
+    ----------
+    rule : {"prorate", "complete"}
+        The rule.
+    min_answered : float
+        Share of a subscale's items needed for a prorated score (0-1].
+
+    Examples
+    --------
+    >>> MissingRule().rule, MissingRule().min_answered
+    ('prorate', 0.8)
     """
 
     rule: Literal["prorate", "complete"] = "prorate"
@@ -116,6 +172,25 @@ class MissingRule(_Strict):
 
 
 class Provenance(_Strict):
+    """Where an instrument comes from and under which licence it may be used.
+
+    Attributes
+    ----------
+    authors, licence : str
+        Who wrote the instrument, and under which licence.
+    based_on : list of str
+        Constructs or sources the wording draws on.
+    status : str
+        What the instrument is (and is not: normed, clinical).
+    notes : str, optional
+        Free text.
+
+    Examples
+    --------
+    >>> load_instrument("felt-dependence").provenance.licence
+    'CC-BY-4.0'
+    """
+
     authors: str
     licence: str
     based_on: list[str] = Field(default_factory=list)
@@ -374,10 +449,28 @@ def _line_of(text: str, loc: tuple) -> int | None:
 def parse_instrument(text: str, source: str = "<string>") -> Instrument:
     """Parse and validate instrument YAML text.
 
+    Parameters
+    ----------
+    text : str
+        The YAML text of one instrument.
+    source : str
+        Name used in error messages (a file name).
+
+    Returns
+    -------
+    Instrument
+        The validated instrument.
+
     Raises
     ------
     InstrumentError
         One line naming ``source``, the YAML line and what is wrong.
+
+    Examples
+    --------
+    >>> text = open(instrument_dirs()[0] / "felt-dependence.yaml", encoding="utf-8").read()
+    >>> parse_instrument(text, "felt-dependence.yaml").id
+    'felt-dependence'
     """
     try:
         data = yaml.load(text, Loader=_LineLoader)  # noqa: S506 - SafeLoader subclass
@@ -453,7 +546,23 @@ def load_instrument(spec: str | os.PathLike | Instrument) -> Instrument:
 
 
 def load_instruments(specs) -> list[Instrument]:
-    """Load one or several instruments (a single spec or an iterable of specs)."""
+    """Load one or several instruments (a single spec or an iterable of specs).
+
+    Parameters
+    ----------
+    specs : id, path, Instrument or an iterable of them
+        What :func:`load_instrument` accepts, once or several times.
+
+    Returns
+    -------
+    list of Instrument
+        In the order given.
+
+    Examples
+    --------
+    >>> [i.id for i in load_instruments(["felt-dependence", "goal-progress"])]
+    ['felt-dependence', 'goal-progress']
+    """
     if isinstance(specs, str | os.PathLike | Instrument):
         specs = [specs]
     return [load_instrument(s) for s in specs]
@@ -467,6 +576,21 @@ def lint_instrument(path: str | os.PathLike) -> list[str]:
     things that load but look wrong: an id that does not match the file name, items
     in no subscale, untranslated text (same in en and nl), a subscale with fewer
     than three items, no reverse-keyed item, missing references.
+
+    Parameters
+    ----------
+    path : path
+        The instrument's YAML file.
+
+    Returns
+    -------
+    list of str
+        One line per warning, each starting with the file name.
+
+    Examples
+    --------
+    >>> lint_instrument(instrument_dirs()[0] / "relationship-satisfaction.yaml")
+    []
     """
     p = Path(path)
     inst = load_instrument(p)
@@ -493,5 +617,16 @@ def lint_instrument(path: str | os.PathLike) -> list[str]:
 
 
 def instrument_schema() -> dict[str, Any]:
-    """JSON Schema of the instrument format (generated from the model)."""
+    """JSON Schema of the instrument format (generated from the model).
+
+    Returns
+    -------
+    dict
+        The JSON Schema (``dyadscore instruments schema`` prints it).
+
+    Examples
+    --------
+    >>> sorted(instrument_schema()["required"])[:3]
+    ['construct', 'id', 'items']
+    """
     return Instrument.model_json_schema()

@@ -921,6 +921,16 @@ class ReliabilityResult:
         ``use``, ``ci``, ``by``.
     provenance : list of dict
         Provenance records of the instruments used.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> x = pd.DataFrame({"person": list("abcde"), "sat1": [1, 2, 3, 4, 5],
+    ...                   "sat2": [2, 2, 3, 5, 5], "sat3": [5, 3, 3, 2, 1],
+    ...                   "sat4": [1, 3, 3, 4, 4], "sat5": [2, 2, 4, 4, 5]})
+    >>> res = reliability(x, "relationship-satisfaction")
+    >>> res.scales[["subscale", "group", "n", "k"]].to_dict("records")
+    [{'subscale': 'satisfaction', 'group': 'all', 'n': 5, 'k': 5}]
     """
 
     scales: pd.DataFrame

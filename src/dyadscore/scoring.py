@@ -49,6 +49,18 @@ class ReadOnlyRecords(list):
     pandas deep-copies ``DataFrame.attrs`` on every operation (each column access
     included); provenance and codebook records are never changed after scoring, so
     copies share them. Treat them as read-only.
+
+    Parameters
+    ----------
+    iterable : iterable of dict
+        The records.
+
+    Examples
+    --------
+    >>> import copy
+    >>> recs = ReadOnlyRecords([{"instrument": "felt-dependence"}])
+    >>> copy.deepcopy(recs) is recs
+    True
     """
 
     def __deepcopy__(self, memo: dict) -> ReadOnlyRecords:
