@@ -115,6 +115,20 @@ def smc(r: Any) -> np.ndarray:
 
     A singular matrix gives the pseudo-inverse's values (psych falls back similarly).
 
+    Parameters
+    ----------
+    r : 2-D array
+        Correlation matrix.
+
+    Returns
+    -------
+    numpy.ndarray
+        One squared multiple correlation per variable.
+
+    Notes
+    -----
+    In R: `psych::smc(r)`.
+
     Examples
     --------
     >>> import numpy as np
@@ -184,6 +198,26 @@ def feldt_ci(alpha: float, n: int, k: int, level: float = 0.95) -> tuple[float, 
 
     ``1 - (1 - alpha) F``, with F quantiles on ``n - 1`` and ``(n - 1)(k - 1)`` df;
     identical to ``psych::alpha.ci`` and ``pingouin.cronbach_alpha``.
+
+    Parameters
+    ----------
+    alpha : float
+        Coefficient alpha.
+    n : int
+        Number of persons.
+    k : int
+        Number of items.
+    level : float
+        Confidence level.
+
+    Returns
+    -------
+    tuple of float
+        Lower and upper limit.
+
+    Notes
+    -----
+    In R: `psych::alpha.ci(alpha, n.obs = n, n.var = k, p.val = 1 - level)`.
 
     Examples
     --------
@@ -264,9 +298,20 @@ def alpha_if_deleted(items: Any, *, use: str = "pairwise") -> pd.DataFrame:
     Vectorised: sums and traces of ``C[-i, -i]`` follow from those of ``C``; the SMCs of
     ``R[-i, -i]`` from the Schur complement of ``R^-1``.
 
+    Parameters
+    ----------
+    items : DataFrame or 2-D array
+        One column per item (keyed), one row per person; NaN for missing.
+    use : {"pairwise", "listwise"}
+        Pairwise-complete covariances (psych's default) or complete cases only.
+
     Returns
     -------
     DataFrame indexed by item with ``alpha``, ``std_alpha``, ``g6``, ``average_r``, ``sn``.
+
+    Notes
+    -----
+    In R: `psych::alpha(items)$alpha.drop`.
 
     Examples
     --------
@@ -305,6 +350,13 @@ def _drop_table(c: np.ndarray, r: np.ndarray, names: Sequence) -> pd.DataFrame:
 def item_statistics(items: Any, *, use: str = "pairwise") -> pd.DataFrame:
     """Item analysis as in psych's ``alpha()$item.stats`` plus alpha-if-deleted.
 
+    Parameters
+    ----------
+    items : DataFrame or 2-D array
+        One column per item (keyed), one row per person; NaN for missing.
+    use : {"pairwise", "listwise"}
+        Pairwise-complete covariances (psych's default) or complete cases only.
+
     Returns
     -------
     DataFrame indexed by item with ``n`` (answers), ``mean``, ``sd``, ``raw_r``
@@ -313,6 +365,10 @@ def item_statistics(items: Any, *, use: str = "pairwise") -> pd.DataFrame:
     the sum of the other items, from the covariance matrix as psych computes it),
     ``alpha_if_deleted``, ``std_alpha_if_deleted``, ``g6_if_deleted``,
     ``average_r_if_deleted``.
+
+    Notes
+    -----
+    In R: `psych::alpha(items)$item.stats` and `$alpha.drop`.
 
     Examples
     --------
@@ -362,12 +418,21 @@ def minres_one_factor(r: Any) -> dict[str, Any]:
     iterating on the uniquenesses). Loadings are bounded so that communalities stay
     at or below 0.995, psych's bound; loadings are signed so their sum is positive.
 
+    Parameters
+    ----------
+    r : 2-D array
+        Correlation matrix of the items.
+
     Returns
     -------
     dict
         ``loadings``, ``h2`` (communalities, ``l^2``), ``u2`` (``1 - h2``), ``heywood``
         (True when a communality reached the bound), ``converged``, ``rmsr`` (root mean
         square off-diagonal residual).
+
+    Notes
+    -----
+    In R: `psych::fa(r, nfactors = 1, fm = "minres")$loadings`.
 
     Examples
     --------
@@ -425,12 +490,23 @@ def omega_total(items: Any, *, use: str = "pairwise") -> dict[str, Any]:
     ``cor(x, use = "pairwise")``), and ``u2`` the uniquenesses of the one-factor
     solution. Needs at least three items (NaN otherwise).
 
+    Parameters
+    ----------
+    items : DataFrame or 2-D array
+        One column per item (keyed), one row per person; NaN for missing.
+    use : {"pairwise", "listwise"}
+        Pairwise-complete covariances (psych's default) or complete cases only.
+
     Returns
     -------
     dict
         ``omega_total``, ``loadings`` / ``h2`` / ``u2`` (Series by item), ``heywood``,
         ``converged``, ``rmsr``, ``std_alpha`` (alpha of the correlation matrix, psych's
         ``omega()$alpha``).
+
+    Notes
+    -----
+    In R: `psych::omega(items, nfactors = 1)$omega.tot`.
 
     Examples
     --------
@@ -464,6 +540,22 @@ def omega_total(items: Any, *, use: str = "pairwise") -> dict[str, Any]:
 # ------------------------------------------------------- SEM, reliable change
 def sem(sd: Any, reliability: Any) -> Any:
     """Standard error of measurement, ``SD * sqrt(1 - reliability)``.
+
+    Parameters
+    ----------
+    sd : float or array-like
+        Standard deviation of the score.
+    reliability : float or array-like
+        Its reliability (0-1).
+
+    Returns
+    -------
+    float or array
+        The standard error of measurement.
+
+    Notes
+    -----
+    In R: `sd * sqrt(1 - reliability)` (no package needed).
 
     Examples
     --------
