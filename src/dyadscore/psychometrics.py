@@ -1283,7 +1283,7 @@ def reliability(
     data are pooled unless ``by="wave"``.
 
     In R: `psych::alpha(items)` (alpha, std.alpha, G6, average_r, r.drop, alpha if
-    deleted), `psych::alpha.ci(alpha, n, p = k)` (Feldt interval) and
+    deleted), `psych::alpha.ci(alpha, n.obs = n, n.var = k)` (Feldt interval) and
     `psych::omega(items, nfactors = 1)` (omega total), per group on that group's rows.
 
     Examples
