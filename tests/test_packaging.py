@@ -48,26 +48,18 @@ def test_wheel_installed_with_target_finds_every_instrument(tmp_path):
     pytest.importorskip("wheel")
     pytest.importorskip("setuptools")
     src = tmp_path / "src_copy"
-    shutil.copytree(
-        ROOT,
-        src,
-        ignore=shutil.ignore_patterns(
-            ".git",
-            ".venv",
-            "build",
-            "dist",
-            "*.egg-info",
-            "__pycache__",
-            "_build",
-            "notebooks",
-            "benchmarks",
-            "tests",
-            "data",
-            ".pytest_cache",
-            ".ruff_cache",
-            ".hypothesis",
-        ),
+    top_level = {"notebooks", "benchmarks", "docs", "tests", "data", "build", "dist"}
+    anywhere = shutil.ignore_patterns(
+        ".git", ".venv", "*.egg-info", "__pycache__", ".pytest_cache", ".ruff_cache", ".hypothesis"
     )
+
+    def ignore(folder, names):
+        skip = set(anywhere(folder, names))
+        if Path(folder).resolve() == ROOT:
+            skip |= top_level & set(names)
+        return skip
+
+    shutil.copytree(ROOT, src, ignore=ignore)
     wheels = tmp_path / "wheels"
     pip = [sys.executable, "-m", "pip", "--disable-pip-version-check", "--no-input", "-q"]
     env = {k: v for k, v in os.environ.items() if k not in {"PYTHONPATH", "DYADSCORE_INSTRUMENTS"}}
