@@ -507,6 +507,19 @@ class APIMResult(Result):
         LR test (ML) of the distinguishable model against the indistinguishable one.
     vcov : DataFrame
         Covariance matrix of the coefficients (as reported: see the module docstring).
+    info : dict
+        Settings of the fit (method, roles, centring, notes).
+    bootstrap_draws : DataFrame or None
+        The bootstrap draws of k (``bootstrap > 0``).
+
+    Examples
+    --------
+    >>> from dyadscore import simulate_dyads
+    >>> res = apim(simulate_dyads(100, roles=None, seed=2), x="x", y="y", dyad="couple")
+    >>> res.effects.columns.tolist()[:8]
+    ['effect', 'predictor', 'role', 'estimate', 'se', 'ci_low', 'ci_high', 'statistic']
+    >>> res.fit["n_dyads"], res.fit["method"]
+    (100, 'REML')
     """
 
     effects: pd.DataFrame
@@ -1222,8 +1235,10 @@ def apim(
     roles : two labels, optional
         Role order; the first is the reference of the variance ratio (default sorted labels).
     covariates : str or list, optional
-        Control variables; ``covariate_effects="actor_partner"`` (default) enters each with its
-        actor and partner value, ``"as_is"`` with the person's own value only.
+        Control variables.
+    covariate_effects : {"actor_partner", "as_is"}
+        ``"actor_partner"`` (default) enters each covariate with its actor and partner value,
+        ``"as_is"`` with the person's own value only.
     method : {"REML", "ML", "sem"}
         See the module docstring for the inference conventions.
     center : bool
@@ -1233,6 +1248,8 @@ def apim(
         Moderator M: adds its actor and partner main effects (one effect if M is constant
         within dyads) and the products actor x M and partner x M, where M is the actor's own
         value (``moderator_level="actor"``) or the partner's (``"partner"``).
+    moderator_level : {"actor", "partner"}
+        Whose moderator value forms the products.
     bootstrap : int
         Number of couple-resampling bootstrap refits for the percentile CI of k (0 = none).
     seed : int or Generator, optional
@@ -1251,17 +1268,35 @@ def apim(
         Cell values meaning "no answer" (e.g. ``[-99, -999, "."]``), set missing before the
         fit. Undeclared values such as -99 far outside a column's other values give a
         :class:`~dyadscore.errors.DataWarning`.
+    partner_suffix : str
+        Suffix of partner terms in the R-style ``term`` names (``x_partner``).
+    source : str, optional
+        File name used in error messages.
 
     Returns
     -------
     APIMResult
+        Effects table, fit, residual covariance, k and pattern tests.
+
+    Notes
+    -----
+    In R: `nlme::gls(y ~ x + x_partner, correlation = corCompSymm(form = ~ 1 | dyad), data = d)`
+    on pairwise data ``d`` (``x_partner`` = the partner's ``x``) for indistinguishable
+    dyads; distinguishable:
+    `nlme::gls(y ~ 0 + role + role:x + role:x_partner, correlation = corCompSymm(form = ~ 1 | dyad), weights = varIdent(form = ~ 1 | role), data = d)`.
 
     Examples
     --------
-    >>> import pandas as pd
-    >>> df = pd.read_csv("tests/oracle/apim_indist_long.csv")  # doctest: +SKIP
-    >>> apim(df, x="x_actor", y="y", dyad="dyad").fit["loglik"]  # doctest: +SKIP
-    -458.0918...
+    >>> from dyadscore import simulate_dyads
+    >>> df = simulate_dyads(200, actor=0.4, partner=0.1, roles=None, seed=1)
+    >>> res = apim(df, x="x", y="y", dyad="couple")
+    >>> res
+    <APIMResult y=y n_dyads=200 method=REML>
+    >>> res.effects[["effect", "estimate", "se", "p"]].round(3)
+          effect  estimate     se      p
+    0  intercept    -0.052  0.055  0.344
+    1      actor     0.472  0.053  0.000
+    2    partner     0.123  0.053  0.020
     """
     data, xs, covs = _check_apim_input(
         data, x, y, dyad, role, person, covariates, moderator, bootstrap, alpha, source

@@ -73,6 +73,21 @@ class Pairing:
     dyads the order follows the person id (if given) or the row order. Dyads are sorted by
     dyad id (and wave). ``singles`` are the positions of persons without a partner
     (only when ``drop_singles=True``).
+
+    Attributes
+    ----------
+    first, second : numpy.ndarray
+        Row positions of the two members.
+    roles : tuple of str or None
+        Role labels (distinguishable dyads).
+    singles : numpy.ndarray
+        Row positions of persons without a partner.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> pair_members(pd.DataFrame({"d": [1, 1, 2, 2]}), "d").n_dyads
+    2
     """
 
     first: np.ndarray
@@ -505,6 +520,38 @@ def to_pairwise(
     ``<v>_partner`` (partner's value) for every variable. Rows are sorted by (wave,) dyad
     and role (or person / row order).
 
+    Parameters
+    ----------
+    data : DataFrame
+        Individual shape: one row per person (per wave).
+    variables : str or list of str
+        Columns to carry as actor and partner values.
+    dyad : str
+        Dyad (couple) id column.
+    role : str, optional
+        Role column; ``None`` means indistinguishable members.
+    person : str, optional
+        Person id column, used to order the two members of indistinguishable dyads (member 1
+        = lower person id; default: row order).
+    wave : str, optional
+        Wave column: dyads are paired within each wave.
+    roles : sequence of two labels, optional
+        Role order; the first is the reference role (default: sorted role labels).
+    drop_singles : bool
+        Drop persons whose partner has no row instead of raising
+        :class:`~dyadscore.errors.PairingError`.
+    actor_suffix, partner_suffix : str
+        Suffixes of the own and the partner's value columns.
+    source : str, optional
+        File name used in error messages.
+
+    Returns
+    -------
+    DataFrame
+        Id columns (``dyad``, ``person``, ``role``, ``wave`` when given), then
+        ``<v><actor_suffix>`` and ``<v><partner_suffix>`` for every variable; two rows per
+        complete dyad.
+
     Examples
     --------
     >>> import pandas as pd
@@ -555,6 +602,37 @@ def to_dyad(
 
     Columns are ``<v><suffix>``: suffixes default to ``_<role label>`` for distinguishable
     dyads and ``_1``/``_2`` for indistinguishable ones (member 1 = lower person id, or first row).
+
+    Parameters
+    ----------
+    data : DataFrame
+        Individual shape: one row per person (per wave).
+    variables : str or list of str
+        Columns to spread over the two members.
+    dyad : str
+        Dyad (couple) id column.
+    role : str, optional
+        Role column; ``None`` means indistinguishable members.
+    person : str, optional
+        Person id column, used to order the two members of indistinguishable dyads (member 1
+        = lower person id; default: row order).
+    wave : str, optional
+        Wave column: dyads are paired within each wave.
+    roles : sequence of two labels, optional
+        Role order; the first is the reference role (default: sorted role labels).
+    drop_singles : bool
+        Drop persons whose partner has no row instead of raising
+        :class:`~dyadscore.errors.PairingError`.
+    suffixes : two strings, optional
+        Column suffixes of the two members (default ``_<role label>`` or ``_1``/``_2``).
+    source : str, optional
+        File name used in error messages.
+
+    Returns
+    -------
+    DataFrame
+        ``dyad`` (and ``wave``), ``<person><suffix>`` when ``person`` is given, then
+        ``<v><suffix>`` for every variable and member.
 
     Examples
     --------
@@ -615,6 +693,8 @@ def to_individual(
 
     Parameters
     ----------
+    data : DataFrame
+        Dyad shape: one row per dyad (per wave).
     variables : str or list of str
         Variable stems; the columns read are ``<stem><suffix>``.
     suffixes : two strings
@@ -622,6 +702,20 @@ def to_individual(
     role : str
         Name of the role column created; its labels are ``roles`` or the suffixes
         without a leading underscore.
+    dyad : str
+        Dyad (couple) id column, repeated on both rows.
+    roles : two labels, optional
+        Role labels of the two members in ``suffixes`` order.
+    wave : str, optional
+        Wave column carried onto both rows.
+    source : str, optional
+        File name used in error messages.
+
+    Returns
+    -------
+    DataFrame
+        ``dyad`` (and ``wave``), ``role`` and one column per variable stem; two rows per
+        dyad.
 
     Examples
     --------
@@ -736,10 +830,38 @@ def nonindependence(
     smaller tail (``method="anova_icc"``; Kenny, Kashy & Cook 2006, pp. 34-35). Dyads with a
     missing score on a variable are left out for that variable (``n_dyads``).
 
+    Parameters
+    ----------
+    data : DataFrame
+        Individual shape: one row per person (per wave).
+    variables : str or list of str
+        Columns to test (numeric scores).
+    dyad : str
+        Dyad (couple) id column.
+    role : str, optional
+        Role column; ``None`` means indistinguishable members.
+    person : str, optional
+        Person id column, used to order the two members of indistinguishable dyads (member 1
+        = lower person id; default: row order).
+    roles : sequence of two labels, optional
+        Role order; the first is the reference role (default: sorted role labels).
+    ci : float
+        Level of the confidence interval of r.
+    drop_singles : bool
+        Drop persons whose partner has no row instead of raising
+        :class:`~dyadscore.errors.PairingError`.
+    source : str, optional
+        File name used in error messages.
+
     Returns
     -------
     DataFrame
         Columns variable, method, n_dyads, r, ci_low, ci_high, statistic, df1, df2, p.
+
+    Notes
+    -----
+    In R: `cor.test(d$x_woman, d$x_man)` (distinguishable, dyad shape); the ANOVA ICC
+    from the mean squares of `anova(lm(x ~ factor(dyad), data = d))`.
 
     Examples
     --------
@@ -810,6 +932,36 @@ def discrepancy(
     ``difference`` = score of ``first`` minus score of ``second`` (the first role, or member 1
     of an indistinguishable dyad = lower person id / first row); ``higher`` names the member
     with the higher score (``"equal"`` on ties, missing if either score is missing).
+
+    Parameters
+    ----------
+    data : DataFrame
+        Individual shape: one row per person (per wave).
+    variables : str or list of str
+        Columns to compare (numeric scores).
+    dyad : str
+        Dyad (couple) id column.
+    role : str, optional
+        Role column; ``None`` means indistinguishable members.
+    person : str, optional
+        Person id column, used to order the two members of indistinguishable dyads (member 1
+        = lower person id; default: row order).
+    wave : str, optional
+        Wave column: dyads are paired within each wave.
+    roles : sequence of two labels, optional
+        Role order; the first is the reference role (default: sorted role labels).
+    drop_singles : bool
+        Drop persons whose partner has no row instead of raising
+        :class:`~dyadscore.errors.PairingError`.
+    source : str, optional
+        File name used in error messages.
+
+    Returns
+    -------
+    DataFrame
+        One row per dyad (per wave) and variable: ``dyad`` (``wave``), ``variable``,
+        ``first``, ``second`` (member labels), ``value_first``, ``value_second``,
+        ``difference``, ``absolute``, ``higher``.
 
     Examples
     --------
@@ -888,6 +1040,42 @@ def profile_similarity(
       normative profile that person's distinctive profile was formed with;
     * ``d2``: squared Euclidean distance (Cronbach & Gleser 1953);
     * ``n_variables``: variables with both scores present (correlations need >= 3).
+
+    Parameters
+    ----------
+    data : DataFrame
+        Individual shape: one row per person (per wave).
+    variables : str or list of str
+        Columns to form the profile (at least 3).
+    dyad : str
+        Dyad (couple) id column.
+    role : str, optional
+        Role column; ``None`` means indistinguishable members.
+    normative : {"role", "pooled"}
+        Normative profile per role (with ``role``) or pooled over all paired persons.
+    person : str, optional
+        Person id column, used to order the two members of indistinguishable dyads (member 1
+        = lower person id; default: row order).
+    wave : str, optional
+        Wave column: dyads are paired within each wave.
+    roles : sequence of two labels, optional
+        Role order; the first is the reference role (default: sorted role labels).
+    drop_singles : bool
+        Drop persons whose partner has no row instead of raising
+        :class:`~dyadscore.errors.PairingError`.
+    source : str, optional
+        File name used in error messages.
+
+    Returns
+    -------
+    DataFrame
+        One row per dyad (per wave): ``n_variables``, ``raw_r``, ``distinctive_r``,
+        ``normativeness_<member>`` (two columns) and ``d2``.
+
+    Notes
+    -----
+    In R: `cor(profile_1, profile_2)` per dyad for ``raw_r``, on profiles minus
+    `colMeans()` of the sample for ``distinctive_r``; ``d2`` is `sum((profile_1 - profile_2)^2)`.
 
     Examples
     --------

@@ -16,11 +16,42 @@ from __future__ import annotations
 
 
 class DyadscoreError(Exception):
-    """Base class of every error dyadscore raises on purpose."""
+    """Base class of every error dyadscore raises on purpose.
+
+    Parameters
+    ----------
+    message : str
+        One line for the user.
+
+    Examples
+    --------
+    >>> issubclass(InputError, DyadscoreError)
+    True
+    >>> try:
+    ...     raise DyadscoreError("something went wrong")
+    ... except DyadscoreError as exc:
+    ...     print(exc)
+    something went wrong
+    """
 
 
 class InputError(DyadscoreError, ValueError):
-    """Bad input data, instrument, mapping or argument (CLI exit code 2)."""
+    """Bad input data, instrument, mapping or argument (CLI exit code 2).
+
+    Also a :class:`ValueError`, so ``except ValueError`` catches it.
+
+    Parameters
+    ----------
+    message : str
+        ``<file>: <row/person>, <column>, <value>: <what was expected>`` (see :func:`where`).
+
+    Examples
+    --------
+    >>> raise InputError(where("scores.csv", "p7", "pa1") + ": value 9 is outside the scale 1-7")
+    Traceback (most recent call last):
+    ...
+    dyadscore.errors.InputError: scores.csv: row 'p7', column 'pa1': value 9 is outside the scale 1-7
+    """
 
 
 class InstrumentError(InputError):

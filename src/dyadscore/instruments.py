@@ -23,7 +23,6 @@ import hashlib
 import json
 import os
 import re
-import sys
 import warnings
 from functools import cached_property, lru_cache
 from pathlib import Path
@@ -104,6 +103,19 @@ class ResponseScale(_Strict):
     ``step`` (optional) is the distance between allowed answers counted from ``min``: by
     default answers are the whole points ``min, min + 1, ..., max``; a visual-analogue item
     read to one decimal declares ``step: 0.1``.
+
+    Attributes
+    ----------
+    min, max : int
+        Lowest and highest answer.
+    labels : dict
+        ``{language: {value: anchor text}}``.
+
+    Examples
+    --------
+    >>> scale = load_instrument("relationship-satisfaction").response_scale
+    >>> scale.min, scale.max, scale.label(5, "nl")
+    (1, 5, 'Klopt helemaal')
     """
 
     min: int
@@ -127,7 +139,22 @@ class ResponseScale(_Strict):
 
 
 class Item(_Strict):
-    """One questionnaire item."""
+    """One questionnaire item.
+
+    Attributes
+    ----------
+    id : str
+        Item id (a column name in response files).
+    text : dict of str
+        Item text per language.
+    reverse : bool
+        Reverse-keyed (scored ``min + max - answer``).
+
+    Examples
+    --------
+    >>> load_instrument("relationship-satisfaction").item("sat3").reverse
+    True
+    """
 
     id: str = Field(pattern=_NAME_RE)
     text: Text
@@ -142,7 +169,22 @@ class Item(_Strict):
 
 
 class Subscale(_Strict):
-    """A subscale: which items, and mean or sum scoring."""
+    """A subscale: which items, and mean or sum scoring.
+
+    Attributes
+    ----------
+    items : list of str
+        Item ids.
+    method : {"mean", "sum"}
+        How the items are combined.
+    label : dict of str, optional
+        Name per language.
+
+    Examples
+    --------
+    >>> load_instrument("relationship-satisfaction").subscales["satisfaction"].items[:2]
+    ['sat1', 'sat2']
+    """
 
     items: list[str] = Field(min_length=1)
     method: Literal["mean", "sum"] = "mean"
@@ -156,6 +198,18 @@ class MissingRule(_Strict):
     of the subscale's items, 0-1) are answered, else missing. A prorated sum is the
     mean of the answered items times the number of items. ``complete``: any missing
     item makes the score missing.
+
+    Attributes
+    ----------
+    rule : {"prorate", "complete"}
+        The rule.
+    min_answered : float
+        Share of a subscale's items needed for a prorated score (0-1].
+
+    Examples
+    --------
+    >>> MissingRule().rule, MissingRule().min_answered
+    ('prorate', 0.8)
     """
 
     rule: Literal["prorate", "complete"] = "prorate"
@@ -163,6 +217,25 @@ class MissingRule(_Strict):
 
 
 class Provenance(_Strict):
+    """Where an instrument comes from and under which licence it may be used.
+
+    Attributes
+    ----------
+    authors, licence : str
+        Who wrote the instrument, and under which licence.
+    based_on : list of str
+        Constructs or sources the wording draws on.
+    status : str
+        What the instrument is (and is not: normed, clinical).
+    notes : str, optional
+        Free text.
+
+    Examples
+    --------
+    >>> load_instrument("felt-dependence").provenance.licence
+    'CC-BY-4.0'
+    """
+
     authors: str
     licence: str
     based_on: list[str] = Field(default_factory=list)
@@ -177,6 +250,37 @@ warnings.filterwarnings("ignore", message='Field name "construct"', category=Use
 
 class Instrument(_Strict):
     """A validated questionnaire instrument.
+
+    The fields are the instrument file format (see the docs page "The instrument format"
+    and ``dyadscore instruments schema``); build one with :func:`load_instrument` rather
+    than by hand.
+
+    Attributes
+    ----------
+    id : str
+        Lower-case, hyphenated id (``relationship-satisfaction``); the file name of a shipped
+        instrument.
+    version : str
+        ``MAJOR.MINOR`` or ``MAJOR.MINOR.PATCH``.
+    title, instructions : dict of str
+        Text per language (``en`` required; ``nl`` required for shipped instruments).
+    construct : str
+        The construct measured.
+    response_scale : ResponseScale
+        ``min``, ``max``, optional ``step`` and the answer ``labels`` per language.
+    missing : MissingRule
+        ``rule`` (``"prorate"`` or ``"complete"``) and ``min_answered`` (share of a subscale's
+        items needed for a prorated score).
+    allow_skip : bool
+        Whether the web form lets a respondent skip an item.
+    subscales : dict of str to Subscale
+        Score name -> ``items`` (ids) and ``method`` (``"mean"`` or ``"sum"``), optional label.
+    items : list of Item
+        ``id``, ``reverse`` and ``text`` per language, in administration order.
+    provenance : Provenance
+        Author, licence, what it is based on.
+    references : list of str
+        Literature.
 
     Examples
     --------
@@ -357,15 +461,34 @@ class Instrument(_Strict):
 def instrument_dirs() -> list[Path]:
     """Folders searched for shipped instruments, in order.
 
-    ``$DYADSCORE_INSTRUMENTS`` (``os.pathsep``-separated) first, then the source
-    checkout's ``instruments/``, then the installed ``share/dyadscore/instruments``.
+    ``$DYADSCORE_INSTRUMENTS`` (``os.pathsep``-separated) first, then the package data
+    ``dyadscore/instrument_files`` of an installed wheel (read with :mod:`importlib.resources`,
+    so ``pip install --target DIR`` works too), then a source checkout's top-level
+    ``instruments/`` folder (the one place the files are edited; ``pyproject.toml`` maps it
+    into the wheel).
+
+    Returns
+    -------
+    list of pathlib.Path
+        The folders that exist, first match wins for an instrument id.
+
+    Examples
+    --------
+    >>> all(d.is_dir() for d in instrument_dirs())
+    True
+    >>> any((d / "responsiveness.yaml").is_file() for d in instrument_dirs())
+    True
     """
+    from importlib.resources import files
+
     dirs: list[Path] = []
     env = os.environ.get("DYADSCORE_INSTRUMENTS")
     if env:
         dirs += [Path(p) for p in env.split(os.pathsep) if p]
+    packaged = files(__package__) / "instrument_files"
+    if isinstance(packaged, Path):  # a zip import has no folder to glob; not supported
+        dirs.append(packaged)
     dirs.append(Path(__file__).resolve().parents[2] / "instruments")
-    dirs.append(Path(sys.prefix) / "share" / "dyadscore" / "instruments")
     return [d for d in dirs if d.is_dir()]
 
 
@@ -379,6 +502,11 @@ def _shipped_paths() -> dict[str, Path]:
 
 def list_instruments() -> list[str]:
     """Ids of the shipped instruments.
+
+    Returns
+    -------
+    list of str
+        Sorted ids, searched in :func:`instrument_dirs` (first folder wins).
 
     Examples
     --------
@@ -437,10 +565,28 @@ def _line_of(text: str, loc: tuple) -> int | None:
 def parse_instrument(text: str, source: str = "<string>") -> Instrument:
     """Parse and validate instrument YAML text.
 
+    Parameters
+    ----------
+    text : str
+        The YAML text of one instrument.
+    source : str
+        Name used in error messages (a file name).
+
+    Returns
+    -------
+    Instrument
+        The validated instrument.
+
     Raises
     ------
     InstrumentError
         One line naming ``source``, the YAML line and what is wrong.
+
+    Examples
+    --------
+    >>> text = open(instrument_dirs()[0] / "felt-dependence.yaml", encoding="utf-8").read()
+    >>> parse_instrument(text, "felt-dependence.yaml").id
+    'felt-dependence'
     """
     try:
         data = yaml.load(text, Loader=_LineLoader)  # noqa: S506 - SafeLoader subclass
@@ -476,6 +622,22 @@ def _load_path(path: str, mtime: float) -> Instrument:
 def load_instrument(spec: str | os.PathLike | Instrument) -> Instrument:
     """Load a shipped instrument by id, a YAML file by path, or pass an Instrument through.
 
+    Parameters
+    ----------
+    spec : str, path or Instrument
+        A shipped id (see :func:`list_instruments`), a path to a ``.yaml`` file, or an
+        :class:`Instrument` (returned as is).
+
+    Returns
+    -------
+    Instrument
+        The validated instrument (files are cached by path and modification time).
+
+    Raises
+    ------
+    InstrumentError
+        Unknown id, missing file or a file that fails validation (naming the YAML line).
+
     Examples
     --------
     >>> load_instrument("attachment-short").subscales["anxiety"].method
@@ -505,7 +667,23 @@ def load_instrument(spec: str | os.PathLike | Instrument) -> Instrument:
 
 
 def load_instruments(specs) -> list[Instrument]:
-    """Load one or several instruments (a single spec or an iterable of specs)."""
+    """Load one or several instruments (a single spec or an iterable of specs).
+
+    Parameters
+    ----------
+    specs : id, path, Instrument or an iterable of them
+        What :func:`load_instrument` accepts, once or several times.
+
+    Returns
+    -------
+    list of Instrument
+        In the order given.
+
+    Examples
+    --------
+    >>> [i.id for i in load_instruments(["felt-dependence", "goal-progress"])]
+    ['felt-dependence', 'goal-progress']
+    """
     if isinstance(specs, str | os.PathLike | Instrument):
         specs = [specs]
     return [load_instrument(s) for s in specs]
@@ -519,6 +697,21 @@ def lint_instrument(path: str | os.PathLike) -> list[str]:
     things that load but look wrong: an id that does not match the file name, items
     in no subscale, untranslated text (same in en and nl), a subscale with fewer
     than three items, no reverse-keyed item, missing references.
+
+    Parameters
+    ----------
+    path : path
+        The instrument's YAML file.
+
+    Returns
+    -------
+    list of str
+        One line per warning, each starting with the file name.
+
+    Examples
+    --------
+    >>> lint_instrument(instrument_dirs()[0] / "relationship-satisfaction.yaml")
+    []
     """
     p = Path(path)
     inst = load_instrument(p)
@@ -548,5 +741,16 @@ def lint_instrument(path: str | os.PathLike) -> list[str]:
 
 
 def instrument_schema() -> dict[str, Any]:
-    """JSON Schema of the instrument format (generated from the model)."""
+    """JSON Schema of the instrument format (generated from the model).
+
+    Returns
+    -------
+    dict
+        The JSON Schema (``dyadscore instruments schema`` prints it).
+
+    Examples
+    --------
+    >>> sorted(instrument_schema()["required"])[:3]
+    ['construct', 'id', 'items']
+    """
     return Instrument.model_json_schema()

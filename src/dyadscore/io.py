@@ -284,6 +284,20 @@ def atomic_path(
 
     Nothing is left behind on error; an existing ``path`` is kept unless ``force``.
 
+    Parameters
+    ----------
+    path : path
+        The file to write.
+    force : bool
+        Replace an existing file.
+    mode : int
+        Permission bits of the new file (owner-only by default).
+
+    Yields
+    ------
+    pathlib.Path
+        The temporary path to write to.
+
     Examples
     --------
     >>> import tempfile, os
@@ -333,6 +347,16 @@ def guard_formulas(df: pd.DataFrame) -> pd.DataFrame:
     """Prefix text cells that a spreadsheet would run as a formula with ``'``.
 
     Only text columns are touched; numbers (including negative ones) stay numbers.
+
+    Parameters
+    ----------
+    df : DataFrame
+        The table to be written.
+
+    Returns
+    -------
+    DataFrame
+        ``df`` itself when no cell needs guarding, else a guarded copy.
 
     Examples
     --------
@@ -536,6 +560,29 @@ def write_table(
     ``meta`` (e.g. provenance and codebook) is stored beside the file as
     ``<path>.meta.json`` and, for Parquet, also in the file's schema metadata.
 
+    Parameters
+    ----------
+    df : DataFrame
+        The table.
+    path : path or ``"-"``
+        Output file; the extension picks the format unless ``fmt`` is given.
+    force : bool
+        Overwrite an existing file.
+    fmt : {"csv", "json", "parquet"}, optional
+        Output format.
+    meta : dict, optional
+        JSON-serialisable metadata written to ``<path>.meta.json``.
+
+    Returns
+    -------
+    pathlib.Path
+        The file written.
+
+    Raises
+    ------
+    InputError
+        Unknown format, an existing file without ``force``, a missing folder.
+
     Examples
     --------
     >>> import pandas as pd, tempfile, os
@@ -585,6 +632,20 @@ def _write_parquet(df: pd.DataFrame, tmp: Path, meta: dict[str, Any] | None) -> 
 def write_text(text: str, path: str | os.PathLike, *, force: bool = False) -> Path:
     """Write text atomically (``"-"`` prints it).
 
+    Parameters
+    ----------
+    text : str
+        The text.
+    path : path or ``"-"``
+        The file (``"-"``: standard output).
+    force : bool
+        Replace an existing file.
+
+    Returns
+    -------
+    pathlib.Path
+        The path written.
+
     Examples
     --------
     >>> import tempfile, os
@@ -603,6 +664,16 @@ def read_mapping(spec: str | os.PathLike | dict | None) -> dict[str, str]:
     """Column mapping ``{export column: item id}`` from a dict or a YAML/JSON file.
 
     The file is either a plain mapping or has a ``columns:`` key holding one.
+
+    Parameters
+    ----------
+    spec : dict, path or None
+        The mapping itself, or its YAML/JSON file; ``None`` gives ``{}``.
+
+    Returns
+    -------
+    dict
+        ``{export column: item id}``.
 
     Examples
     --------

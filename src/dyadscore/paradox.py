@@ -97,6 +97,34 @@ class Hypothesis(BaseModel):
     are read from their column names (suffixes ``_w1``, ``_t1``, ``_T1``, ``_wave1``,
     ``.1``) or declared with ``waves: {predictor: 1, outcome: 2}``.
 
+    Attributes
+    ----------
+    id : str
+        Short id (letters, digits, ``_ . -``), unique within a file.
+    label : dict of str or str
+        The hypothesis in words: ``en`` required, ``nl`` only for Dutch output.
+    outcome, predictor : str
+        Columns of the person table; a ``_w<N>`` suffix names the wave (the outcome may not
+        come before the predictor).
+    effect : {"actor", "partner"}
+        The APIM path tested.
+    control : list of str
+        Predictors entered with their actor and partner values (e.g. the outcome at wave 1).
+    covariates : list of str
+        Covariates entered with the person's own value only.
+    direction : {"positive", "negative", "two-sided", "equivalence", "non-superiority", "non-inferiority"}
+        One-sided test in the stated direction, two-sided test, TOST equivalence within
+        +/- ``sesoi``, or a one-sided test against a bound: ``non-superiority``
+        (H0: beta >= +sesoi, "does not increase") or ``non-inferiority`` (H0: beta <= -sesoi).
+    waves : dict, optional
+        ``{predictor: 1, outcome: 2}`` when the column names carry no wave suffix.
+    sesoi : float
+        Smallest effect size of interest (standardised beta), 0-1.
+    alpha : float
+        Significance level, 0-1.
+    family : str
+        Family for the multiplicity correction (``primary`` by default).
+
     Examples
     --------
     >>> h = Hypothesis(id="H9", label="X helps Y", outcome="y_T2", predictor="x_T1",
@@ -303,6 +331,17 @@ def _validate(item: Any, source: str, index: int) -> Hypothesis:
 
 def load_hypotheses(spec: str | os.PathLike | Iterable[Any] | None = None) -> list[Hypothesis]:
     """Load hypotheses from a YAML file, a list of dicts/:class:`Hypothesis`, or the default set.
+
+    Parameters
+    ----------
+    spec : path, list of dict or Hypothesis, optional
+        A YAML file (a list of hypotheses, or a mapping with a ``hypotheses:`` list), a list
+        of mappings / :class:`Hypothesis`, or ``None`` for the shipped default set.
+
+    Returns
+    -------
+    list of Hypothesis
+        Validated, in file order, ids unique.
 
     Raises
     ------

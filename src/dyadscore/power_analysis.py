@@ -475,8 +475,22 @@ def power_analytic(
     Parameters
     ----------
     n_dyads : int or iterable of int
-    actor, partner, r_x, r_e, alpha, sided, distinguishable, effect, roles
-        As in :func:`power`.
+        Numbers of couples.
+    actor, partner : float, pair or dict
+        Standardised actor and partner effects (per role: a pair following ``roles`` or a
+        dict role -> value; distinguishable only).
+    r_x, r_e : float
+        Correlation of the partners' predictors and of their residuals.
+    alpha : float
+        Significance level.
+    sided : {"one", "two"}
+        One-sided tests are in the direction of the true effect.
+    distinguishable : bool
+        Per-role effects (distinguishable dyads) instead of pooled ones.
+    effect : {"actor", "partner"} or both
+        Effects to report.
+    roles : pair of str
+        Role labels (distinguishable only).
     reliability : float or {"x": float, "y": float}, optional
         Reliability of the predictor and outcome scores (default: error-free).
     dropout : float
@@ -484,7 +498,13 @@ def power_analytic(
 
     Returns
     -------
-    DataFrame with ``n_dyads, effect, [role,] power``.
+    DataFrame
+        ``n_dyads, effect, [role], power``.
+
+    Notes
+    -----
+    In R: `pnorm(abs(b) / se - qnorm(1 - alpha))` (one-sided), with ``se = sqrt(var)`` above;
+    this is the power of the APIM's Wald test that `nlme::gls` reports in large samples.
 
     Examples
     --------
@@ -530,7 +550,35 @@ def n_required(
 ) -> int:
     """Couples needed for ``target`` power (normal approximation, rounded up).
 
-    ``reliability`` and ``dropout`` as in :func:`power_analytic`.
+    Parameters
+    ----------
+    target : float
+        Power wanted (0-1).
+    actor, partner : float
+        Standardised actor and partner effects.
+    r_x, r_e : float
+        Correlation of the partners' predictors and of their residuals.
+    alpha : float
+        Significance level.
+    sided : {"one", "two"}
+        One-sided tests are in the direction of the true effect.
+    distinguishable : bool
+        Per-role effects (distinguishable dyads) instead of pooled ones.
+    effect : {"actor", "partner"}
+        The effect to power.
+    reliability, dropout
+        As in :func:`power_analytic`.
+
+    Returns
+    -------
+    int
+        The smallest number of couples whose analytic power (:func:`power_analytic`) reaches
+        ``target``.
+
+    Notes
+    -----
+    In R: `ceiling(((qnorm(1 - alpha) + qnorm(target)) * se1 / abs(b))^2)`, with ``se1``
+    the standard error of the effect for one couple.
 
     Examples
     --------
@@ -720,6 +768,12 @@ def power(
         ``n_dyads, effect, power, mc_se`` (plus ``role`` when distinguishable);
         ``mc_se`` is the binomial Monte Carlo standard error.
 
+    Notes
+    -----
+    Each replication fits the APIM in closed form (REML GLS, indistinguishable or per role)
+    and counts the tests significant at ``alpha``. In R, per replication:
+    `nlme::gls(y ~ x_actor + x_partner, correlation = corCompSymm(form = ~ 1 | couple))`.
+
     Examples
     --------
     >>> tab = power(300, effect="partner", reps=400, seed=2)
@@ -814,9 +868,25 @@ def plot_power(df: pd.DataFrame, ax: Any = None, *, target: float = 0.80, lang: 
     """Power against number of couples: Monte Carlo points with 95% error bars, and the
     analytic curve as a line when the table has an ``analytic`` column.
 
+    Parameters
+    ----------
+    df : DataFrame
+        Output of :func:`power` (``n_dyads, effect, power``, optional ``mc_se`` and ``role``).
+    ax : matplotlib Axes, optional
+        Axes to draw on (default: a new figure).
+    target : float
+        Power drawn as a dashed reference line.
+    lang : {"en", "nl"}
+        Language of the labels.
+
+    Returns
+    -------
+    matplotlib Axes
+
     Examples
     --------
-    >>> import matplotlib; matplotlib.use("Agg")
+    >>> import matplotlib
+    >>> matplotlib.use("Agg")
     >>> ax = plot_power(power((50, 100), reps=50, seed=1, analytic=True))
     >>> ax.get_xlabel()
     'Number of couples'

@@ -116,6 +116,20 @@ def smc(r: Any) -> np.ndarray:
 
     A singular matrix gives the pseudo-inverse's values (psych falls back similarly).
 
+    Parameters
+    ----------
+    r : 2-D array
+        Correlation matrix.
+
+    Returns
+    -------
+    numpy.ndarray
+        One squared multiple correlation per variable.
+
+    Notes
+    -----
+    In R: `psych::smc(r)`.
+
     Examples
     --------
     >>> import numpy as np
@@ -185,6 +199,26 @@ def feldt_ci(alpha: float, n: int, k: int, level: float = 0.95) -> tuple[float, 
 
     ``1 - (1 - alpha) F``, with F quantiles on ``n - 1`` and ``(n - 1)(k - 1)`` df;
     identical to ``psych::alpha.ci`` and ``pingouin.cronbach_alpha``.
+
+    Parameters
+    ----------
+    alpha : float
+        Coefficient alpha.
+    n : int
+        Number of persons.
+    k : int
+        Number of items.
+    level : float
+        Confidence level.
+
+    Returns
+    -------
+    tuple of float
+        Lower and upper limit.
+
+    Notes
+    -----
+    In R: `psych::alpha.ci(alpha, n.obs = n, n.var = k, p.val = 1 - level)`.
 
     Examples
     --------
@@ -265,9 +299,20 @@ def alpha_if_deleted(items: Any, *, use: str = "pairwise") -> pd.DataFrame:
     Vectorised: sums and traces of ``C[-i, -i]`` follow from those of ``C``; the SMCs of
     ``R[-i, -i]`` from the Schur complement of ``R^-1``.
 
+    Parameters
+    ----------
+    items : DataFrame or 2-D array
+        One column per item (keyed), one row per person; NaN for missing.
+    use : {"pairwise", "listwise"}
+        Pairwise-complete covariances (psych's default) or complete cases only.
+
     Returns
     -------
     DataFrame indexed by item with ``alpha``, ``std_alpha``, ``g6``, ``average_r``, ``sn``.
+
+    Notes
+    -----
+    In R: `psych::alpha(items)$alpha.drop`.
 
     Examples
     --------
@@ -306,6 +351,13 @@ def _drop_table(c: np.ndarray, r: np.ndarray, names: Sequence) -> pd.DataFrame:
 def item_statistics(items: Any, *, use: str = "pairwise") -> pd.DataFrame:
     """Item analysis as in psych's ``alpha()$item.stats`` plus alpha-if-deleted.
 
+    Parameters
+    ----------
+    items : DataFrame or 2-D array
+        One column per item (keyed), one row per person; NaN for missing.
+    use : {"pairwise", "listwise"}
+        Pairwise-complete covariances (psych's default) or complete cases only.
+
     Returns
     -------
     DataFrame indexed by item with ``n`` (answers), ``mean``, ``sd``, ``raw_r``
@@ -314,6 +366,10 @@ def item_statistics(items: Any, *, use: str = "pairwise") -> pd.DataFrame:
     the sum of the other items, from the covariance matrix as psych computes it),
     ``alpha_if_deleted``, ``std_alpha_if_deleted``, ``g6_if_deleted``,
     ``average_r_if_deleted``.
+
+    Notes
+    -----
+    In R: `psych::alpha(items)$item.stats` and `$alpha.drop`.
 
     Examples
     --------
@@ -363,12 +419,21 @@ def minres_one_factor(r: Any) -> dict[str, Any]:
     iterating on the uniquenesses). Loadings are bounded so that communalities stay
     at or below 0.995, psych's bound; loadings are signed so their sum is positive.
 
+    Parameters
+    ----------
+    r : 2-D array
+        Correlation matrix of the items.
+
     Returns
     -------
     dict
         ``loadings``, ``h2`` (communalities, ``l^2``), ``u2`` (``1 - h2``), ``heywood``
         (True when a communality reached the bound), ``converged``, ``rmsr`` (root mean
         square off-diagonal residual).
+
+    Notes
+    -----
+    In R: `psych::fa(r, nfactors = 1, fm = "minres")$loadings`.
 
     Examples
     --------
@@ -426,12 +491,23 @@ def omega_total(items: Any, *, use: str = "pairwise") -> dict[str, Any]:
     ``cor(x, use = "pairwise")``), and ``u2`` the uniquenesses of the one-factor
     solution. Needs at least three items (NaN otherwise).
 
+    Parameters
+    ----------
+    items : DataFrame or 2-D array
+        One column per item (keyed), one row per person; NaN for missing.
+    use : {"pairwise", "listwise"}
+        Pairwise-complete covariances (psych's default) or complete cases only.
+
     Returns
     -------
     dict
         ``omega_total``, ``loadings`` / ``h2`` / ``u2`` (Series by item), ``heywood``,
         ``converged``, ``rmsr``, ``std_alpha`` (alpha of the correlation matrix, psych's
         ``omega()$alpha``).
+
+    Notes
+    -----
+    In R: `psych::omega(items, nfactors = 1)$omega.tot`.
 
     Examples
     --------
@@ -465,6 +541,22 @@ def omega_total(items: Any, *, use: str = "pairwise") -> dict[str, Any]:
 # ------------------------------------------------------- SEM, reliable change
 def sem(sd: Any, reliability: Any) -> Any:
     """Standard error of measurement, ``SD * sqrt(1 - reliability)``.
+
+    Parameters
+    ----------
+    sd : float or array-like
+        Standard deviation of the score.
+    reliability : float or array-like
+        Its reliability (0-1).
+
+    Returns
+    -------
+    float or array
+        The standard error of measurement.
+
+    Notes
+    -----
+    In R: `sd * sqrt(1 - reliability)` (no package needed).
 
     Examples
     --------
@@ -516,6 +608,10 @@ def reliable_change(
     DataFrame
         ``t1, t2, diff, s_diff, rci, category`` with category ``'reliable improvement'``,
         ``'reliable deterioration'``, ``'no reliable change'`` or ``'missing'``.
+
+    Notes
+    -----
+    In R: `rci <- (t2 - t1) / (sqrt(2) * sd(t1) * sqrt(1 - r))` (no package needed).
 
     Examples
     --------
@@ -620,10 +716,15 @@ def reliable_change_between_waves(
         One row per person x subscale: ``<person>, [<by>], instrument, subscale,
         score_t1, score_t2, diff, s_diff, rci, category, alpha, sd`` (and ``sd_t2`` for
         ``maassen``); ``subscale`` is the score column name :func:`dyadscore.score`
-        gives. ``category`` is ``'reliable increase'``, ``'reliable decrease'`` (|RCI| >
-        z), ``'no reliable change'``, ``'missing'`` (a wave or a score is missing) or
+        gives. ``category`` is ``'reliable increase'``, ``'reliable decrease'`` (``|RCI| >
+        z``), ``'no reliable change'``, ``'missing'`` (a wave or a score is missing) or
         ``'not estimable'`` (alpha outside [0, 1) or no SD in the group; see
         ``attrs["warnings"]``). ``attrs["settings"]`` holds waves, method, z and by.
+
+    Notes
+    -----
+    In R: `a <- psych::alpha(items_wave1)$total$raw_alpha`, then
+    `(t2 - t1) / (sqrt(2) * sd(t1) * sqrt(1 - a))` per person.
 
     Examples
     --------
@@ -915,6 +1016,16 @@ class ReliabilityResult:
         ``use``, ``ci``, ``by``.
     provenance : list of dict
         Provenance records of the instruments used.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> x = pd.DataFrame({"person": list("abcde"), "sat1": [1, 2, 3, 4, 5],
+    ...                   "sat2": [2, 2, 3, 5, 5], "sat3": [5, 3, 3, 2, 1],
+    ...                   "sat4": [1, 3, 3, 4, 4], "sat5": [2, 2, 4, 4, 5]})
+    >>> res = reliability(x, "relationship-satisfaction")
+    >>> res.scales[["subscale", "group", "n", "k"]].to_dict("records")
+    [{'subscale': 'satisfaction', 'group': 'all', 'n': 5, 'k': 5}]
     """
 
     scales: pd.DataFrame
@@ -1178,13 +1289,26 @@ def reliability(
     -----
     ``n`` counts persons who answered at least one of the subscale's items (complete
     cases with ``use="listwise"``); the Feldt interval uses this ``n``. Longitudinal
-    data (several waves per person) are pooled unless ``by="wave"``.
+    data are pooled unless ``by="wave"``.
+
+    In R: `psych::alpha(items)` (alpha, std.alpha, G6, average_r, r.drop, alpha if
+    deleted), `psych::alpha.ci(alpha, n.obs = n, n.var = k)` (Feldt interval) and
+    `psych::omega(items, nfactors = 1)` (omega total), per group on that group's rows.
 
     Examples
     --------
-    >>> import dyadscore as ds  # doctest: +SKIP
-    >>> res = ds.reliability(items, "acceptance-of-dependence", by="role")  # doctest: +SKIP
-    >>> res.scales[["subscale", "group", "alpha", "omega_total"]]  # doctest: +SKIP
+    >>> import dyadscore as ds
+    >>> latent = ds.simulate_paradox(60, seed=1).query("wave == 1")
+    >>> items = ds.simulate_items(latent, "acceptance-of-dependence", seed=3)
+    >>> res = ds.reliability(items, "acceptance-of-dependence", by="role")
+    >>> res.scales[["subscale", "group", "n", "alpha", "omega_total"]].round(2)
+                   subscale  group    n  alpha  omega_total
+    0  perceived_acceptance    all  120   0.79         0.79
+    1  perceived_acceptance    man   60   0.78         0.78
+    2  perceived_acceptance  woman   60   0.81         0.81
+    3      acceptance_given    all  120   0.78         0.78
+    4      acceptance_given    man   60   0.77         0.78
+    5      acceptance_given  woman   60   0.78         0.79
     """
     from .instruments import load_instruments
 

@@ -652,6 +652,20 @@ def couple_report(
     -------
     str
         The HTML page (figures embedded as base64 PNG; no external resources).
+
+    Examples
+    --------
+    >>> import os, re, tempfile
+    >>> from dyadscore.administer.store import AnswerStore
+    >>> db = os.path.join(tempfile.mkdtemp(), "answers.db")
+    >>> store = AnswerStore(db)
+    >>> for role, answers in [("A", [5, 4, 2, 5, 4]), ("B", [3, 4, 2, 4, 3])]:
+    ...     s = store.start_session("c01", role, battery=["relationship-satisfaction"])
+    ...     for k, v in enumerate(answers, 1):
+    ...         store.save_answer(s.id, "relationship-satisfaction", f"sat{k}", v)
+    >>> page = couple_report(db, "c01", lang="en")
+    >>> re.search("<title>(.*)</title>", page).group(1)
+    'Couple report: c01'
     """
     from . import __version__
     from .administer.messages import check_lang

@@ -49,6 +49,18 @@ class ReadOnlyRecords(list):
     pandas deep-copies ``DataFrame.attrs`` on every operation (each column access
     included); provenance and codebook records are never changed after scoring, so
     copies share them. Treat them as read-only.
+
+    Parameters
+    ----------
+    iterable : iterable of dict
+        The records.
+
+    Examples
+    --------
+    >>> import copy
+    >>> recs = ReadOnlyRecords([{"instrument": "felt-dependence"}])
+    >>> copy.deepcopy(recs) is recs
+    True
     """
 
     def __deepcopy__(self, memo: dict) -> ReadOnlyRecords:
@@ -98,7 +110,32 @@ def _score_dask(data: Any, instruments: Any, **kw: Any) -> Any:
 def find_person_column(
     df: pd.DataFrame, person: str | None = None, source: str | None = None
 ) -> str:
-    """Name of the person-id column (``person`` or a common alternative)."""
+    """Name of the person-id column (``person`` or a common alternative).
+
+    Parameters
+    ----------
+    df : DataFrame
+        The response table.
+    person : str, optional
+        The column to use; checked to exist. Default: the first of the usual names present.
+    source : str, optional
+        File name used in error messages.
+
+    Returns
+    -------
+    str
+        The column name.
+
+    Raises
+    ------
+    InputError
+        The named column is absent, or no usual person-id column is present.
+
+    Examples
+    --------
+    >>> find_person_column(pd.DataFrame({"respondent": [1], "sat1": [3]}))
+    'respondent'
+    """
     if person is not None:
         if person not in df.columns:
             have = ", ".join(map(str, list(df.columns)[:12]))
@@ -147,6 +184,26 @@ def response_table(
     returns ``(table, source name)``. A long table keeps the id columns (``keep``, or
     person, the usual id columns and ``extra_ids``) when it is pivoted.
 
+    Parameters
+    ----------
+    data : DataFrame or path
+        Wide or long responses.
+    mapping : dict or path, optional
+        ``{export column: item id}``.
+    source : str, optional
+        File name used in error messages (default: the file name of a path).
+    person : str, optional
+        Person id column (default: auto-detected).
+    keep : list of str, optional
+        Id columns to keep when a long table is pivoted.
+    extra_ids : list of str
+        Further id columns to keep.
+
+    Returns
+    -------
+    tuple of (DataFrame, str or None)
+        The wide table and the source name.
+
     Examples
     --------
     >>> long = pd.DataFrame({"person": [1, 1], "item": ["a", "b"], "value": [3, 4]})
@@ -174,6 +231,22 @@ def long_to_wide(
     df: pd.DataFrame, *, person: str, id_cols: list[str], source: str | None = None
 ) -> pd.DataFrame:
     """Pivot a long response table (``person, item, value`` + ids) to one row per person(-wave).
+
+    Parameters
+    ----------
+    df : DataFrame
+        Long responses: ``person, item, value`` and id columns.
+    person : str
+        Person id column.
+    id_cols : list of str
+        Id columns that identify a row of the result (person, and e.g. wave).
+    source : str, optional
+        File name used in error messages.
+
+    Returns
+    -------
+    DataFrame
+        One row per combination of ``id_cols``, one column per item.
 
     Examples
     --------
@@ -213,6 +286,20 @@ def drop_blank_rows(df: pd.DataFrame, person: str, source: str | None = None) ->
     """Drop rows with every cell empty (spreadsheet exports end with ``;;;`` lines).
 
     A row with answers but no person id is an :class:`InputError` naming its line.
+
+    Parameters
+    ----------
+    df : DataFrame
+        The response table.
+    person : str
+        Person id column.
+    source : str, optional
+        File name used in error messages.
+
+    Returns
+    -------
+    DataFrame
+        ``df`` without its empty rows.
 
     Examples
     --------
@@ -287,6 +374,18 @@ def _numeric_column(col: pd.Series, name: str, ids: pd.Series, source: str | Non
 
 def shift_hint(values: NDArray, lo: int, hi: int) -> str:
     """Describe a whole-scale shift (e.g. 0-6 answers for a 1-7 scale), or ''.
+
+    Parameters
+    ----------
+    values : numpy.ndarray
+        The answers found (NaN for missing).
+    lo, hi : int
+        The instrument's scale.
+
+    Returns
+    -------
+    str
+        A hint to add to an error message, or ``""`` when the answers do not look shifted.
 
     Examples
     --------
@@ -460,6 +559,32 @@ def keyed_items(
     :class:`InputError` unless the instrument declares ``response_scale.step`` or
     ``allow_between_points=True``.
 
+    Parameters
+    ----------
+    data : DataFrame or path
+        Item data as :func:`score` takes (wide or long).
+    instrument : id, path or Instrument
+        One instrument.
+    mapping : dict or path, optional
+        ``{export column: item id}``.
+    source : str, optional
+        File name used in error messages.
+    person : str, optional
+        Person id column used to name rows in error messages (default: auto-detected).
+    allow_between_points : bool
+        Accept answers between the scale points (otherwise an error).
+
+    Returns
+    -------
+    DataFrame
+        One float column per item (instrument order), same index as ``data``; reverse-keyed
+        items as ``min + max - answer``; NaN where missing.
+
+    Raises
+    ------
+    InputError
+        A value off the instrument's scale or not a number, naming the row and column.
+
     Examples
     --------
     >>> df = pd.DataFrame({"person": ["p1"], "sat1": [5], "sat2": [4], "sat3": [1],
@@ -483,9 +608,21 @@ def keyed_items(
 def score_matrix(keyed: NDArray, inst: Instrument) -> dict[str, tuple[NDArray, NDArray, NDArray]]:
     """Score a keyed item matrix (columns in instrument order).
 
-    Returns ``{subscale: (score, n_answered, flag_code)}``; flag codes index
-    :data:`FLAGS`. Works column by column, so pass a column-major (``order="F"``)
-    matrix for speed on large tables.
+    Works column by column, so pass a column-major (``order="F"``) matrix for speed on
+    large tables.
+
+    Parameters
+    ----------
+    keyed : numpy.ndarray
+        Keyed answers (see :func:`keyed_items`), one column per item in instrument order,
+        NaN for missing.
+    inst : Instrument
+        The instrument.
+
+    Returns
+    -------
+    dict
+        ``{subscale: (score, n_answered, flag_code)}``; flag codes index :data:`FLAGS`.
 
     Examples
     --------
@@ -605,6 +742,19 @@ def codebook(
     instruments: InstrumentSpec | Iterable[InstrumentSpec], names: dict[str, str] | None = None
 ) -> list[dict[str, Any]]:
     """One record per output score variable: label, instrument, version, key hash, rule.
+
+    Parameters
+    ----------
+    instruments : id, path, Instrument or a list of them
+        The instruments scored.
+    names : dict, optional
+        ``{output column: instrument id}``; default every subscale under its own name.
+
+    Returns
+    -------
+    list of dict
+        Per score variable: ``variable, label_en, label_nl, instrument, version, key_hash,
+        method, items, reversed, scale, missing_rule``.
 
     Examples
     --------

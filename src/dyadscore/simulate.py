@@ -558,6 +558,16 @@ def paradox_model(effects: Mapping[str, float] | float | None = None) -> LatentM
     ``effects`` overrides entries of :data:`PLANTED`; a single number sets all of them
     (``0`` gives the null model in which no hypothesis holds except H3a's "no effect").
 
+    Parameters
+    ----------
+    effects : dict or float, optional
+        Overrides of :data:`PLANTED`.
+
+    Returns
+    -------
+    LatentModel
+        The path model, with its implied population effects.
+
     Examples
     --------
     >>> m = paradox_model(0)

@@ -77,6 +77,17 @@ def export_answers(
     -------
     pandas.DataFrame
         See the module docstring; ``value`` and item columns are nullable integers.
+
+    Examples
+    --------
+    >>> import os, tempfile
+    >>> from dyadscore.administer.store import AnswerStore
+    >>> db = os.path.join(tempfile.mkdtemp(), "answers.db")
+    >>> s = AnswerStore(db).start_session("c01", "A", battery=["felt-dependence"])
+    >>> AnswerStore(db).save_answer(s.id, "felt-dependence", "fd1", 5)
+    >>> export_answers(db, "wide")[["person", "role", "wave", "fd1", "fd2"]]
+      person role  wave  fd1  fd2
+    0  c01_A    A     1    5  NaN
     """
     if shape not in SHAPES:
         raise InputError(f"shape {shape!r}: expected one of {', '.join(SHAPES)}")

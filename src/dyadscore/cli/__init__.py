@@ -7,7 +7,9 @@ user's input (:class:`~dyadscore.errors.InputError`) print one line and exit 2.
 
 Examples
 --------
->>> main(["instruments", "list"])  # doctest: +SKIP
+>>> main(["instruments", "list"])
+acceptance-of-dependence ...
+0
 """
 
 from __future__ import annotations

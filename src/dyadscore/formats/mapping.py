@@ -756,6 +756,17 @@ def suggest_mapping(
     an exact item id (or formr ``<id>R``) scores 1. Pairs are assigned one-to-one from
     the best score down; pairs scoring below ``cutoff`` are left out.
 
+    Parameters
+    ----------
+    export : DataFrame or path
+        The raw export (question texts read from ``attrs["labels"]`` or the file).
+    instruments : id, path, Instrument or a list of them
+        Instruments whose items are matched.
+    source : str
+        Survey platform of a path (``"auto"`` detects it).
+    cutoff : float
+        Smallest similarity (0-1) for a pair to be proposed.
+
     Returns
     -------
     dict
