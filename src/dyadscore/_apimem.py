@@ -986,6 +986,13 @@ class APIMeMResult(Result):
         Variables, roles, shape, numbers of couples and resamples, seed, CI level.
     warnings : list of str
         Worded warnings (dropped couples, small samples, failed resamples, ...).
+
+    Examples
+    --------
+    >>> import dyadscore as ds
+    >>> res = ds.apimem(ds.simulate_mediation(200, seed=3), x="x", m="m", y="y")
+    >>> type(res).__name__, "indirect" in set(res.effects["kind"])
+    ('APIMeMResult', True)
     """
 
     effects: pd.DataFrame
@@ -1188,6 +1195,8 @@ def apimem(
     boot_indices : array (R, N) of int, optional
         0-based resample row numbers to use instead of drawing them (e.g. lavaan's, to
         reproduce its bootstrap); rows refer to the complete couples in input order.
+    source : str, optional
+        File name used in error messages.
 
     Returns
     -------
@@ -1199,7 +1208,7 @@ def apimem(
     lavaan 0.6's (see the module docstring and ``docs/mediation.md``). Couples with a
     missing value are dropped (listwise, lavaan's default); a warning says how many.
 
-    In R::
+    In R: ``lavaan::sem(model, data = wide, estimator = "ML")``, in full::
 
         lavaan::sem(model, data = wide, estimator = "ML", meanstructure = TRUE,
                     fixed.x = FALSE, se = "bootstrap", bootstrap = 2000)
@@ -1944,6 +1953,8 @@ def power_mediation(
     distinguishable : bool
     mc_draws : int
     seed : int or Generator, optional
+    **params
+        Population values passed to :func:`simulate_mediation` (``a``, ``b``, ...).
 
     Returns
     -------

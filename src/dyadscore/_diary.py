@@ -322,6 +322,14 @@ class DiaryAPIMResult(Result):
     data : DataFrame
         The prepared rows (every input row, with the derived columns and ``used``).
     warnings : list of str
+
+    Examples
+    --------
+    >>> import dyadscore as ds
+    >>> df = ds.simulate_diary(30, n_days=10, seed=2)
+    >>> res = ds.diary_apim(df, x="x", y="y")
+    >>> type(res).__name__, "actor_within" in set(res.effects["effect"])
+    ('DiaryAPIMResult', True)
     """
 
     effects: pd.DataFrame
@@ -686,6 +694,10 @@ def diary_apim(
 
     Notes
     -----
+    In R: ``nlme::lme(y ~ 0 + role + role:x_w + role:x_w_partner + role:x_b + role:x_b_partner,
+    random = ~ 0 + role | couple, weights = varIdent(form = ~ 1 | role),
+    correlation = corCompSymm(form = ~ 1 | couple/day), data = d, method = "REML")``.
+
     In R::
 
         nlme::lme(y ~ 0 + role + role:x_w + role:x_w_partner + role:x_b + role:x_b_partner,

@@ -161,6 +161,15 @@ class OvertimeAPIMResult(Result):
         As ``vcov(gls)`` (ML: times N / (N - p), as nlme).
     data : DataFrame
         Prepared rows with the lagged columns and ``used``.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> from dyadscore import overtime_apim
+    >>> panel = pd.read_csv("tests/oracle/diary/overtime_long.csv")
+    >>> res = overtime_apim(panel, x="x", y="y", dyad="couple", role="role", wave="wave")
+    >>> type(res).__name__
+    'OvertimeAPIMResult'
     """
 
     effects: pd.DataFrame

@@ -66,6 +66,20 @@ class DataWarning(UserWarning):
     """Data that can be analysed but probably not as meant (e.g. -99 codes among scores).
 
     The command line prints it as one line ``dyadscore: warning: ...``.
+
+    Parameters
+    ----------
+    message : str
+        What looks wrong, where (file, column, count) and how to declare it.
+
+    Examples
+    --------
+    >>> import warnings
+    >>> with warnings.catch_warnings(record=True) as caught:
+    ...     warnings.simplefilter("always")
+    ...     warnings.warn("scores.csv: column 'x': 3 values of -99", DataWarning)
+    >>> caught[0].category.__name__
+    'DataWarning'
     """
 
 

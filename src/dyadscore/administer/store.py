@@ -384,11 +384,15 @@ class AnswerStore:
             if not self.path.parent.is_dir():
                 raise StoreError(f"{given}: folder {self.path.parent} does not exist")
             _create_private(self.path)
+            existed = False
         else:
-            self._check_mode()
+            existed = True
         with self.connect() as con:
             self._migrate(con)
             self.version = int(con.execute("PRAGMA user_version").fetchone()[0])
+        if existed:  # warn about its mode only once the file is known to be an answer store
+            self._check_mode()
+        with self.connect() as con:
             if not readonly:
                 mode = con.execute("PRAGMA journal_mode = WAL").fetchone()[0]
                 if mode.lower() != "wal":  # pragma: no cover - exotic file systems

@@ -43,6 +43,10 @@ def run(args: argparse.Namespace) -> int:
     from ..formats import mapping_yaml, suggest_mapping
     from ..io import write_text
 
+    if args.source == "auto":
+        from ._input import _check_separator
+
+        _check_separator(args.export)
     suggestion = suggest_mapping(
         args.export, args.instrument, source=args.source, cutoff=args.cutoff
     )

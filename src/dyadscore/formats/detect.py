@@ -46,7 +46,7 @@ from .surveyjs import PERSON_KEYS, looks_like_formr
 
 OWN_PERSON = ("person", "person_id", "id", "respondent", "participant")
 _HINT = (
-    "pass the platform (source=... / --source qualtrics|redcap|limesurvey|surveyjs|formr|"
+    "name the platform with --source (qualtrics|redcap|limesurvey|surveyjs|formr|"
     "spss|stata|csv), or add a 'person' column for the project's own format"
 )
 
@@ -160,7 +160,7 @@ def detect_source(path: str | os.PathLike, *, strict: bool = True) -> str:
     if len(found) > 1:
         raise InputError(
             f"{name}: looks like a {found[0]} and a {found[1]} export at once; "
-            f"pass source='{found[0]}' or source='{found[1]}' (--source)"
+            f"name one with --source {found[0]} or --source {found[1]}"
         )
     if found:
         return found[0]

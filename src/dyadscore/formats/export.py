@@ -414,7 +414,7 @@ def export_instrument(instrument: Any, to: str, *, lang: str = "en", dyad: bool 
         raise InputError(f"unknown export target {to!r}; expected one of: {', '.join(TARGETS)}")
     if lang not in ("en", "nl"):
         raise InputError(f"unknown language {lang!r}; expected en or nl")
-    inst.require_language(lang)
+    inst.require_language(lang, None if isinstance(instrument, Instrument) else str(instrument))
     fn = {"redcap": redcap_dictionary, "qsf": qualtrics_qsf, "surveyjs": surveyjs_json}[to]
     return fn(inst, lang=lang, dyad=dyad)
 

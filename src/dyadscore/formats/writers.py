@@ -69,7 +69,7 @@ def _fmt(path: str, fmt: str | None) -> str:
     if kind is None:
         raise InputError(
             f"{path}: cannot tell the output format from the extension; use .sav, .dta, .csv "
-            "or .parquet (or fmt=...)"
+            "or .parquet (or name the format with --format)"
         )
     return kind
 
