@@ -17,6 +17,11 @@ H4/H4b (cross-sectional actor effects on self-sufficiency and goal pursuit at wa
 H4c (cross-sectional partner effect: the partner's reported acceptance -> self-sufficiency;
 family "secondary", so Holm corrects it apart from the primary family).
 
+A hypothesis may also name another model (``model: diary``, ``apimem`` or ``overtime``):
+``hypotheses/mediation.yaml`` ships H5 (perceived acceptance -> felt security -> goal
+pursuit, as an APIM mediation model with its partner paths) and ``hypotheses/diary.yaml``
+the within-person diary version; pass ``hypotheses="mediation"`` or ``"diary"``.
+
 Examples
 --------
 >>> [h.id for h in load_hypotheses()]
@@ -529,7 +534,7 @@ def resolve_hypotheses(spec: Any = None) -> list[Hypothesis]:
             if s not in default:
                 raise InputError(
                     f"hypothesis {s!r}: unknown id or shipped set; expected one of "
-                    f"{list(default)} or {', '.join(SHIPPED_HYPOTHESES)}"
+                    f"{', '.join(default)} or {', '.join(SHIPPED_HYPOTHESES)}"
                 )
             return default[s]
         return s
@@ -1179,10 +1184,19 @@ def test(
 
     Examples
     --------
+    >>> from dyadscore import simulate_mediation
     >>> from dyadscore.simulate import simulate_paradox
     >>> res = test(simulate_paradox(300, seed=4), hypotheses=["H3"])
     >>> res.table[["hypothesis", "direction", "supported"]].values.tolist()
     [['H3', 'non-superiority', True]]
+
+    A pre-registered mediation hypothesis (H5: x -> m -> y, actor-actor-actor):
+
+    >>> h5 = {"id": "H5", "label": "x -> m -> y", "model": "apimem", "predictor": "x",
+    ...       "mediator": "m", "outcome": "y", "effect": "aaa"}
+    >>> res = test(simulate_mediation(300, seed=4), hypotheses=[h5])
+    >>> res.table[["hypothesis", "model", "supported"]].values.tolist()
+    [['H5', 'apimem', True]]
     """
     from .apim_gls import apim
 
@@ -1445,7 +1459,7 @@ _TEXT: dict[str, dict[str, Any]] = {
             "not decrease {y} is not shown (α = {a})."
         ),
         "role": "(outcome of {r})",
-        "role_x": "(predictor of {r})",
+        "role_x": "({x} of {r})",
         "diary": (
             "In the daily-diary APIM (within-person centred, {n} couples, {obs} person-days) "
             "the {kind} effect of daily {x} on {y} was b = {b} ({lvl}% CI {lo} to {hi}), "
@@ -1550,7 +1564,7 @@ _TEXT: dict[str, dict[str, Any]] = {
             "verlaagt, is dus niet aangetoond (α = {a})."
         ),
         "role": "(uitkomst van {r})",
-        "role_x": "(predictor van {r})",
+        "role_x": "({x} van {r})",
         "diary": (
             "In het dagboek-APIM (binnen personen gecentreerd, {n} koppels, {obs} "
             "persoonsdagen) was het {kind} van dagelijkse {x} op {y} b = {b} ({lvl}%-BI {lo} "
@@ -1635,7 +1649,7 @@ def _paragraph(
     verdict = t["supported"] if row["supported"] else t["not_supported"]
     rkey = "role_x" if h.model == "apimem" else "role"
     has_role = row.get("role") is not None and not pd.isna(row.get("role")) and row["role"] != ""
-    who = f" {t[rkey].format(r=row['role'])}" if has_role else ""
+    who = f" {t[rkey].format(r=row['role'], x=h.predictor)}" if has_role else ""
     head = f"{h.id}{who} ({h.text(lang)}): {verdict}."
     if h.model != "apim":
         return _model_paragraph(row, h, lang, holm, head)
