@@ -204,7 +204,7 @@ def test_more_than_two_waves_says_how_to_declare(panel):
         ({"model": "diary"}, "effect 'aaa' is not an effect of model diary"),
         ({"model": "apim", "effect": "actor"}, "mediator is only used by model apimem"),
         ({"model": "diary", "effect": "actor", "mediator": None, "control": ["z"]}, "control"),
-        ({"model": "mixed"}, "model"),
+        ({"model": "mixed"}, "model: mixed: expected apim, diary, apimem or overtime"),
     ],
 )
 def test_bad_declarations_are_one_line(tmp_path, change, message):

@@ -448,6 +448,9 @@ def _validate(item: Any, source: str, index: int) -> Hypothesis:
         msg = err["msg"].removeprefix("Value error, ")
         if err["type"] == "extra_forbidden":
             msg = f"unknown key; expected one of {', '.join(Hypothesis.model_fields)}"
+        elif err["type"] == "literal_error":
+            expected = str(err.get("ctx", {}).get("expected", "")).replace("'", "")
+            msg = f"{err['input']}: expected {expected}"
         raise InputError(f"{source}: hypothesis {hid!r}: {loc}: {msg}") from None
 
 
