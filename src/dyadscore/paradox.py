@@ -17,6 +17,11 @@ H4/H4b (cross-sectional actor effects on self-sufficiency and goal pursuit at wa
 H4c (cross-sectional partner effect: the partner's reported acceptance -> self-sufficiency;
 family "secondary", so Holm corrects it apart from the primary family).
 
+A hypothesis may also name another model (``model: diary``, ``apimem`` or ``overtime``):
+``hypotheses/mediation.yaml`` ships H5 (perceived acceptance -> felt security -> goal
+pursuit, as an APIM mediation model with its partner paths) and ``hypotheses/diary.yaml``
+the within-person diary version; pass ``hypotheses="mediation"`` or ``"diary"``.
+
 Examples
 --------
 >>> [h.id for h in load_hypotheses()]
@@ -63,9 +68,15 @@ __all__ = [
     "decision_p",
     "ci_level",
     "wave_numbers",
+    "MODEL_EFFECTS",
+    "SHIPPED_HYPOTHESES",
 ]
 
 DEFAULT_HYPOTHESES = Path(__file__).with_name("hypotheses") / "default.yaml"
+#: Shipped hypothesis sets, by name (``--hypotheses mediation``).
+SHIPPED_HYPOTHESES: dict[str, Path] = {
+    p.stem: p for p in sorted(Path(__file__).with_name("hypotheses").glob("*.yaml"))
+}
 _ID_COLS = ("couple", "dyad", "role", "gender")
 
 
@@ -85,6 +96,57 @@ DIRECTIONS: tuple[str, ...] = (
     "non-inferiority",
 )
 _BOUNDED = ("equivalence", "non-superiority", "non-inferiority")
+#: Effects a hypothesis may name, per model. ``diary``: ``actor``/``partner`` are the
+#: within-person effects (``actor_within``/``partner_within``); ``overtime``: the lagged
+#: effects of x (``actor_lagged``/``partner_lagged``); ``apimem``: the names
+#: :func:`dyadscore.apimem_decide` accepts (indirect, total-indirect and total effects, paths;
+#: full labels such as ``ind_aaa1`` too).
+MODEL_EFFECTS: dict[str, tuple[str, ...]] = {
+    "apim": ("actor", "partner"),
+    "diary": (
+        "actor",
+        "partner",
+        "actor_within",
+        "partner_within",
+        "actor_between",
+        "partner_between",
+    ),
+    "overtime": (
+        "actor",
+        "partner",
+        "actor_lagged",
+        "partner_lagged",
+        "stability_actor",
+        "stability_partner",
+    ),
+    "apimem": (
+        "aaa",
+        "ppa",
+        "app",
+        "pap",
+        "totind_actor",
+        "totind_partner",
+        "total_actor",
+        "total_partner",
+        "a",
+        "p",
+        "b",
+        "q",
+        "c",
+        "d",
+    ),
+}
+_MODEL_ALIAS = {
+    ("diary", "actor"): "actor_within",
+    ("diary", "partner"): "partner_within",
+    ("overtime", "actor"): "actor_lagged",
+    ("overtime", "partner"): "partner_lagged",
+}
+# full apimem labels: ind_aaa1, ind_aa, totind_actor2, a1, p12, ...
+_APIMEM_LABEL = re.compile(
+    r"^(?:ind_(?:aaa|ppa|app|pap)[12]|ind_(?:aa|pp|ap|pa)|(?:totind|total)_(?:actor|partner)[12]"
+    r"|[abc][12]|[pqd](?:12|21))$"
+)
 # wave suffixes in common use: _w1, _W1, _t1, _T1, _wave1, _Wave1, .1
 _WAVE_SUFFIX = re.compile(r"(?:_(?:w|t|wave)|\.)(\d+)$", re.IGNORECASE)
 
@@ -106,8 +168,11 @@ class Hypothesis(BaseModel):
     outcome, predictor : str
         Columns of the person table; a ``_w<N>`` suffix names the wave (the outcome may not
         come before the predictor).
-    effect : {"actor", "partner"}
-        The APIM path tested.
+    effect : str
+        The path tested: ``actor`` or ``partner`` (APIM; for ``diary`` the within-person
+        effects, for ``overtime`` the lagged effects of the predictor), the other effects in
+        :data:`MODEL_EFFECTS`, or for ``apimem`` an indirect, total-indirect or total effect
+        (``aaa``, ``ppa``, ``app``, ``pap``, ``totind_actor``, ``total_partner``, ...).
     control : list of str
         Predictors entered with their actor and partner values (e.g. the outcome at wave 1).
     covariates : list of str
@@ -124,6 +189,14 @@ class Hypothesis(BaseModel):
         Significance level, 0-1.
     family : str
         Family for the multiplicity correction (``primary`` by default).
+    model : {"apim", "diary", "apimem", "overtime"}
+        The model fitted: the two-wave APIM (default), the daily-diary APIM
+        (:func:`dyadscore.diary_apim`, data one row per person per day), the APIM mediation
+        model (:func:`dyadscore.apimem`, needs ``mediator``; directions positive, negative or
+        two-sided) or the over-time APIM (:func:`dyadscore.overtime_apim`, three or more
+        waves, one row per person per wave).
+    mediator : str, optional
+        The mediator column (``model: apimem`` only).
 
     Examples
     --------
@@ -139,7 +212,7 @@ class Hypothesis(BaseModel):
     label: dict[str, str]
     outcome: str
     predictor: str
-    effect: Literal["actor", "partner"] = "actor"
+    effect: str = "actor"
     control: list[str] = Field(default_factory=list)
     covariates: list[str] = Field(default_factory=list)
     direction: Literal[
@@ -149,6 +222,8 @@ class Hypothesis(BaseModel):
     alpha: float = Field(default=0.05, gt=0, lt=1)
     family: str = "primary"
     waves: dict[str, int] | None = None
+    model: Literal["apim", "diary", "apimem", "overtime"] = "apim"
+    mediator: str | None = None
 
     @field_validator("label", mode="before")
     @classmethod
@@ -180,7 +255,43 @@ class Hypothesis(BaseModel):
         return out
 
     @model_validator(mode="after")
+    def _model_fields(self) -> Hypothesis:
+        m = self.model
+        allowed = MODEL_EFFECTS[m]
+        if self.effect not in allowed and not (m == "apimem" and _APIMEM_LABEL.match(self.effect)):
+            raise ValueError(
+                f"effect {self.effect!r} is not an effect of model {m}; expected one of "
+                f"{', '.join(allowed)}"
+            )
+        if m == "apimem":
+            if not self.mediator:
+                raise ValueError("model apimem needs a mediator column (mediator: ...)")
+            if len({self.predictor, self.mediator, self.outcome}) < 3:
+                raise ValueError("predictor, mediator and outcome must be three different columns")
+            if self.direction not in ("positive", "negative", "two-sided"):
+                raise ValueError(
+                    f"direction {self.direction!r}: a mediation (apimem) effect is tested as "
+                    "positive, negative or two-sided"
+                )
+        elif self.mediator:
+            raise ValueError(f"mediator is only used by model apimem, not by model {m}")
+        if m != "apim":
+            for key in ("control", "covariates"):
+                if getattr(self, key):
+                    raise ValueError(
+                        f"{key} is not supported by model {m}; it adjusts for what it needs "
+                        "(see docs/paradox.md)"
+                    )
+            if self.waves is not None:
+                raise ValueError(f"waves is only used by model apim, not by model {m}")
+            if self.predictor == self.outcome:
+                raise ValueError("predictor and outcome must be different columns")
+        return self
+
+    @model_validator(mode="after")
     def _time_order(self) -> Hypothesis:
+        if self.model != "apim":
+            return self
         if self.waves is None:
             found = {k: _wave_of(getattr(self, k)) for k in ("predictor", "outcome")}
             missing = [k for k, w in found.items() if w is None]
@@ -228,7 +339,13 @@ class Hypothesis(BaseModel):
 
     @property
     def design(self) -> str:
-        """``longitudinal`` (outcome at a later wave than the predictor) or ``cross-sectional``."""
+        """``longitudinal`` (outcome at a later wave than the predictor) or ``cross-sectional``.
+
+        ``diary`` for the diary model; ``overtime`` models are ``longitudinal`` (lagged) and
+        ``apimem`` models ``cross-sectional``.
+        """
+        if self.model != "apim":
+            return {"diary": "diary", "overtime": "longitudinal"}.get(self.model, "cross-sectional")
         pred, out = self.wave_of["predictor"], self.wave_of["outcome"]
         return (
             "longitudinal"
@@ -246,7 +363,12 @@ class Hypothesis(BaseModel):
     @property
     def columns(self) -> list[str]:
         """Data columns the hypothesis needs."""
-        return list(dict.fromkeys([self.outcome, self.predictor, *self.control, *self.covariates]))
+        mediator = [self.mediator] if self.mediator else []
+        return list(
+            dict.fromkeys(
+                [self.outcome, self.predictor, *mediator, *self.control, *self.covariates]
+            )
+        )
 
     @property
     def x(self) -> list[str]:
@@ -326,6 +448,9 @@ def _validate(item: Any, source: str, index: int) -> Hypothesis:
         msg = err["msg"].removeprefix("Value error, ")
         if err["type"] == "extra_forbidden":
             msg = f"unknown key; expected one of {', '.join(Hypothesis.model_fields)}"
+        elif err["type"] == "literal_error":
+            expected = str(err.get("ctx", {}).get("expected", "")).replace("'", "")
+            msg = f"{err['input']}: expected {expected}"
         raise InputError(f"{source}: hypothesis {hid!r}: {loc}: {msg}") from None
 
 
@@ -403,10 +528,17 @@ def resolve_hypotheses(spec: Any = None) -> list[Hypothesis]:
     """
     default = {h.id: h for h in load_hypotheses()}
 
+    if isinstance(spec, str) and spec in SHIPPED_HYPOTHESES and not Path(spec).is_file():
+        if spec not in default:
+            return load_hypotheses(SHIPPED_HYPOTHESES[spec])
+
     def one(s: Any) -> Any:
         if isinstance(s, str) and not s.endswith((".yaml", ".yml")) and not Path(s).is_file():
             if s not in default:
-                raise InputError(f"hypothesis {s!r}: unknown id; expected one of {list(default)}")
+                raise InputError(
+                    f"hypothesis {s!r}: unknown id or shipped set; expected one of "
+                    f"{', '.join(default)} or {', '.join(SHIPPED_HYPOTHESES)}"
+                )
             return default[s]
         return s
 
@@ -711,6 +843,21 @@ def _check_data(
     return data
 
 
+def _check_waves(data: pd.DataFrame, hyps: list[Hypothesis], wave: str, src: str) -> None:
+    """Long data with more than two waves: say how to declare an over-time hypothesis."""
+    waves = pd.unique(data[wave].dropna())
+    if len(waves) <= 2:
+        return
+    for h in hyps:
+        if h.outcome in data.columns and h.predictor in data.columns:
+            raise InputError(
+                f"{src}: hypothesis {h.id}: the data have {len(waves)} waves in long form; "
+                "declare model: overtime for the lagged over-time APIM of "
+                f"{h.predictor} on {h.outcome}, or name wave columns such as "
+                f"{h.outcome}_w2 for a two-wave APIM"
+            )
+
+
 def _fit_key(h: Hypothesis, covariates: Sequence[str]) -> tuple:
     # a robustness covariate that is already a predictor or control of h is controlled already
     covs = [c for c in dict.fromkeys([*h.covariates, *covariates]) if c not in h.x]
@@ -748,6 +895,197 @@ def _sd_ratio(data: pd.DataFrame, h: Hypothesis) -> float:
     return float(sub[h.outcome].std(ddof=1) / sub[h.predictor].std(ddof=1))
 
 
+def _std_ratio(data: pd.DataFrame, x: str, y: str) -> float:
+    """SD(x) / SD(y) over all rows with both values (beta = b * SD(x) / SD(y))."""
+    sub = data[[x, y]].apply(pd.to_numeric, errors="coerce").dropna()
+    if len(sub) < 2:
+        return np.nan
+    return float(sub[x].std(ddof=1) / sub[y].std(ddof=1))
+
+
+def _fit_other(
+    h: Hypothesis,
+    data: pd.DataFrame,
+    *,
+    dyad: str,
+    role: str | None,
+    person: str,
+    time: str,
+    wave: str,
+    method: str,
+    bootstrap: int,
+    seed: Any,
+    drop_singles: bool,
+    source: str | None,
+) -> Any:
+    """Fit the diary, mediation or over-time model a hypothesis names."""
+    src = source or "data"
+    need = {"diary": [dyad, time], "overtime": [dyad, wave], "apimem": [dyad]}[h.model]
+    if role:
+        need.append(role)
+    for col in [*need, *h.columns]:
+        if col not in data.columns:
+            what = {time: "the day column (time=)", wave: "the wave column"}.get(col)
+            tail = f"; expected {what}" if what else f", which hypothesis {h.id} needs"
+            raise InputError(f"{src}: no column {col!r}{tail}")
+    if h.model == "diary":
+        from ._diary import diary_apim
+
+        pid = person if person in data.columns else None
+        if role is None and pid is None:
+            raise InputError(
+                f"{src}: no column {person!r}; the diary model needs the person id (--person) "
+                "or a role column (--role)"
+            )
+        return diary_apim(
+            data,
+            x=h.predictor,
+            y=h.outcome,
+            dyad=dyad,
+            role=role,
+            person=pid,
+            time=time,
+            method=method,
+            test_distinguishability=False,
+            source=source,
+        )
+    if h.model == "overtime":
+        from ._overtime import overtime_apim
+
+        rl = role or ("role" if "role" in data.columns else None)
+        if rl is None:
+            raise InputError(
+                f"{src}: the over-time APIM needs a role column for its two partners (--role)"
+            )
+        return overtime_apim(
+            data,
+            x=h.predictor,
+            y=h.outcome,
+            dyad=dyad,
+            role=rl,
+            wave=wave,
+            method=method,
+            source=source,
+        )
+    from ._apimem import apimem
+
+    return apimem(
+        data,
+        x=h.predictor,
+        m=h.mediator,
+        y=h.outcome,
+        dyad=dyad,
+        role=role,
+        person=person if person in data.columns else None,
+        bootstrap=bootstrap,
+        seed=seed,
+        drop_singles=drop_singles,
+        source=source,
+    )
+
+
+def _other_rows(h: Hypothesis, fit: Any, data: pd.DataFrame, lang: str) -> list[dict[str, Any]]:
+    """Table rows (one per role, or one) of a diary, mediation or over-time hypothesis."""
+    base = {
+        "hypothesis": h.id,
+        "label": h.label.get(lang, h.label["en"]),
+        "effect": h.effect,
+        "predictor": h.predictor,
+        "outcome": h.outcome,
+        "design": h.design,
+    }
+    out = []
+    if h.model == "apimem":
+        from ._apimem import apimem_decide
+
+        roles = fit.info["roles"] if fit.info["distinguishable"] else [None]
+        short = bool(MODEL_EFFECTS["apimem"].count(h.effect))
+        for rl in roles if short else [None]:
+            d = apimem_decide(fit, h.effect, rl, direction=h.direction, alpha=h.alpha)
+            est, se = float(d["estimate"]), float(d["se"])
+            beta = float(d["beta"])
+            row = {**base, "role": d.get("role") if fit.info["distinguishable"] else None}
+            boot = d["method"] == "percentile bootstrap"
+            p_dec = float(d["p_boot_one_sided"] if boot else d["p_one_sided"])
+            if h.direction == "two-sided":
+                p_dec = (
+                    float(d["p"])
+                    if not boot
+                    else min(
+                        1.0,
+                        2
+                        * min(
+                            float((fit.bootstrap_draws[d["effect"]] <= 0).mean()),
+                            float((fit.bootstrap_draws[d["effect"]] >= 0).mean()),
+                        ),
+                    )
+                )
+            row.update(
+                estimate=est,
+                se=se,
+                df=np.inf,
+                ci_low=float(d["ci_low"]),
+                ci_high=float(d["ci_high"]),
+                beta=beta,
+                beta_ci_low=float(d["beta_ci_low"]),
+                beta_ci_high=float(d["beta_ci_high"]),
+                p=float(d["p"]),
+                p_one_sided=np.nan if h.direction == "two-sided" else float(d["p_one_sided"]),
+                direction=h.direction,
+                sesoi=np.nan,
+                alpha=h.alpha,
+                ci_level=ci_level(h.direction, h.alpha),
+                family=h.family,
+                n_dyads=int(d["n_dyads"]),
+                model=h.model,
+                method=d["method"],
+                decision_ci_low=float(d.get("decision_ci_low", np.nan)),
+                decision_ci_high=float(d.get("decision_ci_high", np.nan)),
+                _p_decision=p_dec,
+                _supported=bool(d["supported"]),
+            )
+            out.append(row)
+        return out
+    name = _MODEL_ALIAS.get((h.model, h.effect), h.effect)
+    eff = fit.effects[fit.effects["effect"] == name]
+    ratio = _std_ratio(data, h.predictor, h.outcome)
+    for r in eff.to_dict("records"):
+        est, se = float(r["estimate"]), float(r["se"])
+        df = float(r["df"])
+        beta = est * ratio
+        scale = ratio
+        bound = h.sesoi / abs(scale) if h.direction in _BOUNDED else 0.0
+        p_two = float(decision_p(est, se, df, "two-sided"))
+        p_dec = float(decision_p(est, se, df, h.direction, bound))
+        lo, hi = float(r["ci_low"]), float(r["ci_high"])
+        b_lo, b_hi = sorted((lo * scale, hi * scale))
+        role_value = r.get("role")
+        row = {**base, "role": None if role_value is None or pd.isna(role_value) else role_value}
+        row.update(
+            estimate=est,
+            se=se,
+            df=df,
+            ci_low=lo,
+            ci_high=hi,
+            beta=beta,
+            beta_ci_low=b_lo,
+            beta_ci_high=b_hi,
+            p=p_two,
+            p_one_sided=np.nan if h.direction == "two-sided" else p_dec,
+            direction=h.direction,
+            sesoi=h.sesoi if h.direction in _BOUNDED else np.nan,
+            alpha=h.alpha,
+            ci_level=ci_level(h.direction, h.alpha),
+            family=h.family,
+            n_dyads=int(fit.fit["n_couples"]),
+            model=h.model,
+            n_obs=int(fit.fit["n_obs"]),
+            _p_decision=p_dec,
+        )
+        out.append(row)
+    return out
+
+
 def ci_level(direction: str, alpha: float) -> float:
     """Confidence level of the interval that matches a decision (1 - 2 alpha or 1 - alpha).
 
@@ -774,8 +1112,12 @@ def test(
     lang: str = "en",
     drop_singles: bool = False,
     source: str | None = None,
+    time: str = "day",
+    wave: str = "wave",
+    bootstrap: int = 0,
+    seed: Any = None,
 ) -> ParadoxResult:
-    """Test dependency-paradox hypotheses, one APIM per hypothesis.
+    """Test dependency-paradox hypotheses, one APIM (or the model it names) per hypothesis.
 
     Parameters
     ----------
@@ -809,6 +1151,28 @@ def test(
         the number left out is ``result.n_singles_dropped``.
     source : str, optional
         File name used in error messages.
+    time : str
+        Day column of diary data (hypotheses with ``model: diary``).
+    wave : str
+        Wave column of long data (reshaped for ``apim`` hypotheses; ``model: overtime``
+        hypotheses use it as is).
+    bootstrap, seed
+        Bootstrap resamples (0: none) and seed for ``model: apimem`` hypotheses: with
+        resamples the decision uses the percentile bootstrap interval
+        (:func:`dyadscore.apimem_decide`), without them the z test of the delta-method SE.
+
+    Notes
+    -----
+    Hypotheses with ``model: diary`` take the data as they come (one row per person per
+    day) and are fitted with :func:`dyadscore.diary_apim` (``actor``/``partner`` = the
+    within-person effects); ``model: apimem`` takes one row per person with predictor,
+    mediator and outcome and is fitted with :func:`dyadscore.apimem`; ``model: overtime``
+    takes one row per person per wave (three or more waves) and is fitted with
+    :func:`dyadscore.overtime_apim` (``actor``/``partner`` = the lagged effects of the
+    predictor on the outcome, controlling for actor and partner stability). For these
+    models beta is b x SD(predictor) / SD(outcome) over all rows (apimem: lavaan's
+    standardised solution). The table then also has ``model`` (and ``n_obs``, ``method``,
+    ``decision_ci_low``/``_high`` where they apply).
 
     Returns
     -------
@@ -823,10 +1187,19 @@ def test(
 
     Examples
     --------
+    >>> from dyadscore import simulate_mediation
     >>> from dyadscore.simulate import simulate_paradox
     >>> res = test(simulate_paradox(300, seed=4), hypotheses=["H3"])
     >>> res.table[["hypothesis", "direction", "supported"]].values.tolist()
     [['H3', 'non-superiority', True]]
+
+    A pre-registered mediation hypothesis (H5: x -> m -> y, actor-actor-actor):
+
+    >>> h5 = {"id": "H5", "label": "x -> m -> y", "model": "apimem", "predictor": "x",
+    ...       "mediator": "m", "outcome": "y", "effect": "aaa"}
+    >>> res = test(simulate_mediation(300, seed=4), hypotheses=[h5])
+    >>> res.table[["hypothesis", "model", "supported"]].values.tolist()
+    [['H5', 'apimem', True]]
     """
     from .apim_gls import apim
 
@@ -837,20 +1210,53 @@ def test(
         h.text(lang)
     if not isinstance(data, pd.DataFrame):
         raise InputError(f"{src}: expected a table with one row per person (see wide_by_wave)")
-    if "wave" in data.columns:
-        data = prepare(data, person=person, source=src)
+    raw = data
+    apim_hyps = [h for h in hyps if h.model == "apim"]
+    others = [h for h in hyps if h.model != "apim"]
     covariates = list(covariates or [])
-    extra = [c for c in [*covariates, *([moderator] if moderator else [])] if c not in data.columns]
-    if extra:
-        raise InputError(f"{src}: no column {extra[0]!r} (covariate or moderator)")
-    data = _check_data(data, hyps, dyad, role, person, src)
+    if others and (covariates or moderator):
+        h = others[0]
+        raise InputError(
+            f"hypothesis {h.id}: covariates and moderator are only supported for model apim, "
+            f"not for model {h.model}"
+        )
     n_singles = 0
-    if drop_singles:
-        n_singles = int((data.groupby(dyad, dropna=False)[dyad].transform("size") == 1).sum())
+    if apim_hyps:
+        if wave in data.columns:
+            _check_waves(data, apim_hyps, wave, src)
+            data = prepare(data, person=person, wave=wave, source=src)
+        extra = [
+            c for c in [*covariates, *([moderator] if moderator else [])] if c not in data.columns
+        ]
+        if extra:
+            raise InputError(f"{src}: no column {extra[0]!r} (covariate or moderator)")
+        data = _check_data(data, apim_hyps, dyad, role, person, src)
+        if drop_singles:
+            n_singles = int((data.groupby(dyad, dropna=False)[dyad].transform("size") == 1).sum())
     fits: dict[str, Any] = {}
     cache: dict[tuple, Any] = {}
     rows = []
     for h in hyps:
+        if h.model != "apim":
+            okey = (h.model, h.predictor, h.mediator, h.outcome)
+            if okey not in cache:
+                cache[okey] = _fit_other(
+                    h,
+                    raw,
+                    dyad=dyad,
+                    role=role,
+                    person=person,
+                    time=time,
+                    wave=wave,
+                    method=method,
+                    bootstrap=bootstrap,
+                    seed=seed,
+                    drop_singles=drop_singles,
+                    source=source,
+                )
+            fits[h.id] = cache[okey]
+            rows.extend(_other_rows(h, cache[okey], raw, lang))
+            continue
         key = _fit_key(h, covariates)
         if key not in cache:
             covs = list(key[2]) or None
@@ -910,8 +1316,8 @@ def test(
                 ci_level=ci_level(h.direction, h.alpha),
                 family=h.family,
                 n_dyads=int(fit.fit["n_dyads"]),
+                model="apim",
                 _p_decision=p_dec,
-                _scale=scale,
             )
             if moderator:
                 row.update(_interaction(fit, h, r.get("role")))
@@ -925,9 +1331,22 @@ def test(
     else:
         decision = table["_p_decision"]
     table["supported"] = (decision < table["alpha"]).astype(bool)
-    table = table.drop(columns=["_p_decision", "_scale"])
-    order = [c for c in table.columns if c not in ("supported", "n_dyads", "p_holm")]
+    if "_supported" in table and not holm:  # apimem: apimem_decide's (bootstrap) decision
+        own = table["_supported"].notna()
+        table.loc[own, "supported"] = table.loc[own, "_supported"].astype(bool)
+    table["supported"] = table["supported"].astype(bool)
+    table = table.drop(columns=[c for c in ("_p_decision", "_supported") if c in table])
+    if not others:
+        table = table.drop(columns="model")
+    if not role and "role" in table and table["role"].isna().all():
+        table = table.drop(columns="role")
+    tail = ("supported", "n_dyads", "model", "n_obs", "method", "p_holm")
+    tail += ("decision_ci_low", "decision_ci_high")
+    order = [c for c in table.columns if c not in tail]
     order = [*order, "supported", "n_dyads", *(["p_holm"] if holm else [])]
+    order += [
+        c for c in ("model", "n_obs", "method", "decision_ci_low", "decision_ci_high") if c in table
+    ]
     if moderator:
         order = [c for c in order if not c.startswith("interaction")]
         order += ["interaction", "interaction_se", "interaction_p"]
@@ -980,7 +1399,7 @@ def population_effects(
 
 
 # ------------------------------------------------------------ plain language
-_TEXT: dict[str, dict[str, str]] = {
+_TEXT: dict[str, dict[str, Any]] = {
     "en": {
         "supported": "supported",
         "not_supported": "not supported",
@@ -1043,6 +1462,33 @@ _TEXT: dict[str, dict[str, str]] = {
             "not decrease {y} is not shown (α = {a})."
         ),
         "role": "(outcome of {r})",
+        "role_x": "({x} of {r})",
+        "diary": (
+            "In the daily-diary APIM (within-person centred, {n} couples, {obs} person-days) "
+            "the {kind} effect of daily {x} on {y} was b = {b} ({lvl}% CI {lo} to {hi}), "
+            "β = {beta} ({lvl}% CI {blo} to {bhi})."
+        ),
+        "overtime": (
+            "In the over-time APIM (lagged, controlling for actor and partner stability of "
+            "{y}; {n} couples, {obs} person-waves) the {kind} effect of {x} on {y} at the next "
+            "wave was b = {b} ({lvl}% CI {lo} to {hi}), β = {beta} ({lvl}% CI {blo} to {bhi})."
+        ),
+        "apimem": (
+            "In the APIM mediation model ({n} couples) the {kind} effect of {x} on {y} "
+            "through {m} was {b} ({lvl}% CI {lo} to {hi}), standardised {beta} ({lvl}% CI "
+            "{blo} to {bhi})."
+        ),
+        "boot": " Percentile bootstrap {lvl}% CI {lo} to {hi}.",
+        "kind": {
+            "actor_within": "within-person actor",
+            "partner_within": "within-person partner",
+            "actor_between": "between-person actor",
+            "partner_between": "between-person partner",
+            "actor_lagged": "lagged actor",
+            "partner_lagged": "lagged partner",
+            "stability_actor": "actor stability",
+            "stability_partner": "partner stability",
+        },
         "moderation": (
             "Moderation by {m} (the effect above is at the mean of {m}): "
             "interaction b = {b}, two-sided p {p}."
@@ -1121,6 +1567,33 @@ _TEXT: dict[str, dict[str, str]] = {
             "verlaagt, is dus niet aangetoond (α = {a})."
         ),
         "role": "(uitkomst van {r})",
+        "role_x": "({x} van {r})",
+        "diary": (
+            "In het dagboek-APIM (binnen personen gecentreerd, {n} koppels, {obs} "
+            "persoonsdagen) was het {kind} van dagelijkse {x} op {y} b = {b} ({lvl}%-BI {lo} "
+            "tot {hi}), β = {beta} ({lvl}%-BI {blo} tot {bhi})."
+        ),
+        "overtime": (
+            "In het APIM over de tijd (vertraagd, gecontroleerd voor actor- en "
+            "partnerstabiliteit van {y}; {n} koppels, {obs} persoonsmetingen) was het {kind} "
+            "van {x} op {y} bij de volgende meting b = {b} ({lvl}%-BI {lo} tot {hi}), "
+            "β = {beta} ({lvl}%-BI {blo} tot {bhi})."
+        ),
+        "apimem": (
+            "In het APIM-mediatiemodel ({n} koppels) was het {kind} van {x} op {y} via {m} "
+            "{b} ({lvl}%-BI {lo} tot {hi}), gestandaardiseerd {beta} ({lvl}%-BI {blo} tot {bhi})."
+        ),
+        "boot": " Percentiel-bootstrap {lvl}%-BI {lo} tot {hi}.",
+        "kind": {
+            "actor_within": "actoreffect binnen personen",
+            "partner_within": "partnereffect binnen personen",
+            "actor_between": "actoreffect tussen personen",
+            "partner_between": "partnereffect tussen personen",
+            "actor_lagged": "vertraagde actoreffect",
+            "partner_lagged": "vertraagde partnereffect",
+            "stability_actor": "actorstabiliteitseffect",
+            "stability_partner": "partnerstabiliteitseffect",
+        },
         "moderation": (
             "Moderatie door {m} (het effect hierboven geldt bij het gemiddelde van {m}): "
             "interactie b = {b}, tweezijdig p {p}."
@@ -1177,8 +1650,12 @@ def _paragraph(
 ) -> str:
     t = _TEXT[lang]
     verdict = t["supported"] if row["supported"] else t["not_supported"]
-    who = f" {t['role'].format(r=row['role'])}" if row.get("role") not in (None, "") else ""
+    rkey = "role_x" if h.model == "apimem" else "role"
+    has_role = row.get("role") is not None and not pd.isna(row.get("role")) and row["role"] != ""
+    who = f" {t[rkey].format(r=row['role'], x=h.predictor)}" if has_role else ""
     head = f"{h.id}{who} ({h.text(lang)}): {verdict}."
+    if h.model != "apim":
+        return _model_paragraph(row, h, lang, holm, head)
     eff = t[h.effect].format(x=h.predictor, y=h.outcome)
     est = t["est"].format(
         b=_num(row["estimate"], lang),
@@ -1226,5 +1703,102 @@ def _paragraph(
     if moderator and np.isfinite(row.get("interaction", np.nan)):
         tail += " " + t["moderation"].format(
             m=moderator, b=_num(row["interaction"], lang), p=_pval(row["interaction_p"])
+        )
+    return f"{head} {body} {test} {tail}"
+
+
+# full-language names of the mediation effects (apimem), for the summaries
+_APIMEM_KIND = {
+    "en": {
+        "aaa": "actor-actor-actor indirect",
+        "ppa": "partner-partner-actor indirect",
+        "app": "actor-partner-partner indirect",
+        "pap": "partner-actor-partner indirect",
+        "totind_actor": "total indirect actor",
+        "totind_partner": "total indirect partner",
+        "total_actor": "total actor",
+        "total_partner": "total partner",
+        "aa": "actor-actor indirect",
+        "pp": "partner-partner indirect",
+        "ap": "actor-partner indirect",
+        "pa": "partner-actor indirect",
+    },
+    "nl": {
+        "aaa": "indirecte actor-actor-actoreffect",
+        "ppa": "indirecte partner-partner-actoreffect",
+        "app": "indirecte actor-partner-partnereffect",
+        "pap": "indirecte partner-actor-partnereffect",
+        "totind_actor": "totale indirecte actoreffect",
+        "totind_partner": "totale indirecte partnereffect",
+        "total_actor": "totale actoreffect",
+        "total_partner": "totale partnereffect",
+        "aa": "indirecte actor-actoreffect",
+        "pp": "indirecte partner-partnereffect",
+        "ap": "indirecte actor-partnereffect",
+        "pa": "indirecte partner-actoreffect",
+    },
+}
+
+
+def _kind(h: Hypothesis, lang: str) -> str:
+    if h.model == "apimem":
+        name = re.sub(r"^ind_|[12]+$", "", h.effect)
+        path = {"en": "path {}", "nl": "pad {}"}[lang]
+        return _APIMEM_KIND[lang].get(name, path.format(h.effect))
+    name = _MODEL_ALIAS.get((h.model, h.effect), h.effect)
+    return _TEXT[lang]["kind"][name]
+
+
+def _model_paragraph(row: dict[str, Any], h: Hypothesis, lang: str, holm: bool, head: str) -> str:
+    """The summary paragraph of a diary, mediation or over-time hypothesis."""
+    t = _TEXT[lang]
+    digits = 3 if h.model == "apimem" else 2
+    body = t[h.model].format(
+        n=row["n_dyads"],
+        obs=row.get("n_obs"),
+        kind=_kind(h, lang),
+        x=h.predictor,
+        y=h.outcome,
+        m=h.mediator,
+        b=_num(row["estimate"], lang, digits),
+        lo=_num(row["ci_low"], lang, digits),
+        hi=_num(row["ci_high"], lang, digits),
+        beta=_num(row["beta"], lang, digits),
+        blo=_num(row["beta_ci_low"], lang, digits),
+        bhi=_num(row["beta_ci_high"], lang, digits),
+        lvl="95",
+    )
+    a = _num(h.alpha, lang)
+    s = _num(h.sesoi, lang)
+    d = h.direction
+    ok = bool(row["supported"])
+    if d in ("positive", "negative"):
+        test = t["test_dir"].format(
+            dir=t[d], h0="≤" if d == "positive" else "≥", p=_pval(row["p_one_sided"])
+        )
+        tail = t["yes_dir" if ok else "no_dir"].format(dir=t[d], a=a)
+    elif d == "two-sided":
+        test = t["test_two"].format(p=_pval(row["p"]))
+        tail = t["yes_two" if ok else "no_two"].format(a=a)
+    else:
+        key = {"equivalence": "eq", "non-superiority": "ns", "non-inferiority": "ni"}[d]
+        test = t[f"test_{key}"].format(s=s, p=_pval(row["p_one_sided"]))
+        tail = t[f"{'yes' if ok else 'no'}_{key}"].format(s=s, a=a, x=h.predictor, y=h.outcome)
+    if holm and "p_holm" in row:
+        test += t["holm"].format(p=_pval(row["p_holm"]))
+    if row.get("method") == "percentile bootstrap":
+        test += t["boot"].format(
+            lvl=_pct(ci_level(d, h.alpha)),
+            lo=_num(row["decision_ci_low"], lang, digits),
+            hi=_num(row["decision_ci_high"], lang, digits),
+        )
+    elif d != "two-sided":
+        level = ci_level(d, h.alpha)
+        lo, hi = _decision_ci(row, level)
+        test += t["dec_ci"].format(
+            beta=_num(row["beta"], lang, digits),
+            ci=t["ci"].format(lvl=_pct(level)),
+            lo=_num(lo, lang, digits),
+            hi=_num(hi, lang, digits),
         )
     return f"{head} {body} {test} {tail}"

@@ -21,7 +21,11 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument(
         "data", help="couples file (CSV, Excel, Parquet, JSON), an export, or '-' for stdin"
     )
-    p.add_argument("--hypotheses", help="YAML file of hypotheses (default: the shipped set)")
+    p.add_argument(
+        "--hypotheses",
+        help="YAML file of hypotheses, or the name of a shipped set: default, mediation "
+        "(H5, APIM mediation model), diary (daily-diary APIM); default: the shipped default set",
+    )
     p.add_argument("--dyad", default="couple", help="couple id column (default: couple)")
     p.add_argument("--role", help="role column for distinguishable dyads (default: pooled)")
     p.add_argument("--person", default="person", help="person id column (default: person)")
@@ -34,6 +38,19 @@ def register(sub: argparse._SubParsersAction) -> None:
         help="leave out persons whose partner is not in the file (default: error)",
     )
     p.add_argument("--lang", default="en", help="summary language: en (default) or nl")
+    p.add_argument(
+        "--time", default="day", help="day column for model: diary hypotheses (default: day)"
+    )
+    p.add_argument("--wave", default="wave", help="wave column of long data (default: wave)")
+    p.add_argument(
+        "--bootstrap",
+        type=int,
+        default=0,
+        metavar="N",
+        help="bootstrap resamples for model: apimem hypotheses (decision by the percentile "
+        "bootstrap interval; default 0: z test of the delta-method SE)",
+    )
+    p.add_argument("--seed", type=int, help="seed of the bootstrap")
     p.add_argument(
         "--df-method",
         default="residual",
@@ -84,6 +101,10 @@ def run(args: argparse.Namespace) -> int:
             drop_singles=args.drop_singles,
             source=args.data,
             df_method=args.df_method,
+            time=args.time,
+            wave=args.wave,
+            bootstrap=args.bootstrap,
+            seed=args.seed,
         )
     except PairingError as exc:  # the API's advice in command-line words
         msg = str(exc).replace("pass drop_singles=True", "use --drop-singles")
@@ -103,7 +124,8 @@ def run(args: argparse.Namespace) -> int:
     else:
         cols = [
             "hypothesis",
-            *(["role"] if args.role else []),
+            *(["model"] if "model" in res.table else []),
+            *(["role"] if "role" in res.table else []),
             "effect",
             "direction",
             "estimate",
