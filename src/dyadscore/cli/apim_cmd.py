@@ -74,19 +74,16 @@ def register(sub: argparse._SubParsersAction) -> None:
 def run(args: argparse.Namespace) -> int:
     import json
     import sys
-    from pathlib import Path
 
     from ..apim_gls import apim
     from ..errors import InputError
-    from ..io import atomic_path, write_text
+    from ._output import check_outputs, emit, save_plot
 
     if args.ml and args.sem:
         raise InputError("choose one of --ml and --sem")
     if args.bootstrap < 0:
         raise InputError(f"--bootstrap must be 0 or more, got {args.bootstrap}")
-    if args.plot and Path(args.plot).suffix.lower() not in (".png", ".pdf", ".svg"):
-        raise InputError(f"{args.plot}: expected a .png, .pdf or .svg file for --plot")
-    _check_outputs([args.plot, args.out], args.force)
+    check_outputs([args.out], args.force, plot=args.plot)
     named = [*args.x, args.y, *args.covariate, args.moderator]
     data = score_named(
         read_input(args), named, person=args.person, source=args.data, instruments=args.instrument
@@ -112,32 +109,8 @@ def run(args: argparse.Namespace) -> int:
     if dropped:
         print(f"dyadscore: dropped {dropped} person(s) without a partner", file=sys.stderr)
     if args.plot:
-        import matplotlib
-
-        matplotlib.use("Agg")
-        ax = res.plot()
-        with atomic_path(args.plot, force=args.force) as tmp:
-            fmt = Path(args.plot).suffix.lower().lstrip(".")
-            ax.figure.savefig(tmp, format=fmt, dpi=150, bbox_inches="tight")
+        save_plot(lambda: res.plot(), args.plot, force=args.force)
     as_json = args.json or (args.out or "").lower().endswith(".json")
     text = json.dumps(res.to_dict(), indent=2, ensure_ascii=False) if as_json else res.summary()
-    if args.out and args.out != "-":
-        write_text(text + "\n", args.out, force=args.force)
-    else:
-        print(text)
+    emit(text, args.out, force=args.force)
     return 0
-
-
-def _check_outputs(paths: list[str | None], force: bool) -> None:
-    """Refuse before any work when an output exists (no --force) or its folder is missing,
-    so a failure never leaves one output written and the other not."""
-    from pathlib import Path
-
-    from ..errors import InputError
-
-    for name in [p for p in paths if p and p != "-"]:
-        target = Path(name)
-        if target.exists() and not force:
-            raise InputError(f"{target}: already exists; use --force (Python: force) to overwrite")
-        if not target.parent.exists():
-            raise InputError(f"{target}: folder {target.parent} does not exist")

@@ -69,21 +69,18 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 def run(args: argparse.Namespace) -> int:
     import json
-    from pathlib import Path
 
     from .._apimem import apimem
     from ..errors import InputError
-    from ..io import atomic_path, write_text
-    from .apim_cmd import _check_outputs
+    from ..io import write_text
+    from ._output import check_outputs, emit, save_plot
 
     if args.bootstrap < 0:
         raise InputError(f"--bootstrap must be 0 or more, got {args.bootstrap}")
     if args.lang not in ("en", "nl"):
         raise InputError(f"--lang {args.lang!r}: expected en or nl")
-    if args.plot and Path(args.plot).suffix.lower() not in (".png", ".pdf", ".svg"):
-        raise InputError(f"{args.plot}: expected a .png, .pdf or .svg file for --plot")
     json_path = args.json if args.json not in (None, "-") else None
-    _check_outputs([args.plot, args.out, json_path], args.force)
+    check_outputs([args.out, json_path], args.force, plot=args.plot)
     data = score_named(
         read_input(args), [args.x, args.m, args.y], person=args.person, source=args.data
     )
@@ -115,20 +112,11 @@ def run(args: argparse.Namespace) -> int:
         source=args.data,
     )
     if args.plot:
-        import matplotlib
-
-        matplotlib.use("Agg")
-        ax = res.plot(lang=args.lang)
-        with atomic_path(args.plot, force=args.force) as tmp:
-            fmt = Path(args.plot).suffix.lower().lstrip(".")
-            ax.figure.savefig(tmp, format=fmt, dpi=150, bbox_inches="tight")
+        save_plot(lambda: res.plot(lang=args.lang), args.plot, force=args.force)
     text_json = json.dumps(res.to_dict(), indent=2, ensure_ascii=False)
     if json_path:
         write_text(text_json + "\n", json_path, force=args.force)
     as_json = args.json == "-" or (args.out or "").lower().endswith(".json")
     text = text_json if as_json else res.summary(lang=args.lang)
-    if args.out and args.out != "-":
-        write_text(text + "\n", args.out, force=args.force)
-    else:
-        print(text)
+    emit(text, args.out, force=args.force)
     return 0

@@ -68,14 +68,10 @@ def _progress(done: int, total: int) -> None:
 def run(args: argparse.Namespace) -> int:
     from ..io import write_table
     from ..power_analysis import power
+    from ._output import check_outputs
     from ._power_args import parse_reliability
-    from .apim_cmd import _check_outputs
 
-    if args.plot and args.plot.rsplit(".", 1)[-1].lower() not in ("png", "svg", "pdf"):
-        from ..errors import InputError
-
-        raise InputError(f"{args.plot}: expected a .png, .svg or .pdf file for --plot")
-    _check_outputs([args.plot, args.out], args.force)
+    check_outputs([args.out], args.force, plot=args.plot)
     effect = args.effect[0] if args.effect == ["paradox"] else args.effect
     tab = power(
         args.n,
@@ -104,21 +100,8 @@ def run(args: argparse.Namespace) -> int:
 
 
 def _save_plot(tab, path: str, force: bool) -> None:
-    from pathlib import Path
-
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
-    from ..errors import InputError
-    from ..io import atomic_path
     from ..power_analysis import plot_power
+    from ._output import check_plot_path, save_plot
 
-    fmt = Path(path).suffix.lower().lstrip(".")
-    if fmt not in ("png", "svg", "pdf"):
-        raise InputError(f"{path}: expected a .png, .svg or .pdf file for --plot")
-    ax = plot_power(tab)
-    with atomic_path(path, force=force) as tmp:
-        ax.figure.savefig(tmp, format=fmt, dpi=120, bbox_inches="tight")
-    plt.close(ax.figure)
+    check_plot_path(path)
+    save_plot(lambda: plot_power(tab), path, force=force, dpi=120)

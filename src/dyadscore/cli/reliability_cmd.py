@@ -88,8 +88,8 @@ def _read(args: argparse.Namespace):
 def run(args: argparse.Namespace) -> int:
     import json
 
-    from ..io import write_text
     from ..psychometrics import reliability
+    from ._output import emit
 
     if args.change:
         return _run_change(args)
@@ -110,10 +110,7 @@ def run(args: argparse.Namespace) -> int:
         if as_json
         else res.summary(lang=args.lang, items=args.items)
     )
-    if args.out and args.out != "-":
-        write_text(text + "\n", args.out, force=args.force)
-    else:
-        print(text)
+    emit(text, args.out, force=args.force)
     return 0
 
 
