@@ -5,6 +5,8 @@ from __future__ import annotations
 import argparse
 import sys
 
+from ._power_args import add_measurement_arguments
+
 
 def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser(
@@ -35,19 +37,7 @@ def register(sub: argparse._SubParsersAction) -> None:
         default=["actor", "partner"],
         help="actor, partner, hypothesis ids (H1 ...) or 'paradox'",
     )
-    p.add_argument(
-        "--reliability",
-        nargs="+",
-        metavar="REL",
-        help="reliability of the scale scores: one number (e.g. .8) for all, or "
-        "CONSTRUCT=REL pairs (felt_dependence=.75 x=.8 ...); default: error-free scores",
-    )
-    p.add_argument(
-        "--dropout",
-        type=float,
-        default=0.0,
-        help="share of persons lost between waves (missing at random; default 0)",
-    )
+    add_measurement_arguments(p)
     p.add_argument("--reps", type=int, default=1000, help="replications (default 1000)")
     p.add_argument("--seed", type=int, help="random seed")
     p.add_argument("--plot", metavar="PATH", help="save the power curves (.png, .svg, .pdf)")
