@@ -8,6 +8,7 @@ from ._input import (
     add_instrument_argument,
     add_map_argument,
     add_missing_argument,
+    add_resampling_arguments,
     add_source_argument,
     read_input,
     score_named,
@@ -51,19 +52,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--ml", action="store_true", help="ML instead of REML (nlme conventions)")
     p.add_argument("--sem", action="store_true", help="ML with SEM/lavaan SEs and z tests")
     p.add_argument("--center", action="store_true", help="grand-mean centre the predictors")
-    p.add_argument(
-        "--bootstrap",
-        type=int,
-        default=0,
-        metavar="N",
-        help="bootstrap resamples of couples for the CI of k (e.g. 2000)",
-    )
-    p.add_argument("--seed", type=int, help="random seed of the bootstrap")
-    p.add_argument(
-        "--drop-singles",
-        action="store_true",
-        help="drop persons without a partner instead of stopping",
-    )
+    add_resampling_arguments(p, "the CI of k")
     p.add_argument("--plot", metavar="FILE", help="save the path diagram (PNG, PDF or SVG)")
     p.add_argument("--json", action="store_true", help="print (or save) the results as JSON")
     p.add_argument("-o", "--out", help="save the output to this file instead of printing it")

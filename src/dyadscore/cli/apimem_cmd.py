@@ -4,7 +4,13 @@ from __future__ import annotations
 
 import argparse
 
-from ._input import add_map_argument, add_source_argument, read_input, score_named
+from ._input import (
+    add_map_argument,
+    add_resampling_arguments,
+    add_source_argument,
+    read_input,
+    score_named,
+)
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -38,19 +44,7 @@ def register(sub: argparse._SubParsersAction) -> None:
         action="store_true",
         help="equal paths, means and variances for both members (Olsen & Kenny)",
     )
-    p.add_argument(
-        "--bootstrap",
-        type=int,
-        default=0,
-        metavar="N",
-        help="bootstrap resamples of couples for percentile CIs (e.g. 2000)",
-    )
-    p.add_argument("--seed", type=int, help="random seed of the bootstrap")
-    p.add_argument(
-        "--drop-singles",
-        action="store_true",
-        help="drop persons without a partner instead of stopping",
-    )
+    add_resampling_arguments(p, "percentile CIs")
     p.add_argument("--lang", default="en", help="language of the summary: en or nl")
     add_map_argument(p)
     add_source_argument(p)
