@@ -14,7 +14,9 @@ from scipy import optimize
 
 import dyadscore as ds
 from dyadscore.apim_gls import _batch_fit, _build_design
+from dyadscore.cli import main
 from dyadscore.errors import InputError, PairingError
+from dyadscore.simulate import simulate_dyads
 
 ORACLE = Path(__file__).parent / "oracle"
 RTOL = 1e-6  # coefficients, SEs, statistics, log-likelihoods (issue #3)
@@ -710,3 +712,112 @@ def test_dropped_singles_are_counted_in_the_result(dist_long: pd.DataFrame) -> N
     res = ds.apim(df, x="x_actor", y="y", dyad="dyad", role="role", drop_singles=True)
     assert res.fit["n_singles_dropped"] == 2
     assert res.fit["n_obs"] == len(dist_long) - 4
+
+
+# ------------------------------------------------------------ regressions from the review of the dyadic layer (issues 3 and 4)
+
+
+@pytest.fixture(scope="module")
+def review_couples() -> pd.DataFrame:
+    return simulate_dyads(60, seed=1)
+
+
+def _singular_cases(df: pd.DataFrame) -> list[tuple[str, pd.DataFrame, dict, str]]:
+    const = df.assign(x=1.0)
+    in_role = df.copy()
+    in_role.loc[in_role.role == "man", "x"] = 2.0
+    no_y = df.copy()
+    no_y.loc[no_y.role == "man", "y"] = np.nan
+    twice = df.assign(z=2 * df["x"])
+    return [
+        ("constant x", const, {"x": "x"}, r"actor effect of 'x'"),
+        ("x constant in one role", in_role, {"x": "x"}, r"actor effect of 'x' \(role 'man'\)"),
+        ("no outcome for one role", no_y, {"x": "x"}, r"intercept \(role 'man'\)"),
+        ("x given twice", df, {"x": ["x", "x"]}, r"actor effect of 'x'"),
+        ("covariate = 2x", twice, {"x": "x", "covariates": "z"}, r"covariate actor effect of 'z'"),
+        ("moderator = x", df, {"x": "x", "moderator": "x"}, r"moderator actor effect of 'x'"),
+    ]
+
+
+@pytest.mark.parametrize("idx", range(6))
+def test_inestimable_terms_are_one_line_input_errors(
+    review_couples: pd.DataFrame, idx: int
+) -> None:
+    _name, data, kw, match = _singular_cases(review_couples)[idx]
+    with pytest.raises(InputError, match=match) as err:
+        ds.apim(data, y="y", dyad="couple", role="role", **kw)
+    assert "\n" not in str(err.value)
+
+
+def test_constant_or_perfectly_predicted_outcome(review_couples: pd.DataFrame) -> None:
+    with pytest.raises(InputError, match=r"column 'y': the outcome is constant"):
+        ds.apim(review_couples.assign(y=3.0), x="x", y="y", dyad="couple")
+    half = review_couples.copy()
+    half.loc[half.role == "woman", "y"] = 1.0
+    with pytest.raises(InputError, match=r"outcome of role 'woman' is constant"):
+        ds.apim(half, x="x", y="y", dyad="couple", role="role")
+    exact = review_couples.assign(
+        y=0.5 * review_couples["x"] + 1
+    )  # y = f(x) exactly: no residual variance
+    with pytest.raises(InputError, match="predicted perfectly"):
+        ds.apim(exact, x="x", y="y", dyad="couple")
+
+
+def test_legitimate_fit_unchanged_by_the_checks(review_couples: pd.DataFrame) -> None:
+    # x constant within one role is fine for indistinguishable dyads (x still varies)
+    d = review_couples.copy()
+    d.loc[d.role == "man", "x"] = 2.0
+    res = ds.apim(d, x="x", y="y", dyad="couple")
+    # the GLS estimate with complete dyads and indistinguishable roles: equal to OLS
+    # of the couple sum on the sums and of the difference on the differences
+    y = d["y"].to_numpy().reshape(-1, 2)
+    x = d["x"].to_numpy().reshape(-1, 2)
+    bs = np.polyfit(x.sum(1), y.sum(1), 1)[0]
+    bd = np.linalg.lstsq((x[:, 0] - x[:, 1])[:, None], y[:, 0] - y[:, 1], rcond=None)[0][0]
+    eff = res.effects.set_index("effect").estimate
+    assert eff["actor"] == pytest.approx((bs + bd) / 2, rel=1e-6)
+    assert eff["partner"] == pytest.approx((bs - bd) / 2, rel=1e-6)
+
+
+def test_cli_constant_predictor_exit_2_no_output(
+    tmp_path: Path, review_couples: pd.DataFrame
+) -> None:
+    src = tmp_path / "c.csv"
+    review_couples.assign(x=1.0).to_csv(src, index=False)
+    out = tmp_path / "o.txt"
+    argv = ["apim", str(src), "--x", "x", "--y", "y", "--dyad", "couple", "--role", "role"]
+    assert main([*argv, "-o", str(out)]) == 2
+    assert not out.exists()
+
+
+def test_role_spelling_error_names_the_role_column(review_couples: pd.DataFrame) -> None:
+    d = review_couples.rename(columns={"role": "gender"})
+    d.loc[0, "gender"] = "Woman"
+    with pytest.raises(InputError, match=r"column 'gender' has 3 values \(Woman, man, woman\)"):
+        ds.apim(d, x="x", y="y", dyad="couple", role="gender")
+    with pytest.raises(InputError, match="column 'gender' has 3 values"):
+        ds.to_pairwise(d, "x", "couple", "gender")
+
+
+def test_cli_apim_plot_format_and_no_half_written_outputs(
+    tmp_path: Path, review_couples: pd.DataFrame
+) -> None:
+    src = tmp_path / "d.csv"
+    review_couples.to_csv(src, index=False)
+    base = ["apim", str(src), "--x", "x", "--y", "y", "--dyad", "couple"]
+    bad = tmp_path / "p.xyz"
+    assert main([*base, "--plot", str(bad)]) == 2  # was a matplotlib traceback
+    assert not bad.exists()
+    existing = tmp_path / "res.txt"
+    existing.write_text("keep")
+    png = tmp_path / "p.png"
+    assert main([*base, "--plot", str(png), "-o", str(existing)]) == 2
+    assert not png.exists() and existing.read_text() == "keep"
+    assert main([*base, "--plot", str(png), "-o", str(existing), "--force"]) == 0
+    assert png.stat().st_size > 1000 and "APIM" in existing.read_text()
+
+
+def test_plot_unknown_predictor_is_input_error(review_couples: pd.DataFrame) -> None:
+    res = ds.apim(review_couples, x="x", y="y", dyad="couple", role="role")
+    with pytest.raises(InputError, match="predictor 'nope' is not in the model"):
+        res.plot(predictor="nope")

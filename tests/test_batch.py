@@ -87,3 +87,31 @@ def test_refuses_to_overwrite(tmp_path):
     with pytest.raises(InputError, match="--force"):
         batch.score_csv(src, INSTRUMENTS, out)
     assert out.read_text() == "keep"
+
+
+# ------------------------------------------------------------ regressions from the review of issue 2
+
+
+SAT = ds.load_instrument("relationship-satisfaction")  # 5 items, 1-5, sat3 reversed
+
+
+REVIEW_ROW = [5, 4, 1, 5, 4]  # hand-worked: (5 + 4 + (6 - 1) + 5 + 4) / 5 = 4.6
+
+
+def _review_frame() -> pd.DataFrame:
+    df = pd.DataFrame({"person": ["p1", "p2", "p3"], "couple": ["c1", "c1", "c2"]})
+    for j, it in enumerate(SAT.item_ids):
+        df[it] = [REVIEW_ROW[j], REVIEW_ROW[j], REVIEW_ROW[j]]
+    return df
+
+
+def test_stream_reader_falls_back_when_the_file_cannot_be_opened(tmp_path, monkeypatch):
+    src, out = tmp_path / "in.csv", tmp_path / "out.csv"
+    _review_frame().to_csv(src, index=False)
+
+    def refuse(*args, **kwargs):
+        raise PermissionError(13, "Permission denied")
+
+    monkeypatch.setattr(batch, "open", refuse, raising=False)  # only batch's own open
+    batch.score_csv(src, [SAT.id], out)
+    np.testing.assert_allclose(pd.read_csv(out)["satisfaction"], 4.6)

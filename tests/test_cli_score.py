@@ -11,7 +11,9 @@ import pandas as pd
 import pytest
 
 import dyadscore as ds
+from dyadscore import io as dio
 from dyadscore.cli import main
+from dyadscore.errors import InputError
 
 SAT = ds.load_instrument("relationship-satisfaction")
 
@@ -27,7 +29,7 @@ def _sat_frame(n: int = 4) -> pd.DataFrame:
 
 
 def _run(argv, capsys):
-    code = main(argv)
+    code = main([str(a) for a in argv])
     out, err = capsys.readouterr()
     return code, out, err
 
@@ -241,3 +243,143 @@ def test_reliability_between_points_and_the_option(tmp_path, capsys) -> None:
     alpha = k / (k - 1) * (1 - keyed.var(ddof=1).sum() / keyed.sum(axis=1).var(ddof=1))
     got = json.loads(out)["scales"][0]["alpha"]
     assert abs(got - alpha) < 1e-12
+
+
+# ------------------------------------------------------------ regressions from the review of issue 2 (exports, mappings, outputs)
+
+
+REVIEW_ROW = [5, 4, 1, 5, 4]  # hand-worked: (5 + 4 + (6 - 1) + 5 + 4) / 5 = 4.6
+
+
+def _review_frame() -> pd.DataFrame:
+    df = pd.DataFrame({"person": ["p1", "p2", "p3"], "couple": ["c1", "c1", "c2"]})
+    for j, it in enumerate(SAT.item_ids):
+        df[it] = [REVIEW_ROW[j], REVIEW_ROW[j], REVIEW_ROW[j]]
+    return df
+
+
+def _one_line_error(code: int, err: str) -> None:
+    assert code == 2, err
+    assert err.startswith("dyadscore: error: ") and err.count("\n") == 1, err
+    assert "Traceback" not in err
+
+
+def _dutch_bytes(df: pd.DataFrame, tail: bytes = b"") -> bytes:
+    text = df.to_csv(sep=";", decimal=",", index=False, lineterminator="\r\n")
+    return b"\xef\xbb\xbf" + text.encode() + tail
+
+
+@pytest.mark.parametrize(
+    ("name", "content"),
+    [
+        ("dutch.csv", _dutch_bytes(_review_frame(), b"\r\n;;;;;;\r\n;;;;;;\r\n\r\n")),
+        ("plain.csv", _review_frame().to_csv(index=False).encode() + b",,,,,,\n,,,,,,\n\n"),
+    ],
+)
+def test_blank_spreadsheet_rows_are_not_people(tmp_path, capsys, name, content):
+    src = tmp_path / name
+    src.write_bytes(content)
+    out = tmp_path / "scores.csv"
+    code, _, err = _run(["score", src, "-i", SAT.id, "-o", out], capsys)
+    assert code == 0, err
+    scores = pd.read_csv(out)
+    assert scores["person"].tolist() == ["p1", "p2", "p3"]
+    np.testing.assert_allclose(scores["satisfaction"], [4.6, 4.6, 4.6])
+
+
+@pytest.mark.parametrize("sep", [",", ";"])
+def test_row_with_answers_but_no_person_id(tmp_path, capsys, sep):
+    df = _review_frame()
+    df.loc[1, "person"] = None
+    src = tmp_path / "in.csv"
+    df.to_csv(src, index=False, sep=sep)
+    out = tmp_path / "scores.csv"
+    code, _, err = _run(["score", src, "-i", SAT.id, "-o", out], capsys)
+    _one_line_error(code, err)
+    assert f"{src}: column 'person': line 3 has answers but no person id" in err
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["in.csv"]
+
+
+@pytest.mark.parametrize("sep", [",", ";"])
+def test_duplicate_column_header_is_an_error(tmp_path, capsys, sep):
+    header = sep.join(["person", "sat1", " sat1", *SAT.item_ids[1:]])
+    src = tmp_path / "in.csv"
+    src.write_text(header + "\n" + sep.join(["p1", "1", "2", "4", "1", "5", "4"]) + "\n")
+    out = tmp_path / "scores.csv"
+    code, _, err = _run(["score", src, "-i", SAT.id, "-o", out], capsys)
+    _one_line_error(code, err)
+    assert str(src) in err and "'sat1'" in err and "more than once" in err
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["in.csv"]
+
+
+def test_duplicate_column_header_in_excel_is_an_error(tmp_path, capsys):
+    import openpyxl
+
+    book = openpyxl.Workbook()
+    book.active.append(["person", "sat1", "sat1", *SAT.item_ids[1:]])
+    book.active.append(["p1", 1, 5, 4, 1, 5, 4])
+    src = tmp_path / "in.xlsx"
+    book.save(src)
+    out = tmp_path / "scores.csv"
+    code, _, err = _run(["score", src, "-i", SAT.id, "-o", out], capsys)
+    _one_line_error(code, err)
+    assert f"{src}: line 1, column 'sat1': the name occurs more than once" in err
+    assert not out.exists()
+
+
+def test_mapping_onto_an_existing_column_is_an_error(tmp_path, capsys):
+    df = _review_frame().assign(Q1=3)
+    with pytest.raises(InputError, match="columns 'sat1' and 'Q1' .* would both become 'sat1'"):
+        ds.score(df, SAT, mapping={"Q1": "sat1"})
+    src, mapping = tmp_path / "in.csv", tmp_path / "map.yaml"
+    df.to_csv(src, index=False)
+    mapping.write_text("Q1: sat1\n")
+    out = tmp_path / "scores.csv"
+    code, _, err = _run(["score", src, "-i", SAT.id, "--map", mapping, "-o", out], capsys)
+    _one_line_error(code, err)
+    assert f"{mapping}: columns 'sat1' and 'Q1' of {src} would both become 'sat1'" in err
+    assert not out.exists()
+
+
+def test_mapping_with_an_absent_column_names_both_files(tmp_path, capsys):
+    src, mapping = tmp_path / "in.csv", tmp_path / "map.yaml"
+    _review_frame().to_csv(src, index=False)
+    mapping.write_text("Q9: sat1\n")
+    code, _, err = _run(["score", src, "-i", SAT.id, "--map", mapping, "-o", "x.csv"], capsys)
+    _one_line_error(code, err)
+    assert f"{mapping}: names column 'Q9', which is not in {src}" in err
+
+
+def test_unwritable_output_folder_is_one_line(tmp_path, capsys, monkeypatch):
+    src = tmp_path / "in.csv"
+    _review_frame().to_csv(src, index=False)
+
+    def denied(*args, **kwargs):
+        raise PermissionError(13, "Permission denied")
+
+    monkeypatch.setattr(dio.tempfile, "mkstemp", denied)
+    for out in ("scores.csv", "scores.json"):  # streamed CSV and whole-table writers
+        code, _, err = _run(["score", src, "-i", SAT.id, "-o", tmp_path / out], capsys)
+        _one_line_error(code, err)
+        assert f"cannot write in folder {tmp_path} (Permission denied)" in err
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["in.csv"]
+
+
+def test_output_path_that_is_a_folder(tmp_path, capsys):
+    src = tmp_path / "in.csv"
+    _review_frame().to_csv(src, index=False)
+    (tmp_path / "out").mkdir()
+    code, _, err = _run(["score", src, "-i", SAT.id, "-o", tmp_path / "out", "--force"], capsys)
+    _one_line_error(code, err)
+    assert "is a folder; expected an output file name" in err
+
+
+@pytest.mark.parametrize("suffix", [".csv", ".json"])
+def test_existing_output_is_named_before_its_sidecar(tmp_path, capsys, suffix):
+    src = tmp_path / "in.csv"
+    _review_frame().to_csv(src, index=False)
+    out = tmp_path / f"scores{suffix}"
+    assert _run(["score", src, "-i", SAT.id, "-o", out], capsys)[0] == 0
+    code, _, err = _run(["score", src, "-i", SAT.id, "-o", out], capsys)
+    _one_line_error(code, err)
+    assert f"{out}: already exists; use --force" in err

@@ -14,7 +14,9 @@ from hypothesis import strategies as st
 from scipy import stats
 
 import dyadscore as ds
+from dyadscore.cli import main
 from dyadscore.errors import InputError, PairingError
+from dyadscore.simulate import simulate_dyads
 
 ORACLE = Path(__file__).parent / "oracle"
 
@@ -467,3 +469,30 @@ def test_stacked_waves_get_a_hint() -> None:
     with pytest.raises(PairingError, match="4 members.*'wave' column"):
         pair_members(df, "d")
     assert pair_members(df, "d", wave="wave").n_dyads == 2
+
+
+# ------------------------------------------------------------ regressions from the review of the dyadic layer (constant variables)
+
+
+@pytest.fixture(scope="module")
+def review_couples() -> pd.DataFrame:
+    return simulate_dyads(60, seed=1)
+
+
+def test_nonindependence_of_a_constant_is_an_error(review_couples: pd.DataFrame) -> None:
+    with pytest.raises(InputError, match="column 'x': every score is 1"):
+        ds.nonindependence(review_couples.assign(x=1.0), "x", "couple")
+    d = review_couples.copy()
+    d.loc[d.role == "man", "x"] = 0.0
+    with pytest.raises(InputError, match="every score of role 'man' is equal"):
+        ds.nonindependence(d, "x", "couple", role="role")
+
+
+def test_cli_nonindependence_constant_exit_2(
+    tmp_path: Path, review_couples: pd.DataFrame, capsys
+) -> None:
+    src = tmp_path / "c.csv"
+    review_couples.assign(x=1.0).to_csv(src, index=False)
+    assert main(["dyads", "nonindependence", str(src), "--vars", "x", "--dyad", "couple"]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "Traceback" not in err

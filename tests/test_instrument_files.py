@@ -12,10 +12,12 @@ from pathlib import Path
 
 import pytest
 
-from dyadscore.errors import InstrumentError
+import dyadscore as ds
+from dyadscore.errors import InputError, InstrumentError
 from dyadscore.instruments import (
     LANGUAGES,
     Instrument,
+    instrument_dirs,
     lint_instrument,
     list_instruments,
     load_instrument,
@@ -441,3 +443,20 @@ def test_user_instrument_errors_name_the_file(tmp_path: Path):
 def test_unknown_id_lists_shipped():
     with pytest.raises(InstrumentError, match="acceptance-of-dependence"):
         load_instrument("no-such-instrument")
+
+
+# ------------------------------------------------------------ regressions from the review of issue 2
+
+
+SAT = ds.load_instrument("relationship-satisfaction")  # 5 items, 1-5, sat3 reversed
+
+
+def test_scale_error_names_the_field_once(tmp_path):
+    shipped = next(d for d in instrument_dirs() if (d / f"{SAT.id}.yaml").is_file())
+    text = (shipped / f"{SAT.id}.yaml").read_text(encoding="utf-8")
+    bad = tmp_path / "bad.yaml"
+    bad.write_text(text.replace("  max: 5", "  max: 1", 1), encoding="utf-8")
+    with pytest.raises(InputError) as exc:
+        ds.load_instrument(bad)
+    msg = str(exc.value)
+    assert msg.count("response_scale") == 1 and "max (1) must exceed min (1)" in msg

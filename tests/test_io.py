@@ -10,6 +10,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from dyadscore import io as dio
 from dyadscore.errors import InputError
 from dyadscore.io import guard_formulas, read_mapping, read_table, write_table
 
@@ -173,3 +174,12 @@ def test_exists_message_names_the_cli_option_not_python(tmp_path) -> None:
     with pytest.raises(InputError, match=r"already exists; use --force \(Python: force\)") as err:
         write_table(pd.DataFrame({"a": [1]}), target)
     assert "=True" not in str(err.value)
+
+
+# ------------------------------------------------------------ regressions from the review of issue 2
+
+
+def test_json_output_keeps_full_precision(tmp_path):
+    df = pd.DataFrame({"person": ["p1"], "x": [1 / 3]})
+    path = dio.write_table(df, tmp_path / "s.json")
+    assert json.loads(path.read_text())[0]["x"] == pytest.approx(1 / 3, rel=1e-14, abs=0)

@@ -12,6 +12,7 @@ import pytest
 from scipy import stats
 from statsmodels.stats.multitest import multipletests
 
+import dyadscore as ds
 from dyadscore.apim_gls import apim
 from dyadscore.cli import main
 from dyadscore.errors import InputError
@@ -854,3 +855,43 @@ def test_type_one_error_at_the_bound_within_binomial_band(direction, truth, dist
     m = rej.size
     lo, hi = stats.binom.ppf([0.005, 0.995], m, 0.05) / m
     assert lo <= rej.mean() <= hi, rej.mean()
+
+
+# ------------------------------------------------------------ regressions from the review of the dyadic layer (robustness covariates)
+
+
+@pytest.fixture(scope="module")
+def review_paradox_data() -> pd.DataFrame:
+    return ds.paradox.wide_by_wave(simulate_paradox(150, seed=3))
+
+
+def test_robustness_covariate_already_a_control_is_not_entered_twice(
+    review_paradox_data: pd.DataFrame,
+) -> None:
+    base = ds.paradox.test(review_paradox_data, ["H1", "H4"])
+    extra = ds.paradox.test(review_paradox_data, ["H1", "H4"], covariates=["goal_progress_w1"])
+    # H1 controls goal_progress_w1 already: same model, same estimate
+    h1 = [t.set_index("hypothesis").loc["H1", "estimate"] for t in (base.table, extra.table)]
+    assert h1[0] == pytest.approx(h1[1], rel=1e-12)
+    # H4 has no control: the covariate enters, as in a direct APIM fit with it
+    direct = ds.apim(
+        review_paradox_data,
+        x="perceived_acceptance_w1",
+        y="self_sufficiency_w1",
+        dyad="couple",
+        covariates="goal_progress_w1",
+        covariate_effects="as_is",
+        person="person",
+    )
+    want = direct.effects.set_index("effect").loc["actor", "estimate"]
+    assert extra.table.set_index("hypothesis").loc["H4", "estimate"] == pytest.approx(want)
+
+
+def test_summary_names_covariates_without_a_dangling_and(review_paradox_data: pd.DataFrame) -> None:
+    res = ds.paradox.test(review_paradox_data, ["H1", "H4"], covariates=["satisfaction_w1"])
+    en = res.summary("en").split("\n\n")
+    nl = res.summary("nl").split("\n\n")
+    assert "goal_progress_w1, and for satisfaction_w1" in en[0]
+    assert "couples, controlling for satisfaction_w1." in en[1]
+    assert ", and for" not in en[1]
+    assert "koppels, gecontroleerd voor satisfaction_w1." in nl[1]

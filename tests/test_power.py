@@ -335,3 +335,15 @@ def test_cli_power_reliability_dropout(capsys):
         "dyadscore: error: --reliability x=abc: expected CONSTRUCT=NUMBER "
         "(e.g. felt_dependence=.75)"
     ]
+
+
+# ------------------------------------------------------------ regressions from the review of the dyadic layer (outputs)
+
+
+def test_cli_power_no_half_written_outputs(tmp_path: Path) -> None:
+    existing = tmp_path / "t.csv"
+    existing.write_text("keep")
+    png = tmp_path / "p.png"
+    argv = ["power", "--n", "50", "--reps", "20", "--seed", "1", "--plot", str(png)]
+    assert main([*argv, "-o", str(existing)]) == 2
+    assert not png.exists() and existing.read_text() == "keep"

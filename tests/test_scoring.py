@@ -294,3 +294,47 @@ def test_declared_step_allows_its_points_only() -> None:
 def test_step_does_not_change_the_key_hash_of_instruments_without_it() -> None:
     # the hash main computed before step existed (scores stay traceable to the same key)
     assert ds.load_instrument("relationship-satisfaction").key_hash == "a9090573ef3479e6"
+
+
+# ------------------------------------------------------------ regressions from the review of issue 2 (blank rows, ids, duplicate columns)
+
+
+SAT = ds.load_instrument("relationship-satisfaction")  # 5 items, 1-5, sat3 reversed
+
+
+REVIEW_ROW = [5, 4, 1, 5, 4]  # hand-worked: (5 + 4 + (6 - 1) + 5 + 4) / 5 = 4.6
+
+
+def _review_frame() -> pd.DataFrame:
+    df = pd.DataFrame({"person": ["p1", "p2", "p3"], "couple": ["c1", "c1", "c2"]})
+    for j, it in enumerate(SAT.item_ids):
+        df[it] = [REVIEW_ROW[j], REVIEW_ROW[j], REVIEW_ROW[j]]
+    return df
+
+
+def test_blank_rows_in_a_dataframe_and_a_long_table():
+    wide = pd.concat([_review_frame(), pd.DataFrame([{}])], ignore_index=True)  # an all-NaN row
+    assert ds.score(wide, SAT)["person"].tolist() == ["p1", "p2", "p3"]
+    long = _review_frame().melt(id_vars=["person", "couple"], var_name="item", value_name="value")
+    long = pd.concat([long, pd.DataFrame([{}])], ignore_index=True)
+    out = ds.score(long, SAT)
+    assert out["person"].tolist() == ["p1", "p2", "p3"]
+    np.testing.assert_allclose(out["satisfaction"], 4.6)
+
+
+def test_missing_person_id_in_python_names_the_index():
+    df = _review_frame()
+    df.loc[2, "person"] = "  "
+    with pytest.raises(InputError, match="row at index 2 has answers but no person id"):
+        ds.score(df, SAT)
+
+
+def test_person_as_index_gets_a_hint():
+    with pytest.raises(InputError, match=r"'person' is the index: use df.reset_index\(\)"):
+        ds.score(_review_frame().set_index("person"), SAT)
+
+
+def test_duplicate_columns_in_a_dataframe():
+    df = pd.concat([_review_frame(), _review_frame()[["sat1"]]], axis=1)
+    with pytest.raises(InputError, match="column 'sat1': the column name occurs more than once"):
+        ds.score(df, SAT)

@@ -22,6 +22,7 @@ _EXPORTS: dict[str, str] = {
     "Instrument": "instruments",
     "load_instrument": "instruments",
     "list_instruments": "instruments",
+    "present_instruments": "columns",
     "InputError": "errors",
     "DyadscoreError": "errors",
     "score": "scoring",

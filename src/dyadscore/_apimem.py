@@ -62,7 +62,7 @@ import numpy as np
 import pandas as pd
 
 from .errors import InputError
-from .results import Result, format_number, format_p_eq, jsonable
+from .results import Result, format_number, format_p_eq, format_stars, jsonable
 
 __all__ = [
     "apimem",
@@ -1574,12 +1574,6 @@ def _summary(res: APIMeMResult, lang: str) -> str:
     return "\n".join(lines)
 
 
-def _stars(p: float) -> str:
-    if p is None or not np.isfinite(p):
-        return ""
-    return "***" if p < 0.001 else "**" if p < 0.01 else "*" if p < 0.05 else ""
-
-
 def _plot(res: APIMeMResult, ax: Any = None, lang: str = "en") -> Any:
     import textwrap
 
@@ -1623,7 +1617,7 @@ def _plot(res: APIMeMResult, ax: Any = None, lang: str = "en") -> Any:
     def lab(label: str) -> str:
         name = label if dist else _EQUAL.get(label, label)
         r = eff.loc[name]
-        return f"{name} = {r.estimate:.2f}{_stars(r.p)}"
+        return f"{name} = {r.estimate:.2f}{format_stars(r.p)}"
 
     def arrow(a: str, b: str, text: str, frac: float, dy: float, rad: float = 0.0) -> None:
         (x0, y0), (x1, y1) = pos[a], pos[b]

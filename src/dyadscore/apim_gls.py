@@ -468,12 +468,6 @@ def _build_design(
 # --------------------------------------------------------------------------------------
 
 
-def _stars(p: float) -> str:
-    if p is None or not np.isfinite(p):
-        return ""
-    return "***" if p < 0.001 else "**" if p < 0.01 else "*" if p < 0.05 else ""
-
-
 @dataclass(repr=False)
 class APIMResult(Result):
     """Result of :func:`apim`.

@@ -13,17 +13,13 @@ from typing import Any
 
 import numpy as np
 
+from .results import format_stars
+
 __all__ = ["apim_path_diagram", "forest_plot"]
 
 
-def _stars(p: float) -> str:
-    if p is None or not np.isfinite(p):
-        return ""
-    return "***" if p < 0.001 else "**" if p < 0.01 else "*" if p < 0.05 else ""
-
-
 def _label(est: float, p: float) -> str:
-    return f"{est:.2f}{_stars(p)}"
+    return f"{est:.2f}{format_stars(p)}"
 
 
 def apim_path_diagram(result: Any, ax: Any = None, predictor: str | None = None) -> Any:
@@ -147,7 +143,7 @@ def apim_path_diagram(result: Any, ax: Any = None, predictor: str | None = None)
     ax.text(
         9.75,
         3.0,
-        f"r = {rho:.2f}{_stars(p_rho)}",
+        f"r = {rho:.2f}{format_stars(p_rho)}",
         ha="center",
         va="center",
         fontsize=9,

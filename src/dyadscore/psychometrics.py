@@ -43,6 +43,7 @@ import pandas as pd
 from scipy import optimize, stats
 
 from .errors import InputError
+from .results import Result, format_number
 
 USES = ("pairwise", "listwise")
 ALL_GROUP = "all"
@@ -854,11 +855,11 @@ def _change_block(
     warns = []
     if not (np.isfinite(alpha) and 0 <= alpha < 1):
         warns.append(
-            f"{label}: alpha at the first wave is {_fmt(alpha, 2)}; expected 0 to <1 "
+            f"{label}: alpha at the first wave is {format_number(alpha, 2)}; expected 0 to <1 "
             "(2+ items, 3+ persons), RCI not estimable"
         )
     elif not (sd1 > 0 and (method == "jt" or sd2 > 0)):
-        warns.append(f"{label}: scores do not vary (SD {_fmt(sd1, 2)}); RCI not estimable")
+        warns.append(f"{label}: scores do not vary (SD {format_number(sd1, 2)}); RCI not estimable")
     if warns:
         out = pd.DataFrame({"t1": t1, "t2": t2, "diff": t2 - t1, "s_diff": np.nan, "rci": np.nan})
         both = t1.notna() & t2.notna()
@@ -996,8 +997,24 @@ def scale_shift_warnings(raw_items: pd.DataFrame, instrument: Any) -> list[str]:
 
 
 # ---------------------------------------------------------------- the result
-@dataclass
-class ReliabilityResult:
+_REL_TEXT = {
+    "en": {
+        "title": "Reliability (use={use}, {ci}% Feldt CI for alpha)",
+        "none": "(no subscales)",
+        "items": "Items (r.drop: corrected item-total r; reversed items marked -)",
+        "warnings": "Warnings ({n}):",
+    },
+    "nl": {
+        "title": "Betrouwbaarheid (use={use}, {ci}% Feldt-BI voor alfa)",
+        "none": "(geen subschalen)",
+        "items": "Items (r.drop: gecorrigeerde item-totaalcorrelatie; omgepoolde items met -)",
+        "warnings": "Waarschuwingen ({n}):",
+    },
+}
+
+
+@dataclass(repr=False)
+class ReliabilityResult(Result):
     """Reliability of every subscale (and group): tables, warnings, summary.
 
     Attributes
@@ -1034,18 +1051,29 @@ class ReliabilityResult:
     settings: dict[str, Any] = field(default_factory=dict)
     provenance: list[dict[str, Any]] = field(default_factory=list)
 
-    def summary(self, digits: int = 2, *, items: bool = False) -> str:
-        """Readable text table of the scale reliabilities (and items), then the warnings."""
+    def summary(self, lang: str = "en", digits: int = 2, *, items: bool = False) -> str:
+        """Readable text table of the scale reliabilities (and items), then the warnings.
+
+        ``lang="nl"`` gives Dutch headings and decimal commas.
+        """
+        if lang not in _REL_TEXT:
+            raise InputError(f"lang: {lang}: expected one of en, nl")
+        t = _REL_TEXT[lang]
         s = self.scales
+
+        def _fmt(v: float, digits: int) -> str:
+            return format_number(v, digits, lang)
+
         lines = [
-            f"Reliability (use={self.settings.get('use')}, "
-            f"{100 * self.settings.get('ci', 0.95):g}% Feldt CI for alpha)"
+            t["title"].format(
+                use=self.settings.get("use"), ci=f"{100 * self.settings.get('ci', 0.95):g}"
+            )
         ]
         if s.empty:
-            lines.append("(no subscales)")
+            lines.append(t["none"])
         else:
             ci = [
-                _fmt_ci(lo, hi, digits)
+                _fmt_ci(lo, hi, digits, lang)
                 for lo, hi in zip(s["alpha_ci_low"], s["alpha_ci_high"], strict=True)
             ]
             table = pd.DataFrame(
@@ -1070,7 +1098,7 @@ class ReliabilityResult:
                 table = table.drop(columns="group")
             lines.append(table.to_string(index=False))
         if items and not self.items.empty:
-            lines += ["", "Items (r.drop: corrected item-total r; reversed items marked -)"]
+            lines += ["", t["items"]]
             it = self.items
             lines.append(
                 pd.DataFrame(
@@ -1090,12 +1118,24 @@ class ReliabilityResult:
             )
         if self.warnings:
             lines.append("")
-            lines.append(f"Warnings ({len(self.warnings)}):")
+            lines.append(t["warnings"].format(n=len(self.warnings)))
             lines += [f"  - {w}" for w in self.warnings]
         return "\n".join(lines)
 
-    def __str__(self) -> str:
-        return self.summary()
+    def _repr_fields(self) -> dict[str, Any]:
+        s = self.scales
+        alpha = pd.to_numeric(s["alpha"], errors="coerce") if "alpha" in s else pd.Series()
+        fields: dict[str, Any] = {"scales": len(s)}
+        if len(s):
+            fields["instruments"] = ",".join(dict.fromkeys(map(str, s["instrument"])))[:80]
+        if alpha.notna().any():
+            fields["alpha_min"] = float(alpha.min())
+            fields["alpha_max"] = float(alpha.max())
+        fields["warnings"] = len(self.warnings)
+        return fields
+
+    def _html_tables(self) -> dict[str, Any]:
+        return {"scales": self.scales, "items": self.items}
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready dict (NaN becomes None): scales, items, warnings, settings, provenance."""
@@ -1112,14 +1152,11 @@ class ReliabilityResult:
         }
 
 
-def _fmt(v: float, digits: int) -> str:
-    return "NA" if v is None or not np.isfinite(v) else f"{v:.{digits}f}"
-
-
-def _fmt_ci(lo: float, hi: float, digits: int) -> str:
+def _fmt_ci(lo: float, hi: float, digits: int, lang: str = "en") -> str:
     if not (np.isfinite(lo) and np.isfinite(hi)):
         return "NA"
-    return f"[{lo:.{digits}f}, {hi:.{digits}f}]"
+    sep = "; " if lang == "nl" else ", "
+    return f"[{format_number(lo, digits, lang)}{sep}{format_number(hi, digits, lang)}]"
 
 
 # ------------------------------------------------------------ one subscale

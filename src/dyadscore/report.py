@@ -30,6 +30,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from .columns import RESPONSE_KEYS
 from .errors import InputError
 from .instruments import Instrument
 
@@ -430,8 +431,8 @@ def couple_summary(
         instruments += [i for i in store.battery(s) if i.id not in {x.id for x in instruments}]
     wide = export_answers(db, "wide")
     wide = wide[
-        [c for c in wide.columns if c in {"person", "couple", "role", "wave"}]
-        + [c for c in wide.columns if c not in {"person", "couple", "role", "wave"}]
+        [c for c in wide.columns if c in RESPONSE_KEYS]
+        + [c for c in wide.columns if c not in RESPONSE_KEYS]
     ]
     for inst in instruments:  # items of instruments a session never reached
         for it in inst.item_ids:

@@ -41,7 +41,7 @@ import json
 import math
 from typing import Any
 
-__all__ = ["Result", "format_p", "format_p_eq", "format_number", "jsonable"]
+__all__ = ["Result", "format_p", "format_p_eq", "format_stars", "format_number", "jsonable"]
 
 
 def jsonable(obj: Any) -> Any:
@@ -102,6 +102,19 @@ def format_p_eq(p: float | None) -> str:
     """
     s = format_p(p)
     return s if s.startswith("<") else f"= {s}"
+
+
+def format_stars(p: float | None) -> str:
+    """Significance stars: ``"***"`` p < .001, ``"**"`` p < .01, ``"*"`` p < .05, else empty.
+
+    Examples
+    --------
+    >>> format_stars(0.0004), format_stars(0.03), format_stars(0.2), format_stars(None)
+    ('***', '*', '', '')
+    """
+    if p is None or not isinstance(p, int | float) or not math.isfinite(p):
+        return ""
+    return "***" if p < 0.001 else "**" if p < 0.01 else "*" if p < 0.05 else ""
 
 
 def format_number(x: float | None, digits: int = 2, lang: str = "en") -> str:

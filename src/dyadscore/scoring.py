@@ -29,6 +29,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
+from .columns import ID_CANDIDATES, PERSON_CANDIDATES
 from .errors import InputError, where
 from .instruments import Instrument, load_instrument, load_instruments
 from .io import one_column_hint, read_mapping, read_table
@@ -37,8 +38,6 @@ if TYPE_CHECKING:
     from numpy.typing import NDArray
 
 FLAGS = ("ok", "prorated", "missing")
-PERSON_CANDIDATES = ("person", "person_id", "id", "respondent", "participant")
-ID_CANDIDATES = ("couple", "dyad", "role", "gender", "partner", "wave")
 
 InstrumentSpec = str | os.PathLike | Instrument
 

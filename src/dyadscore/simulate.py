@@ -39,6 +39,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from .columns import ID_CANDIDATES, PERSON_CANDIDATES
 from .errors import InputError, check_finite
 
 __all__ = [
@@ -52,7 +53,7 @@ __all__ = [
     "CONSTRUCTS",
 ]
 
-ID_COLUMNS: tuple[str, ...] = ("person", "couple", "dyad", "role", "gender", "wave")
+ID_COLUMNS: tuple[str, ...] = (PERSON_CANDIDATES[0], *ID_CANDIDATES)
 
 
 # ------------------------------------------------------------------ helpers

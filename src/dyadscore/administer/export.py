@@ -27,10 +27,11 @@ import os
 
 import pandas as pd
 
+from ..columns import RESPONSE_KEYS
 from ..errors import InputError
 from .store import AnswerStore
 
-ID_COLUMNS = ["person", "couple", "role", "wave"]
+ID_COLUMNS = list(RESPONSE_KEYS)
 SHAPES = ("long", "wide")
 
 

@@ -112,6 +112,26 @@ def read_input(args: argparse.Namespace):
     return data
 
 
+def add_resampling_arguments(parser: argparse.ArgumentParser, ci_of: str) -> None:
+    """Add ``--bootstrap N``, ``--seed`` and ``--drop-singles`` (couple-level model fits).
+
+    ``ci_of`` completes the help text "bootstrap resamples of couples for ...".
+    """
+    parser.add_argument(
+        "--bootstrap",
+        type=int,
+        default=0,
+        metavar="N",
+        help=f"bootstrap resamples of couples for {ci_of} (e.g. 2000)",
+    )
+    parser.add_argument("--seed", type=int, help="random seed of the bootstrap")
+    parser.add_argument(
+        "--drop-singles",
+        action="store_true",
+        help="drop persons without a partner instead of stopping",
+    )
+
+
 def add_missing_argument(parser: argparse.ArgumentParser) -> None:
     """Add ``--missing-codes`` (cell values of a score file that mean "no answer")."""
     parser.add_argument(

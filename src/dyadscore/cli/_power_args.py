@@ -1,8 +1,25 @@
-"""Shared parsing of ``--reliability`` for ``dyadscore power`` and ``dyadscore simulate``."""
+"""Shared ``--reliability``/``--dropout`` of ``dyadscore power`` and ``dyadscore simulate``."""
 
 from __future__ import annotations
 
 from typing import Any
+
+
+def add_measurement_arguments(p: Any) -> None:
+    """Add ``--reliability REL...`` and ``--dropout SHARE`` to the parser ``p``."""
+    p.add_argument(
+        "--reliability",
+        nargs="+",
+        metavar="REL",
+        help="reliability of the scale scores: one number (e.g. .8) for all, or "
+        "CONSTRUCT=REL pairs (felt_dependence=.75 x=.8 ...); default: error-free scores",
+    )
+    p.add_argument(
+        "--dropout",
+        type=float,
+        default=0.0,
+        help="share of persons lost between waves (missing at random; default 0)",
+    )
 
 
 def parse_reliability(tokens: list[str] | None) -> Any:

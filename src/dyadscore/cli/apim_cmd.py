@@ -8,6 +8,7 @@ from ._input import (
     add_instrument_argument,
     add_map_argument,
     add_missing_argument,
+    add_resampling_arguments,
     add_source_argument,
     read_input,
     score_named,
@@ -51,19 +52,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--ml", action="store_true", help="ML instead of REML (nlme conventions)")
     p.add_argument("--sem", action="store_true", help="ML with SEM/lavaan SEs and z tests")
     p.add_argument("--center", action="store_true", help="grand-mean centre the predictors")
-    p.add_argument(
-        "--bootstrap",
-        type=int,
-        default=0,
-        metavar="N",
-        help="bootstrap resamples of couples for the CI of k (e.g. 2000)",
-    )
-    p.add_argument("--seed", type=int, help="random seed of the bootstrap")
-    p.add_argument(
-        "--drop-singles",
-        action="store_true",
-        help="drop persons without a partner instead of stopping",
-    )
+    add_resampling_arguments(p, "the CI of k")
     p.add_argument("--plot", metavar="FILE", help="save the path diagram (PNG, PDF or SVG)")
     p.add_argument("--json", action="store_true", help="print (or save) the results as JSON")
     p.add_argument("-o", "--out", help="save the output to this file instead of printing it")
@@ -74,19 +63,16 @@ def register(sub: argparse._SubParsersAction) -> None:
 def run(args: argparse.Namespace) -> int:
     import json
     import sys
-    from pathlib import Path
 
     from ..apim_gls import apim
     from ..errors import InputError
-    from ..io import atomic_path, write_text
+    from ._output import check_outputs, emit, save_plot
 
     if args.ml and args.sem:
         raise InputError("choose one of --ml and --sem")
     if args.bootstrap < 0:
         raise InputError(f"--bootstrap must be 0 or more, got {args.bootstrap}")
-    if args.plot and Path(args.plot).suffix.lower() not in (".png", ".pdf", ".svg"):
-        raise InputError(f"{args.plot}: expected a .png, .pdf or .svg file for --plot")
-    _check_outputs([args.plot, args.out], args.force)
+    check_outputs([args.out], args.force, plot=args.plot)
     named = [*args.x, args.y, *args.covariate, args.moderator]
     data = score_named(
         read_input(args), named, person=args.person, source=args.data, instruments=args.instrument
@@ -112,32 +98,8 @@ def run(args: argparse.Namespace) -> int:
     if dropped:
         print(f"dyadscore: dropped {dropped} person(s) without a partner", file=sys.stderr)
     if args.plot:
-        import matplotlib
-
-        matplotlib.use("Agg")
-        ax = res.plot()
-        with atomic_path(args.plot, force=args.force) as tmp:
-            fmt = Path(args.plot).suffix.lower().lstrip(".")
-            ax.figure.savefig(tmp, format=fmt, dpi=150, bbox_inches="tight")
+        save_plot(lambda: res.plot(), args.plot, force=args.force)
     as_json = args.json or (args.out or "").lower().endswith(".json")
     text = json.dumps(res.to_dict(), indent=2, ensure_ascii=False) if as_json else res.summary()
-    if args.out and args.out != "-":
-        write_text(text + "\n", args.out, force=args.force)
-    else:
-        print(text)
+    emit(text, args.out, force=args.force)
     return 0
-
-
-def _check_outputs(paths: list[str | None], force: bool) -> None:
-    """Refuse before any work when an output exists (no --force) or its folder is missing,
-    so a failure never leaves one output written and the other not."""
-    from pathlib import Path
-
-    from ..errors import InputError
-
-    for name in [p for p in paths if p and p != "-"]:
-        target = Path(name)
-        if target.exists() and not force:
-            raise InputError(f"{target}: already exists; use --force (Python: force) to overwrite")
-        if not target.parent.exists():
-            raise InputError(f"{target}: folder {target.parent} does not exist")

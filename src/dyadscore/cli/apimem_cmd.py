@@ -4,7 +4,13 @@ from __future__ import annotations
 
 import argparse
 
-from ._input import add_map_argument, add_source_argument, read_input, score_named
+from ._input import (
+    add_map_argument,
+    add_resampling_arguments,
+    add_source_argument,
+    read_input,
+    score_named,
+)
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -38,19 +44,7 @@ def register(sub: argparse._SubParsersAction) -> None:
         action="store_true",
         help="equal paths, means and variances for both members (Olsen & Kenny)",
     )
-    p.add_argument(
-        "--bootstrap",
-        type=int,
-        default=0,
-        metavar="N",
-        help="bootstrap resamples of couples for percentile CIs (e.g. 2000)",
-    )
-    p.add_argument("--seed", type=int, help="random seed of the bootstrap")
-    p.add_argument(
-        "--drop-singles",
-        action="store_true",
-        help="drop persons without a partner instead of stopping",
-    )
+    add_resampling_arguments(p, "percentile CIs")
     p.add_argument("--lang", default="en", help="language of the summary: en or nl")
     add_map_argument(p)
     add_source_argument(p)
@@ -69,21 +63,18 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 def run(args: argparse.Namespace) -> int:
     import json
-    from pathlib import Path
 
     from .._apimem import apimem
     from ..errors import InputError
-    from ..io import atomic_path, write_text
-    from .apim_cmd import _check_outputs
+    from ..io import write_text
+    from ._output import check_outputs, emit, save_plot
 
     if args.bootstrap < 0:
         raise InputError(f"--bootstrap must be 0 or more, got {args.bootstrap}")
     if args.lang not in ("en", "nl"):
         raise InputError(f"--lang {args.lang!r}: expected en or nl")
-    if args.plot and Path(args.plot).suffix.lower() not in (".png", ".pdf", ".svg"):
-        raise InputError(f"{args.plot}: expected a .png, .pdf or .svg file for --plot")
     json_path = args.json if args.json not in (None, "-") else None
-    _check_outputs([args.plot, args.out, json_path], args.force)
+    check_outputs([args.out, json_path], args.force, plot=args.plot)
     data = score_named(
         read_input(args), [args.x, args.m, args.y], person=args.person, source=args.data
     )
@@ -115,20 +106,11 @@ def run(args: argparse.Namespace) -> int:
         source=args.data,
     )
     if args.plot:
-        import matplotlib
-
-        matplotlib.use("Agg")
-        ax = res.plot(lang=args.lang)
-        with atomic_path(args.plot, force=args.force) as tmp:
-            fmt = Path(args.plot).suffix.lower().lstrip(".")
-            ax.figure.savefig(tmp, format=fmt, dpi=150, bbox_inches="tight")
+        save_plot(lambda: res.plot(lang=args.lang), args.plot, force=args.force)
     text_json = json.dumps(res.to_dict(), indent=2, ensure_ascii=False)
     if json_path:
         write_text(text_json + "\n", json_path, force=args.force)
     as_json = args.json == "-" or (args.out or "").lower().endswith(".json")
     text = text_json if as_json else res.summary(lang=args.lang)
-    if args.out and args.out != "-":
-        write_text(text + "\n", args.out, force=args.force)
-    else:
-        print(text)
+    emit(text, args.out, force=args.force)
     return 0

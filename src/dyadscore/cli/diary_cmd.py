@@ -45,16 +45,12 @@ def register(sub: argparse._SubParsersAction) -> None:
 def run(args: argparse.Namespace) -> int:
     import json
     import warnings
-    from pathlib import Path
 
     from .._diary import diary_apim
-    from ..errors import InputError
-    from ..io import atomic_path, write_text
-    from .apim_cmd import _check_outputs
+    from ..io import write_text
+    from ._output import check_outputs, save_plot
 
-    if args.plot and Path(args.plot).suffix.lower() not in (".png", ".pdf", ".svg"):
-        raise InputError(f"{args.plot}: expected a .png, .pdf or .svg file for --plot")
-    _check_outputs([args.plot, args.json], args.force)
+    check_outputs([args.json], args.force, plot=args.plot)
     from ..io import read_table
 
     data = read_table(args.data)
@@ -73,13 +69,7 @@ def run(args: argparse.Namespace) -> int:
             source=args.data,
         )
     if args.plot:
-        import matplotlib
-
-        matplotlib.use("Agg")
-        ax = res.plot(lang=args.lang)
-        with atomic_path(args.plot, force=args.force) as tmp:
-            fmt = Path(args.plot).suffix.lower().lstrip(".")
-            ax.figure.savefig(tmp, format=fmt, dpi=150, bbox_inches="tight")
+        save_plot(lambda: res.plot(lang=args.lang), args.plot, force=args.force)
     if args.json:
         text = json.dumps(res.to_dict(), indent=2, ensure_ascii=False)
         if args.json == "-":

@@ -5,6 +5,8 @@ from __future__ import annotations
 import argparse
 import sys
 
+from ._power_args import add_measurement_arguments
+
 
 def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser(
@@ -35,19 +37,7 @@ def register(sub: argparse._SubParsersAction) -> None:
         default=["actor", "partner"],
         help="actor, partner, hypothesis ids (H1 ...) or 'paradox'",
     )
-    p.add_argument(
-        "--reliability",
-        nargs="+",
-        metavar="REL",
-        help="reliability of the scale scores: one number (e.g. .8) for all, or "
-        "CONSTRUCT=REL pairs (felt_dependence=.75 x=.8 ...); default: error-free scores",
-    )
-    p.add_argument(
-        "--dropout",
-        type=float,
-        default=0.0,
-        help="share of persons lost between waves (missing at random; default 0)",
-    )
+    add_measurement_arguments(p)
     p.add_argument("--reps", type=int, default=1000, help="replications (default 1000)")
     p.add_argument("--seed", type=int, help="random seed")
     p.add_argument("--plot", metavar="PATH", help="save the power curves (.png, .svg, .pdf)")
@@ -68,14 +58,10 @@ def _progress(done: int, total: int) -> None:
 def run(args: argparse.Namespace) -> int:
     from ..io import write_table
     from ..power_analysis import power
+    from ._output import check_outputs
     from ._power_args import parse_reliability
-    from .apim_cmd import _check_outputs
 
-    if args.plot and args.plot.rsplit(".", 1)[-1].lower() not in ("png", "svg", "pdf"):
-        from ..errors import InputError
-
-        raise InputError(f"{args.plot}: expected a .png, .svg or .pdf file for --plot")
-    _check_outputs([args.plot, args.out], args.force)
+    check_outputs([args.out], args.force, plot=args.plot)
     effect = args.effect[0] if args.effect == ["paradox"] else args.effect
     tab = power(
         args.n,
@@ -104,21 +90,8 @@ def run(args: argparse.Namespace) -> int:
 
 
 def _save_plot(tab, path: str, force: bool) -> None:
-    from pathlib import Path
-
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
-    from ..errors import InputError
-    from ..io import atomic_path
     from ..power_analysis import plot_power
+    from ._output import check_plot_path, save_plot
 
-    fmt = Path(path).suffix.lower().lstrip(".")
-    if fmt not in ("png", "svg", "pdf"):
-        raise InputError(f"{path}: expected a .png, .svg or .pdf file for --plot")
-    ax = plot_power(tab)
-    with atomic_path(path, force=force) as tmp:
-        ax.figure.savefig(tmp, format=fmt, dpi=120, bbox_inches="tight")
-    plt.close(ax.figure)
+    check_plot_path(path)
+    save_plot(lambda: plot_power(tab), path, force=force, dpi=120)

@@ -35,6 +35,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     )
     p.add_argument("--ci", type=float, default=0.95, help="level of the alpha CI (default 0.95)")
     p.add_argument("--items", action="store_true", help="also print the item statistics")
+    p.add_argument("--lang", choices=["en", "nl"], default="en", help="summary language")
     p.add_argument("--json", action="store_true", help="print (or save) the results as JSON")
     p.add_argument("-o", "--out", help="save the output to this file instead of printing it")
     p.add_argument("--force", action="store_true", help="overwrite an existing output file")
@@ -87,8 +88,8 @@ def _read(args: argparse.Namespace):
 def run(args: argparse.Namespace) -> int:
     import json
 
-    from ..io import write_text
     from ..psychometrics import reliability
+    from ._output import emit
 
     if args.change:
         return _run_change(args)
@@ -107,12 +108,9 @@ def run(args: argparse.Namespace) -> int:
     text = (
         json.dumps(res.to_dict(), indent=2, ensure_ascii=False)
         if as_json
-        else res.summary(items=args.items)
+        else res.summary(lang=args.lang, items=args.items)
     )
-    if args.out and args.out != "-":
-        write_text(text + "\n", args.out, force=args.force)
-    else:
-        print(text)
+    emit(text, args.out, force=args.force)
     return 0
 
 

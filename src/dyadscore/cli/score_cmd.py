@@ -48,6 +48,7 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    from ..columns import present_instruments
     from ..errors import InputError
     from ..io import read_mapping, read_table, write_table
     from ..scoring import score
@@ -79,7 +80,7 @@ def run(args: argparse.Namespace) -> int:
     instruments = (
         args.instrument
         or (parsed.instruments if parsed is not None else None)  # the mapping's instruments:
-        or _present_instruments(data, read_mapping(mapping))
+        or present_instruments(data, read_mapping(mapping))
     )
     if not instruments:
         raise InputError(
@@ -127,19 +128,6 @@ def _streamable(args: argparse.Namespace) -> bool:
         and args.out.lower().endswith(".csv")
         and args.format in (None, "csv")
     )
-
-
-def _present_instruments(data, mapping: dict[str, str]) -> list[str]:
-    from ..instruments import list_instruments, load_instrument
-
-    cols = {mapping.get(c, c) for c in data.columns}
-    if {"item", "value"} <= set(data.columns):  # long table (dyadscore export): items are rows
-        cols |= set(data["item"].dropna().astype(str))
-    present = []
-    for inst_id in list_instruments():
-        if set(load_instrument(inst_id).item_ids) <= cols:
-            present.append(inst_id)
-    return present
 
 
 def summary(out) -> str:

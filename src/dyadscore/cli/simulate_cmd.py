@@ -5,6 +5,8 @@ from __future__ import annotations
 import argparse
 import sys
 
+from ._power_args import add_measurement_arguments
+
 
 def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser(
@@ -32,19 +34,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--waves", type=int, choices=[1, 2], default=1, help="number of waves")
     p.add_argument("--stability", type=float, default=0.5, help="wave-1 to wave-2 stability")
     p.add_argument("--missing", type=float, default=0.0, help="share of outcomes missing (MCAR)")
-    p.add_argument(
-        "--reliability",
-        nargs="+",
-        metavar="REL",
-        help="reliability of the scale scores: one number (e.g. .8) for all, or "
-        "CONSTRUCT=REL pairs (felt_dependence=.75 x=.8 ...); default: error-free scores",
-    )
-    p.add_argument(
-        "--dropout",
-        type=float,
-        default=0.0,
-        help="share of persons lost between waves (missing at random; default 0)",
-    )
+    add_measurement_arguments(p)
     p.add_argument(
         "--paradox",
         action="store_true",

@@ -132,8 +132,9 @@ def resolve_source(
 
 def _require_person_column(path: str | os.PathLike, found: str, renames: dict[str, str]) -> None:
     """An own-format table that a command reads per person needs a person id column."""
+    from ..columns import PERSON_CANDIDATES
     from ._base import head_text
-    from .detect import OWN_PERSON, _first_rows
+    from .detect import _first_rows
 
     if found != "csv" or str(path) == "-":
         return  # Excel/Parquet/JSON: the reader names a missing person column itself
@@ -147,7 +148,7 @@ def _require_person_column(path: str | os.PathLike, found: str, renames: dict[st
         return  # not UTF-8, or blank: the reader says so
     header = _first_rows(text, 1)[0]
     names = set(header) | {renames[c] for c in header if c in renames}
-    if names & set(OWN_PERSON) or {"item", "value"} <= names:
+    if names & set(PERSON_CANDIDATES) or {"item", "value"} <= names:
         return
     shown = ", ".join(header[:6]) + (", ..." if len(header) > 6 else "")
     raise InputError(

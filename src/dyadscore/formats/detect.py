@@ -36,6 +36,7 @@ import json
 import os
 from pathlib import Path
 
+from ..columns import PERSON_CANDIDATES
 from ..errors import InputError
 from ..sources import SOURCES
 from ._base import head_text, sniff_separator
@@ -44,7 +45,7 @@ from .qualtrics import looks_like_qualtrics
 from .redcap import looks_like_redcap
 from .surveyjs import PERSON_KEYS, looks_like_formr
 
-OWN_PERSON = ("person", "person_id", "id", "respondent", "participant")
+OWN_PERSON = PERSON_CANDIDATES  # the project's own format: a person-id column
 _HINT = (
     "name the platform with --source (qualtrics|redcap|limesurvey|surveyjs|formr|"
     "spss|stata|csv), or add a 'person' column for the project's own format"

@@ -54,12 +54,10 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from ..columns import DYAD_CANDIDATES, PERSON_CANDIDATES, RESPONSE_KEYS, present_instruments
 from ..errors import InputError, where
 from ..instruments import Instrument, list_instruments, load_instrument
 
-ID_NAMES = ("person", "couple", "role", "wave")
-OWN_PERSON = ("person", "person_id", "id", "respondent", "participant")
-COUPLE_DEFAULTS = ("couple", "couple_id", "couple_code")
 _KEYS = {
     "source",
     "instruments",
@@ -436,12 +434,7 @@ def _instruments_for(items: list[str], explicit: list[Any]) -> dict[str, Instrum
     if explicit:
         insts = [load_instrument(i) for i in explicit]
     else:
-        present = set(items)
-        insts = [
-            inst
-            for inst in (load_instrument(i) for i in list_instruments())
-            if present & set(inst.item_ids)
-        ]
+        insts = [load_instrument(i) for i in present_instruments(items, partial=True)]
     by_item: dict[str, Instrument] = {}
     for inst in insts:
         for it in inst.item_ids:
@@ -582,7 +575,7 @@ def apply_mapping(
         items = list(dict.fromkeys(m.columns.values()))
         origin = {v: k for k, v in m.columns.items()}
         df = df.rename(columns=m.columns)
-    person_col = _pick(df, m.person, [*defaults.get("person", []), *OWN_PERSON])
+    person_col = _pick(df, m.person, [*defaults.get("person", []), *PERSON_CANDIDATES])
     made_up = None
     if person_col is not None and m.person is None:
         blank = df[person_col].isna() | df[person_col].astype("string").str.strip().eq("")
@@ -603,7 +596,7 @@ def apply_mapping(
                 f"{src}: row {i + 1}: no person id in column '{person_col}'; every response needs one"
             )
     ids: dict[str, pd.Series] = {"person": person}
-    couple_col = _pick(df, m.couple, list(COUPLE_DEFAULTS))
+    couple_col = _pick(df, m.couple, list(DYAD_CANDIDATES))
     if couple_col:
         ids["couple"] = df[couple_col]
     role_col = m.role or ("role" if "role" in df.columns else None)
@@ -624,9 +617,11 @@ def apply_mapping(
                 ids[col] = _tidy_id(s_)
     if not items:
         used = {person_col, couple_col, role_col, m.wave, *defaults.get("wave", []), *ids}
-        used |= set(COUPLE_DEFAULTS)
+        used |= set(DYAD_CANDIDATES)
         meta = set(defaults.get("meta", []))
-        items = [c for c in df.columns if c not in used and c not in meta and c not in ID_NAMES]
+        items = [
+            c for c in df.columns if c not in used and c not in meta and c not in RESPONSE_KEYS
+        ]
         by_item = _instruments_for(items, m.instruments or _listify(instruments))
         numeric = [c for c in items if c in by_item]
     else:
@@ -826,7 +821,7 @@ def suggest_mapping(
     order = {it.id: k for k, (_, it) in enumerate(items)}
     columns = dict(sorted(columns.items(), key=lambda kv: order[kv[1]]))
     person = next((c for c in defaults.get("person", []) if c in raw.columns), None)
-    person = person or next((c for c in OWN_PERSON if c in raw.columns), None)
+    person = person or next((c for c in PERSON_CANDIDATES if c in raw.columns), None)
     wave = next((c for c in _varying(raw, defaults.get("wave", []))), None)
     out: dict[str, Any] = {
         "source": raw.attrs.get("platform") or source,

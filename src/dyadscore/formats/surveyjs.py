@@ -36,12 +36,13 @@ from typing import Any
 
 import pandas as pd
 
+from ..columns import PERSON_CANDIDATES
 from ..errors import InputError
 from ._base import check_file, coerce_frame, finish, read_cells
 
 FORMR_SESSION = ["session", "created", "modified", "ended", "expired"]
 _REVERSED = re.compile(r"^(?P<stem>.*\d)R$")
-PERSON_KEYS = ["person", "person_id", "id", "respondent", "participant", "userId", "user_id"]
+PERSON_KEYS = [*PERSON_CANDIDATES, "userId", "user_id"]
 
 
 def _load_json(path: Path) -> Any:
