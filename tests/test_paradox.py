@@ -367,8 +367,9 @@ def test_to_dict_and_html(result):
     json.dumps(d)
     assert [r["hypothesis"] for r in d["results"]] == DEFAULT_IDS
     assert set(d["summary"]) == {"en", "nl"}
-    page = result.to_html("nl")
+    page = result.report_html("nl")
     assert page.startswith("<!doctype html>") and "data:image/png;base64," in page
+    assert result.to_html("nl") in page
 
 
 # ----------------------------------------------------------- inputs

@@ -132,11 +132,7 @@ def test_to_dict_round_trips_through_json(result: Result, tmp_path: Path) -> Non
     assert json.loads(out.read_text(encoding="utf-8")) == json.loads(text)
 
 
-def test_html(result: Result, request: pytest.FixtureRequest) -> None:
-    if type(result).__name__ == "ParadoxResult":
-        # ParadoxResult.to_html is a whole HTML document (paradox.py is being reworked
-        # elsewhere); remove this marker once it returns a <div> fragment like the others.
-        request.applymarker(pytest.mark.xfail(reason="to_html is a full document", strict=True))
+def test_html(result: Result) -> None:
     html = result._repr_html_()
     assert html == result.to_html()
     assert html.startswith("<div") and "<pre>" in html

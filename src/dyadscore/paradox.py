@@ -784,30 +784,37 @@ class ParadoxResult(Result):
         return forest_plot(self.table, ax=ax, lang=_check_lang(lang or self.lang))
 
     def to_html(self, lang: str | None = None) -> str:
-        """A small self-contained HTML report: summary, table and forest plot."""
+        """The summary, forest plot and table as an HTML fragment (``<div>``; notebooks)."""
         import base64
         import io
 
         from matplotlib.figure import Figure  # no pyplot: leaves the user's backend alone
 
         lang = _check_lang(lang or self.lang)
-        summary = self.summary(lang)
         fig = Figure(figsize=(6.5, 0.5 * len(self.table) + 1.8))
         self.plot(ax=fig.subplots(), lang=lang)
         buf = io.BytesIO()
         fig.savefig(buf, format="png", dpi=110, bbox_inches="tight")
         img = base64.b64encode(buf.getvalue()).decode()
-        paras = "".join(f"<p>{html.escape(p)}</p>" for p in summary.split("\n\n"))
         table = self.table.round(4).to_html(index=False, na_rep="", escape=True)
+        return (
+            f"<div class='dyadscore-result'><pre>{html.escape(self.summary(lang))}</pre>"
+            f'<img alt="forest plot" src="data:image/png;base64,{img}">{table}</div>'
+        )
+
+    def report_html(self, lang: str | None = None) -> str:
+        """A small self-contained HTML page (``dyadscore paradox --html``): :meth:`to_html`
+        with a title and a footer."""
+        lang = _check_lang(lang or self.lang)
         t = _TEXT[lang]
         return (
             f'<!doctype html><html lang="{lang}"><head><meta charset="utf-8">'
             f"<title>{html.escape(t['title'])}</title>"
             "<style>body{font-family:sans-serif;max-width:60em;margin:2em auto}"
+            "pre{white-space:pre-wrap;font-family:inherit}"
             "table{border-collapse:collapse;font-size:.85em}td,th{padding:.2em .5em;"
             "border-bottom:1px solid #ddd}</style></head><body>"
-            f"<h1>{html.escape(t['title'])}</h1>{paras}"
-            f'<img alt="forest plot" src="data:image/png;base64,{img}">{table}'
+            f"<h1>{html.escape(t['title'])}</h1>{self.to_html(lang)}"
             f"<p><small>{html.escape(t['footer'])}</small></p></body></html>"
         )
 

@@ -118,7 +118,7 @@ def run(args: argparse.Namespace) -> int:
     if args.json:
         write_text(json.dumps(res.to_dict(), indent=2, default=str), args.json, force=args.force)
     elif args.html:
-        write_text(res.to_html(args.lang), args.html, force=args.force)
+        write_text(res.report_html(args.lang), args.html, force=args.force)
     elif args.out:
         write_table(res.table, args.out, force=args.force)
     else:
