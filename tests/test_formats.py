@@ -709,7 +709,7 @@ def test_qualtrics_repeated_names_made_unique_like_r(tmp_path, capsys):
     assert df.attrs["renamed"]["Q5.1"] == "Q5"
     # the codebook beside a saved file lists the renamed export columns
     out = ds.score(df, "relationship-satisfaction")
-    out.attrs["renamed"] = df.attrs["renamed"]
+    assert out.attrs["renamed"] == df.attrs["renamed"]  # score keeps the renames
     write_scores(out, tmp_path / "scores.sav")
     md = (tmp_path / "scores.sav.codebook.md").read_text()
     assert "## Export columns renamed on reading" in md and "| Q5.3 | Q5 |" in md

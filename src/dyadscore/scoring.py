@@ -732,6 +732,9 @@ def score(
     out = pd.DataFrame(columns, index=pd.RangeIndex(len(df)))
     out.attrs["provenance"] = ReadOnlyRecords(inst.provenance_record() for inst in insts)
     out.attrs["codebook"] = ReadOnlyRecords(codebook(insts, names=names_seen))
+    renamed = getattr(data, "attrs", {}).get("renamed") or df.attrs.get("renamed")
+    if renamed:  # repeated export names made unique on reading: the codebook says so
+        out.attrs["renamed"] = dict(renamed)
     if source:
         out.attrs["source"] = source
     return out

@@ -105,6 +105,8 @@ def run(args: argparse.Namespace) -> int:
         return 0
     if args.out:
         meta = {"provenance": out.attrs["provenance"], "codebook": out.attrs["codebook"]}
+        if out.attrs.get("renamed"):
+            meta["renamed"] = out.attrs["renamed"]
         write_table(
             out, args.out, force=args.force, fmt=args.format, meta=meta if args.out != "-" else None
         )
