@@ -797,3 +797,41 @@ def test_serve_on_another_loopback_address_in_dutch_with_a_yaml_battery(tmp_path
         out = stop_server(proc)
     assert "Gestopt. Alle antwoorden zijn opgeslagen." in out
     assert proc.returncode == 0
+
+
+ENGLISH_ONLY_YAML = """\
+id: my-scale
+version: 1.0.0
+title: {en: My scale}
+construct: closeness
+response_scale:
+  min: 1
+  max: 5
+  labels:
+    en: {1: Not at all, 5: Very much}
+missing: {rule: prorate, min_answered: 0.5}
+subscales:
+  total: {items: [q1, q2, q3], method: mean}
+items:
+  - {id: q1, text: {en: First item}}
+  - {id: q2, text: {en: Second item}, reverse: true}
+  - {id: q3, text: {en: Third item}}
+provenance: {authors: me, licence: CC-BY-4.0}
+"""
+
+
+@pytest.mark.parametrize("command", ["serve", "administer"])
+def test_english_only_battery_in_a_dutch_session_is_one_line(tmp_path, capsys, command):
+    """An own instrument without Dutch text, asked for in Dutch: one line before any link
+    or question (it used to start and then answer every partner link with HTTP 500)."""
+    from dyadscore.cli import main
+
+    yml = tmp_path / "my-scale.yaml"
+    yml.write_text(ENGLISH_ONLY_YAML)
+    db = tmp_path / "t.db"
+    argv = [command, "--db", str(db), "--couple", "c1", "--battery", str(yml), "--lang", "nl"]
+    assert main(argv) == 2
+    out, err = capsys.readouterr()
+    assert out == "" and err.count("\n") == 1
+    assert "has no text in nl" in err and "my-scale" in err
+    assert not db.exists()

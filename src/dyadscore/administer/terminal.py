@@ -548,6 +548,8 @@ def administer(
     couple = check_code(couple)
     roles = [check_code(partner, "partner")] if partner else list(DEFAULT_ROLES)
     instruments = resolve_battery(battery)
+    for inst in instruments:  # partners read the items in `lang`: every text must be there
+        inst.require_language(lang)
     store = AnswerStore(db)
     store.check_writable()
     use_keys = _key_mode(keys, input_fn, out)

@@ -860,6 +860,8 @@ def serve(
         raise InputError("name at least one couple (--couple c01)")
     roles = [check_code(r, "role") for r in roles]
     instruments = resolve_battery(battery)
+    for inst in instruments:  # partners read the items in `lang`: every text must be there
+        inst.require_language(lang)
     store = AnswerStore(db)
     store.check_writable()
     with server_lock(db):
