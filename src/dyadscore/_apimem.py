@@ -62,7 +62,7 @@ import numpy as np
 import pandas as pd
 
 from .errors import InputError
-from .results import Result, format_number, format_p_eq, format_stars, jsonable
+from .results import Result, format_number, format_p_eq, format_stars, jsonable, matrix_dict
 
 __all__ = [
     "apimem",
@@ -1055,7 +1055,7 @@ class APIMeMResult(Result):
                 "parameters": self.parameters,
                 "fits": self.fits,
                 "tests": self.tests,
-                "vcov": {"names": list(self.vcov.columns), "matrix": self.vcov.to_numpy()},
+                "vcov": matrix_dict(self.vcov),
                 "warnings": self.warnings,
             }
         )

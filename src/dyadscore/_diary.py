@@ -47,7 +47,7 @@ from scipy import stats
 from ._lme import LMEFit, build_blocks, containment_df, fit_lme
 from .dyads import _numeric, _require_columns
 from .errors import InputError
-from .results import Result, format_number, format_p, format_p_eq, jsonable
+from .results import Result, format_number, format_p, format_p_eq, jsonable, matrix_dict
 
 __all__ = ["diary_apim", "DiaryAPIMResult", "simulate_diary", "power_diary", "diary_book_model"]
 
@@ -467,15 +467,15 @@ class DiaryAPIMResult(Result):
                 "effects": self.effects,
                 "random_effects": {
                     "sd": re["sd"],
-                    "corr": {"names": list(re["corr"].columns), "matrix": re["corr"].to_numpy()},
-                    "cov": {"names": list(re["cov"].columns), "matrix": re["cov"].to_numpy()},
+                    "corr": matrix_dict(re["corr"]),
+                    "cov": matrix_dict(re["cov"]),
                 },
                 "residual": self.residual,
                 "fit": self.fit,
                 "centring": cen,
                 "blups": self.blups,
                 "distinguishability": self.distinguishability,
-                "vcov": {"names": list(self.vcov.columns), "matrix": self.vcov.to_numpy()},
+                "vcov": matrix_dict(self.vcov),
                 "warnings": self.warnings,
             }
         )

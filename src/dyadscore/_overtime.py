@@ -46,7 +46,7 @@ from scipy import stats
 from .apim_gls import _Data, _fit
 from .dyads import _numeric, _require_columns
 from .errors import InputError
-from .results import Result, format_number, format_p, jsonable
+from .results import Result, format_number, format_p, jsonable, matrix_dict
 
 __all__ = ["overtime_apim", "OvertimeAPIMResult"]
 
@@ -245,7 +245,7 @@ class OvertimeAPIMResult(Result):
                 "effects": self.effects,
                 "residual": self.residual,
                 "fit": self.fit,
-                "vcov": {"names": list(self.vcov.columns), "matrix": self.vcov.to_numpy()},
+                "vcov": matrix_dict(self.vcov),
                 "warnings": self.warnings,
             }
         )

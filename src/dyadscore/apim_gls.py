@@ -68,7 +68,7 @@ from scipy import optimize, stats
 
 from .dyads import _as_list, _numeric, pair_members, replace_missing_codes
 from .errors import InputError
-from .results import Result, format_p, format_p_eq, jsonable
+from .results import Result, format_p, format_p_eq, jsonable, matrix_dict
 
 __all__ = ["apim", "APIMResult"]
 
@@ -632,7 +632,7 @@ class APIMResult(Result):
             "pattern": self.pattern,
             "pattern_tests": self.pattern_tests,
             "distinguishability": self.distinguishability,
-            "vcov": {"names": list(self.vcov.columns), "matrix": self.vcov.to_numpy()},
+            "vcov": matrix_dict(self.vcov),
         }
         return jsonable(out)
 

@@ -75,6 +75,18 @@ def jsonable(obj: Any) -> Any:
     return obj
 
 
+def matrix_dict(frame: Any) -> dict:
+    """A square matrix (vcov, correlations) as ``{"names": [...], "matrix": [[...], ...]}``.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> jsonable(matrix_dict(pd.DataFrame([[1.0, 0.5], [0.5, 2.0]], columns=["a", "b"])))
+    {'names': ['a', 'b'], 'matrix': [[1.0, 0.5], [0.5, 2.0]]}
+    """
+    return {"names": list(frame.columns), "matrix": frame.to_numpy()}
+
+
 def format_p(p: float | None) -> str:
     """APA-style p value: ``"< .001"`` or three decimals without the leading zero.
 
