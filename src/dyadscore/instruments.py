@@ -86,15 +86,16 @@ class LangText(dict):
         )
 
 
-def _check_languages(text: Text, what: str) -> Text:
+def _check_languages(text: Text, what: str, owner: str | None = None) -> Text:
     """English text is required in every instrument; Dutch only in shipped ones (see
-    :meth:`Instrument.require_language`) and when Dutch output is asked for."""
+    :meth:`Instrument.require_language`) and when Dutch output is asked for. ``owner`` names
+    the text in later messages (default ``what``)."""
     if not str(text.get("en", "")).strip():
         raise ValueError(f"{what} has no text in en")
     bad = next((k for k, v in text.items() if k != "en" and not str(v or "").strip()), None)
     if bad is not None:
         raise ValueError(f"{what} has no text in {bad}")
-    return LangText(text, what)
+    return LangText(text, owner or what)
 
 
 class ResponseScale(_Strict):
@@ -163,9 +164,7 @@ class Item(_Strict):
     @field_validator("text")
     @classmethod
     def _bilingual(cls, v: Text, info: ValidationInfo) -> Text:
-        out = _check_languages(v, "item text")
-        out.what = f"item {info.data.get('id')!r}"
-        return out
+        return _check_languages(v, "item text", f"item {info.data.get('id')!r}")
 
 
 class Subscale(_Strict):
@@ -305,9 +304,7 @@ class Instrument(_Strict):
     @field_validator("title")
     @classmethod
     def _title(cls, v: Text, info: ValidationInfo) -> Text:
-        out = _check_languages(v, "title")
-        out.what = f"the title of {info.data.get('id')!r}"
-        return out
+        return _check_languages(v, "title", f"the title of {info.data.get('id')!r}")
 
     @field_validator("instructions")
     @classmethod
