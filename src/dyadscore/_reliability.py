@@ -538,13 +538,30 @@ def omega_total(items: Any, *, use: str = "pairwise") -> dict[str, Any]:
 
 
 # ---------------------------------------------------------------- shift check
+def _item_shift(values: np.ndarray, lo: int, hi: int) -> float:
+    """One item's answers: 0 (on the scale or none), -1 or +1 (shifted), NaN (off, unexplained).
+
+    The shift itself is :func:`dyadscore.scoring.shift_hint`'s finding (the one detector);
+    its direction is the side of the scale the answers left.
+    """
+    from .scoring import shift_hint
+
+    v = values[~np.isnan(values)]
+    if v.size == 0 or (v.min() >= lo and v.max() <= hi):
+        return 0.0
+    if shift_hint(v, lo, hi):
+        return -1.0 if v.min() < lo else 1.0
+    return float("nan")
+
+
 def scale_shift_warnings(raw_items: pd.DataFrame, instrument: Any) -> list[str]:
     """Warn when raw answers look shifted off the declared response scale.
 
     Run this on the RAW values, before range validation: 0-6 answers for a 1-7 scale
     (all values within ``[min-1, max-1]`` and some equal to ``min-1``) or 2-8 answers
-    (within ``[min+1, max+1]``, some equal to ``max+1``). Checked over all of the
-    instrument's items present in ``raw_items`` and, if that is clean, item by item.
+    (within ``[min+1, max+1]``, some equal to ``max+1``), as
+    :func:`dyadscore.scoring.shift_hint` finds them. Checked over all of the instrument's
+    items present in ``raw_items`` and, if that is clean, item by item.
 
     Parameters
     ----------
@@ -568,39 +585,26 @@ def scale_shift_warnings(raw_items: pd.DataFrame, instrument: Any) -> list[str]:
 
     inst = load_instrument(instrument)
     cols = [c for c in inst.item_ids if c in raw_items.columns]
-    if not cols:
-        return []
     vals = raw_items[cols].apply(pd.to_numeric, errors="coerce")
+    vals = vals.to_numpy(dtype=float, na_value=np.nan).reshape(len(raw_items), len(cols))
     lo, hi = inst.scale_min, inst.scale_max
-    obs_min, obs_max = vals.min(), vals.max()  # per item
-    answered = obs_min.notna()
-    if not answered.any():
-        return []
-    all_min, all_max = obs_min[answered].min(), obs_max[answered].max()
-
-    def fmt(v: float) -> str:
-        return f"{v:g}"
-
-    def shifted(mn: Any, mx: Any) -> Any:
-        down = (mn == lo - 1) & (mx <= hi - 1)
-        up = (mx == hi + 1) & (mn >= lo + 1)
-        return down, up
-
-    down, up = shifted(all_min, all_max)
     scale = f"{lo}-{hi}"
-    if down or up:
-        guess = f"{lo - 1}-{hi - 1}" if down else f"{lo + 1}-{hi + 1}"
+    guess = {-1.0: f"{lo - 1}-{hi - 1}", 1.0: f"{lo + 1}-{hi + 1}"}
+    whole = _item_shift(vals, lo, hi)
+    if whole in guess:
+        found = vals[~np.isnan(vals)]
         return [
-            f"{inst.id}: answers range {fmt(all_min)}-{fmt(all_max)} but the scale is {scale}; "
-            f"this looks like {guess} coding (shifted by {'-1' if down else '+1'}); recode before scoring"
+            f"{inst.id}: answers range {found.min():g}-{found.max():g} but the scale is "
+            f"{scale}; this looks like {guess[whole]} coding (shifted by {whole:+g}); "
+            "recode before scoring"
         ]
-    d_items, u_items = shifted(obs_min[answered], obs_max[answered])
+    shifts = np.array([_item_shift(vals[:, j], lo, hi) for j in range(len(cols))])
     out = []
-    for mask, guess in ((d_items, f"{lo - 1}-{hi - 1}"), (u_items, f"{lo + 1}-{hi + 1}")):
-        names = list(mask[mask].index)
+    for delta, coded in guess.items():
+        names = [c for c, d in zip(cols, shifts, strict=True) if d == delta]
         if names:
             out.append(
-                f"{inst.id}: item(s) {', '.join(map(repr, names))} look coded {guess} "
+                f"{inst.id}: item(s) {', '.join(map(repr, names))} look coded {coded} "
                 f"instead of {scale} (shifted); recode before scoring"
             )
     return out
@@ -1071,8 +1075,8 @@ def _item_shifts(
 ) -> dict[str, tuple[int, np.ndarray, float, float]] | None:
     """``{item: (shift, values, min, max)}`` for items answered one point off the scale.
 
-    ``shift`` is -1 for answers in ``[min-1, max-1]`` (0-6 for 1-7) and +1 for answers in
-    ``[min+1, max+1]``. None when the items are not all present and numeric, when some
+    ``shift`` is -1 for 0-6 answers to a 1-7 scale and +1 for 2-8 answers (see
+    :func:`_item_shift`). None when the items are not all present and numeric, when some
     value off the scale is not explained by such a shift, or when nothing is off the scale.
     """
     from .scoring import _numeric_column
@@ -1087,17 +1091,11 @@ def _item_shifts(
             values = _numeric_column(df[item], item, ids, None)
         except InputError:
             return None
-        if np.isnan(values).all():
-            continue
-        vmin, vmax = float(np.nanmin(values)), float(np.nanmax(values))
-        if lo <= vmin and vmax <= hi:
-            continue
-        if lo - 1 <= vmin and vmax <= hi - 1:
-            out[item] = (-1, values, vmin, vmax)
-        elif lo + 1 <= vmin and vmax <= hi + 1:
-            out[item] = (1, values, vmin, vmax)
-        else:
+        delta = _item_shift(values, lo, hi)
+        if np.isnan(delta):
             return None
+        if delta:
+            out[item] = (int(delta), values, float(np.nanmin(values)), float(np.nanmax(values)))
     return out or None
 
 
