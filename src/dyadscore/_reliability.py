@@ -301,9 +301,9 @@ def alpha_if_deleted(items: Any, *, use: str = "pairwise") -> pd.DataFrame:
     Parameters
     ----------
     items : DataFrame or 2-D array
-        One column per item (keyed), one row per person; NaN for missing.
+        The keyed item matrix, as :func:`cronbach_alpha` takes it.
     use : {"pairwise", "listwise"}
-        Pairwise-complete covariances (psych's default) or complete cases only.
+        Which persons enter each covariance, as in :func:`cronbach_alpha`.
 
     Returns
     -------
@@ -495,7 +495,7 @@ def omega_total(items: Any, *, use: str = "pairwise") -> dict[str, Any]:
     items : DataFrame or 2-D array
         One column per item (keyed), one row per person; NaN for missing.
     use : {"pairwise", "listwise"}
-        Pairwise-complete covariances (psych's default) or complete cases only.
+        Pairwise-complete correlations (``cor(x, use = "pairwise")``) or complete cases.
 
     Returns
     -------

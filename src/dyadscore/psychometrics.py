@@ -18,54 +18,15 @@ a whole instrument.
 
 Examples
 --------
->>> import pandas as pd
->>> x = pd.DataFrame({"a": [1, 2, 3, 4, 5], "b": [2, 2, 3, 5, 5], "c": [1, 3, 3, 4, 4]})
->>> round(cronbach_alpha(x)["alpha"], 4)  # pingouin.cronbach_alpha: 0.953757
-0.9538
->>> round(sem(10.0, 0.91), 6)
-3.0
+>>> lo, hi = feldt_ci(0.8, 100, 6)  # the alpha of a 6-item scale in 100 persons
+>>> round(lo, 4), round(hi, 4), round(sem(10.0, 0.8), 4)  # psych::alpha.ci; 10 sqrt(.2)
+(0.7325, 0.8551, 4.4721)
 """
 
 from __future__ import annotations
 
-from ._reliability import (
-    ReliabilityResult,
-    alpha_if_deleted,
-    cronbach_alpha,
-    feldt_ci,
-    item_covariance,
-    item_statistics,
-    minres_one_factor,
-    omega_cfa,
-    omega_total,
-    reliability,
-    scale_shift_warnings,
-    smc,
-)
-from ._reliable_change import (
-    CHANGE_CATEGORIES,
-    reliable_change,
-    reliable_change_between_waves,
-    reliable_change_summary,
-    sem,
-)
+from . import _reliability, _reliable_change
+from ._reliability import *  # noqa: F403  (scipy's convention: the public namespace)
+from ._reliable_change import *  # noqa: F403
 
-__all__ = [
-    "CHANGE_CATEGORIES",
-    "ReliabilityResult",
-    "alpha_if_deleted",
-    "cronbach_alpha",
-    "feldt_ci",
-    "item_covariance",
-    "item_statistics",
-    "minres_one_factor",
-    "omega_cfa",
-    "omega_total",
-    "reliability",
-    "reliable_change",
-    "reliable_change_between_waves",
-    "reliable_change_summary",
-    "scale_shift_warnings",
-    "sem",
-    "smc",
-]
+__all__ = [*_reliability.__all__, *_reliable_change.__all__]
