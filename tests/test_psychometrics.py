@@ -383,6 +383,37 @@ def test_shift_warning_names_a_single_shifted_item():
     ]
 
 
+@pytest.mark.parametrize(
+    ("fd2", "shifted", "refused"),
+    [
+        ([0, 3, 6, 2], True, False),  # 0-6 for 1-7
+        ([2, 5, 8, 4], True, False),  # 2-8 for 1-7
+        ([1, 7, 3, 4], False, False),  # on the scale
+        ([0, 7, 3, 4], False, True),  # off the scale at both ends: no shift explains it
+        ([0.5, 6, 3, 2], False, True),  # no answer at the shifted end (0)
+    ],
+)
+def test_one_shift_detector_for_scoring_warnings_and_reliability(fd2, shifted, refused):
+    from dyadscore.scoring import shift_hint
+
+    inst = ds.load_instrument("felt-dependence")
+    data = pd.DataFrame(
+        {i: [1, 4, 7, 2] if k % 2 else [2, 5, 6, 1] for k, i in enumerate(inst.item_ids)}
+    ).assign(fd2=fd2, person=list("abcd"))
+    assert bool(shift_hint(np.array(fd2, dtype=float), 1, 7)) is shifted
+    assert bool(pm.scale_shift_warnings(data, inst)) is shifted
+    if refused:
+        with pytest.raises(InputError, match="outside the response scale"):
+            ds.reliability(data, inst)
+        return
+    warned = [w for w in ds.reliability(data, inst).warnings if "look shifted" in w]
+    assert warned == ([warned[0]] if shifted else [])
+    if shifted:
+        assert warned[0].startswith("felt-dependence item fd2: answers ")
+        with pytest.raises(InputError, match="outside the response scale"):
+            ds.score(data, inst)  # scoring refuses it until recoded
+
+
 def test_zero_variance_and_single_item_subscale_warn_not_crash(raw, tmp_path):
     extra = "  single: {items: [i7], method: mean}\n  pair: {items: [i1, i2], method: sum}\n"
     path = _write_instrument(tmp_path, extra=extra, extra_items=("i7",))

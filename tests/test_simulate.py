@@ -296,3 +296,21 @@ def test_reliability_attenuates_observed_scores_and_dropout_empties_wave_two():
         simulate_paradox(10, reliability={"nope": 0.8})
     with pytest.raises(InputError, match="needs two waves"):
         simulate_dyads(10, dropout=0.1)
+
+
+# ------------------------------------------------------------ one number or a pair per role
+def test_two_values_is_the_one_number_or_pair_reader():
+    from dyadscore.simulate import per_role, two_values
+
+    assert two_values(0.3, "actor").tolist() == [0.3, 0.3]
+    assert two_values([0.2, 0.4], "actor").tolist() == [0.2, 0.4]
+    assert two_values(np.array([0.2, 0.4]), "actor").tolist() == [0.2, 0.4]
+    with pytest.raises(InputError, match=r"^actor \[0.1, 0.2, 0.3\]: expected one number or two"):
+        two_values(np.array([0.1, 0.2, 0.3]), "actor")  # no numpy repr in the message
+    with pytest.raises(InputError, match=r"^partner \['a', 1\]: expected a number$"):
+        two_values(["a", 1], "partner")
+    with pytest.raises(InputError, match=r"^actor 'x': expected a number$"):
+        per_role("x", None, "actor")
+    assert per_role((0.2, 0.4), ("woman", "man"), "actor").tolist() == [0.2, 0.4]
+    with pytest.raises(InputError, match="different values per role need distinguishable"):
+        per_role((0.2, 0.4), None, "actor")

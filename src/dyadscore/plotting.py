@@ -22,6 +22,125 @@ def _label(est: float, p: float) -> str:
     return f"{est:.2f}{format_stars(p)}"
 
 
+def path_box(
+    ax: Any, center: tuple[float, float], name: str, who: str, *, w: float, h: float, **box: Any
+) -> None:
+    """Draw one variable of a path diagram: a rounded box with its name and whose it is.
+
+    Long names wrap inside the box (16 characters a line, underscores as spaces) instead
+    of running over its edge; ``who`` (a role, or 1/2) goes on the last line in brackets.
+    Shared by :func:`apim_path_diagram` and the APIMeM diagram.
+
+    Parameters
+    ----------
+    ax : matplotlib Axes
+    center : pair of float
+        Centre of the box in data coordinates.
+    name, who : str
+        The variable and the partner it belongs to.
+    w, h : float
+        Width and height of the box.
+    **box
+        ``lw`` (line width, default 1.2) and ``fontsize`` (default 9).
+
+    Examples
+    --------
+    >>> from matplotlib.figure import Figure
+    >>> ax = Figure().subplots()
+    >>> path_box(ax, (1.0, 1.0), "felt_dependence", "woman", w=2.2, h=1.2)
+    >>> print(ax.texts[0].get_text())
+    felt dependence
+    (woman)
+    """
+    import textwrap
+
+    from matplotlib.patches import FancyBboxPatch
+
+    cx, cy = center
+    style = {"boxstyle": "round,pad=0.05", "fc": "white", "ec": "black"}
+    lw, fontsize = box.get("lw", 1.2), box.get("fontsize", 9)
+    ax.add_patch(FancyBboxPatch((cx - w / 2, cy - h / 2), w, h, lw=lw, **style))
+    text = textwrap.fill(str(name).replace("_", " "), 16) + f"\n({who})"
+    ax.text(cx, cy, text, ha="center", va="center", fontsize=fontsize)
+
+
+def curved_arrow(
+    ax: Any, start: tuple[float, float], end: tuple[float, float], *, rad: float = 0.0, **style: Any
+) -> None:
+    """Draw an arrow from ``start`` to ``end`` bent by ``rad`` (0: straight; matplotlib's arc3).
+
+    ``style`` goes to :class:`matplotlib.patches.FancyArrowPatch` after the defaults
+    ``arrowstyle="-|>"``, ``color="black"``. Used for the paths, the residual correlation
+    arc of :func:`apim_path_diagram` and the direct effects of the APIMeM diagram.
+
+    Parameters
+    ----------
+    ax : matplotlib Axes
+    start, end : pair of float
+        Tail and head in data coordinates.
+    rad : float
+        Curvature.
+    **style
+        ``lw``, ``mutation_scale`` (head size), ``arrowstyle``, ``color``.
+
+    Examples
+    --------
+    >>> from matplotlib.figure import Figure
+    >>> ax = Figure().subplots()
+    >>> curved_arrow(ax, (0, 0), (1, 1), rad=0.2, arrowstyle="<|-|>", lw=1.1)
+    >>> ax.patches[0].get_linewidth()
+    1.1
+    """
+    from matplotlib.patches import FancyArrowPatch
+
+    style = {"arrowstyle": "-|>", "color": "black", **style}
+    ax.add_patch(FancyArrowPatch(start, end, connectionstyle=f"arc3,rad={rad}", **style))
+
+
+def path_arrow(
+    ax: Any, start: tuple[float, float], end: tuple[float, float], text: str, *, w: float,
+    frac: float = 0.5, dy: float = 0.0, fontsize: float = 9, **arrow: Any,
+) -> None:  # fmt: skip
+    """Draw a labelled path from the right edge of one box to the left edge of another.
+
+    The label sits on a white patch at ``frac`` of the way along the straight line,
+    ``dy`` above it. Shared by :func:`apim_path_diagram` and the APIMeM diagram.
+
+    Parameters
+    ----------
+    ax : matplotlib Axes
+    start, end : pair of float
+        Centres of the two boxes (as given to :func:`path_box`).
+    text : str
+        The label (an estimate with its stars).
+    w : float
+        Width of the boxes: the arrow runs between their edges.
+    frac, dy : float
+        Where the label sits along the arrow, and how far above it.
+    fontsize : float
+        Size of the label.
+    **arrow
+        Passed to :func:`curved_arrow` (``rad``, ``lw``, ``mutation_scale``); by default
+        a straight arrow with ``lw=1.3``, ``mutation_scale=14``.
+
+    Examples
+    --------
+    >>> import matplotlib
+    >>> matplotlib.use("Agg")
+    >>> import matplotlib.pyplot as plt
+    >>> _, ax = plt.subplots()
+    >>> path_arrow(ax, (1.5, 4.6), (8.0, 4.6), "a: 0.30***", w=2.2)
+    >>> ax.texts[0].get_position()
+    (4.75, 4.6)
+    """
+    x0, y0 = start[0] + w / 2 + 0.05, start[1]
+    x1, y1 = end[0] - w / 2 - 0.05, end[1]
+    curved_arrow(ax, (x0, y0), (x1, y1), **{"lw": 1.3, "mutation_scale": 14, **arrow})
+    bbox = {"fc": "white", "ec": "none", "pad": 1}
+    tx, ty = x0 + frac * (x1 - x0), y0 + frac * (y1 - y0) + dy
+    ax.text(tx, ty, text, ha="center", va="center", fontsize=fontsize, bbox=bbox)
+
+
 def apim_path_diagram(result: Any, ax: Any = None, predictor: str | None = None) -> Any:
     """Draw the APIM path diagram of an :class:`~dyadscore.apim_gls.APIMResult`.
 
@@ -41,16 +160,18 @@ def apim_path_diagram(result: Any, ax: Any = None, predictor: str | None = None)
     Returns
     -------
     matplotlib.axes.Axes
+        The axes drawn into (``res.plot()`` calls this function).
 
     Examples
     --------
-    >>> import matplotlib; matplotlib.use("Agg")
-    >>> # res.plot().figure.savefig("apim.png")
+    >>> import matplotlib
+    >>> matplotlib.use("Agg")
+    >>> import dyadscore as ds
+    >>> res = ds.apim(ds.simulate_dyads(200, seed=1), x="x", y="y", dyad="couple")
+    >>> apim_path_diagram(res).get_title()
+    'APIM (indistinguishable dyads, REML); * p < .05, ** p < .01, *** p < .001'
     """
-    import textwrap
-
     import matplotlib.pyplot as plt
-    from matplotlib.patches import FancyArrowPatch, FancyBboxPatch
 
     if ax is None:
         _fig, ax = plt.subplots(figsize=(7, 4.2))
@@ -75,49 +196,14 @@ def apim_path_diagram(result: Any, ax: Any = None, predictor: str | None = None)
     ax.axis("off")
     pos = {"X1": (1.5, 4.6), "X2": (1.5, 1.4), "Y1": (8.0, 4.6), "Y2": (8.0, 1.4)}
 
-    def box_label(name: str, who: str) -> str:
-        # long variable names wrap inside the box instead of running over its edge
-        return textwrap.fill(str(name).replace("_", " "), 16) + f"\n({who})"
-
-    names = {
-        "X1": box_label(xname, labels[0]),
-        "X2": box_label(xname, labels[1]),
-        "Y1": box_label(info["y"], labels[0]),
-        "Y2": box_label(info["y"], labels[1]),
-    }
+    who = {"1": labels[0], "2": labels[1]}
     w, h = 2.2, 1.2
-    for key, (cx, cy) in pos.items():
-        ax.add_patch(
-            FancyBboxPatch(
-                (cx - w / 2, cy - h / 2),
-                w,
-                h,
-                boxstyle="round,pad=0.05",
-                fc="white",
-                ec="black",
-                lw=1.2,
-            )
-        )
-        ax.text(cx, cy, names[key], ha="center", va="center", fontsize=9)
+    for key, center in pos.items():
+        name = xname if key[0] == "X" else info["y"]
+        path_box(ax, center, name, who[key[1]], w=w, h=h)
 
     def arrow(a: str, b: str, text: str, frac: float, dy: float) -> None:
-        (x0, y0), (x1, y1) = pos[a], pos[b]
-        start = (x0 + w / 2 + 0.05, y0)
-        end = (x1 - w / 2 - 0.05, y1)
-        ax.add_patch(
-            FancyArrowPatch(start, end, arrowstyle="-|>", mutation_scale=14, lw=1.3, color="black")
-        )
-        tx = start[0] + frac * (end[0] - start[0])
-        ty = start[1] + frac * (end[1] - start[1]) + dy
-        ax.text(
-            tx,
-            ty,
-            text,
-            ha="center",
-            va="center",
-            fontsize=9,
-            bbox={"fc": "white", "ec": "none", "pad": 1},
-        )
+        path_arrow(ax, pos[a], pos[b], text, w=w, frac=frac, dy=dy)
 
     r1, r2 = (roles[0], roles[1]) if roles[0] is not None else (None, None)
     a1, a2 = row("actor", r1), row("actor", r2)
@@ -129,17 +215,9 @@ def apim_path_diagram(result: Any, ax: Any = None, predictor: str | None = None)
     # residual correlation arc on the right of the outcomes
     rho = result.covariance["correlation"]
     p_rho = result.nonindependence.get("p", np.nan)
-    ax.add_patch(
-        FancyArrowPatch(
-            (pos["Y1"][0] + w / 2 + 0.1, pos["Y1"][1]),
-            (pos["Y2"][0] + w / 2 + 0.1, pos["Y2"][1]),
-            connectionstyle="arc3,rad=-0.45",
-            arrowstyle="<|-|>",
-            mutation_scale=12,
-            lw=1.1,
-            color="dimgray",
-        )
-    )
+    (x1, y1), (x2, y2) = pos["Y1"], pos["Y2"]
+    style = {"arrowstyle": "<|-|>", "mutation_scale": 12, "lw": 1.1, "color": "dimgray"}
+    curved_arrow(ax, (x1 + w / 2 + 0.1, y1), (x2 + w / 2 + 0.1, y2), rad=-0.45, **style)
     ax.text(
         9.75,
         3.0,

@@ -374,6 +374,16 @@ def _basic_effects(effect: Any) -> list[str] | None:
     return None
 
 
+def _apim_scenario(
+    actor: Any, partner: Any, r_x: float, r_e: float, distinguishable: bool, roles: Any, rel: Any
+) -> tuple[np.ndarray, np.ndarray, float, float, tuple[float, float]]:
+    """The one-predictor APIM checked: actor and partner per role, r_x, r_e, x/y reliability."""
+    rl = tuple(roles) if distinguishable else None
+    a, p = per_role(actor, rl, "actor"), per_role(partner, rl, "partner")
+    r_x, r_e = _check_corr(r_x, "r_x"), _check_corr(r_e, "r_e")
+    return a, p, r_x, r_e, tuple(_reliabilities(rel, ["x", "y"]))
+
+
 # ----------------------------------------------------------------- analytic
 def _se_unit(a: float, p: float, r_x: float, r_e: float, distinguishable: bool) -> float:
     """SE of the actor (= partner) estimate times sqrt(n) (SCIENCE.md 4.4)."""
@@ -520,10 +530,9 @@ def power_analytic(
     effects = _basic_effects(effect)
     if effects is None:
         raise InputError(f"effect={effect!r}: expected 'actor', 'partner' or both")
-    rl = tuple(roles) if distinguishable else None
-    a, p = per_role(actor, rl, "actor"), per_role(partner, rl, "partner")
-    r_x, r_e = _check_corr(r_x, "r_x"), _check_corr(r_e, "r_e")
-    rel = tuple(_reliabilities(reliability, ["x", "y"]))
+    a, p, r_x, r_e, rel = _apim_scenario(
+        actor, partner, r_x, r_e, distinguishable, roles, reliability
+    )
     dropout = _check_dropout(dropout)
     rows = []
     for n in sizes:
@@ -555,19 +564,11 @@ def n_required(
     target : float
         Power wanted (0-1).
     actor, partner : float
-        Standardised actor and partner effects.
-    r_x, r_e : float
-        Correlation of the partners' predictors and of their residuals.
-    alpha : float
-        Significance level.
-    sided : {"one", "two"}
-        One-sided tests are in the direction of the true effect.
-    distinguishable : bool
-        Per-role effects (distinguishable dyads) instead of pooled ones.
+        Standardised actor and partner effects (one value for both roles).
+    r_x, r_e, alpha, sided, distinguishable, reliability, dropout
+        As in :func:`power_analytic`.
     effect : {"actor", "partner"}
         The effect to power.
-    reliability, dropout
-        As in :func:`power_analytic`.
 
     Returns
     -------
@@ -700,22 +701,22 @@ def _mc_hypothesis(n, reps, rng, h, model, distinguishable, roles, reliability, 
 def power(
     n_dyads: int | Iterable[int] = DEFAULT_N,
     *,
+    effect: Any = ("actor", "partner"),
     actor: float | Sequence[float] | Mapping[str, float] = 0.3,
     partner: float | Sequence[float] | Mapping[str, float] = 0.1,
     r_x: float = 0.3,
     r_e: float = 0.3,
+    planted: Mapping[str, float] | float | None = None,
+    distinguishable: bool = False,
+    roles: Sequence[str] = ("woman", "man"),
     alpha: float = 0.05,
     sided: str = "one",
-    distinguishable: bool = False,
-    reps: int = 1000,
-    seed: int | np.random.Generator | None = None,
-    effect: Any = ("actor", "partner"),
-    roles: Sequence[str] = ("woman", "man"),
-    planted: Mapping[str, float] | float | None = None,
-    analytic: bool = False,
-    progress: Any = None,
     reliability: float | Mapping[str, float] | None = None,
     dropout: float = 0.0,
+    reps: int = 1000,
+    seed: int | np.random.Generator | None = None,
+    analytic: bool = False,
+    progress: Any = None,
 ) -> pd.DataFrame:
     """Monte Carlo power of APIM effects or paradox hypotheses as a function of couples.
 
@@ -723,17 +724,6 @@ def power(
     ----------
     n_dyads : int or iterable of int
         Numbers of couples.
-    actor, partner, r_x, r_e : float (or per role)
-        Standardised effects, correlation of partners' predictors and of residuals
-        (the model of :func:`dyadscore.simulate.simulate_dyads`).
-    alpha : float
-    sided : {"one", "two"}
-        One-sided tests are in the direction of the true effect.
-    distinguishable : bool
-        Estimate per role (distinguishable dyads) instead of pooling over roles.
-    reps : int
-        Replications per sample size.
-    seed : int or numpy Generator
     effect : "actor", "partner", both, or hypotheses
         ``"actor"``/``"partner"`` (or both, the default) for the one-predictor APIM; a
         hypothesis id of the default set (``"H1"``), a :class:`~dyadscore.paradox.Hypothesis`,
@@ -741,14 +731,18 @@ def power(
         on data of :func:`~dyadscore.simulate.simulate_paradox` (``planted`` overrides its
         planted effects) with each hypothesis's own direction, alpha and SESOI;
         ``actor``, ``partner``, ``r_x``, ``r_e`` and ``sided`` are then not used.
-    roles : pair of str
-        Role labels (distinguishable only).
+    actor, partner, r_x, r_e : float (or per role)
+        Standardised effects, correlation of partners' predictors and of residuals
+        (the model of :func:`dyadscore.simulate.simulate_dyads`).
     planted : dict or float, optional
         Planted effects for hypothesis power (see :data:`dyadscore.simulate.PLANTED`).
-    analytic : bool
-        Add a column ``analytic`` with :func:`power_analytic` (actor/partner effects only).
-    progress : callable, optional
-        Called as ``progress(done, total)`` after each sample size.
+    distinguishable : bool
+        Estimate per role (distinguishable dyads) instead of pooling over roles.
+    roles : pair of str
+        Role labels (distinguishable only).
+    alpha : float
+    sided : {"one", "two"}
+        One-sided tests are in the direction of the true effect.
     reliability : float or dict, optional
         Reliability of the analysed scale scores (default: error-free latent scores, an
         optimistic assumption). A number applies to every score; a dict maps constructs
@@ -761,6 +755,13 @@ def power(
         Share of persons (independently, MCAR) without the later wave: their outcome of a
         longitudinal hypothesis (or ``y`` of the one-predictor APIM) is missing and the
         partner enters alone, as in :func:`dyadscore.apim` (feasible GLS, :func:`apim_fgls`).
+    reps : int
+        Replications per sample size.
+    seed : int or numpy Generator
+    analytic : bool
+        Add a column ``analytic`` with :func:`power_analytic` (actor/partner effects only).
+    progress : callable, optional
+        Called as ``progress(done, total)`` after each sample size.
 
     Returns
     -------
@@ -787,15 +788,14 @@ def power(
     rng = _rng(seed)
     dropout = _check_dropout(dropout)
     roles = tuple(roles)
-    rl = roles if distinguishable else None
     effects = _basic_effects(effect)
     rows: list[dict] = []
     if effects is not None:
-        a, p = per_role(actor, rl, "actor"), per_role(partner, rl, "partner")
-        r_x, r_e = _check_corr(r_x, "r_x"), _check_corr(r_e, "r_e")
+        a, p, r_x, r_e, rel = _apim_scenario(
+            actor, partner, r_x, r_e, distinguishable, roles, reliability
+        )
         _se_unit(float(a[0]), float(p[0]), r_x, r_e, False)  # validates the variance budget
         _se_unit(float(a[1]), float(p[1]), r_x, r_e, False)
-        rel = _reliabilities(reliability, ["x", "y"])
         for i, n in enumerate(sizes):
             rows += _mc_basic(
                 n,

@@ -374,10 +374,14 @@ def _numeric_column(col: pd.Series, name: str, ids: pd.Series, source: str | Non
 def shift_hint(values: NDArray, lo: int, hi: int) -> str:
     """Describe a whole-scale shift (e.g. 0-6 answers for a 1-7 scale), or ''.
 
+    The package's one shift detector (reliability and its warnings call it too). The
+    answers look shifted down when some equal ``lo - 1`` and none exceed ``hi - 1`` (0-6
+    for 1-7), up when some equal ``hi + 1`` and none are below ``lo + 1`` (2-8 for 1-7).
+
     Parameters
     ----------
     values : numpy.ndarray
-        The answers found (NaN for missing).
+        The answers found, any shape (NaN for missing).
     lo, hi : int
         The instrument's scale.
 
@@ -390,20 +394,23 @@ def shift_hint(values: NDArray, lo: int, hi: int) -> str:
     --------
     >>> shift_hint(np.array([0., 3., 6.]), 1, 7)
     'the answers look shifted: 0-6 given for a 1-7 scale (recode by adding 1)'
+    >>> shift_hint(np.array([2., 8.]), 1, 7), shift_hint(np.array([0., 7.]), 1, 7)
+    ('the answers look shifted: 2-8 given for a 1-7 scale (recode by subtracting 1)', '')
     """
     v = values[~np.isnan(values)]
     if v.size == 0:
         return ""
     vmin, vmax = v.min(), v.max()
-    for delta in (-1, 1):
-        if vmin >= lo + delta and vmax <= hi + delta and (vmin == lo + delta or vmax == hi + delta):
-            if (delta == -1 and vmin < lo) or (delta == 1 and vmax > hi):
-                fix = "adding 1" if delta == -1 else "subtracting 1"
-                return (
-                    f"the answers look shifted: {lo + delta:g}-{hi + delta:g} given for a "
-                    f"{lo}-{hi} scale (recode by {fix})"
-                )
-    return ""
+    if vmin == lo - 1 and vmax <= hi - 1:
+        delta, fix = -1, "adding 1"
+    elif vmax == hi + 1 and vmin >= lo + 1:
+        delta, fix = 1, "subtracting 1"
+    else:
+        return ""
+    return (
+        f"the answers look shifted: {lo + delta:g}-{hi + delta:g} given for a {lo}-{hi} scale "
+        f"(recode by {fix})"
+    )
 
 
 def _validated_matrix(

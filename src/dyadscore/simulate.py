@@ -103,6 +103,39 @@ def _check_dyads_arguments(actor, partner, r_x, roles, waves, missing) -> None:
         )
 
 
+def two_values(value: Any, name: str) -> np.ndarray:
+    """One number for both partners, or a pair (one per role), as an array of two floats.
+
+    Parameters
+    ----------
+    value : number or pair of numbers
+        A list, tuple or array of two, or one number for both.
+    name : str
+        The argument's name, for the message of an :class:`~dyadscore.errors.InputError`.
+
+    Returns
+    -------
+    numpy.ndarray
+        Two floats.
+
+    Examples
+    --------
+    >>> two_values(0.3, "actor").tolist(), two_values((0.2, 0.4), "actor").tolist()
+    ([0.3, 0.3], [0.2, 0.4])
+    """
+    shown = value.tolist() if isinstance(value, np.ndarray) else value
+    if isinstance(value, Sequence | np.ndarray) and not isinstance(value, str):
+        if len(value) != 2:
+            raise InputError(f"{name} {shown!r}: expected one number or two (one per role)")
+        pair = value
+    else:
+        pair = (value, value)
+    try:
+        return np.array([float(v) for v in pair])
+    except (TypeError, ValueError):
+        raise InputError(f"{name} {shown!r}: expected a number") from None
+
+
 def per_role(value: Any, roles: Sequence[str] | None, name: str) -> np.ndarray:
     """Turn a number, a pair or a ``{role: value}`` dict into an array of two values.
 
@@ -120,15 +153,8 @@ def per_role(value: Any, roles: Sequence[str] | None, name: str) -> np.ndarray:
                 f"{name} {dict(value)!r}: expected one value for each role {list(roles)}"
             )
         out = np.array([float(value[r]) for r in roles])
-    elif isinstance(value, Sequence) and not isinstance(value, str):
-        if len(value) != 2:
-            raise InputError(f"{name} {value!r}: expected one number or two (one per role)")
-        out = np.array([float(v) for v in value])
     else:
-        try:
-            out = np.full(2, float(value))
-        except (TypeError, ValueError):
-            raise InputError(f"{name} {value!r}: expected a number") from None
+        out = two_values(value, name)
     if roles is None and out[0] != out[1]:
         raise InputError(f"{name} {value!r}: different values per role need distinguishable roles")
     return out
