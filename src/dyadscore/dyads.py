@@ -1340,10 +1340,10 @@ def _require_scores(data: pd.DataFrame, src: str) -> None:
 
 def prepare(
     data: pd.DataFrame,
+    waves: Sequence[object] | None = None,
     *,
     person: str | None = None,
     wave: str = "wave",
-    waves: Sequence[object] | None = None,
     keep: Sequence[str] = (),
     source: str | None = None,
 ) -> pd.DataFrame:
@@ -1360,12 +1360,12 @@ def prepare(
     ----------
     data : DataFrame
         Scores, wide or long by wave.
+    waves : sequence, optional
+        Waves to keep; default every wave present.
     person : str, optional
         Person id column; default the first of the usual names present.
     wave : str
         Wave column of long data.
-    waves : sequence, optional
-        Waves to keep; default every wave present.
     keep : list of str
         Further id columns to carry (see :func:`wide_by_wave`).
     source : str, optional

@@ -674,6 +674,7 @@ class _Run:
     source: str | None
     covariates: list[str]
     moderator: str | None
+    holm: bool
     lang: str
 
     @property
@@ -1011,9 +1012,9 @@ def _table_rows(
     return rows
 
 
-def _decide(rows: list[dict], holm: bool, run: _Run, all_apim: bool) -> pd.DataFrame:
+def _decide(rows: list[dict], hyps: list[Hypothesis], run: _Run) -> pd.DataFrame:
     """The table with Holm-adjusted p values (within family) and the decisions, in column order."""
-    table = pd.DataFrame(rows)
+    table, holm = pd.DataFrame(rows), run.holm
     if holm:
         table["p_holm"] = np.nan
         for _, idx in table.groupby("family", sort=False).groups.items():
@@ -1027,7 +1028,7 @@ def _decide(rows: list[dict], holm: bool, run: _Run, all_apim: bool) -> pd.DataF
         table.loc[own, "supported"] = table.loc[own, "_supported"].astype(bool)
     table["supported"] = table["supported"].astype(bool)
     table = table.drop(columns=[c for c in ("_p_decision", "_supported") if c in table])
-    if all_apim:
+    if all(h.model == "apim" for h in hyps):
         table = table.drop(columns="model")
     if not run.role and table["role"].isna().all():
         table = table.drop(columns="role")
@@ -1077,16 +1078,19 @@ def test(
     Parameters
     ----------
     data : DataFrame
-        One row per person: couple id, optional role, and the wave-specific columns the
-        hypotheses name (``goal_progress_w1``, ...; see :func:`wide_by_wave`); or long by
-        wave (a ``wave`` column), which is reshaped with :func:`prepare`.
+        Scores, one row per person: couple id, optional role, and the wave-specific columns
+        the hypotheses name (``goal_progress_w1``, ...; see :func:`wide_by_wave`); or long by
+        wave (a ``wave`` column), which is reshaped with :func:`prepare`. Item responses are
+        an :class:`InputError`: score them first with :func:`dyadscore.score` (the command
+        ``dyadscore paradox ITEMS.csv`` does).
     hypotheses : None, path, list of dicts / Hypothesis objects, or default ids
         ``None`` tests the shipped default set (``hypotheses/default.yaml``).
     dyad, role : str
         Couple id column; role column for distinguishable dyads (``None``: indistinguishable,
         effects pooled over the two members).
-    person : str
-        Person id column (used for messages only).
+    person : str, optional
+        Person id column (messages, pairing checks and reshaping by wave); default the first
+        of the usual names present (``person``, ``person_id``, ``id``, ...).
     holm : bool
         Add Holm-adjusted p values (within each hypothesis family) and decide on them.
     covariates : list of str, optional
@@ -1173,26 +1177,20 @@ def test(
         source=source,
         covariates=list(covariates or []),
         moderator=moderator,
+        holm=holm,
         lang=lang,
     )
     wide = _prepare_columns(data, hyps, run)
     fits = _fit_models(hyps, data, wide, run)
-    table = _decide(
-        _table_rows(hyps, fits, data, wide, run), holm, run, all(h.model == "apim" for h in hyps)
-    )
-    return _result(table, fits, hyps, holm, run, wide)
+    rows = _table_rows(hyps, fits, data, wide, run)
+    return _result(_decide(rows, hyps, run), fits, hyps, run, wide)
 
 
 test.__test__ = False  # a public API name, not a pytest test
 
 
 def _result(
-    table: pd.DataFrame,
-    fits: dict[str, Any],
-    hyps: list[Hypothesis],
-    holm: bool,
-    run: _Run,
-    wide: pd.DataFrame,
+    table: pd.DataFrame, fits: dict[str, Any], hyps: list[Hypothesis], run: _Run, wide: pd.DataFrame
 ) -> ParadoxResult:
     """The result: the table, the fits and the persons left out without a partner."""
     n_singles = 0
@@ -1207,7 +1205,7 @@ def _result(
         table=table,
         fits=fits,
         hypotheses=hyps,
-        holm=holm,
+        holm=run.holm,
         lang=run.lang,
         covariates=run.covariates,
         moderator=run.moderator,
