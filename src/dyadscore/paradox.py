@@ -1193,25 +1193,12 @@ def _result(
     table: pd.DataFrame, fits: dict[str, Any], hyps: list[Hypothesis], run: _Run, wide: pd.DataFrame
 ) -> ParadoxResult:
     """The result: the table, the fits and the persons left out without a partner."""
-    n_singles = 0
+    n = 0
     if run.drop_singles and any(h.model == "apim" for h in hyps):
-        n_singles = int(
-            (wide.groupby(run.dyad, dropna=False)[run.dyad].transform("size") == 1).sum()
-        )
-    notes = (
-        [f"{n_singles} persons whose partner is not in the data were left out"] if n_singles else []
-    )
-    return ParadoxResult(
-        table=table,
-        fits=fits,
-        hypotheses=hyps,
-        holm=run.holm,
-        lang=run.lang,
-        covariates=run.covariates,
-        moderator=run.moderator,
-        notes=notes,
-        n_singles_dropped=n_singles,
-    )
+        n = int((wide.groupby(run.dyad, dropna=False)[run.dyad].transform("size") == 1).sum())
+    notes = [f"{n} persons whose partner is not in the data were left out"] if n else []
+    options = {k: getattr(run, k) for k in ("holm", "lang", "covariates", "moderator")}
+    return ParadoxResult(table, fits, hyps, notes=notes, n_singles_dropped=n, **options)
 
 
 def population_effects(
