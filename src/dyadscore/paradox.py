@@ -964,20 +964,14 @@ def _apimem_rows(h: Hypothesis, fit: Any, run: _Run) -> list[dict]:
         d = apimem_decide(fit, h.effect, rl, direction=h.direction, alpha=h.alpha)
         boot = d["method"] == "percentile bootstrap"
         p_dec = float(d["p_boot_one_sided"] if boot else d["p_one_sided"])
-        if h.direction == "two-sided":
-            draws = fit.bootstrap_draws[d["effect"]] if boot else None
-            p_dec = (
-                min(1.0, 2 * min(float((draws <= 0).mean()), float((draws >= 0).mean())))
-                if boot
-                else float(d["p"])
-            )
-        values = {
-            "estimate": float(d["estimate"]),
-            "se": float(d["se"]),
-            "df": np.inf,
-            **{k: float(d[k]) for k in ("ci_low", "ci_high", "beta", "beta_ci_low")},
-            **{k: float(d[k]) for k in ("beta_ci_high", "p", "p_one_sided")},
-        }
+        if h.direction == "two-sided" and boot:  # two-sided percentile-bootstrap p
+            draws = fit.bootstrap_draws[d["effect"]]
+            p_dec = min(1.0, 2 * min(float((draws <= 0).mean()), float((draws >= 0).mean())))
+        elif h.direction == "two-sided":
+            p_dec = float(d["p"])
+        values = {k: float(d[k]) for k in ("estimate", "se")} | {"df": np.inf}
+        values |= {k: float(d[k]) for k in ("ci_low", "ci_high", "beta", "beta_ci_low")}
+        values |= {k: float(d[k]) for k in ("beta_ci_high", "p", "p_one_sided")}
         role = d.get("role") if distinguishable else None
         out.append(
             _row(
