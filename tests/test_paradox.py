@@ -380,13 +380,49 @@ def test_long_by_wave_scores_are_reshaped_automatically():
     assert a["estimate"].iloc[0] == pytest.approx(b["estimate"].iloc[0], abs=1e-12)
 
 
+def test_long_data_with_other_id_names_person_is_detected_dyad_is_kept():
+    long = simulate_paradox(80, seed=27)
+    a = paradox_test(long, hypotheses=["H1"]).table
+    renamed = long.rename(columns={"couple": "pair", "person": "respondent"})
+    b = paradox_test(renamed, dyad="pair", hypotheses=["H1"]).table
+    pd.testing.assert_frame_equal(a, b)
+    wide = ds.wide_by_wave(renamed, keep=["pair"])  # respondent found, pair carried
+    assert list(wide.columns[:3]) == ["respondent", "role", "pair"]
+    assert ds.paradox.wide_by_wave is ds.wide_by_wave and ds.paradox.prepare is ds.prepare
+
+
 @pytest.mark.skipif(not (SAMPLE / "couples_items.csv").exists(), reason="no sample data")
-def test_sample_items_are_scored_and_tested():
+def test_sample_items_are_scored_first_then_tested():
     items = pd.read_csv(SAMPLE / "couples_items.csv")
-    wide = prepare(items)
+    for call in (paradox_test, prepare):  # no statistics call scores items silently
+        with pytest.raises(
+            InputError, match=r"^data: item responses of .*, not scores; score"
+        ) as err:
+            call(items)
+        assert "\n" not in str(err.value)
+        assert "ds.score(data, ds.present_instruments(data))" in str(err.value)
+    with pytest.raises(
+        InputError, match=r"^items\.csv: item responses of"
+    ):  # one wave, no wave column
+        paradox_test(items[items["wave"] == 1].drop(columns="wave"), source="items.csv")
+    scores = ds.score(items, ds.present_instruments(items))
+    wide = prepare(scores)
     assert {"goal_progress_w1", "goal_progress_w2", "perceived_acceptance_w1"} <= set(wide.columns)
-    res = paradox_test(items)
+    res = paradox_test(scores)
     assert res.table["n_dyads"].min() > 350
+    expected = paradox_test(wide)  # long scores are reshaped by wave, as prepare does
+    pd.testing.assert_frame_equal(res.table, expected.table)
+
+
+@pytest.mark.skipif(not (SAMPLE / "couples_items.csv").exists(), reason="no sample data")
+def test_cli_scores_item_files_before_testing(tmp_path):
+    out = tmp_path / "res.json"
+    assert main(["paradox", str(SAMPLE / "couples_items.csv"), "--json", str(out)]) == 0
+    got = json.loads(out.read_text())["results"]
+    items = pd.read_csv(SAMPLE / "couples_items.csv")
+    expected = paradox_test(ds.score(items, ds.present_instruments(items))).table
+    assert [r["hypothesis"] for r in got] == expected["hypothesis"].tolist()
+    assert [r["estimate"] for r in got] == pytest.approx(expected["estimate"].tolist(), rel=1e-12)
 
 
 def test_missing_columns_and_bad_arguments(data):
@@ -397,7 +433,7 @@ def test_missing_columns_and_bad_arguments(data):
     assert "\n" not in str(err.value)
     with pytest.raises(InputError, match="no column 'pair'"):
         paradox_test(data, dyad="pair")
-    with pytest.raises(InputError, match="language 'fr': expected en or nl"):
+    with pytest.raises(InputError, match="language 'fr': expected one of en, nl"):
         paradox_test(data, lang="fr")
     with pytest.raises(InputError, match="covariate"):
         paradox_test(data, covariates=["nope"])
@@ -490,10 +526,11 @@ def test_singles_are_an_error_naming_the_file_unless_dropped():
     from dyadscore.errors import PairingError
 
     items = ds.read_table(Path(__file__).resolve().parents[1] / "data/sample/couples_items.csv")
-    wide = ds.paradox.prepare(items).iloc[1:]  # the first person's partner is now single
+    scores = ds.score(items, ds.present_instruments(items))
+    wide = ds.prepare(scores).iloc[1:]  # the first person's partner is now single
     with pytest.raises(PairingError, match=r"^couples\.csv: dyad 1 has only one member"):
         ds.paradox.test(wide, source="couples.csv")
-    full = ds.paradox.test(ds.paradox.prepare(items))
+    full = ds.paradox.test(ds.prepare(scores))
     dropped = ds.paradox.test(wide, drop_singles=True)
     assert (dropped.table["n_dyads"] == full.table["n_dyads"] - 1).all()
 

@@ -37,6 +37,8 @@ _EXPORTS: dict[str, str] = {
     "nonindependence": "dyads",
     "discrepancy": "dyads",
     "profile_similarity": "dyads",
+    "wide_by_wave": "dyads",
+    "prepare": "dyads",
     "apim": "apim_gls",
     "APIMResult": "apim_gls",
     "simulate_dyads": "simulate",

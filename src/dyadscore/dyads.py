@@ -1124,3 +1124,269 @@ def profile_similarity(
     }
     out.attrs["n_singles_dropped"] = int(pairing.singles.size)
     return out
+
+
+# -------------------------------------------------------------- reshaping by wave
+# Reshaping helpers of the person table: long by wave (one row per person per wave) -> one
+# row per person with ``<col>_w<wave>`` columns, the shape the paradox hypotheses name.
+__all__ += ["wave_numbers", "wide_by_wave", "prepare", "unscored_instruments"]
+
+
+def _wave_value(value: object) -> int | None:
+    """A wave value as a number: 1, 1.0, "1", "T1", "t1", "w1", "wave 1", "W1" -> 1."""
+    import re
+
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, int | np.integer):
+        return int(value)
+    if isinstance(value, float | np.floating):
+        return int(value) if np.isfinite(value) and float(value).is_integer() else None
+    m = re.fullmatch(r"\s*(?:t|w|wave|time)?\s*(\d+)(?:\.0+)?\s*", str(value), re.IGNORECASE)
+    return int(m.group(1)) if m else None
+
+
+def wave_numbers(values: pd.Series, source: str = "data", column: str = "wave") -> pd.Series:
+    """Wave values (``1``, ``"T1"``, ``"w2"``, ``"wave 3"``) as integers; one-line error otherwise.
+
+    Parameters
+    ----------
+    values : Series
+        The wave column.
+    source : str
+        File name used in error messages.
+    column : str
+        Column name used in error messages.
+
+    Returns
+    -------
+    Series of int
+        The wave numbers, aligned with ``values``.
+
+    Examples
+    --------
+    >>> wave_numbers(pd.Series(["T1", "T2", "t1"])).tolist()
+    [1, 2, 1]
+    """
+    uniq = pd.unique(values.dropna())
+    mapping = {v: _wave_value(v) for v in uniq}
+    bad = [v for v, w in mapping.items() if w is None]
+    if bad:
+        pos = int(np.flatnonzero((values == bad[0]).to_numpy())[0])
+        raise InputError(
+            f"{source}: row {pos + 1}, column {column!r}, value {str(bad[0])!r}: expected a wave "
+            "number like 1, 2 or T1, T2"
+        )
+    if values.isna().any():
+        pos = int(np.flatnonzero(values.isna().to_numpy())[0])
+        raise InputError(
+            f"{source}: row {pos + 1}, column {column!r}: empty; expected a wave number"
+        )
+    return values.map(mapping).astype(int)
+
+
+def wide_by_wave(
+    scores: pd.DataFrame,
+    waves: Sequence[object] = (1, 2),
+    *,
+    person: str | None = None,
+    wave: str = "wave",
+    columns: Sequence[str] | None = None,
+    keep: Sequence[str] = (),
+    source: str | None = None,
+) -> pd.DataFrame:
+    """Long-by-wave scores (one row per person per wave) -> one row per person, ``<col>_w<wave>``.
+
+    Id columns (couple/dyad, role, gender, partner: the :mod:`dyadscore.columns` vocabulary,
+    and ``keep``) are carried; they must not change between waves. A person absent at a
+    wave gets missing values there. Wave values may be numbers or labels such as ``T1``,
+    ``w2`` or ``wave 3`` (the number is used).
+
+    Parameters
+    ----------
+    scores : DataFrame
+        One row per person per wave (for example :func:`dyadscore.score` output).
+    waves : sequence
+        The waves to keep, in column order.
+    person : str, optional
+        Person id column; default the first of the usual names present (``person``,
+        ``person_id``, ``id``, ...).
+    wave : str
+        Wave column.
+    columns : list of str, optional
+        Columns to spread over the waves; default every column but the ids and the
+        ``<sub>_n``/``<sub>_flag`` bookkeeping of :func:`dyadscore.score`.
+    keep : list of str
+        Further id columns to carry (for example a couple id named ``pair``).
+    source : str, optional
+        File name used in error messages.
+
+    Returns
+    -------
+    DataFrame
+        One row per person: the id columns, then ``<col>_w<wave>`` for each column and wave.
+
+    Examples
+    --------
+    >>> long = pd.DataFrame({"person": [1, 1, 2], "couple": [1, 1, 1], "wave": ["T1", "T2", "T1"],
+    ...                      "sat": [3.0, 4.0, 5.0]})
+    >>> wide_by_wave(long).to_dict("list")
+    {'person': [1, 2], 'couple': [1, 1], 'sat_w1': [3.0, 5.0], 'sat_w2': [4.0, nan]}
+    """
+    from .columns import DYAD_CANDIDATES, ID_CANDIDATES, PERSON_CANDIDATES
+
+    src = source or "scores"
+    if not isinstance(scores, pd.DataFrame):
+        raise InputError(f"{src}: expected a table with one row per person per wave")
+    person = person or next((c for c in PERSON_CANDIDATES if c in scores.columns), "person")
+    for col in (person, wave):
+        if col not in scores.columns:
+            raise InputError(f"{src}: no column {col!r}; expected one row per {person} per {wave}")
+    carried = dict.fromkeys((*DYAD_CANDIDATES, *ID_CANDIDATES, *keep))
+    ids = [c for c in carried if c in scores.columns and c not in (person, wave)]
+    if columns is None:
+        names = set(scores.columns)
+        columns = [
+            c
+            for c in scores.columns
+            if c not in (person, wave, *ids)
+            and not (c.endswith("_n") and c[:-2] in names)
+            and not (c.endswith("_flag") and c[:-5] in names)
+        ]
+    else:
+        absent = [c for c in columns if c not in scores.columns]
+        if absent:
+            raise InputError(f"{src}: no column {absent[0]!r}")
+    wv = wave_numbers(scores[wave], src, wave)
+    want = []
+    for w in waves:
+        num = _wave_value(w)
+        if num is None:
+            raise InputError(f"waves: {w!r} is not a wave number; expected numbers like 1, 2")
+        want.append(num)
+    dup = pd.Series(list(zip(scores[person], wv, strict=True))).duplicated().to_numpy()
+    if dup.any():
+        pos = int(np.flatnonzero(dup)[0])
+        row = scores.iloc[pos]
+        raise InputError(
+            f"{src}: row {pos + 1}, {person} {_label(row[person])} appears twice at {wave} "
+            f"{_label(row[wave])}; expected one row per {person} per {wave}"
+        )
+    keep_rows = wv.isin(want).to_numpy()
+    sub = scores[keep_rows]
+    if sub.empty:
+        found = ", ".join(str(v) for v in sorted(pd.unique(wv))[:5])
+        raise InputError(
+            f"{src}: column {wave!r}: no rows at {wave} {', '.join(map(str, want))}; found {found}"
+        )
+    if ids:
+        n_ids = sub.groupby(person, sort=False)[ids].nunique(dropna=False)
+        bad = n_ids[(n_ids > 1).any(axis=1)]
+        if len(bad):
+            col = bad.columns[(bad.iloc[0] > 1).to_numpy()][0]
+            raise InputError(
+                f"{src}: {person} {_label(bad.index[0])}, column {col!r}: different values at "
+                "different waves; expected the same value at every wave"
+            )
+    base = sub.drop_duplicates(person)[[person, *ids]].reset_index(drop=True)
+    wide = sub.assign(**{wave: wv[keep_rows].to_numpy()}).pivot(
+        index=person, columns=wave, values=list(columns)
+    )
+    wide = wide.reindex(columns=pd.MultiIndex.from_product([list(columns), want]))
+    wide.columns = [f"{c}_w{w}" for c, w in wide.columns]
+    return base.merge(wide.reset_index(), on=person, how="left")
+
+
+def unscored_instruments(data: pd.DataFrame) -> list[str]:
+    """The shipped instruments whose item responses ``data`` hold, when ``data`` hold no scores.
+
+    ``data`` hold scores when a column is named like a subscale of a shipped instrument
+    (``goal_progress``, ``satisfaction``, ...); then nothing is listed.
+
+    Parameters
+    ----------
+    data : DataFrame
+        A response or score table.
+
+    Returns
+    -------
+    list of str
+        Instrument ids to score (see :func:`dyadscore.score`); empty for scores.
+
+    Examples
+    --------
+    >>> items = pd.DataFrame({"person": [1], **{f"sat{i}": [4] for i in range(1, 6)}})
+    >>> unscored_instruments(items), unscored_instruments(pd.DataFrame({"satisfaction": [4.0]}))
+    (['relationship-satisfaction'], [])
+    """
+    from .columns import present_instruments
+    from .instruments import list_instruments, load_instrument  # higher layer: lazy
+
+    subscales = {n for i in list_instruments() for n in load_instrument(i).subscales}
+    return [] if subscales & set(data.columns) else present_instruments(data)
+
+
+def _require_scores(data: pd.DataFrame, src: str) -> None:
+    """One-line error when ``data`` hold item responses instead of scores."""
+    todo = unscored_instruments(data)
+    if todo:
+        more = f" and {len(todo) - 1} more instruments" if len(todo) > 1 else ""
+        raise InputError(
+            f"{src}: item responses of {todo[0]}{more}, not scores; score them first: "
+            "ds.score(data, ds.present_instruments(data)) (the dyadscore command scores item "
+            "files itself)"
+        )
+
+
+def prepare(
+    data: pd.DataFrame,
+    waves: Sequence[object] | None = None,
+    *,
+    person: str | None = None,
+    wave: str = "wave",
+    keep: Sequence[str] = (),
+    source: str | None = None,
+) -> pd.DataFrame:
+    """Make the person table (one row per person, ``<col>_w<wave>`` columns) from scores.
+
+    * one row per person (no ``wave`` column): returned unchanged;
+    * one row per person per wave (a ``wave`` column, values ``1``/``2`` or ``T1``/``T2``)
+      with scores: reshaped with :func:`wide_by_wave` over every wave present.
+
+    Item responses are not scored here: score them first with :func:`dyadscore.score`
+    (an :class:`~dyadscore.errors.InputError` says so).
+
+    Parameters
+    ----------
+    data : DataFrame
+        Scores, wide or long by wave.
+    waves : sequence, optional
+        Waves to keep; default every wave present.
+    person : str, optional
+        Person id column; default the first of the usual names present.
+    wave : str
+        Wave column of long data.
+    keep : list of str
+        Further id columns to carry (see :func:`wide_by_wave`).
+    source : str, optional
+        File name used in error messages.
+
+    Returns
+    -------
+    DataFrame
+        One row per person.
+
+    Examples
+    --------
+    >>> from dyadscore.simulate import simulate_paradox
+    >>> prepare(simulate_paradox(5, seed=1)).filter(like="goal_progress").columns.tolist()
+    ['goal_progress_w1', 'goal_progress_w2']
+    """
+    src = source or "data"
+    if not isinstance(data, pd.DataFrame):
+        raise InputError(f"{src}: expected a table")
+    if wave not in data.columns:
+        return data
+    _require_scores(data, src)
+    waves = waves or sorted(pd.unique(wave_numbers(data[wave], src, wave)))
+    return wide_by_wave(data, waves, person=person, wave=wave, keep=keep, source=src)

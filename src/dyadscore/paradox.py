@@ -49,6 +49,10 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 from scipy import stats
 
+from .catalogue import LANGS, check_lang
+from .catalogue import text as _catalogue_text
+from .columns import PERSON_CANDIDATES
+from .dyads import _require_scores, _wave_value, prepare, wave_numbers, wide_by_wave
 from .errors import InputError
 from .power_analysis import decision_p
 from .results import Result, format_number, format_p_eq, jsonable
@@ -77,7 +81,6 @@ DEFAULT_HYPOTHESES = Path(__file__).with_name("hypotheses") / "default.yaml"
 SHIPPED_HYPOTHESES: dict[str, Path] = {
     p.stem: p for p in sorted(Path(__file__).with_name("hypotheses").glob("*.yaml"))
 }
-_ID_COLS = ("couple", "dyad", "role", "gender")
 
 
 # ------------------------------------------------------------------ the spec
@@ -393,43 +396,6 @@ def _looks_waved(column: str) -> bool:
     return _wave_of(column) is None and bool(re.search(r"\d$", str(column)))
 
 
-def _wave_value(value: Any) -> int | None:
-    """A wave value as a number: 1, 1.0, "1", "T1", "t1", "w1", "wave 1", "W1" -> 1."""
-    if isinstance(value, bool):
-        return None
-    if isinstance(value, int | np.integer):
-        return int(value)
-    if isinstance(value, float | np.floating):
-        return int(value) if np.isfinite(value) and float(value).is_integer() else None
-    m = re.fullmatch(r"\s*(?:t|w|wave|time)?\s*(\d+)(?:\.0+)?\s*", str(value), re.IGNORECASE)
-    return int(m.group(1)) if m else None
-
-
-def wave_numbers(values: pd.Series, source: str = "data", column: str = "wave") -> pd.Series:
-    """Wave values (``1``, ``"T1"``, ``"w2"``, ``"wave 3"``) as integers; one-line error otherwise.
-
-    Examples
-    --------
-    >>> wave_numbers(pd.Series(["T1", "T2", "t1"])).tolist()
-    [1, 2, 1]
-    """
-    uniq = pd.unique(values.dropna())
-    mapping = {v: _wave_value(v) for v in uniq}
-    bad = [v for v, w in mapping.items() if w is None]
-    if bad:
-        pos = int(np.flatnonzero((values == bad[0]).to_numpy())[0])
-        raise InputError(
-            f"{source}: row {pos + 1}, column {column!r}, value {str(bad[0])!r}: expected a wave "
-            "number like 1, 2 or T1, T2"
-        )
-    if values.isna().any():
-        pos = int(np.flatnonzero(values.isna().to_numpy())[0])
-        raise InputError(
-            f"{source}: row {pos + 1}, column {column!r}: empty; expected a wave number"
-        )
-    return values.map(mapping).astype(int)
-
-
 def _validate(item: Any, source: str, index: int) -> Hypothesis:
     if isinstance(item, Hypothesis):
         return item
@@ -553,138 +519,6 @@ def resolve_hypotheses(spec: Any = None) -> list[Hypothesis]:
     return load_hypotheses(spec)
 
 
-# ------------------------------------------------------------- reshaping
-def wide_by_wave(
-    scores: pd.DataFrame,
-    waves: Sequence[Any] = (1, 2),
-    *,
-    person: str = "person",
-    wave: str = "wave",
-    columns: Sequence[str] | None = None,
-    source: str | None = None,
-) -> pd.DataFrame:
-    """Long-by-wave scores (one row per person per wave) -> one row per person, ``<col>_w<wave>``.
-
-    Id columns (``couple``, ``dyad``, ``role``, ``gender`` when present) are carried; they
-    must not change between waves. ``columns`` defaults to every other column except
-    ``<sub>_n``/``<sub>_flag`` bookkeeping of :func:`dyadscore.score`. A person absent at a
-    wave gets missing values there. Wave values may be numbers or labels such as ``T1``,
-    ``w2`` or ``wave 3`` (the number is used). ``source`` names the file in error messages.
-
-    Examples
-    --------
-    >>> long = pd.DataFrame({"person": [1, 1, 2], "couple": [1, 1, 1], "wave": ["T1", "T2", "T1"],
-    ...                      "sat": [3.0, 4.0, 5.0]})
-    >>> wide_by_wave(long).to_dict("list")
-    {'person': [1, 2], 'couple': [1, 1], 'sat_w1': [3.0, 5.0], 'sat_w2': [4.0, nan]}
-    """
-    src = source or "scores"
-    if not isinstance(scores, pd.DataFrame):
-        raise InputError(f"{src}: expected a table with one row per person per wave")
-    for col in (person, wave):
-        if col not in scores.columns:
-            raise InputError(f"{src}: no column {col!r}; expected one row per {person} per {wave}")
-    ids = [c for c in _ID_COLS if c in scores.columns]
-    if columns is None:
-        names = set(scores.columns)
-        columns = [
-            c
-            for c in scores.columns
-            if c not in (person, wave, *ids)
-            and not (c.endswith("_n") and c[:-2] in names)
-            and not (c.endswith("_flag") and c[:-5] in names)
-        ]
-    else:
-        absent = [c for c in columns if c not in scores.columns]
-        if absent:
-            raise InputError(f"{src}: no column {absent[0]!r}")
-    wv = wave_numbers(scores[wave], src, wave)
-    want = []
-    for w in waves:
-        num = _wave_value(w)
-        if num is None:
-            raise InputError(f"waves: {w!r} is not a wave number; expected numbers like 1, 2")
-        want.append(num)
-    dup = pd.Series(list(zip(scores[person], wv, strict=True))).duplicated().to_numpy()
-    if dup.any():
-        pos = int(np.flatnonzero(dup)[0])
-        row = scores.iloc[pos]
-        raise InputError(
-            f"{src}: row {pos + 1}, {person} {_plain(row[person])!r} appears twice at {wave} "
-            f"{_plain(row[wave])!r}; expected one row per {person} per {wave}"
-        )
-    keep = wv.isin(want).to_numpy()
-    sub = scores[keep]
-    if sub.empty:
-        found = ", ".join(str(v) for v in sorted(pd.unique(wv))[:5])
-        raise InputError(
-            f"{src}: column {wave!r}: no rows at {wave} {', '.join(map(str, want))}; found {found}"
-        )
-    if ids:
-        n_ids = sub.groupby(person, sort=False)[ids].nunique(dropna=False)
-        bad = n_ids[(n_ids > 1).any(axis=1)]
-        if len(bad):
-            col = bad.columns[(bad.iloc[0] > 1).to_numpy()][0]
-            raise InputError(
-                f"{src}: {person} {_plain(bad.index[0])!r}, column {col!r}: different values at "
-                "different waves; expected the same value at every wave"
-            )
-    base = sub.drop_duplicates(person)[[person, *ids]].reset_index(drop=True)
-    wide = sub.assign(**{wave: wv[keep].to_numpy()}).pivot(
-        index=person, columns=wave, values=list(columns)
-    )
-    wide = wide.reindex(columns=pd.MultiIndex.from_product([list(columns), want]))
-    wide.columns = [f"{c}_w{w}" for c, w in wide.columns]
-    return base.merge(wide.reset_index(), on=person, how="left")
-
-
-def _plain(value: Any) -> Any:
-    """numpy scalar -> Python value (so messages never show np.int64(...))."""
-    return value.item() if hasattr(value, "item") and callable(value.item) else value
-
-
-def prepare(
-    data: pd.DataFrame,
-    *,
-    person: str = "person",
-    wave: str = "wave",
-    waves: Sequence[Any] | None = None,
-    source: str | None = None,
-) -> pd.DataFrame:
-    """Make the person-level table the hypotheses need from whatever shape ``data`` has.
-
-    * one row per person with ``<construct>_w<wave>`` columns: returned unchanged;
-    * one row per person per wave (a ``wave`` column, values ``1``/``2`` or ``T1``/``T2``)
-      with subscale scores: reshaped with :func:`wide_by_wave`;
-    * one row per person per wave with item responses: scored first with
-      :func:`dyadscore.score` on every shipped instrument whose items are all present.
-
-    Examples
-    --------
-    >>> from dyadscore.simulate import simulate_paradox
-    >>> prepare(simulate_paradox(5, seed=1)).filter(like="goal_progress").columns.tolist()
-    ['goal_progress_w1', 'goal_progress_w2']
-    """
-    src = source or "data"
-    if not isinstance(data, pd.DataFrame):
-        raise InputError(f"{src}: expected a table")
-    if wave not in data.columns:
-        return data
-    from .instruments import list_instruments, load_instrument
-
-    cols = set(data.columns)
-    subscales = {n for i in list_instruments() for n in load_instrument(i).subscales}
-    if not subscales & cols:
-        present = [i for i in list_instruments() if set(load_instrument(i).item_ids) <= cols]
-        if present:
-            from .scoring import score
-
-            keep = [c for c in (*_ID_COLS, wave) if c in cols]
-            data = score(data, present, person=person, keep=keep)
-    waves = waves or sorted(pd.unique(wave_numbers(data[wave], src, wave)))
-    return wide_by_wave(data, waves, person=person, wave=wave, source=src)
-
-
 # ------------------------------------------------------------------ results
 def holm(p: Sequence[float]) -> np.ndarray:
     """Holm (1979) step-down adjusted p values (NaN kept as NaN).
@@ -733,11 +567,11 @@ class ParadoxResult(Result):
     n_singles_dropped: int = 0
 
     def _langs(self) -> list[str]:
-        return [lang for lang in _TEXT if all(lang in h.label for h in self.hypotheses)]
+        return [lang for lang in LANGS if all(lang in h.label for h in self.hypotheses)]
 
     def summary(self, lang: str | None = None) -> str:
         """Plain-language paragraph per hypothesis in English (``en``) or Dutch (``nl``)."""
-        lang = _check_lang(lang or self.lang)
+        lang = check_lang(lang or self.lang)
         hyp = {h.id: h for h in self.hypotheses}
         for h in self.hypotheses:
             h.text(lang)
@@ -749,7 +583,7 @@ class ParadoxResult(Result):
         ]
         if self.n_singles_dropped:
             key = "singles_1" if self.n_singles_dropped == 1 else "singles"
-            paras.append(_TEXT[lang][key].format(n=self.n_singles_dropped))
+            paras.append(_say(key, lang, n=self.n_singles_dropped))
         return "\n\n".join(paras)
 
     def to_dict(self) -> dict[str, Any]:
@@ -781,7 +615,7 @@ class ParadoxResult(Result):
         """
         from .plotting import forest_plot
 
-        return forest_plot(self.table, ax=ax, lang=_check_lang(lang or self.lang))
+        return forest_plot(self.table, ax=ax, lang=check_lang(lang or self.lang))
 
     def to_html(self, lang: str | None = None) -> str:
         """The summary, forest plot and table as an HTML fragment (``<div>``; notebooks)."""
@@ -790,7 +624,7 @@ class ParadoxResult(Result):
 
         from matplotlib.figure import Figure  # no pyplot: leaves the user's backend alone
 
-        lang = _check_lang(lang or self.lang)
+        lang = check_lang(lang or self.lang)
         fig = Figure(figsize=(6.5, 0.5 * len(self.table) + 1.8))
         self.plot(ax=fig.subplots(), lang=lang)
         buf = io.BytesIO()
@@ -805,46 +639,97 @@ class ParadoxResult(Result):
     def report_html(self, lang: str | None = None) -> str:
         """A small self-contained HTML page (``dyadscore paradox --html``): :meth:`to_html`
         with a title and a footer."""
-        lang = _check_lang(lang or self.lang)
-        t = _TEXT[lang]
+        lang = check_lang(lang or self.lang)
+        title = html.escape(_say("title", lang))
         return (
             f'<!doctype html><html lang="{lang}"><head><meta charset="utf-8">'
-            f"<title>{html.escape(t['title'])}</title>"
+            f"<title>{title}</title>"
             "<style>body{font-family:sans-serif;max-width:60em;margin:2em auto}"
             "pre{white-space:pre-wrap;font-family:inherit}"
             "table{border-collapse:collapse;font-size:.85em}td,th{padding:.2em .5em;"
             "border-bottom:1px solid #ddd}</style></head><body>"
-            f"<h1>{html.escape(t['title'])}</h1>{self.to_html(lang)}"
-            f"<p><small>{html.escape(t['footer'])}</small></p></body></html>"
+            f"<h1>{title}</h1>{self.to_html(lang)}"
+            f"<p><small>{html.escape(_say('footer', lang))}</small></p></body></html>"
         )
 
     def _repr_html_(self) -> str:
         return self.to_html()
 
 
-def _check_lang(lang: Any) -> str:
-    if lang not in _TEXT:
-        raise InputError(f"language {lang!r}: expected en or nl")
-    return lang
-
-
 # ------------------------------------------------------------------ testing
-def _check_data(
-    data: Any, hyps: list[Hypothesis], dyad: str, role: str | None, person: str, src: str
-) -> pd.DataFrame:
+@dataclass(frozen=True)
+class _Run:
+    """The columns and options one call of :func:`test` applies to every hypothesis."""
+
+    dyad: str
+    role: str | None
+    person: str | None
+    time: str
+    wave: str
+    method: str
+    df_method: str
+    bootstrap: int
+    seed: Any
+    drop_singles: bool
+    source: str | None
+    covariates: list[str]
+    moderator: str | None
+    holm: bool
+    lang: str
+
+    @property
+    def src(self) -> str:
+        return self.source or "data"
+
+
+def _labelled_hypotheses(spec: Any, lang: str) -> list[Hypothesis]:
+    """The hypotheses to test, each with a label in ``lang``."""
+    hyps = resolve_hypotheses(spec)
+    for h in hyps:
+        h.text(lang)
+    return hyps
+
+
+def _resolve_data(data: Any, source: str | None, person: str | None) -> tuple[pd.DataFrame, Any]:
+    """The data as a table, and its person id column (given, or the first usual name present)."""
     if not isinstance(data, pd.DataFrame):
+        src = source or "data"
         raise InputError(f"{src}: expected a table with one row per person (see wide_by_wave)")
+    return data, person or next((c for c in PERSON_CANDIDATES if c in data.columns), None)
+
+
+def _prepare_columns(data: pd.DataFrame, hyps: list[Hypothesis], run: _Run) -> pd.DataFrame:
+    """The person table the APIM hypotheses need: reshaped by wave, every column checked."""
+    src = run.src
+    others = [h for h in hyps if h.model != "apim"]
+    if others and (run.covariates or run.moderator):
+        h = others[0]
+        raise InputError(
+            f"hypothesis {h.id}: covariates and moderator are only supported for model apim, "
+            f"not for model {h.model}"
+        )
+    apim_hyps = [h for h in hyps if h.model == "apim"]
+    if not apim_hyps:
+        return data
+    if run.wave in data.columns:
+        _check_waves(data, apim_hyps, run.wave, src)
+        keep = [c for c in (run.dyad, run.role) if c]
+        data = prepare(data, person=run.person, wave=run.wave, keep=keep, source=src)
+    extra = [c for c in [*run.covariates, *filter(None, [run.moderator])] if c not in data.columns]
+    if extra:
+        raise InputError(f"{src}: no column {extra[0]!r} (covariate or moderator)")
     for col, what in [
-        (dyad, "the couple id (--dyad)"),
-        *([(role, "the role (--role)")] if role else []),
+        (run.dyad, "the couple id (--dyad)"),
+        *([(run.role, "the role (--role)")] if run.role else []),
     ]:
         if col not in data.columns:
             raise InputError(f"{src}: no column {col!r}; expected {what}")
-    for h in hyps:
+    for h in apim_hyps:
         absent = [c for c in h.columns if c not in data.columns]
         if absent:
+            _require_scores(data, src)
             hint = ""
-            if "wave" in data.columns and absent[0].rsplit("_w", 1)[0] in data.columns:
+            if run.wave in data.columns and absent[0].rsplit("_w", 1)[0] in data.columns:
                 hint = "; data look long by wave, use paradox.wide_by_wave(data) first"
             raise InputError(f"{src}: no column {absent[0]!r}, which hypothesis {h.id} needs{hint}")
     return data
@@ -866,16 +751,179 @@ def _check_waves(data: pd.DataFrame, hyps: list[Hypothesis], wave: str, src: str
 
 
 def _fit_key(h: Hypothesis, covariates: Sequence[str]) -> tuple:
+    """Hypotheses with the same key share one fit."""
+    if h.model != "apim":
+        return (h.model, h.predictor, h.mediator, h.outcome)
     # a robustness covariate that is already a predictor or control of h is controlled already
     covs = [c for c in dict.fromkeys([*h.covariates, *covariates]) if c not in h.x]
-    return (h.outcome, tuple(h.x), tuple(covs))
+    return (h.model, h.outcome, tuple(h.x), tuple(covs))
 
 
-def _effect_rows(fit: Any, h: Hypothesis) -> pd.DataFrame:
+def _fit_models(
+    hyps: list[Hypothesis], raw: pd.DataFrame, wide: pd.DataFrame, run: _Run
+) -> dict[str, Any]:
+    """Fit the model of every hypothesis (once per distinct model): hypothesis id -> fit."""
+    cache: dict[tuple, Any] = {}
+    fits = {}
+    for h in hyps:
+        key = _fit_key(h, run.covariates)
+        if key not in cache:
+            if h.model == "apim":
+                cache[key] = _fit_apim(h, wide, run, list(key[-1]))
+            else:
+                cache[key] = _fit_other(h, raw, run)
+        fits[h.id] = cache[key]
+    return fits
+
+
+def _fit_apim(h: Hypothesis, data: pd.DataFrame, run: _Run, covariates: list[str]) -> Any:
+    """The two-wave APIM of one hypothesis (:func:`dyadscore.apim`)."""
+    from .apim_gls import apim
+
+    kwargs: dict[str, Any] = {
+        "covariates": covariates or None,
+        "covariate_effects": "as_is",
+        "method": run.method,
+        "person": run.person if run.person in data.columns else None,
+        "drop_singles": run.drop_singles,
+        "source": run.source,
+    }
+    if run.df_method != "residual":
+        kwargs["df_method"] = run.df_method
+    if run.moderator:  # centred, so main effects are effects at the mean moderator
+        kwargs.update(moderator=run.moderator, center=True)
+    return apim(data, x=list(h.x), y=h.outcome, dyad=run.dyad, role=run.role, **kwargs)
+
+
+def _fit_other(h: Hypothesis, data: pd.DataFrame, run: _Run) -> Any:
+    """Fit the diary, mediation or over-time model a hypothesis names."""
+    src, role = run.src, run.role
+    need = {"diary": [run.time], "overtime": [run.wave]}.get(h.model, [])
+    for col in dict.fromkeys([run.dyad, *need, *([role] if role else []), *h.columns]):
+        if col not in data.columns:
+            what = {run.time: "the day column (time=)", run.wave: "the wave column"}.get(col)
+            tail = f"; expected {what}" if what else f", which hypothesis {h.id} needs"
+            raise InputError(f"{src}: no column {col!r}{tail}")
+    pid = run.person if run.person in data.columns else None
+    common = {"x": h.predictor, "y": h.outcome, "dyad": run.dyad, "source": run.source}
+    if h.model == "diary":
+        from ._diary import diary_apim
+
+        if role is None and pid is None:
+            raise InputError(
+                f"{src}: no column {run.person or 'person'!r}; the diary model needs the "
+                "person id (--person) or a role column (--role)"
+            )
+        return diary_apim(
+            data,
+            **common,
+            role=role,
+            person=pid,
+            time=run.time,
+            method=run.method,
+            test_distinguishability=False,
+        )
+    if h.model == "overtime":
+        from ._overtime import overtime_apim
+
+        role = role or ("role" if "role" in data.columns else None)
+        if role is None:
+            raise InputError(
+                f"{src}: the over-time APIM needs a role column for its two partners (--role)"
+            )
+        return overtime_apim(data, **common, role=role, wave=run.wave, method=run.method)
+    from ._apimem import apimem
+
+    return apimem(
+        data,
+        **common,
+        m=h.mediator,
+        role=role,
+        person=pid,
+        bootstrap=run.bootstrap,
+        seed=run.seed,
+        drop_singles=run.drop_singles,
+    )
+
+
+def _std_ratio(data: pd.DataFrame, x: str, y: str) -> float:
+    """SD(x) / SD(y) over all rows with both values (beta = b * SD(x) / SD(y))."""
+    sub = data[[x, y]].apply(pd.to_numeric, errors="coerce").dropna()
+    if len(sub) < 2:
+        return np.nan
+    return float(sub[x].std(ddof=1) / sub[y].std(ddof=1))
+
+
+def _row(h: Hypothesis, lang: str, role: Any, values: Mapping[str, Any], **extra: Any) -> dict:
+    """One table row: the hypothesis, the role, the estimates (``values``) and the decision rule."""
+    return {
+        "hypothesis": h.id,
+        "label": h.label.get(lang, h.label["en"]),
+        "effect": h.effect,
+        "predictor": h.predictor,
+        "outcome": h.outcome,
+        "design": h.design,
+        "role": None if role is None or pd.isna(role) else role,
+        **values,
+        "p_one_sided": np.nan if h.direction == "two-sided" else values["p_one_sided"],
+        "direction": h.direction,
+        "sesoi": h.sesoi if h.direction in _BOUNDED else np.nan,
+        "alpha": h.alpha,
+        "ci_level": ci_level(h.direction, h.alpha),
+        "family": h.family,
+        **extra,
+        "model": h.model,
+    }
+
+
+def _coefficient_row(
+    h: Hypothesis, r: Mapping[str, Any], sd_ratio: float, lang: str, *, beta: Any = None
+) -> dict:
+    """The row of one model coefficient ``r``: its t tests, beta and the decision p value.
+
+    ``beta`` is the model's standardised coefficient (APIM); without it beta is
+    b x ``sd_ratio`` (SD(predictor) / SD(outcome)).
+    """
+    est, se = float(r["estimate"]), float(r["se"])
+    df = float(r["df"]) if r.get("df") is not None and np.isfinite(r["df"]) else np.inf
+    beta = float(beta) if beta is not None else np.nan
+    if np.isfinite(beta):  # beta = b * scale; the SESOI is standardised: raw bound sesoi / scale
+        scale = beta / est if est != 0 else sd_ratio
+    else:
+        beta, scale = est * sd_ratio, sd_ratio
+    bound = h.sesoi / abs(scale) if h.direction in _BOUNDED else 0.0
+    p_dec = float(decision_p(est, se, df, h.direction, bound))
+    lo, hi = float(r["ci_low"]), float(r["ci_high"])
+    b_lo, b_hi = sorted((lo * scale, hi * scale))
+    values = {
+        "estimate": est,
+        "se": se,
+        "df": df,
+        "ci_low": lo,
+        "ci_high": hi,
+        "beta": beta,
+        "beta_ci_low": b_lo,
+        "beta_ci_high": b_hi,
+        "p": float(decision_p(est, se, df, "two-sided")),
+        "p_one_sided": p_dec,
+    }
+    return _row(h, lang, r.get("role"), values, _p_decision=p_dec)
+
+
+def _apim_rows(h: Hypothesis, fit: Any, data: pd.DataFrame, run: _Run) -> list[dict]:
+    """Table rows (one per role, or one) of a two-wave APIM hypothesis."""
     eff = fit.effects
-    rows = eff[(eff["effect"] == h.effect) & (eff["predictor"] == h.predictor)]
-    if rows.empty:
+    found = eff[(eff["effect"] == h.effect) & (eff["predictor"] == h.predictor)]
+    if found.empty:
         raise InputError(f"hypothesis {h.id}: the APIM has no {h.effect} effect of {h.predictor!r}")
+    ratio = _std_ratio(data, h.predictor, h.outcome)
+    rows = []
+    for r in found.to_dict("records"):
+        row = _coefficient_row(h, r, ratio, run.lang, beta=r.get("beta"))
+        row["n_dyads"] = int(fit.fit["n_dyads"])
+        if run.moderator:
+            row.update(_interaction(fit, h, r.get("role")))
+        rows.append(row)
     return rows
 
 
@@ -896,201 +944,96 @@ def _interaction(fit: Any, h: Hypothesis, role: Any) -> dict[str, float]:
     }
 
 
-def _sd_ratio(data: pd.DataFrame, h: Hypothesis) -> float:
-    """SD(outcome) / SD(predictor) over the persons with both values (raw units per beta)."""
-    sub = data[[h.outcome, h.predictor]].apply(pd.to_numeric, errors="coerce").dropna()
-    return float(sub[h.outcome].std(ddof=1) / sub[h.predictor].std(ddof=1))
+def _model_rows(h: Hypothesis, fit: Any, data: pd.DataFrame, run: _Run) -> list[dict]:
+    """Table rows (one per role, or one) of a diary or over-time hypothesis."""
+    name = _MODEL_ALIAS.get((h.model, h.effect), h.effect)
+    eff = fit.effects[fit.effects["effect"] == name]
+    ratio = _std_ratio(data, h.predictor, h.outcome)
+    n = {"n_dyads": int(fit.fit["n_couples"]), "n_obs": int(fit.fit["n_obs"])}
+    return [{**_coefficient_row(h, r, ratio, run.lang), **n} for r in eff.to_dict("records")]
 
 
-def _std_ratio(data: pd.DataFrame, x: str, y: str) -> float:
-    """SD(x) / SD(y) over all rows with both values (beta = b * SD(x) / SD(y))."""
-    sub = data[[x, y]].apply(pd.to_numeric, errors="coerce").dropna()
-    if len(sub) < 2:
-        return np.nan
-    return float(sub[x].std(ddof=1) / sub[y].std(ddof=1))
+def _apimem_rows(h: Hypothesis, fit: Any, run: _Run) -> list[dict]:
+    """Table rows of a mediation (apimem) hypothesis: :func:`dyadscore.apimem_decide`'s decision."""
+    from ._apimem import apimem_decide
 
-
-def _fit_other(
-    h: Hypothesis,
-    data: pd.DataFrame,
-    *,
-    dyad: str,
-    role: str | None,
-    person: str,
-    time: str,
-    wave: str,
-    method: str,
-    bootstrap: int,
-    seed: Any,
-    drop_singles: bool,
-    source: str | None,
-) -> Any:
-    """Fit the diary, mediation or over-time model a hypothesis names."""
-    src = source or "data"
-    need = {"diary": [dyad, time], "overtime": [dyad, wave], "apimem": [dyad]}[h.model]
-    if role:
-        need.append(role)
-    for col in [*need, *h.columns]:
-        if col not in data.columns:
-            what = {time: "the day column (time=)", wave: "the wave column"}.get(col)
-            tail = f"; expected {what}" if what else f", which hypothesis {h.id} needs"
-            raise InputError(f"{src}: no column {col!r}{tail}")
-    if h.model == "diary":
-        from ._diary import diary_apim
-
-        pid = person if person in data.columns else None
-        if role is None and pid is None:
-            raise InputError(
-                f"{src}: no column {person!r}; the diary model needs the person id (--person) "
-                "or a role column (--role)"
-            )
-        return diary_apim(
-            data,
-            x=h.predictor,
-            y=h.outcome,
-            dyad=dyad,
-            role=role,
-            person=pid,
-            time=time,
-            method=method,
-            test_distinguishability=False,
-            source=source,
-        )
-    if h.model == "overtime":
-        from ._overtime import overtime_apim
-
-        rl = role or ("role" if "role" in data.columns else None)
-        if rl is None:
-            raise InputError(
-                f"{src}: the over-time APIM needs a role column for its two partners (--role)"
-            )
-        return overtime_apim(
-            data,
-            x=h.predictor,
-            y=h.outcome,
-            dyad=dyad,
-            role=rl,
-            wave=wave,
-            method=method,
-            source=source,
-        )
-    from ._apimem import apimem
-
-    return apimem(
-        data,
-        x=h.predictor,
-        m=h.mediator,
-        y=h.outcome,
-        dyad=dyad,
-        role=role,
-        person=person if person in data.columns else None,
-        bootstrap=bootstrap,
-        seed=seed,
-        drop_singles=drop_singles,
-        source=source,
-    )
-
-
-def _other_rows(h: Hypothesis, fit: Any, data: pd.DataFrame, lang: str) -> list[dict[str, Any]]:
-    """Table rows (one per role, or one) of a diary, mediation or over-time hypothesis."""
-    base = {
-        "hypothesis": h.id,
-        "label": h.label.get(lang, h.label["en"]),
-        "effect": h.effect,
-        "predictor": h.predictor,
-        "outcome": h.outcome,
-        "design": h.design,
-    }
+    distinguishable = fit.info["distinguishable"]
+    short = h.effect in MODEL_EFFECTS["apimem"]
     out = []
-    if h.model == "apimem":
-        from ._apimem import apimem_decide
-
-        roles = fit.info["roles"] if fit.info["distinguishable"] else [None]
-        short = bool(MODEL_EFFECTS["apimem"].count(h.effect))
-        for rl in roles if short else [None]:
-            d = apimem_decide(fit, h.effect, rl, direction=h.direction, alpha=h.alpha)
-            est, se = float(d["estimate"]), float(d["se"])
-            beta = float(d["beta"])
-            row = {**base, "role": d.get("role") if fit.info["distinguishable"] else None}
-            boot = d["method"] == "percentile bootstrap"
-            p_dec = float(d["p_boot_one_sided"] if boot else d["p_one_sided"])
-            if h.direction == "two-sided":
-                p_dec = (
-                    float(d["p"])
-                    if not boot
-                    else min(
-                        1.0,
-                        2
-                        * min(
-                            float((fit.bootstrap_draws[d["effect"]] <= 0).mean()),
-                            float((fit.bootstrap_draws[d["effect"]] >= 0).mean()),
-                        ),
-                    )
-                )
-            row.update(
-                estimate=est,
-                se=se,
-                df=np.inf,
-                ci_low=float(d["ci_low"]),
-                ci_high=float(d["ci_high"]),
-                beta=beta,
-                beta_ci_low=float(d["beta_ci_low"]),
-                beta_ci_high=float(d["beta_ci_high"]),
-                p=float(d["p"]),
-                p_one_sided=np.nan if h.direction == "two-sided" else float(d["p_one_sided"]),
-                direction=h.direction,
-                sesoi=np.nan,
-                alpha=h.alpha,
-                ci_level=ci_level(h.direction, h.alpha),
-                family=h.family,
+    for rl in fit.info["roles"] if distinguishable and short else [None]:
+        d = apimem_decide(fit, h.effect, rl, direction=h.direction, alpha=h.alpha)
+        boot = d["method"] == "percentile bootstrap"
+        p_dec = float(d["p_boot_one_sided"] if boot else d["p_one_sided"])
+        if h.direction == "two-sided" and boot:  # two-sided percentile-bootstrap p
+            draws = fit.bootstrap_draws[d["effect"]]
+            p_dec = min(1.0, 2 * min(float((draws <= 0).mean()), float((draws >= 0).mean())))
+        elif h.direction == "two-sided":
+            p_dec = float(d["p"])
+        values = {k: float(d[k]) for k in ("estimate", "se")} | {"df": np.inf}
+        values |= {k: float(d[k]) for k in ("ci_low", "ci_high", "beta", "beta_ci_low")}
+        values |= {k: float(d[k]) for k in ("beta_ci_high", "p", "p_one_sided")}
+        role = d.get("role") if distinguishable else None
+        out.append(
+            _row(
+                h,
+                run.lang,
+                role,
+                values,
                 n_dyads=int(d["n_dyads"]),
-                model=h.model,
                 method=d["method"],
                 decision_ci_low=float(d.get("decision_ci_low", np.nan)),
                 decision_ci_high=float(d.get("decision_ci_high", np.nan)),
                 _p_decision=p_dec,
                 _supported=bool(d["supported"]),
             )
-            out.append(row)
-        return out
-    name = _MODEL_ALIAS.get((h.model, h.effect), h.effect)
-    eff = fit.effects[fit.effects["effect"] == name]
-    ratio = _std_ratio(data, h.predictor, h.outcome)
-    for r in eff.to_dict("records"):
-        est, se = float(r["estimate"]), float(r["se"])
-        df = float(r["df"])
-        beta = est * ratio
-        scale = ratio
-        bound = h.sesoi / abs(scale) if h.direction in _BOUNDED else 0.0
-        p_two = float(decision_p(est, se, df, "two-sided"))
-        p_dec = float(decision_p(est, se, df, h.direction, bound))
-        lo, hi = float(r["ci_low"]), float(r["ci_high"])
-        b_lo, b_hi = sorted((lo * scale, hi * scale))
-        role_value = r.get("role")
-        row = {**base, "role": None if role_value is None or pd.isna(role_value) else role_value}
-        row.update(
-            estimate=est,
-            se=se,
-            df=df,
-            ci_low=lo,
-            ci_high=hi,
-            beta=beta,
-            beta_ci_low=b_lo,
-            beta_ci_high=b_hi,
-            p=p_two,
-            p_one_sided=np.nan if h.direction == "two-sided" else p_dec,
-            direction=h.direction,
-            sesoi=h.sesoi if h.direction in _BOUNDED else np.nan,
-            alpha=h.alpha,
-            ci_level=ci_level(h.direction, h.alpha),
-            family=h.family,
-            n_dyads=int(fit.fit["n_couples"]),
-            model=h.model,
-            n_obs=int(fit.fit["n_obs"]),
-            _p_decision=p_dec,
         )
-        out.append(row)
     return out
+
+
+def _table_rows(
+    hyps: list[Hypothesis], fits: dict[str, Any], raw: pd.DataFrame, wide: pd.DataFrame, run: _Run
+) -> list[dict]:
+    """Every hypothesis' table rows, in hypothesis order."""
+    rows: list[dict] = []
+    for h in hyps:
+        fit = fits[h.id]
+        if h.model == "apim":
+            rows += _apim_rows(h, fit, wide, run)
+        elif h.model == "apimem":
+            rows += _apimem_rows(h, fit, run)
+        else:
+            rows += _model_rows(h, fit, raw, run)
+    return rows
+
+
+def _decide(rows: list[dict], hyps: list[Hypothesis], run: _Run) -> pd.DataFrame:
+    """The table with Holm-adjusted p values (within family) and the decisions, in column order."""
+    table, holm = pd.DataFrame(rows), run.holm
+    if holm:
+        table["p_holm"] = np.nan
+        for _, idx in table.groupby("family", sort=False).groups.items():
+            table.loc[idx, "p_holm"] = _holm_adjust(table.loc[idx, "_p_decision"])
+        decision = table["p_holm"]
+    else:
+        decision = table["_p_decision"]
+    table["supported"] = (decision < table["alpha"]).astype(bool)
+    if "_supported" in table and not holm:  # apimem: apimem_decide's (bootstrap) decision
+        own = table["_supported"].notna()
+        table.loc[own, "supported"] = table.loc[own, "_supported"].astype(bool)
+    table["supported"] = table["supported"].astype(bool)
+    table = table.drop(columns=[c for c in ("_p_decision", "_supported") if c in table])
+    if all(h.model == "apim" for h in hyps):
+        table = table.drop(columns="model")
+    if not run.role and table["role"].isna().all():
+        table = table.drop(columns="role")
+    extras = ("model", "n_obs", "method", "decision_ci_low", "decision_ci_high")
+    tail = ("supported", "n_dyads", "p_holm", *extras)
+    order = [c for c in table.columns if c not in tail and not c.startswith("interaction")]
+    order += ["supported", "n_dyads", *(["p_holm"] if holm else [])]
+    order += [c for c in extras if c in table]
+    if run.moderator:
+        order += ["interaction", "interaction_se", "interaction_p"]
+    return table[order]
 
 
 def ci_level(direction: str, alpha: float) -> float:
@@ -1110,7 +1053,7 @@ def test(
     dyad: str = "couple",
     role: str | None = None,
     *,
-    person: str = "person",
+    person: str | None = None,
     holm: bool = False,
     covariates: Sequence[str] | None = None,
     moderator: str | None = None,
@@ -1129,16 +1072,19 @@ def test(
     Parameters
     ----------
     data : DataFrame
-        One row per person: couple id, optional role, and the wave-specific columns the
-        hypotheses name (``goal_progress_w1``, ...; see :func:`wide_by_wave`); or long by
-        wave (a ``wave`` column), which is reshaped with :func:`prepare`.
+        Scores, one row per person: couple id, optional role, and the wave-specific columns
+        the hypotheses name (``goal_progress_w1``, ...; see :func:`wide_by_wave`); or long by
+        wave (a ``wave`` column), which is reshaped with :func:`prepare`. Item responses are
+        an :class:`InputError`: score them first with :func:`dyadscore.score` (the command
+        ``dyadscore paradox ITEMS.csv`` does).
     hypotheses : None, path, list of dicts / Hypothesis objects, or default ids
         ``None`` tests the shipped default set (``hypotheses/default.yaml``).
     dyad, role : str
         Couple id column; role column for distinguishable dyads (``None``: indistinguishable,
         effects pooled over the two members).
-    person : str
-        Person id column (used for messages only).
+    person : str, optional
+        Person id column (messages, pairing checks and reshaping by wave); default the first
+        of the usual names present (``person``, ``person_id``, ``id``, ...).
     holm : bool
         Add Holm-adjusted p values (within each hypothesis family) and decide on them.
     covariates : list of str, optional
@@ -1208,172 +1154,45 @@ def test(
     >>> res.table[["hypothesis", "model", "supported"]].values.tolist()
     [['H5', 'apimem', True]]
     """
-    from .apim_gls import apim
-
-    lang = _check_lang(lang)
-    src = source or "data"
-    hyps = resolve_hypotheses(hypotheses)
-    for h in hyps:
-        h.text(lang)
-    if not isinstance(data, pd.DataFrame):
-        raise InputError(f"{src}: expected a table with one row per person (see wide_by_wave)")
-    raw = data
-    apim_hyps = [h for h in hyps if h.model == "apim"]
-    others = [h for h in hyps if h.model != "apim"]
-    covariates = list(covariates or [])
-    if others and (covariates or moderator):
-        h = others[0]
-        raise InputError(
-            f"hypothesis {h.id}: covariates and moderator are only supported for model apim, "
-            f"not for model {h.model}"
-        )
-    n_singles = 0
-    if apim_hyps:
-        if wave in data.columns:
-            _check_waves(data, apim_hyps, wave, src)
-            data = prepare(data, person=person, wave=wave, source=src)
-        extra = [
-            c for c in [*covariates, *([moderator] if moderator else [])] if c not in data.columns
-        ]
-        if extra:
-            raise InputError(f"{src}: no column {extra[0]!r} (covariate or moderator)")
-        data = _check_data(data, apim_hyps, dyad, role, person, src)
-        if drop_singles:
-            n_singles = int((data.groupby(dyad, dropna=False)[dyad].transform("size") == 1).sum())
-    fits: dict[str, Any] = {}
-    cache: dict[tuple, Any] = {}
-    rows = []
-    for h in hyps:
-        if h.model != "apim":
-            okey = (h.model, h.predictor, h.mediator, h.outcome)
-            if okey not in cache:
-                cache[okey] = _fit_other(
-                    h,
-                    raw,
-                    dyad=dyad,
-                    role=role,
-                    person=person,
-                    time=time,
-                    wave=wave,
-                    method=method,
-                    bootstrap=bootstrap,
-                    seed=seed,
-                    drop_singles=drop_singles,
-                    source=source,
-                )
-            fits[h.id] = cache[okey]
-            rows.extend(_other_rows(h, cache[okey], raw, lang))
-            continue
-        key = _fit_key(h, covariates)
-        if key not in cache:
-            covs = list(key[2]) or None
-            kwargs: dict[str, Any] = {
-                "covariates": covs,
-                "covariate_effects": "as_is",
-                "method": method,
-                "person": person if person in data.columns else None,
-                "drop_singles": drop_singles,
-                "source": source,
-            }
-            if df_method != "residual":
-                kwargs["df_method"] = df_method
-            if moderator:  # centred, so main effects are effects at the mean moderator
-                kwargs.update(moderator=moderator, center=True)
-            cache[key] = apim(data, x=list(h.x), y=h.outcome, dyad=dyad, role=role, **kwargs)
-        fit = cache[key]
-        fits[h.id] = fit
-        ratio = _sd_ratio(data, h)
-        for r in _effect_rows(fit, h).to_dict("records"):
-            est, se = float(r["estimate"]), float(r["se"])
-            df = float(r["df"]) if r.get("df") is not None and np.isfinite(r["df"]) else np.inf
-            beta = float(r["beta"]) if r.get("beta") is not None else np.nan
-            if not np.isfinite(beta):
-                beta = est / ratio
-            # beta = b * scale; the SESOI is standardised, so the raw bound is sesoi / scale
-            scale = beta / est if est != 0 else 1 / ratio
-            bound = h.sesoi / abs(scale) if h.direction in _BOUNDED else 0.0
-            p_two = float(decision_p(est, se, df, "two-sided"))
-            p_dec = float(decision_p(est, se, df, h.direction, bound))
-            row = {
-                "hypothesis": h.id,
-                "label": h.label.get(lang, h.label["en"]),
-                "effect": h.effect,
-                "predictor": h.predictor,
-                "outcome": h.outcome,
-                "design": h.design,
-            }
-            if role:
-                row["role"] = r.get("role")
-            lo, hi = float(r["ci_low"]), float(r["ci_high"])
-            b_lo, b_hi = sorted((lo * scale, hi * scale))
-            row.update(
-                estimate=est,
-                se=se,
-                df=df,
-                ci_low=lo,
-                ci_high=hi,
-                beta=beta,
-                beta_ci_low=b_lo,
-                beta_ci_high=b_hi,
-                p=p_two,
-                p_one_sided=np.nan if h.direction == "two-sided" else p_dec,
-                direction=h.direction,
-                sesoi=h.sesoi if h.direction in _BOUNDED else np.nan,
-                alpha=h.alpha,
-                ci_level=ci_level(h.direction, h.alpha),
-                family=h.family,
-                n_dyads=int(fit.fit["n_dyads"]),
-                model="apim",
-                _p_decision=p_dec,
-            )
-            if moderator:
-                row.update(_interaction(fit, h, r.get("role")))
-            rows.append(row)
-    table = pd.DataFrame(rows)
-    if holm:
-        table["p_holm"] = np.nan
-        for _, idx in table.groupby("family", sort=False).groups.items():
-            table.loc[idx, "p_holm"] = _holm_adjust(table.loc[idx, "_p_decision"])
-        decision = table["p_holm"]
-    else:
-        decision = table["_p_decision"]
-    table["supported"] = (decision < table["alpha"]).astype(bool)
-    if "_supported" in table and not holm:  # apimem: apimem_decide's (bootstrap) decision
-        own = table["_supported"].notna()
-        table.loc[own, "supported"] = table.loc[own, "_supported"].astype(bool)
-    table["supported"] = table["supported"].astype(bool)
-    table = table.drop(columns=[c for c in ("_p_decision", "_supported") if c in table])
-    if not others:
-        table = table.drop(columns="model")
-    if not role and "role" in table and table["role"].isna().all():
-        table = table.drop(columns="role")
-    tail = ("supported", "n_dyads", "model", "n_obs", "method", "p_holm")
-    tail += ("decision_ci_low", "decision_ci_high")
-    order = [c for c in table.columns if c not in tail]
-    order = [*order, "supported", "n_dyads", *(["p_holm"] if holm else [])]
-    order += [
-        c for c in ("model", "n_obs", "method", "decision_ci_low", "decision_ci_high") if c in table
-    ]
-    if moderator:
-        order = [c for c in order if not c.startswith("interaction")]
-        order += ["interaction", "interaction_se", "interaction_p"]
-    notes = []
-    if n_singles:
-        notes.append(f"{n_singles} persons whose partner is not in the data were left out")
-    return ParadoxResult(
-        table=table[order],
-        fits=fits,
-        hypotheses=hyps,
+    lang = check_lang(lang)
+    hyps = _labelled_hypotheses(hypotheses, lang)
+    data, person = _resolve_data(data, source, person)
+    run = _Run(
+        dyad=dyad,
+        role=role,
+        person=person,
+        time=time,
+        wave=wave,
+        method=method,
+        df_method=df_method,
+        bootstrap=bootstrap,
+        seed=seed,
+        drop_singles=drop_singles,
+        source=source,
+        covariates=list(covariates or []),
+        moderator=moderator,
         holm=holm,
         lang=lang,
-        covariates=covariates,
-        moderator=moderator,
-        notes=notes,
-        n_singles_dropped=n_singles,
     )
+    wide = _prepare_columns(data, hyps, run)
+    fits = _fit_models(hyps, data, wide, run)
+    rows = _table_rows(hyps, fits, data, wide, run)
+    return _result(_decide(rows, hyps, run), fits, hyps, run, wide)
 
 
 test.__test__ = False  # a public API name, not a pytest test
+
+
+def _result(
+    table: pd.DataFrame, fits: dict[str, Any], hyps: list[Hypothesis], run: _Run, wide: pd.DataFrame
+) -> ParadoxResult:
+    """The result: the table, the fits and the persons left out without a partner."""
+    n = 0
+    if run.drop_singles and any(h.model == "apim" for h in hyps):
+        n = int((wide.groupby(run.dyad, dropna=False)[run.dyad].transform("size") == 1).sum())
+    notes = [f"{n} persons whose partner is not in the data were left out"] if n else []
+    options = {k: getattr(run, k) for k in ("holm", "lang", "covariates", "moderator")}
+    return ParadoxResult(table, fits, hyps, notes=notes, n_singles_dropped=n, **options)
 
 
 def population_effects(
@@ -1406,221 +1225,15 @@ def population_effects(
 
 
 # ------------------------------------------------------------ plain language
-_TEXT: dict[str, dict[str, Any]] = {
-    "en": {
-        "supported": "supported",
-        "not_supported": "not supported",
-        "actor": "The actor effect (own {x} on own {y})",
-        "partner": "The partner effect (the partner's {x} on one's own {y})",
-        "est": "was b = {b} ({lvl}% CI {lo} to {hi}), standardised β = {beta} ({lvl}% CI {blo} to {bhi})",
-        "ci": "{lvl}% CI",
-        "n": "in {n} couples",
-        "control": "controlling for own and partner's {c}",
-        "covs": "and for {c}",
-        "covs_only": "controlling for {c}",
-        "positive": "positive",
-        "negative": "negative",
-        "test_dir": "One-sided test of the predicted {dir} effect (H0: β {h0} 0): p {p}.",
-        "test_two": "Two-sided test (H0: β = 0): p {p}.",
-        "test_eq": "Equivalence test (TOST) against ±{s} (standardised; H0: |β| ≥ {s}): p {p}.",
-        "test_ns": (
-            "One-sided test against the upper bound +{s} (non-superiority; H0: β ≥ +{s}): p {p}."
-        ),
-        "test_ni": (
-            "One-sided test against the lower bound -{s} (non-inferiority; H0: β ≤ -{s}): p {p}."
-        ),
-        "holm": " Holm-adjusted p {p}.",
-        "dec_ci": " β = {beta} ({ci} {lo} to {hi}).",
-        "yes_dir": "The data support the predicted {dir} effect at α = {a}.",
-        "no_dir": (
-            "The data do not show the predicted {dir} effect at α = {a}. This is not evidence "
-            "that there is no effect; the study may have too little power to detect it."
-        ),
-        "yes_two": "The effect differs from zero at α = {a} (two-sided).",
-        "no_two": (
-            "The effect does not differ significantly from zero at α = {a}; this is not "
-            "evidence of no effect."
-        ),
-        "yes_eq": (
-            "The effect is reliably smaller than the smallest effect of interest, so the data "
-            "show no meaningful effect in either direction at α = {a}."
-        ),
-        "no_eq": (
-            "The data cannot rule out an effect of at least {s} in one direction, so the "
-            "absence of a meaningful effect is not shown (α = {a}); a non-significant ordinary "
-            "test would not show it either."
-        ),
-        "yes_ns": (
-            "The effect is reliably below +{s}: the data show that {x} does not increase {y} "
-            "by a meaningful amount (α = {a}). A negative effect (a decrease) is consistent "
-            "with this claim."
-        ),
-        "no_ns": (
-            "The data cannot rule out an increase of {s} or more, so the claim that {x} does "
-            "not increase {y} is not shown (α = {a})."
-        ),
-        "yes_ni": (
-            "The effect is reliably above -{s}: the data show that {x} does not decrease {y} "
-            "by a meaningful amount (α = {a}). A positive effect (an increase) is consistent "
-            "with this claim."
-        ),
-        "no_ni": (
-            "The data cannot rule out a decrease of {s} or more, so the claim that {x} does "
-            "not decrease {y} is not shown (α = {a})."
-        ),
-        "role": "(outcome of {r})",
-        "role_x": "({x} of {r})",
-        "diary": (
-            "In the daily-diary APIM (within-person centred, {n} couples, {obs} person-days) "
-            "the {kind} effect of daily {x} on {y} was b = {b} ({lvl}% CI {lo} to {hi}), "
-            "β = {beta} ({lvl}% CI {blo} to {bhi})."
-        ),
-        "overtime": (
-            "In the over-time APIM (lagged, controlling for actor and partner stability of "
-            "{y}; {n} couples, {obs} person-waves) the {kind} effect of {x} on {y} at the next "
-            "wave was b = {b} ({lvl}% CI {lo} to {hi}), β = {beta} ({lvl}% CI {blo} to {bhi})."
-        ),
-        "apimem": (
-            "In the APIM mediation model ({n} couples) the {kind} effect of {x} on {y} "
-            "through {m} was {b} ({lvl}% CI {lo} to {hi}), standardised {beta} ({lvl}% CI "
-            "{blo} to {bhi})."
-        ),
-        "boot": " Percentile bootstrap {lvl}% CI {lo} to {hi}.",
-        "kind": {
-            "actor_within": "within-person actor",
-            "partner_within": "within-person partner",
-            "actor_between": "between-person actor",
-            "partner_between": "between-person partner",
-            "actor_lagged": "lagged actor",
-            "partner_lagged": "lagged partner",
-            "stability_actor": "actor stability",
-            "stability_partner": "partner stability",
-        },
-        "moderation": (
-            "Moderation by {m} (the effect above is at the mean of {m}): "
-            "interaction b = {b}, two-sided p {p}."
-        ),
-        "singles_1": "1 person whose partner is not in the data was left out (--drop-singles).",
-        "singles": "{n} persons whose partner is not in the data were left out (--drop-singles).",
-        "axis": "Standardised effect (β)",
-        "ci_note": (
-            "Interval that matches each test: {lo}% CI for one-sided, non-inferiority and "
-            "equivalence tests, {hi}% CI for two-sided tests"
-        ),
-        "title": "Dependency paradox: hypothesis tests",
-        "footer": "Made with dyadscore. Estimates are APIM (GLS) coefficients; see the table for details.",
-    },
-    "nl": {
-        "supported": "ondersteund",
-        "not_supported": "niet ondersteund",
-        "actor": "Het actoreffect (eigen {x} op eigen {y})",
-        "partner": "Het partnereffect ({x} van de partner op de eigen {y})",
-        "est": "was b = {b} ({lvl}%-BI {lo} tot {hi}), gestandaardiseerd β = {beta} ({lvl}%-BI {blo} tot {bhi})",
-        "ci": "{lvl}%-BI",
-        "n": "bij {n} koppels",
-        "control": "gecontroleerd voor de eigen {c} en die van de partner",
-        "covs": "en voor {c}",
-        "covs_only": "gecontroleerd voor {c}",
-        "positive": "positieve",
-        "negative": "negatieve",
-        "test_dir": "Eenzijdige toets van het voorspelde {dir} effect (H0: β {h0} 0): p {p}.",
-        "test_two": "Tweezijdige toets (H0: β = 0): p {p}.",
-        "test_eq": (
-            "Equivalentietoets (TOST) tegen ±{s} (gestandaardiseerd; H0: |β| ≥ {s}): p {p}."
-        ),
-        "test_ns": (
-            "Eenzijdige toets tegen de bovengrens +{s} (non-superioriteit; H0: β ≥ +{s}): p {p}."
-        ),
-        "test_ni": (
-            "Eenzijdige toets tegen de ondergrens -{s} (non-inferioriteit; H0: β ≤ -{s}): p {p}."
-        ),
-        "holm": " Na Holm-correctie p {p}.",
-        "dec_ci": " β = {beta} ({ci} {lo} tot {hi}).",
-        "yes_dir": "De gegevens ondersteunen het voorspelde {dir} effect bij α = {a}.",
-        "no_dir": (
-            "De gegevens laten het voorspelde {dir} effect niet zien bij α = {a}. Dat is geen "
-            "bewijs dat er geen effect is; het onderzoek kan te weinig power hebben om het te vinden."
-        ),
-        "yes_two": "Het effect verschilt van nul bij α = {a} (tweezijdig).",
-        "no_two": (
-            "Het effect verschilt niet significant van nul bij α = {a}; dat is geen bewijs "
-            "dat er geen effect is."
-        ),
-        "yes_eq": (
-            "Het effect is aantoonbaar kleiner dan het kleinste relevante effect; de gegevens "
-            "laten dus geen betekenisvol effect zien, in geen van beide richtingen (α = {a})."
-        ),
-        "no_eq": (
-            "De gegevens kunnen een effect van minstens {s} in één richting niet uitsluiten; "
-            "dat er geen betekenisvol effect is, is dus niet aangetoond (α = {a}). Een "
-            "niet-significante gewone toets zou dat evenmin aantonen."
-        ),
-        "yes_ns": (
-            "Het effect ligt aantoonbaar onder +{s}: de gegevens laten zien dat {x} {y} niet "
-            "betekenisvol verhoogt (α = {a}). Een negatief effect (een daling) past bij deze "
-            "bewering."
-        ),
-        "no_ns": (
-            "De gegevens kunnen een stijging van {s} of meer niet uitsluiten; dat {x} {y} niet "
-            "verhoogt, is dus niet aangetoond (α = {a})."
-        ),
-        "yes_ni": (
-            "Het effect ligt aantoonbaar boven -{s}: de gegevens laten zien dat {x} {y} niet "
-            "betekenisvol verlaagt (α = {a}). Een positief effect (een stijging) past bij deze "
-            "bewering."
-        ),
-        "no_ni": (
-            "De gegevens kunnen een daling van {s} of meer niet uitsluiten; dat {x} {y} niet "
-            "verlaagt, is dus niet aangetoond (α = {a})."
-        ),
-        "role": "(uitkomst van {r})",
-        "role_x": "({x} van {r})",
-        "diary": (
-            "In het dagboek-APIM (binnen personen gecentreerd, {n} koppels, {obs} "
-            "persoonsdagen) was het {kind} van dagelijkse {x} op {y} b = {b} ({lvl}%-BI {lo} "
-            "tot {hi}), β = {beta} ({lvl}%-BI {blo} tot {bhi})."
-        ),
-        "overtime": (
-            "In het APIM over de tijd (vertraagd, gecontroleerd voor actor- en "
-            "partnerstabiliteit van {y}; {n} koppels, {obs} persoonsmetingen) was het {kind} "
-            "van {x} op {y} bij de volgende meting b = {b} ({lvl}%-BI {lo} tot {hi}), "
-            "β = {beta} ({lvl}%-BI {blo} tot {bhi})."
-        ),
-        "apimem": (
-            "In het APIM-mediatiemodel ({n} koppels) was het {kind} van {x} op {y} via {m} "
-            "{b} ({lvl}%-BI {lo} tot {hi}), gestandaardiseerd {beta} ({lvl}%-BI {blo} tot {bhi})."
-        ),
-        "boot": " Percentiel-bootstrap {lvl}%-BI {lo} tot {hi}.",
-        "kind": {
-            "actor_within": "actoreffect binnen personen",
-            "partner_within": "partnereffect binnen personen",
-            "actor_between": "actoreffect tussen personen",
-            "partner_between": "partnereffect tussen personen",
-            "actor_lagged": "vertraagde actoreffect",
-            "partner_lagged": "vertraagde partnereffect",
-            "stability_actor": "actorstabiliteitseffect",
-            "stability_partner": "partnerstabiliteitseffect",
-        },
-        "moderation": (
-            "Moderatie door {m} (het effect hierboven geldt bij het gemiddelde van {m}): "
-            "interactie b = {b}, tweezijdig p {p}."
-        ),
-        "singles_1": (
-            "1 persoon van wie de partner niet in de gegevens staat, is weggelaten (--drop-singles)."
-        ),
-        "singles": (
-            "{n} personen van wie de partner niet in de gegevens staat, zijn weggelaten "
-            "(--drop-singles)."
-        ),
-        "axis": "Gestandaardiseerd effect (β)",
-        "ci_note": (
-            "Interval dat bij elke toets hoort: {lo}%-BI bij eenzijdige, non-inferioriteits- en "
-            "equivalentietoetsen, {hi}%-BI bij tweezijdige toetsen"
-        ),
-        "title": "Afhankelijkheidsparadox: toetsing van hypothesen",
-        "footer": "Gemaakt met dyadscore. Schattingen zijn APIM-coëfficiënten (GLS); zie de tabel.",
-    },
-}
+# The sentences are in the string catalogue (strings/paradox.yaml), keys "paradox.<key>".
+# Mediation effects (apimem) with a name of their own in the summaries ("kind_<name>").
+_APIMEM_KINDS = ("aaa", "ppa", "app", "pap", "aa", "pp", "ap", "pa")
+_APIMEM_KINDS += ("totind_actor", "totind_partner", "total_actor", "total_partner")
+
+
+def _say(key: str, lang: str, **fmt: Any) -> str:
+    """The catalogue text ``paradox.<key>`` in ``lang``, filled in."""
+    return _catalogue_text(f"paradox.{key}", lang, **fmt)
 
 
 def _num(x: float, lang: str, digits: int = 2) -> str:
@@ -1655,157 +1268,102 @@ def _paragraph(
     extra: Sequence[str] = (),
     moderator: str | None = None,
 ) -> str:
-    t = _TEXT[lang]
-    verdict = t["supported"] if row["supported"] else t["not_supported"]
+    """The summary paragraph of one table row: verdict, estimate, test and what it means."""
+    verdict = _say("supported" if row["supported"] else "not_supported", lang)
     rkey = "role_x" if h.model == "apimem" else "role"
     has_role = row.get("role") is not None and not pd.isna(row.get("role")) and row["role"] != ""
-    who = f" {t[rkey].format(r=row['role'], x=h.predictor)}" if has_role else ""
+    who = f" {_say(rkey, lang, r=row['role'], x=h.predictor)}" if has_role else ""
     head = f"{h.id}{who} ({h.text(lang)}): {verdict}."
-    if h.model != "apim":
-        return _model_paragraph(row, h, lang, holm, head)
-    eff = t[h.effect].format(x=h.predictor, y=h.outcome)
-    est = t["est"].format(
-        b=_num(row["estimate"], lang),
-        lo=_num(row["ci_low"], lang),
-        hi=_num(row["ci_high"], lang),
-        beta=_num(row["beta"], lang),
-        blo=_num(row["beta_ci_low"], lang),
-        bhi=_num(row["beta_ci_high"], lang),
-        lvl="95",
+    digits = 3 if h.model == "apimem" else 2
+    body = (
+        _apim_body(row, h, lang, extra) if h.model == "apim" else _model_body(row, h, lang, digits)
     )
-    parts = [f"{eff} {est}", t["n"].format(n=row["n_dyads"])]
-    if h.control:
-        parts.append(t["control"].format(c=", ".join(h.control)))
-    covs = [c for c in dict.fromkeys([*h.covariates, *extra]) if c not in h.x]
-    if covs:
-        parts.append(t["covs" if h.control else "covs_only"].format(c=", ".join(covs)))
-    body = ", ".join(parts) + "."
-    a = _num(h.alpha, lang)
-    s = _num(h.sesoi, lang)
-    d = h.direction
-    ok = bool(row["supported"])
-    if d in ("positive", "negative"):
-        test = t["test_dir"].format(
-            dir=t[d], h0="≤" if d == "positive" else "≥", p=_pval(row["p_one_sided"])
-        )
-        tail = t["yes_dir" if ok else "no_dir"].format(dir=t[d], a=a)
-    elif d == "two-sided":
-        test = t["test_two"].format(p=_pval(row["p"]))
-        tail = t["yes_two" if ok else "no_two"].format(a=a)
-    else:
-        key = {"equivalence": "eq", "non-superiority": "ns", "non-inferiority": "ni"}[d]
-        test = t[f"test_{key}"].format(s=s, p=_pval(row["p_one_sided"]))
-        tail = t[f"{'yes' if ok else 'no'}_{key}"].format(s=s, a=a, x=h.predictor, y=h.outcome)
-    if holm and "p_holm" in row:
-        test += t["holm"].format(p=_pval(row["p_holm"]))
-    if d != "two-sided":  # the interval whose position decides (1 - 2 alpha)
-        level = ci_level(d, h.alpha)
-        lo, hi = _decision_ci(row, level)
-        test += t["dec_ci"].format(
-            beta=_num(row["beta"], lang),
-            ci=t["ci"].format(lvl=_pct(level)),
-            lo=_num(lo, lang),
-            hi=_num(hi, lang),
-        )
+    test, tail = _decision_text(row, h, lang, holm, digits)
     if moderator and np.isfinite(row.get("interaction", np.nan)):
-        tail += " " + t["moderation"].format(
-            m=moderator, b=_num(row["interaction"], lang), p=_pval(row["interaction_p"])
-        )
+        b, p = _num(row["interaction"], lang), _pval(row["interaction_p"])
+        tail += " " + _say("moderation", lang, m=moderator, b=b, p=p)
     return f"{head} {body} {test} {tail}"
 
 
-# full-language names of the mediation effects (apimem), for the summaries
-_APIMEM_KIND = {
-    "en": {
-        "aaa": "actor-actor-actor indirect",
-        "ppa": "partner-partner-actor indirect",
-        "app": "actor-partner-partner indirect",
-        "pap": "partner-actor-partner indirect",
-        "totind_actor": "total indirect actor",
-        "totind_partner": "total indirect partner",
-        "total_actor": "total actor",
-        "total_partner": "total partner",
-        "aa": "actor-actor indirect",
-        "pp": "partner-partner indirect",
-        "ap": "actor-partner indirect",
-        "pa": "partner-actor indirect",
-    },
-    "nl": {
-        "aaa": "indirecte actor-actor-actoreffect",
-        "ppa": "indirecte partner-partner-actoreffect",
-        "app": "indirecte actor-partner-partnereffect",
-        "pap": "indirecte partner-actor-partnereffect",
-        "totind_actor": "totale indirecte actoreffect",
-        "totind_partner": "totale indirecte partnereffect",
-        "total_actor": "totale actoreffect",
-        "total_partner": "totale partnereffect",
-        "aa": "indirecte actor-actoreffect",
-        "pp": "indirecte partner-partnereffect",
-        "ap": "indirecte actor-partnereffect",
-        "pa": "indirecte partner-actoreffect",
-    },
-}
+def _estimates(row: Mapping[str, Any], lang: str, digits: int) -> dict[str, str]:
+    """b and beta with their 95% CIs, as the sentences print them."""
+    cols = {"b": "estimate", "lo": "ci_low", "hi": "ci_high", "beta": "beta"}
+    cols.update(blo="beta_ci_low", bhi="beta_ci_high")
+    return {"lvl": "95", **{k: _num(row[c], lang, digits) for k, c in cols.items()}}
 
 
-def _kind(h: Hypothesis, lang: str) -> str:
-    if h.model == "apimem":
-        name = re.sub(r"^ind_|[12]+$", "", h.effect)
-        path = {"en": "path {}", "nl": "pad {}"}[lang]
-        return _APIMEM_KIND[lang].get(name, path.format(h.effect))
-    name = _MODEL_ALIAS.get((h.model, h.effect), h.effect)
-    return _TEXT[lang]["kind"][name]
+def _apim_body(row: Mapping[str, Any], h: Hypothesis, lang: str, extra: Sequence[str]) -> str:
+    """The APIM sentence: the effect, its estimates, the couples and what it controls for."""
+    eff = _say(h.effect, lang, x=h.predictor, y=h.outcome)
+    parts = [f"{eff} {_say('est', lang, **_estimates(row, lang, 2))}"]
+    parts.append(_say("n", lang, n=row["n_dyads"]))
+    if h.control:
+        parts.append(_say("control", lang, c=", ".join(h.control)))
+    covs = [c for c in dict.fromkeys([*h.covariates, *extra]) if c not in h.x]
+    if covs:
+        parts.append(_say("covs" if h.control else "covs_only", lang, c=", ".join(covs)))
+    return ", ".join(parts) + "."
 
 
-def _model_paragraph(row: dict[str, Any], h: Hypothesis, lang: str, holm: bool, head: str) -> str:
-    """The summary paragraph of a diary, mediation or over-time hypothesis."""
-    t = _TEXT[lang]
-    digits = 3 if h.model == "apimem" else 2
-    body = t[h.model].format(
+def _model_body(row: Mapping[str, Any], h: Hypothesis, lang: str, digits: int) -> str:
+    """The sentence of a diary, mediation or over-time model: its effect and estimates."""
+    return _say(
+        h.model,
+        lang,
         n=row["n_dyads"],
         obs=row.get("n_obs"),
         kind=_kind(h, lang),
         x=h.predictor,
         y=h.outcome,
         m=h.mediator,
-        b=_num(row["estimate"], lang, digits),
-        lo=_num(row["ci_low"], lang, digits),
-        hi=_num(row["ci_high"], lang, digits),
-        beta=_num(row["beta"], lang, digits),
-        blo=_num(row["beta_ci_low"], lang, digits),
-        bhi=_num(row["beta_ci_high"], lang, digits),
-        lvl="95",
+        **_estimates(row, lang, digits),
     )
-    a = _num(h.alpha, lang)
-    s = _num(h.sesoi, lang)
-    d = h.direction
+
+
+def _kind(h: Hypothesis, lang: str) -> str:
+    """The effect in words (``within-person actor``, ``actor-actor-actor indirect``, ...)."""
+    if h.model == "apimem":
+        name = re.sub(r"^ind_|[12]+$", "", h.effect)
+        if name in _APIMEM_KINDS:
+            return _say(f"kind_{name}", lang)
+        return _say("kind_path", lang, effect=h.effect)
+    return _say(f"kind_{_MODEL_ALIAS.get((h.model, h.effect), h.effect)}", lang)
+
+
+def _decision_text(
+    row: Mapping[str, Any], h: Hypothesis, lang: str, holm: bool, digits: int
+) -> tuple[str, str]:
+    """The test sentence (with its p value and decision interval) and the verdict sentence."""
+    a, s, d = _num(h.alpha, lang), _num(h.sesoi, lang), h.direction
     ok = bool(row["supported"])
     if d in ("positive", "negative"):
-        test = t["test_dir"].format(
-            dir=t[d], h0="≤" if d == "positive" else "≥", p=_pval(row["p_one_sided"])
-        )
-        tail = t["yes_dir" if ok else "no_dir"].format(dir=t[d], a=a)
+        h0 = "≤" if d == "positive" else "≥"
+        test = _say("test_dir", lang, dir=_say(d, lang), h0=h0, p=_pval(row["p_one_sided"]))
+        tail = _say("yes_dir" if ok else "no_dir", lang, dir=_say(d, lang), a=a)
     elif d == "two-sided":
-        test = t["test_two"].format(p=_pval(row["p"]))
-        tail = t["yes_two" if ok else "no_two"].format(a=a)
+        test = _say("test_two", lang, p=_pval(row["p"]))
+        tail = _say("yes_two" if ok else "no_two", lang, a=a)
     else:
         key = {"equivalence": "eq", "non-superiority": "ns", "non-inferiority": "ni"}[d]
-        test = t[f"test_{key}"].format(s=s, p=_pval(row["p_one_sided"]))
-        tail = t[f"{'yes' if ok else 'no'}_{key}"].format(s=s, a=a, x=h.predictor, y=h.outcome)
+        test = _say(f"test_{key}", lang, s=s, p=_pval(row["p_one_sided"]))
+        verdict = f"{'yes' if ok else 'no'}_{key}"
+        tail = _say(verdict, lang, s=s, a=a, x=h.predictor, y=h.outcome)
     if holm and "p_holm" in row:
-        test += t["holm"].format(p=_pval(row["p_holm"]))
+        test += _say("holm", lang, p=_pval(row["p_holm"]))
+    level = ci_level(d, h.alpha)
     if row.get("method") == "percentile bootstrap":
-        test += t["boot"].format(
-            lvl=_pct(ci_level(d, h.alpha)),
-            lo=_num(row["decision_ci_low"], lang, digits),
-            hi=_num(row["decision_ci_high"], lang, digits),
+        lo, hi = row["decision_ci_low"], row["decision_ci_high"]
+        test += _say(
+            "boot", lang, lvl=_pct(level), lo=_num(lo, lang, digits), hi=_num(hi, lang, digits)
         )
-    elif d != "two-sided":
-        level = ci_level(d, h.alpha)
+    elif d != "two-sided":  # the interval whose position decides (1 - 2 alpha)
         lo, hi = _decision_ci(row, level)
-        test += t["dec_ci"].format(
+        test += _say(
+            "dec_ci",
+            lang,
             beta=_num(row["beta"], lang, digits),
-            ci=t["ci"].format(lvl=_pct(level)),
+            ci=_say("ci", lang, lvl=_pct(level)),
             lo=_num(lo, lang, digits),
             hi=_num(hi, lang, digits),
         )
-    return f"{head} {body} {test} {tail}"
+    return test, tail

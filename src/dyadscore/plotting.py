@@ -270,7 +270,8 @@ def forest_plot(table: Any, ax: Any = None, lang: str = "en") -> Any:
     """
     from scipy import stats
 
-    from .paradox import _TEXT, ci_level
+    from .catalogue import text
+    from .paradox import ci_level
 
     if ax is None:
         import matplotlib.pyplot as plt
@@ -310,9 +311,9 @@ def forest_plot(table: Any, ax: Any = None, lang: str = "en") -> Any:
     ]
     ax.set_yticks(y, labels)
     ax.axvline(0, color="black", linewidth=0.8)
-    t = _TEXT[lang]
     alpha = float(tab["alpha"].iloc[0]) if len(tab) else 0.05
-    note = t["ci_note"].format(lo=f"{100 * (1 - 2 * alpha):.10g}", hi=f"{100 * (1 - alpha):.10g}")
-    ax.set_xlabel(f"{t['axis']}\n{note}", fontsize=9)
-    ax.set_title(t["title"])
+    lo_pct, hi_pct = f"{100 * (1 - 2 * alpha):.10g}", f"{100 * (1 - alpha):.10g}"
+    note = text("paradox.ci_note", lang, lo=lo_pct, hi=hi_pct)
+    ax.set_xlabel(f"{text('paradox.axis', lang)}\n{note}", fontsize=9)
+    ax.set_title(text("paradox.title", lang))
     return ax

@@ -78,15 +78,23 @@ def register(sub: argparse._SubParsersAction) -> None:
 def run(args: argparse.Namespace) -> int:
     import json
 
+    from ..columns import ID_CANDIDATES
+    from ..dyads import unscored_instruments
     from ..errors import InputError, PairingError
     from ..io import write_table, write_text
     from ..paradox import test
+    from ..scoring import score
 
     if args.lang not in ("en", "nl"):
         raise InputError(f"--lang {args.lang}: expected en or nl")
     if args.df_method not in ("residual", "satterthwaite"):
         raise InputError(f"--df-method {args.df_method}: expected residual or satterthwaite")
     data = read_input(args)
+    todo = unscored_instruments(data)
+    if todo:  # item responses: scored here, the statistics take scores
+        keep = [c for c in dict.fromkeys((args.dyad, args.role, args.wave, *ID_CANDIDATES)) if c]
+        keep = [c for c in keep if c in data.columns]
+        data = score(data, todo, person=args.person, keep=keep, source=args.data)
     try:
         res = test(
             data,
