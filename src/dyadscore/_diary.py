@@ -74,11 +74,43 @@ _COLS = {
 
 
 def _label(v: Any) -> str:
-    if isinstance(v, float) and v.is_integer():
-        return str(int(v))
     if hasattr(v, "item"):
         v = v.item()
+    if isinstance(v, float) and v.is_integer():
+        return str(int(v))
     return str(v)
+
+
+def _first(mask: Any) -> int:
+    """Position of the first True of a boolean array or Series."""
+    return int(np.flatnonzero(np.asarray(mask))[0])
+
+
+def _numbers(data: pd.DataFrame, col: str, src: str, what: str) -> pd.Series:
+    """``data[col]`` as numbers; the first non-number is one worded error."""
+    num = pd.to_numeric(data[col], errors="coerce")
+    bad = num.isna().to_numpy()
+    if bad.any():
+        pos = _first(bad)
+        raise InputError(
+            f"{src}: row {pos + 1}, column {col!r}, value {_label(data[col].iloc[pos])!r}: "
+            f"expected {what}"
+        )
+    return num
+
+
+def _too_many(d: pd.DataFrame, by: str | list[str], col: str, limit: int) -> tuple[Any, int]:
+    """The first group of ``by`` with more than ``limit`` values of ``col`` and its first
+    row position, or ``(None, -1)``."""
+    n = d.groupby(by, sort=False)[col].nunique()
+    over = n.to_numpy() > limit
+    if not over.any():
+        return None, -1
+    key = n.index[np.argmax(over)]
+    keys = key if isinstance(by, list) else (key,)
+    cols = by if isinstance(by, list) else [by]
+    rows = np.logical_and.reduce([(d[c] == k).to_numpy() for c, k in zip(cols, keys, strict=True)])
+    return key, _first(rows)
 
 
 def prepare_diary(
@@ -119,20 +151,11 @@ def prepare_diary(
     if x == y:
         raise InputError(f"{src}: column {x!r} is both the predictor and the outcome")
     vals = _numeric(data, [x, y], source)
-    t_raw = data[time]
-    t_num = pd.to_numeric(t_raw, errors="coerce")
-    bad = t_num.isna().to_numpy()
-    if bad.any():
-        pos = int(np.flatnonzero(bad)[0])
-        raise InputError(
-            f"{src}: row {pos + 1}, column {time!r}, value {_label(t_raw.iloc[pos])!r}: "
-            "expected a number (day or occasion)"
-        )
+    t_num = _numbers(data, time, src, "a number (day or occasion)")
     for col in [dyad] + [c for c in (role, person) if c]:
         miss = data[col].isna().to_numpy()
         if miss.any():
-            pos = int(np.flatnonzero(miss)[0])
-            raise InputError(f"{src}: row {pos + 1}, column {col!r}: value is empty")
+            raise InputError(f"{src}: row {_first(miss) + 1}, column {col!r}: value is empty")
     d = pd.DataFrame(
         {
             "couple": data[dyad].to_numpy(),
@@ -157,7 +180,7 @@ def prepare_diary(
                     f"{src}: roles {', '.join(map(_label, order))}: expected exactly two roles"
                 )
             if extra:
-                pos = int(np.flatnonzero((d["role"] == extra[0]).to_numpy())[0])
+                pos = _first(d["role"] == extra[0])
                 raise InputError(
                     f"{src}: row {pos + 1}, column {role!r}, value {_label(extra[0])!r}: "
                     f"expected one of the roles {', '.join(map(_label, order))}"
@@ -176,40 +199,33 @@ def prepare_diary(
     else:
         d["person"] = data[person].to_numpy()
         order = None
-    # a person belongs to one couple; a couple has two persons (one per role)
-    pc = d.groupby("person", sort=False)["couple"].nunique()
-    if (pc > 1).any():
-        p0 = pc.index[np.argmax(pc.to_numpy() > 1)]
-        pos = int(np.flatnonzero((d["person"] == p0).to_numpy())[0])
+    # a person belongs to one couple (and has one role); a couple has two persons (one per role)
+    p0, pos = _too_many(d, "person", "couple", 1)
+    if pos >= 0:
         raise InputError(
             f"{src}: row {pos + 1}, column {person!r}, value {_label(p0)!r}: "
             "expected each person in one couple only"
         )
-    if role is not None and person is not None:
-        pr = d.groupby("person", sort=False)["role"].nunique()
-        if (pr > 1).any():
-            p0 = pr.index[np.argmax(pr.to_numpy() > 1)]
-            pos = int(np.flatnonzero((d["person"] == p0).to_numpy())[0])
-            raise InputError(
-                f"{src}: row {pos + 1}, column {role!r}, person {_label(p0)!r}: "
-                "expected one role per person"
-            )
+    both_ids = role is not None and person is not None
+    p0, pos = _too_many(d, "person", "role", 1) if both_ids else (None, -1)
+    if pos >= 0:
+        raise InputError(
+            f"{src}: row {pos + 1}, column {role!r}, person {_label(p0)!r}: "
+            "expected one role per person"
+        )
     npc = d.groupby("couple", sort=False)["person"].nunique()
-    if (npc > 2).any():
-        c0 = npc.index[np.argmax(npc.to_numpy() > 2)]
-        pos = int(np.flatnonzero((d["couple"] == c0).to_numpy())[0])
+    c0, pos = _too_many(d, "couple", "person", 2)
+    if pos >= 0:
         raise InputError(
             f"{src}: row {pos + 1}, column {dyad!r}, value {_label(c0)!r}: "
             f"expected two partners per couple, found {int(npc[c0])} persons"
         )
     if role is not None:
-        rpc = d.groupby(["couple", "role"], sort=False)["person"].nunique()
-        if (rpc > 1).any():
-            c0, r0 = rpc.index[np.argmax(rpc.to_numpy() > 1)]
-            pos = int(np.flatnonzero(((d["couple"] == c0) & (d["role"] == r0)).to_numpy())[0])
+        cr, pos = _too_many(d, ["couple", "role"], "person", 1)
+        if pos >= 0:
             raise InputError(
-                f"{src}: row {pos + 1}, column {role!r}, value {_label(r0)!r}: "
-                f"couple {_label(c0)} has two persons with this role; expected one per role"
+                f"{src}: row {pos + 1}, column {role!r}, value {_label(cr[1])!r}: "
+                f"couple {_label(cr[0])} has two persons with this role; expected one per role"
             )
     else:
         # member 0/1 by the order of the person ids within the couple
@@ -218,7 +234,7 @@ def prepare_diary(
         d["role"] = np.where(d["member"] == 0, "partner 1", "partner 2")
     dup = d.duplicated(["person", "day"], keep="first").to_numpy()
     if dup.any():
-        pos = int(np.flatnonzero(dup)[0])
+        pos = _first(dup)
         raise InputError(
             f"{src}: row {pos + 1}, column {time!r}, value {_label(d['day'].iloc[pos])!r}: "
             f"person {_label(d['person'].iloc[pos])} has this day twice; expected one row "

@@ -41,7 +41,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from ._diary import _info_criteria, _pair_residual, _PanelAPIM
+from ._diary import _first, _info_criteria, _label, _numbers, _pair_residual, _PanelAPIM
 from .apim_gls import _Data, _fit
 from .dyads import _numeric, _require_columns
 from .errors import InputError
@@ -55,14 +55,6 @@ _LAGS = (
     ("actor_lagged", "x_lag"),
     ("partner_lagged", "x_lag_partner"),
 )
-
-
-def _label(v: Any) -> str:
-    if hasattr(v, "item"):
-        v = v.item()
-    if isinstance(v, float) and v.is_integer():
-        return str(int(v))
-    return str(v)
 
 
 def prepare_overtime(
@@ -92,14 +84,7 @@ def prepare_overtime(
     if x == y:
         raise InputError(f"{src}: column {x!r} is both the predictor and the outcome")
     vals = _numeric(data, [x, y], source)
-    w = pd.to_numeric(data[wave], errors="coerce")
-    bad = w.isna().to_numpy()
-    if bad.any():
-        pos = int(np.flatnonzero(bad)[0])
-        raise InputError(
-            f"{src}: row {pos + 1}, column {wave!r}, value {_label(data[wave].iloc[pos])!r}: "
-            "expected a wave number"
-        )
+    w = _numbers(data, wave, src, "a wave number")
     present = sorted(pd.unique(data[role].dropna()), key=str)
     order = list(roles) if roles is not None else present
     if len(order) != 2 or any(r not in order for r in present):
@@ -119,7 +104,7 @@ def prepare_overtime(
     d["member"] = (d["role"] == order[1]).astype(int)
     dup = d.duplicated(["couple", "member", "wave"]).to_numpy()
     if dup.any():
-        pos = int(np.flatnonzero(dup)[0])
+        pos = _first(dup)
         raise InputError(
             f"{src}: row {pos + 1}, column {wave!r}, value {_label(d['wave'].iloc[pos])!r}: "
             f"couple {_label(d['couple'].iloc[pos])} has this role at this wave twice; "
