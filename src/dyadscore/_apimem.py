@@ -469,10 +469,16 @@ def _loglik(sigma: np.ndarray, mu: np.ndarray, S: np.ndarray, mean: np.ndarray, 
     return -n / 2 * (K * math.log(2 * math.pi) + logdet + np.trace(S @ W) + r @ W @ r)
 
 
+_FIT_ORDER = (
+    "npar chisq df pvalue logl unrestricted_logl aic bic bic2 cfi tli rmsea rmsea_ci_lower "
+    "rmsea_ci_upper rmsea_pvalue srmr baseline_chisq baseline_df ntotal"
+).split()
+
+
 def _fit_measures(
     spec: _Spec, theta: np.ndarray, S: np.ndarray, mean: np.ndarray, n: int
 ) -> dict[str, float]:
-    from scipy import optimize, stats
+    from ._sem import fit_indices
 
     sigma, mu = spec.implied(theta)
     npar = len(spec.free)
@@ -481,56 +487,11 @@ def _fit_measures(
     unres = -n / 2 * (K * math.log(2 * math.pi) + logdet_s + K)
     chisq = max(2 * (unres - logl), 0.0)
     df = K * (K + 3) // 2 - npar
-    pvalue = float(stats.chi2.sf(chisq, df)) if df > 0 else float("nan")
-    base_chisq = n * (float(np.sum(np.log(np.diag(S)))) - logdet_s)
-    base_df = K * (K - 1) // 2
-    d_model = max(chisq - df, 0.0)
-    d_base = max(chisq - df, base_chisq - base_df, 0.0)
-    cfi = 1.0 - d_model / d_base if d_base > 0 else 1.0
-    if df > 0:
-        tli = (base_chisq / base_df - chisq / df) / (base_chisq / base_df - 1)
-        rmsea = math.sqrt(max(chisq / n / df - 1 / n, 0.0))
-
-        def ncp(target: float) -> float:
-            f = lambda lam: stats.ncx2.cdf(chisq, df, lam) - target  # noqa: E731
-            if f(1e-12) < 0:
-                return 0.0
-            hi = max(chisq, 1.0)
-            while f(hi) > 0:
-                hi *= 2
-            return optimize.brentq(f, 1e-12, hi, xtol=1e-14, rtol=1e-15)
-
-        rmsea_lo = math.sqrt(ncp(0.95) / (n * df))
-        rmsea_hi = math.sqrt(ncp(0.05) / (n * df))
-        rmsea_p = float(stats.ncx2.sf(chisq, df, n * df * 0.05**2))
-    else:
-        tli, rmsea, rmsea_lo, rmsea_hi, rmsea_p = 1.0, 0.0, 0.0, 0.0, float("nan")
-    sd = np.sqrt(np.diag(S))
-    res = (S - sigma) / np.outer(sd, sd)
-    tri = res[np.tril_indices(K)]
-    mres = (mean - mu) / sd
-    srmr = math.sqrt((np.sum(tri**2) + np.sum(mres**2)) / (tri.size + K))
-    return {
-        "npar": npar,
-        "chisq": chisq,
-        "df": df,
-        "pvalue": pvalue,
-        "logl": logl,
-        "unrestricted_logl": unres,
-        "aic": -2 * logl + 2 * npar,
-        "bic": -2 * logl + npar * math.log(n),
-        "bic2": -2 * logl + npar * math.log((n + 2) / 24),
-        "cfi": cfi,
-        "tli": tli,
-        "rmsea": rmsea,
-        "rmsea_ci_lower": rmsea_lo,
-        "rmsea_ci_upper": rmsea_hi,
-        "rmsea_pvalue": rmsea_p,
-        "srmr": srmr,
-        "baseline_chisq": base_chisq,
-        "baseline_df": base_df,
-        "ntotal": n,
-    }
+    base = (n * (float(np.sum(np.log(np.diag(S)))) - logdet_s), K * (K - 1) // 2)
+    fm = fit_indices(chisq, df, base, n, logl, npar, (mean, S), (mu, sigma))
+    fm.update(npar=npar, chisq=chisq, df=df, logl=logl, unrestricted_logl=unres, ntotal=n)
+    fm.update(baseline_chisq=base[0], baseline_df=base[1])
+    return {k: fm[k] for k in _FIT_ORDER}
 
 
 # ------------------------------------------------------------------ bootstrap helpers
@@ -1378,6 +1339,21 @@ def _effects(
 
 
 # ------------------------------------------------------------------ words
+_PATH_NAMES = {  # the same in both languages
+    "a": "actor x -> m",
+    "p": "partner x -> m",
+    "b": "actor m -> y",
+    "q": "partner m -> y",
+    "c": "direct actor x -> y",
+    "d": "direct partner x -> y",
+}
+_CHAIN_NAMES = {  # the indirect effects of Ledermann et al. (both languages)
+    "aaa": "actor-actor-actor",
+    "ppa": "partner-partner-actor",
+    "app": "actor-partner-partner",
+    "pap": "partner-actor-partner",
+}
+_CHAIN_NAMES.update({k[:2]: v for k, v in _CHAIN_NAMES.items()})  # aa, pp, ap, pa (indist.)
 _TEXT = {
     "en": {
         "title": "APIM mediation model (Ledermann, Macho & Kenny, 2011)",
@@ -1391,24 +1367,10 @@ _TEXT = {
         "bt": " [95% bootstrap CI]",
         "tot": "Total indirect and total effects:",
         "boot_ci": "bootstrap",
-        "path": {
-            "a": "actor x -> m",
-            "p": "partner x -> m",
-            "b": "actor m -> y",
-            "q": "partner m -> y",
-            "c": "direct actor x -> y",
-            "d": "direct partner x -> y",
-        },
+        "path": _PATH_NAMES,
         "on": "on {r}",
         "kinds": {
-            "aaa": "actor-actor-actor",
-            "ppa": "partner-partner-actor",
-            "app": "actor-partner-partner",
-            "pap": "partner-actor-partner",
-            "aa": "actor-actor-actor",
-            "pp": "partner-partner-actor",
-            "ap": "actor-partner-partner",
-            "pa": "partner-actor-partner",
+            **_CHAIN_NAMES,
             "totind_actor": "total indirect actor effect",
             "totind_partner": "total indirect partner effect",
             "total_actor": "total actor effect",
@@ -1444,24 +1406,10 @@ _TEXT = {
         "bt": " [95%-BI bootstrap]",
         "tot": "Totale indirecte en totale effecten:",
         "boot_ci": "bootstrap",
-        "path": {
-            "a": "actor x -> m",
-            "p": "partner x -> m",
-            "b": "actor m -> y",
-            "q": "partner m -> y",
-            "c": "direct actor x -> y",
-            "d": "direct partner x -> y",
-        },
+        "path": _PATH_NAMES,
         "on": "op {r}",
         "kinds": {
-            "aaa": "actor-actor-actor",
-            "ppa": "partner-partner-actor",
-            "app": "actor-partner-partner",
-            "pap": "partner-actor-partner",
-            "aa": "actor-actor-actor",
-            "pp": "partner-partner-actor",
-            "ap": "actor-partner-partner",
-            "pa": "partner-actor-partner",
+            **_CHAIN_NAMES,
             "totind_actor": "totaal indirect actoreffect",
             "totind_partner": "totaal indirect partnereffect",
             "total_actor": "totaal actoreffect",
