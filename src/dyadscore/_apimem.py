@@ -62,7 +62,7 @@ import numpy as np
 import pandas as pd
 
 from .errors import InputError
-from .results import Result, format_number, format_p_eq, format_stars, jsonable, matrix_dict
+from .results import Result, format_number, format_p_eq, format_stars
 
 __all__ = [
     "apimem",
@@ -151,47 +151,58 @@ ROWS = {
 }
 
 # defined parameters: name -> list of (coefficient, path labels multiplied)
-DEFINED = {
+_INDIRECT = {
     "dist": {
-        "ind_aaa1": [(("a1", "b1"))],
-        "ind_aaa2": [("a2", "b2")],
-        "ind_ppa1": [("p21", "q12")],
-        "ind_ppa2": [("p12", "q21")],
-        "ind_app1": [("a1", "q21")],
-        "ind_app2": [("a2", "q12")],
-        "ind_pap1": [("p21", "b2")],
-        "ind_pap2": [("p12", "b1")],
-        "totind_actor1": [("a1", "b1"), ("p21", "q12")],
-        "totind_actor2": [("a2", "b2"), ("p12", "q21")],
-        "totind_partner1": [("a1", "q21"), ("p21", "b2")],
-        "totind_partner2": [("a2", "q12"), ("p12", "b1")],
-        "total_actor1": [("c1",), ("a1", "b1"), ("p21", "q12")],
-        "total_actor2": [("c2",), ("a2", "b2"), ("p12", "q21")],
-        "total_partner1": [("d21",), ("a1", "q21"), ("p21", "b2")],
-        "total_partner2": [("d12",), ("a2", "q12"), ("p12", "b1")],
+        "ind_aaa1": ("a1", "b1"),
+        "ind_aaa2": ("a2", "b2"),
+        "ind_ppa1": ("p21", "q12"),
+        "ind_ppa2": ("p12", "q21"),
+        "ind_app1": ("a1", "q21"),
+        "ind_app2": ("a2", "q12"),
+        "ind_pap1": ("p21", "b2"),
+        "ind_pap2": ("p12", "b1"),
     },
     "indist": {
-        "ind_aa": [("a", "b")],
-        "ind_pp": [("p", "q")],
-        "ind_ap": [("a", "q")],
-        "ind_pa": [("p", "b")],
-        "totind_actor": [("a", "b"), ("p", "q")],
-        "totind_partner": [("a", "q"), ("p", "b")],
-        "total_actor": [("c",), ("a", "b"), ("p", "q")],
-        "total_partner": [("d",), ("a", "q"), ("p", "b")],
+        "ind_aa": ("a", "b"),
+        "ind_pp": ("p", "q"),
+        "ind_ap": ("a", "q"),
+        "ind_pa": ("p", "b"),
     },
 }
-# lavaan's text of the dist model's sums (they name the indirect effects)
-_DEF_RHS = {
-    "totind_actor1": "ind_aaa1+ind_ppa1",
-    "totind_actor2": "ind_aaa2+ind_ppa2",
-    "totind_partner1": "ind_app1+ind_pap1",
-    "totind_partner2": "ind_app2+ind_pap2",
-    "total_actor1": "c1+ind_aaa1+ind_ppa1",
-    "total_actor2": "c2+ind_aaa2+ind_ppa2",
-    "total_partner1": "d21+ind_app1+ind_pap1",
-    "total_partner2": "d12+ind_app2+ind_pap2",
+# the direct (actor c, partner d) effects of person 1's, person 2's (or anyone's) x
+_DIRECT = {"1": ("c1", "d21"), "2": ("c2", "d12"), "": ("c", "d")}
+
+
+def _defined(kind: str) -> tuple[dict[str, list[tuple[str, ...]]], dict[str, str]]:
+    """The indirect effects and their sums (Ledermann et al., 2011), with lavaan's text of the
+    sums: the total indirect actor (partner) effect of a person's x is the sum of the two
+    indirect effects that end at the person (the partner); the total effect adds the direct
+    effect."""
+    ind = _INDIRECT[kind]
+    sfx, n = (("1", "2"), 3) if kind == "dist" else (("",), 2)
+    ends = {"actor": ("aaa", "ppa"), "partner": ("app", "pap")}
+    out = {k: [v] for k, v in ind.items()}
+    rhs = {}
+    for total in ("totind", "total"):
+        for j, (end, chains) in enumerate(ends.items()):
+            for s in sfx:
+                parts = [f"ind_{c[:n]}{s}" for c in chains]
+                direct = [_DIRECT[s][j]] if total == "total" else []
+                out[f"{total}_{end}{s}"] = [(d,) for d in direct] + [ind[k] for k in parts]
+                rhs[f"{total}_{end}{s}"] = "+".join(direct + parts)
+    return out, rhs
+
+
+# _DEF_RHS: lavaan's text of the dist model's sums (they name the indirect effects)
+DEFINED = {"dist": _defined("dist")[0], "indist": _defined("indist")[0]}
+_DEF_RHS = _defined("dist")[1]
+_CHAIN_NAMES = {  # the indirect effects of Ledermann et al. (both languages)
+    "aaa": "actor-actor-actor",
+    "ppa": "partner-partner-actor",
+    "app": "actor-partner-partner",
+    "pap": "partner-actor-partner",
 }
+_CHAIN_NAMES.update({k[:2]: v for k, v in _CHAIN_NAMES.items()})  # aa, pp, ap, pa (indist.)
 DEFINED["paths_only"] = {k: DEFINED["indist"][k] for k in ("ind_aa", "ind_pp", "ind_ap", "ind_pa")}
 
 DESCRIPTION = {
@@ -201,14 +212,7 @@ DESCRIPTION = {
     "q": "partner M->Y",
     "c": "direct actor X->Y",
     "d": "direct partner X->Y",
-    "aaa": "actor-actor-actor",
-    "ppa": "partner-partner-actor",
-    "app": "actor-partner-partner",
-    "pap": "partner-actor-partner",
-    "aa": "actor-actor-actor",
-    "pp": "partner-partner-actor",
-    "ap": "actor-partner-partner",
-    "pa": "partner-actor-partner",
+    **_CHAIN_NAMES,
 }
 # LMK names of the indistinguishable model's four indirect effects
 _DIST_SHORT = {"aaa", "ppa", "app", "pap", "a", "p", "b", "q", "c", "d"} | {
@@ -915,6 +919,9 @@ def _chain(name: str, dist: bool, names: dict[str, str], roles: tuple[str, str])
 class APIMeMResult(Result):
     """Result of :func:`apimem`.
 
+    The paths, indirect and total effects of the APIM mediation model, the fit of the three
+    models and the tests of indistinguishability.
+
     Attributes
     ----------
     effects : DataFrame
@@ -1007,29 +1014,11 @@ class APIMeMResult(Result):
         """Path diagram (x -> m -> y for both partners) with the indirect effects listed."""
         return _plot(self, ax=ax, lang=lang)
 
-    def to_dict(self) -> dict:
-        """Every table and number, JSON-safe (NaN becomes ``None``)."""
-        return jsonable(
-            {
-                "model": self.info,
-                "effects": self.effects,
-                "parameters": self.parameters,
-                "fits": self.fits,
-                "tests": self.tests,
-                "vcov": matrix_dict(self.vcov),
-                "warnings": self.warnings,
-            }
-        )
+    _dict_fields = ("model=info", "effects", "parameters", "fits", "tests", "vcov", "warnings")
+    _html_fields = ("effects", "fits", "tests")
 
     def _repr_fields(self) -> dict[str, Any]:
-        return {
-            "model": self.info["model"],
-            "n_couples": self.info["n_couples"],
-            "bootstrap": self.info["bootstrap"],
-        }
-
-    def _html_tables(self) -> dict[str, Any]:
-        return {"effects": self.effects, "fits": self.fits, "tests": self.tests}
+        return {k: self.info[k] for k in ("model", "n_couples", "bootstrap")}
 
 
 def apimem_effect(result: APIMeMResult, effect_name: str, role: str | None = None) -> dict:
@@ -1347,13 +1336,6 @@ _PATH_NAMES = {  # the same in both languages
     "c": "direct actor x -> y",
     "d": "direct partner x -> y",
 }
-_CHAIN_NAMES = {  # the indirect effects of Ledermann et al. (both languages)
-    "aaa": "actor-actor-actor",
-    "ppa": "partner-partner-actor",
-    "app": "actor-partner-partner",
-    "pap": "partner-actor-partner",
-}
-_CHAIN_NAMES.update({k[:2]: v for k, v in _CHAIN_NAMES.items()})  # aa, pp, ap, pa (indist.)
 _TEXT = {
     "en": {
         "title": "APIM mediation model (Ledermann, Macho & Kenny, 2011)",
@@ -1537,13 +1519,11 @@ def _plot(res: APIMeMResult, ax: Any = None, lang: str = "en") -> Any:
     ax.set_xlim(0, 12)
     ax.set_ylim(-4.2, 6.8)
     ax.axis("off")
+    # boxes: x, m, y from left to right; partner 1 above, partner 2 below
     pos = {
-        "x1": (1.4, 4.8),
-        "x2": (1.4, 1.2),
-        "m1": (6.0, 4.8),
-        "m2": (6.0, 1.2),
-        "y1": (10.6, 4.8),
-        "y2": (10.6, 1.2),
+        f"{v}{k}": (cx, 4.8 if k == 1 else 1.2)
+        for v, cx in zip("xmy", (1.4, 6.0, 10.6), strict=True)
+        for k in (1, 2)
     }
     w, h = 2.2, 1.1
     for key, (cx, cy) in pos.items():

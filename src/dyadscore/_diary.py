@@ -118,11 +118,11 @@ def prepare_diary(
     *,
     x: str,
     y: str,
+    roles: Sequence[str] | None = None,
     dyad: str = "couple",
     role: str | None = "role",
     person: str | None = None,
     time: str = "day",
-    roles: Sequence[str] | None = None,
     source: str | None = None,
 ) -> tuple[pd.DataFrame, dict, list[str]]:
     """Person-mean centring and partner columns exactly as ``diary/README.md`` (steps 1-9).
@@ -884,13 +884,12 @@ def _assemble(
     }
     bl = pd.DataFrame(fit.blups, columns=zn)
     bl.insert(0, "couple", np.asarray(uniq))
-    cen = {k2: v for k2, v in cinfo.items() if k2 not in ("x", "y", "roles")}
     return DiaryAPIMResult(
         effects=eff,
         random_effects=re,
         residual=resid,
         fit=fitd,
-        centring=cen,
+        centring={k: v for k, v in cinfo.items() if k not in ("x", "y", "roles")},
         blups=bl,
         distinguishability=None,
         vcov=pd.DataFrame(vc, index=terms, columns=terms),

@@ -256,12 +256,18 @@ def overtime_apim(
 ) -> OvertimeAPIMResult:
     """Fit the over-time (lagged) APIM with actor and partner stability, as ``nlme::gls``.
 
+    Each person's outcome at a wave is regressed on both partners' outcome and predictor at
+    the previous wave, with intercepts, slopes and residual SDs per role (see the module
+    docstring for the equation).
+
     Parameters
     ----------
     data : DataFrame
         One row per person per wave (couple id, role, wave number, x, y).
-    x, y : str
-        Predictor (entered lagged) and outcome.
+    x : str
+        Predictor, entered lagged (the previous wave's value of both partners).
+    y : str
+        Outcome, and (lagged) the stability predictor.
     dyad, role, wave : str
         Couple id, role (two distinguishable roles) and wave number columns.
     method : {"REML", "ML"}
