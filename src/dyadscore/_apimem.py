@@ -61,6 +61,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from .catalogue import check_lang
 from .errors import InputError
 from .results import Result, format_number, format_p_eq, format_stars
 
@@ -603,12 +604,6 @@ def _bootstrap(
 
 
 # ------------------------------------------------------------------ data preparation
-def _label(value: Any) -> str:
-    if isinstance(value, np.generic):
-        value = value.item()
-    return repr(value)
-
-
 @dataclass
 class _Prepared:
     X: np.ndarray  # (N, 6) in VARS order, complete couples only
@@ -644,7 +639,7 @@ def _prepare(
     source: str | None,
     drop_singles: bool = False,
 ) -> _Prepared:
-    from .dyads import _numeric, pair_members
+    from .dyads import _label, _numeric, pair_members
 
     src = source or "input"
     if not isinstance(data, pd.DataFrame):
@@ -1006,8 +1001,7 @@ class APIMeMResult(Result):
     def summary(self, lang: str = "en") -> str:
         """Readable report in English (``"en"``) or Dutch (``"nl"``): paths, indirect and total
         effects each with its CI beside it, the test of indistinguishability, and notes."""
-        if lang not in _TEXT:
-            raise InputError(f"lang={lang!r}: expected 'en' or 'nl'")
+        check_lang(lang)
         return _summary(self, lang)
 
     def plot(self, ax: Any = None, lang: str = "en") -> Any:

@@ -32,6 +32,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from .catalogue import check_lang
 from .errors import InputError
 from .results import Result, format_number, format_p_eq
 
@@ -858,7 +859,7 @@ class CFAResult(Result):
 
     def summary(self, lang: str = "en") -> str:
         """Fit and omega per group, with any warnings."""
-        _check_choice("lang", lang, ("en", "nl"))
+        check_lang(lang)
         i = self.info
         what = i["instrument"] or ", ".join(i["factors"])
         head = (
@@ -1031,7 +1032,7 @@ class InvarianceResult(Result):
 
     def summary(self, lang: str = "en") -> str:
         """Fit per level, the tests between levels, what holds and what it licenses."""
-        _check_choice("lang", lang, ("en", "nl"))
+        check_lang(lang)
         i = self.info
         en = lang == "en"
         what = i["instrument"] or ", ".join(i["factors"])

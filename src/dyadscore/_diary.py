@@ -45,6 +45,7 @@ import pandas as pd
 from scipy import stats
 
 from ._lme import LMEFit, containment_df, fit_lme
+from .catalogue import check_lang
 from .dyads import _numeric, _require_columns
 from .errors import InputError
 from .results import (
@@ -79,6 +80,14 @@ def _label(v: Any) -> str:
     if isinstance(v, float) and v.is_integer():
         return str(int(v))
     return str(v)
+
+
+def _reml_or_ml(method: Any) -> str:
+    """``"REML"`` or ``"ML"`` (any case); anything else is one worded error."""
+    method = str(method).upper()
+    if method not in ("REML", "ML"):
+        raise InputError(f"method {method!r}: expected REML or ML")
+    return method
 
 
 def _first(mask: Any) -> int:
@@ -440,8 +449,7 @@ class DiaryAPIMResult(_PanelAPIM, Result):
 
     def summary(self, lang: str = "en") -> str:
         """Readable report in English (``"en"``) or Dutch (``"nl"``)."""
-        if lang not in _TEXT:
-            raise InputError(f"lang {lang!r}: expected en or nl")
+        check_lang(lang)
         T = _TEXT[lang]
         f, info = self.fit, self.info
         kind = T["dist"] if f["distinguishable"] else T["indist"]
@@ -769,9 +777,7 @@ def diary_apim(
     """
     if random not in ("intercept", "slope"):
         raise InputError(f"random {random!r}: expected intercept or slope")
-    method = str(method).upper()
-    if method not in ("REML", "ML"):
-        raise InputError(f"method {method!r}: expected REML or ML")
+    method = _reml_or_ml(method)
     if distinguishable is None:
         distinguishable = role is not None
     if distinguishable and role is None:

@@ -41,8 +41,17 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from ._diary import _first, _info_criteria, _label, _numbers, _pair_residual, _PanelAPIM
+from ._diary import (
+    _first,
+    _info_criteria,
+    _label,
+    _numbers,
+    _pair_residual,
+    _PanelAPIM,
+    _reml_or_ml,
+)
 from .apim_gls import _Data, _fit
+from .catalogue import check_lang
 from .dyads import _numeric, _require_columns
 from .errors import InputError
 from .results import Result, effects_table, format_number
@@ -169,8 +178,7 @@ class OvertimeAPIMResult(_PanelAPIM, Result):
 
     def summary(self, lang: str = "en") -> str:
         """Readable report in English (``"en"``) or Dutch (``"nl"``)."""
-        if lang not in _TEXT:
-            raise InputError(f"lang {lang!r}: expected en or nl")
+        check_lang(lang)
         T, f = _TEXT[lang], self.fit
         lines = [
             T["title"].format(y=self.info["y"], x=self.info["x"]),
@@ -297,9 +305,7 @@ def overtime_apim(
     >>> res.fit["n_obs"], res.fit["df_loglik"]
     (300, 13)
     """
-    method = str(method).upper()
-    if method not in ("REML", "ML"):
-        raise InputError(f"method {method!r}: expected REML or ML")
+    method = _reml_or_ml(method)
     prep, order = prepare_overtime(
         data, x=x, y=y, dyad=dyad, role=role, wave=wave, roles=roles, source=source
     )
