@@ -409,3 +409,14 @@ def test_dyad_format_gives_the_same_fit(dyadic):
             ref.loc[lev, "chisq"], rel=1e-9
         )
     assert res.info["roles"] == ["A", "B"]
+
+
+def test_saturated_model_fit_measures_as_lavaan():
+    # lavaan 0.6 on any just-identified model (3 items, one factor: df 0), checked with
+    # fitMeasures(cfa("F =~ a + b + c", std.lv = TRUE, meanstructure = TRUE)):
+    # cfi 1, tli 1, rmsea 0, rmsea.ci.lower 0, rmsea.ci.upper 0, pvalue NA
+    res = ds.cfa(LONG[LONG.role == "A"], ITEMS[:3])
+    fm = res.fits.iloc[0]
+    assert fm["df"] == 0 and np.isnan(fm["pvalue"])
+    assert (fm["cfi"], fm["tli"], fm["rmsea"]) == (1.0, 1.0, 0.0)
+    assert (fm["rmsea_ci_lower"], fm["rmsea_ci_upper"]) == (0.0, 0.0)

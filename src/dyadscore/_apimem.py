@@ -61,8 +61,9 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from .catalogue import check_lang
 from .errors import InputError
-from .results import Result, format_number, format_p_eq, format_stars, jsonable, matrix_dict
+from .results import Result, format_number, format_p_eq, format_stars
 
 __all__ = [
     "apimem",
@@ -151,47 +152,58 @@ ROWS = {
 }
 
 # defined parameters: name -> list of (coefficient, path labels multiplied)
-DEFINED = {
+_INDIRECT = {
     "dist": {
-        "ind_aaa1": [(("a1", "b1"))],
-        "ind_aaa2": [("a2", "b2")],
-        "ind_ppa1": [("p21", "q12")],
-        "ind_ppa2": [("p12", "q21")],
-        "ind_app1": [("a1", "q21")],
-        "ind_app2": [("a2", "q12")],
-        "ind_pap1": [("p21", "b2")],
-        "ind_pap2": [("p12", "b1")],
-        "totind_actor1": [("a1", "b1"), ("p21", "q12")],
-        "totind_actor2": [("a2", "b2"), ("p12", "q21")],
-        "totind_partner1": [("a1", "q21"), ("p21", "b2")],
-        "totind_partner2": [("a2", "q12"), ("p12", "b1")],
-        "total_actor1": [("c1",), ("a1", "b1"), ("p21", "q12")],
-        "total_actor2": [("c2",), ("a2", "b2"), ("p12", "q21")],
-        "total_partner1": [("d21",), ("a1", "q21"), ("p21", "b2")],
-        "total_partner2": [("d12",), ("a2", "q12"), ("p12", "b1")],
+        "ind_aaa1": ("a1", "b1"),
+        "ind_aaa2": ("a2", "b2"),
+        "ind_ppa1": ("p21", "q12"),
+        "ind_ppa2": ("p12", "q21"),
+        "ind_app1": ("a1", "q21"),
+        "ind_app2": ("a2", "q12"),
+        "ind_pap1": ("p21", "b2"),
+        "ind_pap2": ("p12", "b1"),
     },
     "indist": {
-        "ind_aa": [("a", "b")],
-        "ind_pp": [("p", "q")],
-        "ind_ap": [("a", "q")],
-        "ind_pa": [("p", "b")],
-        "totind_actor": [("a", "b"), ("p", "q")],
-        "totind_partner": [("a", "q"), ("p", "b")],
-        "total_actor": [("c",), ("a", "b"), ("p", "q")],
-        "total_partner": [("d",), ("a", "q"), ("p", "b")],
+        "ind_aa": ("a", "b"),
+        "ind_pp": ("p", "q"),
+        "ind_ap": ("a", "q"),
+        "ind_pa": ("p", "b"),
     },
 }
-# lavaan's text of the dist model's sums (they name the indirect effects)
-_DEF_RHS = {
-    "totind_actor1": "ind_aaa1+ind_ppa1",
-    "totind_actor2": "ind_aaa2+ind_ppa2",
-    "totind_partner1": "ind_app1+ind_pap1",
-    "totind_partner2": "ind_app2+ind_pap2",
-    "total_actor1": "c1+ind_aaa1+ind_ppa1",
-    "total_actor2": "c2+ind_aaa2+ind_ppa2",
-    "total_partner1": "d21+ind_app1+ind_pap1",
-    "total_partner2": "d12+ind_app2+ind_pap2",
+# the direct (actor c, partner d) effects of person 1's, person 2's (or anyone's) x
+_DIRECT = {"1": ("c1", "d21"), "2": ("c2", "d12"), "": ("c", "d")}
+
+
+def _defined(kind: str) -> tuple[dict[str, list[tuple[str, ...]]], dict[str, str]]:
+    """The indirect effects and their sums (Ledermann et al., 2011), with lavaan's text of the
+    sums: the total indirect actor (partner) effect of a person's x is the sum of the two
+    indirect effects that end at the person (the partner); the total effect adds the direct
+    effect."""
+    ind = _INDIRECT[kind]
+    sfx, n = (("1", "2"), 3) if kind == "dist" else (("",), 2)
+    ends = {"actor": ("aaa", "ppa"), "partner": ("app", "pap")}
+    out = {k: [v] for k, v in ind.items()}
+    rhs = {}
+    for total in ("totind", "total"):
+        for j, (end, chains) in enumerate(ends.items()):
+            for s in sfx:
+                parts = [f"ind_{c[:n]}{s}" for c in chains]
+                direct = [_DIRECT[s][j]] if total == "total" else []
+                out[f"{total}_{end}{s}"] = [(d,) for d in direct] + [ind[k] for k in parts]
+                rhs[f"{total}_{end}{s}"] = "+".join(direct + parts)
+    return out, rhs
+
+
+# _DEF_RHS: lavaan's text of the dist model's sums (they name the indirect effects)
+DEFINED = {"dist": _defined("dist")[0], "indist": _defined("indist")[0]}
+_DEF_RHS = _defined("dist")[1]
+_CHAIN_NAMES = {  # the indirect effects of Ledermann et al. (both languages)
+    "aaa": "actor-actor-actor",
+    "ppa": "partner-partner-actor",
+    "app": "actor-partner-partner",
+    "pap": "partner-actor-partner",
 }
+_CHAIN_NAMES.update({k[:2]: v for k, v in _CHAIN_NAMES.items()})  # aa, pp, ap, pa (indist.)
 DEFINED["paths_only"] = {k: DEFINED["indist"][k] for k in ("ind_aa", "ind_pp", "ind_ap", "ind_pa")}
 
 DESCRIPTION = {
@@ -201,14 +213,7 @@ DESCRIPTION = {
     "q": "partner M->Y",
     "c": "direct actor X->Y",
     "d": "direct partner X->Y",
-    "aaa": "actor-actor-actor",
-    "ppa": "partner-partner-actor",
-    "app": "actor-partner-partner",
-    "pap": "partner-actor-partner",
-    "aa": "actor-actor-actor",
-    "pp": "partner-partner-actor",
-    "ap": "actor-partner-partner",
-    "pa": "partner-actor-partner",
+    **_CHAIN_NAMES,
 }
 # LMK names of the indistinguishable model's four indirect effects
 _DIST_SHORT = {"aaa", "ppa", "app", "pap", "a", "p", "b", "q", "c", "d"} | {
@@ -469,10 +474,16 @@ def _loglik(sigma: np.ndarray, mu: np.ndarray, S: np.ndarray, mean: np.ndarray, 
     return -n / 2 * (K * math.log(2 * math.pi) + logdet + np.trace(S @ W) + r @ W @ r)
 
 
+_FIT_ORDER = (
+    "npar chisq df pvalue logl unrestricted_logl aic bic bic2 cfi tli rmsea rmsea_ci_lower "
+    "rmsea_ci_upper rmsea_pvalue srmr baseline_chisq baseline_df ntotal"
+).split()
+
+
 def _fit_measures(
     spec: _Spec, theta: np.ndarray, S: np.ndarray, mean: np.ndarray, n: int
 ) -> dict[str, float]:
-    from scipy import optimize, stats
+    from ._sem import fit_indices
 
     sigma, mu = spec.implied(theta)
     npar = len(spec.free)
@@ -481,56 +492,11 @@ def _fit_measures(
     unres = -n / 2 * (K * math.log(2 * math.pi) + logdet_s + K)
     chisq = max(2 * (unres - logl), 0.0)
     df = K * (K + 3) // 2 - npar
-    pvalue = float(stats.chi2.sf(chisq, df)) if df > 0 else float("nan")
-    base_chisq = n * (float(np.sum(np.log(np.diag(S)))) - logdet_s)
-    base_df = K * (K - 1) // 2
-    d_model = max(chisq - df, 0.0)
-    d_base = max(chisq - df, base_chisq - base_df, 0.0)
-    cfi = 1.0 - d_model / d_base if d_base > 0 else 1.0
-    if df > 0:
-        tli = (base_chisq / base_df - chisq / df) / (base_chisq / base_df - 1)
-        rmsea = math.sqrt(max(chisq / n / df - 1 / n, 0.0))
-
-        def ncp(target: float) -> float:
-            f = lambda lam: stats.ncx2.cdf(chisq, df, lam) - target  # noqa: E731
-            if f(1e-12) < 0:
-                return 0.0
-            hi = max(chisq, 1.0)
-            while f(hi) > 0:
-                hi *= 2
-            return optimize.brentq(f, 1e-12, hi, xtol=1e-14, rtol=1e-15)
-
-        rmsea_lo = math.sqrt(ncp(0.95) / (n * df))
-        rmsea_hi = math.sqrt(ncp(0.05) / (n * df))
-        rmsea_p = float(stats.ncx2.sf(chisq, df, n * df * 0.05**2))
-    else:
-        tli, rmsea, rmsea_lo, rmsea_hi, rmsea_p = 1.0, 0.0, 0.0, 0.0, float("nan")
-    sd = np.sqrt(np.diag(S))
-    res = (S - sigma) / np.outer(sd, sd)
-    tri = res[np.tril_indices(K)]
-    mres = (mean - mu) / sd
-    srmr = math.sqrt((np.sum(tri**2) + np.sum(mres**2)) / (tri.size + K))
-    return {
-        "npar": npar,
-        "chisq": chisq,
-        "df": df,
-        "pvalue": pvalue,
-        "logl": logl,
-        "unrestricted_logl": unres,
-        "aic": -2 * logl + 2 * npar,
-        "bic": -2 * logl + npar * math.log(n),
-        "bic2": -2 * logl + npar * math.log((n + 2) / 24),
-        "cfi": cfi,
-        "tli": tli,
-        "rmsea": rmsea,
-        "rmsea_ci_lower": rmsea_lo,
-        "rmsea_ci_upper": rmsea_hi,
-        "rmsea_pvalue": rmsea_p,
-        "srmr": srmr,
-        "baseline_chisq": base_chisq,
-        "baseline_df": base_df,
-        "ntotal": n,
-    }
+    base = (n * (float(np.sum(np.log(np.diag(S)))) - logdet_s), K * (K - 1) // 2)
+    fm = fit_indices(chisq, df, base, n, logl, npar, (mean, S), (mu, sigma))
+    fm.update(npar=npar, chisq=chisq, df=df, logl=logl, unrestricted_logl=unres, ntotal=n)
+    fm.update(baseline_chisq=base[0], baseline_df=base[1])
+    return {k: fm[k] for k in _FIT_ORDER}
 
 
 # ------------------------------------------------------------------ bootstrap helpers
@@ -638,12 +604,6 @@ def _bootstrap(
 
 
 # ------------------------------------------------------------------ data preparation
-def _label(value: Any) -> str:
-    if isinstance(value, np.generic):
-        value = value.item()
-    return repr(value)
-
-
 @dataclass
 class _Prepared:
     X: np.ndarray  # (N, 6) in VARS order, complete couples only
@@ -679,7 +639,7 @@ def _prepare(
     source: str | None,
     drop_singles: bool = False,
 ) -> _Prepared:
-    from .dyads import _numeric, pair_members
+    from .dyads import _label, _numeric, pair_members
 
     src = source or "input"
     if not isinstance(data, pd.DataFrame):
@@ -954,6 +914,9 @@ def _chain(name: str, dist: bool, names: dict[str, str], roles: tuple[str, str])
 class APIMeMResult(Result):
     """Result of :func:`apimem`.
 
+    The paths, indirect and total effects of the APIM mediation model, the fit of the three
+    models and the tests of indistinguishability.
+
     Attributes
     ----------
     effects : DataFrame
@@ -1038,37 +1001,18 @@ class APIMeMResult(Result):
     def summary(self, lang: str = "en") -> str:
         """Readable report in English (``"en"``) or Dutch (``"nl"``): paths, indirect and total
         effects each with its CI beside it, the test of indistinguishability, and notes."""
-        if lang not in _TEXT:
-            raise InputError(f"lang={lang!r}: expected 'en' or 'nl'")
+        check_lang(lang)
         return _summary(self, lang)
 
     def plot(self, ax: Any = None, lang: str = "en") -> Any:
         """Path diagram (x -> m -> y for both partners) with the indirect effects listed."""
         return _plot(self, ax=ax, lang=lang)
 
-    def to_dict(self) -> dict:
-        """Every table and number, JSON-safe (NaN becomes ``None``)."""
-        return jsonable(
-            {
-                "model": self.info,
-                "effects": self.effects,
-                "parameters": self.parameters,
-                "fits": self.fits,
-                "tests": self.tests,
-                "vcov": matrix_dict(self.vcov),
-                "warnings": self.warnings,
-            }
-        )
+    _dict_fields = ("model=info", "effects", "parameters", "fits", "tests", "vcov", "warnings")
+    _html_fields = ("effects", "fits", "tests")
 
     def _repr_fields(self) -> dict[str, Any]:
-        return {
-            "model": self.info["model"],
-            "n_couples": self.info["n_couples"],
-            "bootstrap": self.info["bootstrap"],
-        }
-
-    def _html_tables(self) -> dict[str, Any]:
-        return {"effects": self.effects, "fits": self.fits, "tests": self.tests}
+        return {k: self.info[k] for k in ("model", "n_couples", "bootstrap")}
 
 
 def apimem_effect(result: APIMeMResult, effect_name: str, role: str | None = None) -> dict:
@@ -1378,6 +1322,14 @@ def _effects(
 
 
 # ------------------------------------------------------------------ words
+_PATH_NAMES = {  # the same in both languages
+    "a": "actor x -> m",
+    "p": "partner x -> m",
+    "b": "actor m -> y",
+    "q": "partner m -> y",
+    "c": "direct actor x -> y",
+    "d": "direct partner x -> y",
+}
 _TEXT = {
     "en": {
         "title": "APIM mediation model (Ledermann, Macho & Kenny, 2011)",
@@ -1391,24 +1343,10 @@ _TEXT = {
         "bt": " [95% bootstrap CI]",
         "tot": "Total indirect and total effects:",
         "boot_ci": "bootstrap",
-        "path": {
-            "a": "actor x -> m",
-            "p": "partner x -> m",
-            "b": "actor m -> y",
-            "q": "partner m -> y",
-            "c": "direct actor x -> y",
-            "d": "direct partner x -> y",
-        },
+        "path": _PATH_NAMES,
         "on": "on {r}",
         "kinds": {
-            "aaa": "actor-actor-actor",
-            "ppa": "partner-partner-actor",
-            "app": "actor-partner-partner",
-            "pap": "partner-actor-partner",
-            "aa": "actor-actor-actor",
-            "pp": "partner-partner-actor",
-            "ap": "actor-partner-partner",
-            "pa": "partner-actor-partner",
+            **_CHAIN_NAMES,
             "totind_actor": "total indirect actor effect",
             "totind_partner": "total indirect partner effect",
             "total_actor": "total actor effect",
@@ -1444,24 +1382,10 @@ _TEXT = {
         "bt": " [95%-BI bootstrap]",
         "tot": "Totale indirecte en totale effecten:",
         "boot_ci": "bootstrap",
-        "path": {
-            "a": "actor x -> m",
-            "p": "partner x -> m",
-            "b": "actor m -> y",
-            "q": "partner m -> y",
-            "c": "direct actor x -> y",
-            "d": "direct partner x -> y",
-        },
+        "path": _PATH_NAMES,
         "on": "op {r}",
         "kinds": {
-            "aaa": "actor-actor-actor",
-            "ppa": "partner-partner-actor",
-            "app": "actor-partner-partner",
-            "pap": "partner-actor-partner",
-            "aa": "actor-actor-actor",
-            "pp": "partner-partner-actor",
-            "ap": "actor-partner-partner",
-            "pa": "partner-actor-partner",
+            **_CHAIN_NAMES,
             "totind_actor": "totaal indirect actoreffect",
             "totind_partner": "totaal indirect partnereffect",
             "total_actor": "totaal actoreffect",
@@ -1589,13 +1513,11 @@ def _plot(res: APIMeMResult, ax: Any = None, lang: str = "en") -> Any:
     ax.set_xlim(0, 12)
     ax.set_ylim(-4.2, 6.8)
     ax.axis("off")
+    # boxes: x, m, y from left to right; partner 1 above, partner 2 below
     pos = {
-        "x1": (1.4, 4.8),
-        "x2": (1.4, 1.2),
-        "m1": (6.0, 4.8),
-        "m2": (6.0, 1.2),
-        "y1": (10.6, 4.8),
-        "y2": (10.6, 1.2),
+        f"{v}{k}": (cx, 4.8 if k == 1 else 1.2)
+        for v, cx in zip("xmy", (1.4, 6.0, 10.6), strict=True)
+        for k in (1, 2)
     }
     w, h = 2.2, 1.1
     for key, (cx, cy) in pos.items():

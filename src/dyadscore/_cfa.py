@@ -32,8 +32,9 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from .catalogue import check_lang
 from .errors import InputError
-from .results import Result, format_number, format_p_eq, jsonable
+from .results import Result, format_number, format_p_eq
 
 __all__ = [
     "cfa",
@@ -343,6 +344,12 @@ def _fits_row(fit) -> dict:
     return {k: fit.fit_measures[k] for k in FIT_COLUMNS}
 
 
+def _info(instrument: Any, factors: dict, who: dict, scaling: str, missing: str, **more) -> dict:
+    """The ``info`` of a CFA or invariance result: the model asked for (and ``more``)."""
+    return {"instrument": instrument, "factors": factors, **who, "scaling": scaling,
+            "missing": missing, **more}  # fmt: skip
+
+
 def _omega(fit, factor: str, items: list[str]) -> dict:
     """Omega total (unstandardised, McNeish 2018 formula 2) and dySEM's standardised omega."""
     p = pd.DataFrame(fit.params)
@@ -451,13 +458,7 @@ def cfa(
         params=params,
         omega=pd.DataFrame(omegas),
         warnings=warns,
-        info={
-            "instrument": inst_id,
-            "factors": factors,
-            "by": by,
-            "scaling": scaling,
-            "missing": missing,
-        },
+        info=_info(inst_id, factors, {"by": by}, scaling, missing),
         _fits=fitted,
     )
 
@@ -534,6 +535,7 @@ def invariance(
     Returns
     -------
     InvarianceResult
+        Fit and tests per level, parameters, omega, and the highest level that holds.
 
     Examples
     --------
@@ -647,27 +649,19 @@ def invariance(
                         **_omega(fitted["configural"], fn, [f"{c}_{rr}" for c in v]),
                     }
                 )
+    syntax = {
+        lev: dysem_syntax(f1[lvs[0]], f2[lvs[len(f1)]], lvs[0], lvs[len(f1)], lev, scaling)
+        for lev in (levels if len(factors) == 1 else ())
+    }
+    info = _info(inst_id, factors, {"roles": [r1, r2]}, scaling, missing, n_couples=int(data_.n))
+    info.update(n_couples_in_data=int(len(wide)), syntax=syntax)
     return InvarianceResult(
         fits=fits_df,
         params=params,
         tests=tests,
         omega=pd.DataFrame(omegas),
         warnings=warns,
-        info={
-            "instrument": inst_id,
-            "factors": factors,
-            "roles": [r1, r2],
-            "scaling": scaling,
-            "missing": missing,
-            "n_couples": int(data_.n),
-            "n_couples_in_data": int(len(wide)),
-            "syntax": {
-                lev: dysem_syntax(f1[lvs[0]], f2[lvs[len(f1)]], lvs[0], lvs[len(f1)], lev, scaling)
-                for lev in levels
-            }
-            if len(factors) == 1
-            else {},
-        },
+        info=info,
         _fits=fitted,
         _setup={"f1": f1, "f2": f2, "ov": ov, "lvs": lvs, "y": yv, "data": data_, "h1": h1},
     )
@@ -829,7 +823,7 @@ def _fit_line(row: pd.Series, lang: str) -> str:
 
 @dataclass(repr=False)
 class CFAResult(Result):
-    """Result of :func:`cfa`.
+    """Result of :func:`cfa`: fit measures, parameters and omega per group.
 
     Attributes
     ----------
@@ -865,7 +859,7 @@ class CFAResult(Result):
 
     def summary(self, lang: str = "en") -> str:
         """Fit and omega per group, with any warnings."""
-        _check_choice("lang", lang, ("en", "nl"))
+        check_lang(lang)
         i = self.info
         what = i["instrument"] or ", ".join(i["factors"])
         head = (
@@ -890,23 +884,11 @@ class CFAResult(Result):
             lines.append(("  warning: " if lang == "en" else "  waarschuwing: ") + w)
         return "\n".join(lines)
 
-    def to_dict(self) -> dict:
-        """Every table and number (JSON-safe)."""
-        return jsonable(
-            {
-                "info": self.info,
-                "fits": self.fits,
-                "params": self.params,
-                "omega": self.omega,
-                "warnings": self.warnings,
-            }
-        )
+    _dict_fields = ("info", "fits", "params", "omega", "warnings")
+    _html_fields = ("fit=fits", "omega")
 
     def _repr_fields(self) -> dict[str, Any]:
         return {"groups": len(self.fits), "cfi": float(self.fits["cfi"].iloc[0])}
-
-    def _html_tables(self) -> dict[str, Any]:
-        return {"fit": self.fits, "omega": self.omega}
 
     def plot(self, ax: Any = None, **kwargs: Any) -> Any:
         """Standardised loadings per group (bars side by side)."""
@@ -1050,7 +1032,7 @@ class InvarianceResult(Result):
 
     def summary(self, lang: str = "en") -> str:
         """Fit per level, the tests between levels, what holds and what it licenses."""
-        _check_choice("lang", lang, ("en", "nl"))
+        check_lang(lang)
         i = self.info
         en = lang == "en"
         what = i["instrument"] or ", ".join(i["factors"])
@@ -1153,25 +1135,11 @@ class InvarianceResult(Result):
         )
         return "\n".join(lines)
 
-    def to_dict(self) -> dict:
-        """Every table and number (JSON-safe)."""
-        return jsonable(
-            {
-                "info": self.info,
-                "holds": self.holds,
-                "fits": self.fits,
-                "tests": self.tests,
-                "params": self.params,
-                "omega": self.omega,
-                "warnings": self.warnings,
-            }
-        )
+    _dict_fields = ("info", "holds", "fits", "tests", "params", "omega", "warnings")
+    _html_fields = ("fit per level=fits", "tests", "omega")
 
     def _repr_fields(self) -> dict[str, Any]:
         return {"holds": self.holds, "n_couples": self.info.get("n_couples")}
-
-    def _html_tables(self) -> dict[str, Any]:
-        return {"fit per level": self.fits, "tests": self.tests, "omega": self.omega}
 
     def plot(self, ax: Any = None, level: str = "configural", **kwargs: Any) -> Any:
         """Standardised loadings of both partners side by side (``level``'s model)."""

@@ -38,16 +38,25 @@ import math
 import warnings
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, NamedTuple
 
 import numpy as np
 import pandas as pd
 from scipy import stats
 
-from ._lme import LMEFit, build_blocks, containment_df, fit_lme
+from ._lme import LMEFit, containment_df, fit_lme
+from .catalogue import check_lang
 from .dyads import _numeric, _require_columns
 from .errors import InputError
-from .results import Result, format_number, format_p, format_p_eq, jsonable, matrix_dict
+from .results import (
+    Result,
+    effects_lines,
+    effects_table,
+    format_number,
+    format_p_eq,
+    jsonable,
+    matrix_dict,
+)
 
 __all__ = ["diary_apim", "DiaryAPIMResult", "simulate_diary", "power_diary", "diary_book_model"]
 
@@ -66,11 +75,51 @@ _COLS = {
 
 
 def _label(v: Any) -> str:
-    if isinstance(v, float) and v.is_integer():
-        return str(int(v))
     if hasattr(v, "item"):
         v = v.item()
+    if isinstance(v, float) and v.is_integer():
+        return str(int(v))
     return str(v)
+
+
+def _reml_or_ml(method: Any) -> str:
+    """``"REML"`` or ``"ML"`` (any case); anything else is one worded error."""
+    method = str(method).upper()
+    if method not in ("REML", "ML"):
+        raise InputError(f"method {method!r}: expected REML or ML")
+    return method
+
+
+def _first(mask: Any) -> int:
+    """Position of the first True of a boolean array or Series."""
+    return int(np.flatnonzero(np.asarray(mask))[0])
+
+
+def _numbers(data: pd.DataFrame, col: str, src: str, what: str) -> pd.Series:
+    """``data[col]`` as numbers; the first non-number is one worded error."""
+    num = pd.to_numeric(data[col], errors="coerce")
+    bad = num.isna().to_numpy()
+    if bad.any():
+        pos = _first(bad)
+        raise InputError(
+            f"{src}: row {pos + 1}, column {col!r}, value {_label(data[col].iloc[pos])!r}: "
+            f"expected {what}"
+        )
+    return num
+
+
+def _too_many(d: pd.DataFrame, by: str | list[str], col: str, limit: int) -> tuple[Any, int]:
+    """The first group of ``by`` with more than ``limit`` values of ``col`` and its first
+    row position, or ``(None, -1)``."""
+    n = d.groupby(by, sort=False)[col].nunique()
+    over = n.to_numpy() > limit
+    if not over.any():
+        return None, -1
+    key = n.index[np.argmax(over)]
+    keys = key if isinstance(by, list) else (key,)
+    cols = by if isinstance(by, list) else [by]
+    rows = np.logical_and.reduce([(d[c] == k).to_numpy() for c, k in zip(cols, keys, strict=True)])
+    return key, _first(rows)
 
 
 def prepare_diary(
@@ -78,11 +127,11 @@ def prepare_diary(
     *,
     x: str,
     y: str,
+    roles: Sequence[str] | None = None,
     dyad: str = "couple",
     role: str | None = "role",
     person: str | None = None,
     time: str = "day",
-    roles: Sequence[str] | None = None,
     source: str | None = None,
 ) -> tuple[pd.DataFrame, dict, list[str]]:
     """Person-mean centring and partner columns exactly as ``diary/README.md`` (steps 1-9).
@@ -111,20 +160,11 @@ def prepare_diary(
     if x == y:
         raise InputError(f"{src}: column {x!r} is both the predictor and the outcome")
     vals = _numeric(data, [x, y], source)
-    t_raw = data[time]
-    t_num = pd.to_numeric(t_raw, errors="coerce")
-    bad = t_num.isna().to_numpy()
-    if bad.any():
-        pos = int(np.flatnonzero(bad)[0])
-        raise InputError(
-            f"{src}: row {pos + 1}, column {time!r}, value {_label(t_raw.iloc[pos])!r}: "
-            "expected a number (day or occasion)"
-        )
+    t_num = _numbers(data, time, src, "a number (day or occasion)")
     for col in [dyad] + [c for c in (role, person) if c]:
         miss = data[col].isna().to_numpy()
         if miss.any():
-            pos = int(np.flatnonzero(miss)[0])
-            raise InputError(f"{src}: row {pos + 1}, column {col!r}: value is empty")
+            raise InputError(f"{src}: row {_first(miss) + 1}, column {col!r}: value is empty")
     d = pd.DataFrame(
         {
             "couple": data[dyad].to_numpy(),
@@ -149,7 +189,7 @@ def prepare_diary(
                     f"{src}: roles {', '.join(map(_label, order))}: expected exactly two roles"
                 )
             if extra:
-                pos = int(np.flatnonzero((d["role"] == extra[0]).to_numpy())[0])
+                pos = _first(d["role"] == extra[0])
                 raise InputError(
                     f"{src}: row {pos + 1}, column {role!r}, value {_label(extra[0])!r}: "
                     f"expected one of the roles {', '.join(map(_label, order))}"
@@ -168,40 +208,33 @@ def prepare_diary(
     else:
         d["person"] = data[person].to_numpy()
         order = None
-    # a person belongs to one couple; a couple has two persons (one per role)
-    pc = d.groupby("person", sort=False)["couple"].nunique()
-    if (pc > 1).any():
-        p0 = pc.index[np.argmax(pc.to_numpy() > 1)]
-        pos = int(np.flatnonzero((d["person"] == p0).to_numpy())[0])
+    # a person belongs to one couple (and has one role); a couple has two persons (one per role)
+    p0, pos = _too_many(d, "person", "couple", 1)
+    if pos >= 0:
         raise InputError(
             f"{src}: row {pos + 1}, column {person!r}, value {_label(p0)!r}: "
             "expected each person in one couple only"
         )
-    if role is not None and person is not None:
-        pr = d.groupby("person", sort=False)["role"].nunique()
-        if (pr > 1).any():
-            p0 = pr.index[np.argmax(pr.to_numpy() > 1)]
-            pos = int(np.flatnonzero((d["person"] == p0).to_numpy())[0])
-            raise InputError(
-                f"{src}: row {pos + 1}, column {role!r}, person {_label(p0)!r}: "
-                "expected one role per person"
-            )
+    both_ids = role is not None and person is not None
+    p0, pos = _too_many(d, "person", "role", 1) if both_ids else (None, -1)
+    if pos >= 0:
+        raise InputError(
+            f"{src}: row {pos + 1}, column {role!r}, person {_label(p0)!r}: "
+            "expected one role per person"
+        )
     npc = d.groupby("couple", sort=False)["person"].nunique()
-    if (npc > 2).any():
-        c0 = npc.index[np.argmax(npc.to_numpy() > 2)]
-        pos = int(np.flatnonzero((d["couple"] == c0).to_numpy())[0])
+    c0, pos = _too_many(d, "couple", "person", 2)
+    if pos >= 0:
         raise InputError(
             f"{src}: row {pos + 1}, column {dyad!r}, value {_label(c0)!r}: "
             f"expected two partners per couple, found {int(npc[c0])} persons"
         )
     if role is not None:
-        rpc = d.groupby(["couple", "role"], sort=False)["person"].nunique()
-        if (rpc > 1).any():
-            c0, r0 = rpc.index[np.argmax(rpc.to_numpy() > 1)]
-            pos = int(np.flatnonzero(((d["couple"] == c0) & (d["role"] == r0)).to_numpy())[0])
+        cr, pos = _too_many(d, ["couple", "role"], "person", 1)
+        if pos >= 0:
             raise InputError(
-                f"{src}: row {pos + 1}, column {role!r}, value {_label(r0)!r}: "
-                f"couple {_label(c0)} has two persons with this role; expected one per role"
+                f"{src}: row {pos + 1}, column {role!r}, value {_label(cr[1])!r}: "
+                f"couple {_label(cr[0])} has two persons with this role; expected one per role"
             )
     else:
         # member 0/1 by the order of the person ids within the couple
@@ -210,7 +243,7 @@ def prepare_diary(
         d["role"] = np.where(d["member"] == 0, "partner 1", "partner 2")
     dup = d.duplicated(["person", "day"], keep="first").to_numpy()
     if dup.any():
-        pos = int(np.flatnonzero(dup)[0])
+        pos = _first(dup)
         raise InputError(
             f"{src}: row {pos + 1}, column {time!r}, value {_label(d['day'].iloc[pos])!r}: "
             f"person {_label(d['person'].iloc[pos])} has this day twice; expected one row "
@@ -293,8 +326,78 @@ def prepare_diary(
 # --------------------------------------------------------------------------------------
 
 
+class _PanelAPIM:
+    """What the diary and the over-time APIM results share (``effects``, ``residual``,
+    ``fit``, ``vcov``, ``info``): ``conf_int``, the effects and fit lines of the summary,
+    the repr and the HTML tables."""
+
+    _repr_keys: tuple[str, ...] = ("n_couples", "n_obs", "method")
+    _html_fields = ("effects",)
+
+    def conf_int(self, level: float = 0.95) -> pd.DataFrame:
+        """Confidence intervals of the fixed effects (t on the model's df), as nlme's
+        ``intervals()``.
+
+        Examples
+        --------
+        >>> import dyadscore as ds
+        >>> r = ds.diary_apim(ds.simulate_diary(n_couples=30, n_days=10, seed=2), x="x", y="y")
+        >>> list(r.conf_int().columns)
+        ['effect', 'role', 'estimate', 'ci_low', 'ci_high']
+        """
+        e = self.effects
+        q = stats.t.ppf(0.5 + level / 2, e["df"])
+        out = e[["effect", "role", "estimate"]].copy()
+        se = np.sqrt(np.diag(self.vcov.to_numpy()))
+        out["ci_low"] = e["estimate"] - q * se
+        out["ci_high"] = e["estimate"] + q * se
+        return out
+
+    def _effect_lines(self, lang: str, names: dict[str, str]) -> list[str]:
+        return effects_lines(self.effects, lang, names=names)
+
+    def _residual_sds(self, lang: str) -> str:
+        sds = self.residual["sd_by_role"].items()
+        return ", ".join(f"{k} {format_number(v, 3, lang)}" for k, v in sds)
+
+    def _ic_line(self, lang: str) -> str:
+        f = self.fit
+        return (
+            f"logLik = {format_number(f['loglik'], 3, lang)}, AIC = "
+            f"{format_number(f['aic'], 2, lang)}, BIC = {format_number(f['bic'], 2, lang)}"
+        )
+
+    def _repr_fields(self) -> dict[str, Any]:
+        return {"y": self.info.get("y"), **{k: self.fit.get(k) for k in self._repr_keys}}
+
+
+def _pair_residual(sigma2: float, lam: float, rho: float, roles: Sequence[str]) -> dict:
+    """Residual SDs per role, their variances, correlation and covariance of a pair model."""
+    sig = math.sqrt(sigma2)
+    sd_role = {roles[0]: sig, roles[1]: sig * lam}
+    return {
+        "sd_by_role": sd_role,
+        "var_by_role": {k: v**2 for k, v in sd_role.items()},
+        "correlation": rho,
+        "covariance": rho * sd_role[roles[0]] * sd_role[roles[1]],
+    }
+
+
+def _info_criteria(loglik: float, k: int, n: int, p: int, reml: bool) -> dict:
+    """logLik, its df and N, AIC, BIC (nlme: N - p observations under REML) and n_obs."""
+    nobs_ll = n - p if reml else n
+    return {
+        "loglik": loglik,
+        "df_loglik": int(k),
+        "nobs_loglik": int(nobs_ll),
+        "aic": -2 * loglik + 2 * k,
+        "bic": -2 * loglik + k * math.log(nobs_ll),
+        "n_obs": int(n),
+    }
+
+
 @dataclass(repr=False)
-class DiaryAPIMResult(Result):
+class DiaryAPIMResult(_PanelAPIM, Result):
     """Result of :func:`diary_apim`.
 
     Attributes
@@ -344,28 +447,9 @@ class DiaryAPIMResult(Result):
     warnings: list[str] = field(default_factory=list)
     info: dict = field(default_factory=dict)
 
-    def conf_int(self, level: float = 0.95) -> pd.DataFrame:
-        """Confidence intervals of the fixed effects (t on nlme's df), as ``intervals(fit)``.
-
-        Examples
-        --------
-        >>> import dyadscore as ds
-        >>> r = ds.diary_apim(ds.simulate_diary(n_couples=30, n_days=10, seed=2), x="x", y="y")
-        >>> list(r.conf_int().columns)
-        ['effect', 'role', 'estimate', 'ci_low', 'ci_high']
-        """
-        e = self.effects
-        q = stats.t.ppf(0.5 + level / 2, e["df"])
-        out = e[["effect", "role", "estimate"]].copy()
-        se = np.sqrt(np.diag(self.vcov.to_numpy()))
-        out["ci_low"] = e["estimate"] - q * se
-        out["ci_high"] = e["estimate"] + q * se
-        return out
-
     def summary(self, lang: str = "en") -> str:
         """Readable report in English (``"en"``) or Dutch (``"nl"``)."""
-        if lang not in _TEXT:
-            raise InputError(f"lang {lang!r}: expected en or nl")
+        check_lang(lang)
         T = _TEXT[lang]
         f, info = self.fit, self.info
         kind = T["dist"] if f["distinguishable"] else T["indist"]
@@ -380,17 +464,8 @@ class DiaryAPIMResult(Result):
             ),
             T["centring"].format(gm=format_number(self.centring["grand_mean"], 3, lang)),
             "",
-            f"{T['effect']:<22}{T['role']:<12}{'b':>9}{'SE':>9}{'95% CI':>20}{'t(df)':>16}{'p':>8}",
+            *self._effect_lines(lang, T["names"]),
         ]
-        for r in self.effects.itertuples(index=False):
-            role = "" if r.role is None or (isinstance(r.role, float)) else str(r.role)
-            ci = f"[{format_number(r.ci_low, 3, lang)}, {format_number(r.ci_high, 3, lang)}]"
-            st = f"{format_number(r.statistic, 2, lang)} ({r.df:.0f})"
-            lines.append(
-                f"{T['names'].get(r.effect, r.effect):<22}{role:<12}"
-                f"{format_number(r.estimate, 3, lang):>9}{format_number(r.se, 3, lang):>9}"
-                f"{ci:>20}{st:>16}{format_p(r.p):>8}"
-            )
         re = self.random_effects
         sds = ", ".join(f"{k} {format_number(v, 3, lang)}" for k, v in re["sd"].items())
         lines += ["", T["re"].format(sds=sds)]
@@ -404,15 +479,9 @@ class DiaryAPIMResult(Result):
         if pairs:
             lines.append(T["recorr"].format(c="; ".join(pairs)))
         rs = self.residual
-        rsd = ", ".join(f"{k} {format_number(v, 3, lang)}" for k, v in rs["sd_by_role"].items())
-        if "structure" in rs:  # the book's corAR1 model
-            lines.append(T["resid_ar1"].format(sd=rsd, r=format_number(rs["correlation"], 3, lang)))
-        else:
-            lines.append(T["resid"].format(sd=rsd, r=format_number(rs["correlation"], 3, lang)))
-        lines.append(
-            f"logLik = {format_number(f['loglik'], 3, lang)}, AIC = "
-            f"{format_number(f['aic'], 2, lang)}, BIC = {format_number(f['bic'], 2, lang)}"
-        )
+        resid = T["resid_ar1"] if "structure" in rs else T["resid"]  # the book's corAR1 model
+        r = format_number(rs["correlation"], 3, lang)
+        lines += [resid.format(sd=self._residual_sds(lang), r=r), self._ic_line(lang)]
         if self.distinguishability:
             dd = self.distinguishability
             lines += [
@@ -457,39 +526,26 @@ class DiaryAPIMResult(Result):
         ax.legend(fontsize=8)
         return ax
 
+    _dict_fields = (
+        "model=info",
+        "effects",
+        "random_effects",
+        "residual",
+        "fit",
+        "centring",
+        "blups",
+        "distinguishability",
+        "vcov",
+        "warnings",
+    )
+
     def to_dict(self) -> dict:
         """JSON-safe dictionary of every table and number."""
+        out = super().to_dict()
         re = self.random_effects
-        cen = dict(self.centring)
-        return jsonable(
-            {
-                "model": self.info,
-                "effects": self.effects,
-                "random_effects": {
-                    "sd": re["sd"],
-                    "corr": matrix_dict(re["corr"]),
-                    "cov": matrix_dict(re["cov"]),
-                },
-                "residual": self.residual,
-                "fit": self.fit,
-                "centring": cen,
-                "blups": self.blups,
-                "distinguishability": self.distinguishability,
-                "vcov": matrix_dict(self.vcov),
-                "warnings": self.warnings,
-            }
-        )
-
-    def _repr_fields(self) -> dict[str, Any]:
-        return {
-            "y": self.info.get("y"),
-            "n_couples": self.fit.get("n_couples"),
-            "n_obs": self.fit.get("n_obs"),
-            "method": self.fit.get("method"),
-        }
-
-    def _html_tables(self) -> dict[str, Any]:
-        return {"effects": self.effects}
+        mats = {k: jsonable(matrix_dict(re[k])) for k in ("corr", "cov")}
+        out["random_effects"] = {"sd": jsonable(re["sd"]), **mats}
+        return out
 
 
 _TEXT = {
@@ -596,6 +652,20 @@ def _design(u: pd.DataFrame, distinguishable: bool, random: str, roles: list[str
     return X, names, np.column_stack(zc), zn
 
 
+class _Fitted(NamedTuple):
+    """A fitted diary model with its design, the rows it used and its options."""
+
+    fit: LMEFit
+    X: np.ndarray
+    names: list  # (effect, role, nlme term) per column of X
+    zn: list  # names of the random effects
+    uniq: np.ndarray  # couple ids in code order
+    u: pd.DataFrame  # the used rows, sorted by couple
+    distinguishable: bool
+    random: str
+    roles: list[str]
+
+
 def _fit_prepared(
     u: pd.DataFrame,
     *,
@@ -604,33 +674,21 @@ def _fit_prepared(
     reml: bool,
     roles: list[str],
     source: str | None = None,
-) -> tuple[LMEFit, np.ndarray, list, list, np.ndarray]:
+) -> _Fitted:
     X, names, Z, zn = _design(u, distinguishable, random, roles)
     codes, uniq = pd.factorize(u["couple"], sort=True)
     occ, _ = pd.factorize(u["day"], sort=True)
-    member = u["member"].to_numpy().astype(int)
-    y = u["y"].to_numpy()
     if np.linalg.matrix_rank(X) < X.shape[1]:
         raise InputError(
-            f"{source or 'input'}: the fixed effects cannot all be estimated (a predictor is constant or two are "
-            "identical in the used rows); need variation in the within and between parts"
+            f"{source or 'input'}: the fixed effects cannot all be estimated (a predictor is "
+            "constant or two are identical in the used rows); need variation in the within "
+            "and between parts"
         )
-    blocks = build_blocks(X, y, Z, codes, structure="pairs", member=member, occasion=occ)
-    fit = fit_lme(
-        X,
-        y,
-        Z,
-        codes,
-        structure="pairs",
-        member=member,
-        occasion=occ,
-        reml=reml,
-        hetero=distinguishable,
-        corr=True,
-        cov="chol" if distinguishable else "cs",
-        blocks=blocks,
-    )
-    return fit, X, names, zn, uniq
+    pairs = {"member": u["member"].to_numpy().astype(int), "occasion": occ}
+    cov = "chol" if distinguishable else "cs"
+    y = u["y"].to_numpy()
+    fit = fit_lme(X, y, Z, codes, reml=reml, hetero=distinguishable, cov=cov, **pairs)
+    return _Fitted(fit, X, names, zn, uniq, u, distinguishable, random, roles)
 
 
 def diary_apim(
@@ -719,9 +777,7 @@ def diary_apim(
     """
     if random not in ("intercept", "slope"):
         raise InputError(f"random {random!r}: expected intercept or slope")
-    method = str(method).upper()
-    if method not in ("REML", "ML"):
-        raise InputError(f"method {method!r}: expected REML or ML")
+    method = _reml_or_ml(method)
     if distinguishable is None:
         distinguishable = role is not None
     if distinguishable and role is None:
@@ -746,14 +802,9 @@ def diary_apim(
             f"random-effect (co)variances and needs at least {n_cov + 1} couples"
         )
     reml = method == "REML"
-    fit, X, names, zn, uniq = _fit_prepared(
-        u,
-        distinguishable=distinguishable,
-        random=random,
-        reml=reml,
-        roles=role_names,
-        source=source,
-    )
+    opts = {"random": random, "roles": role_names}
+    fitted = _fit_prepared(u, distinguishable=distinguishable, reml=reml, source=source, **opts)
+    fit, zn = fitted.fit, fitted.zn
     sd_rel = np.sqrt(np.maximum(np.diag(fit.M), 0.0))
     if (sd_rel < 1e-3).any():
         warn.append(
@@ -773,16 +824,8 @@ def diary_apim(
         )
     dist_test = None
     if distinguishable and random == "intercept" and test_distinguishability:
-        f_ml = (
-            fit
-            if not reml
-            else _fit_prepared(
-                u, distinguishable=True, random=random, reml=False, roles=role_names
-            )[0]
-        )
-        i_ml = _fit_prepared(u, distinguishable=False, random=random, reml=False, roles=role_names)[
-            0
-        ]
+        f_ml = _fit_prepared(u, distinguishable=True, reml=False, **opts).fit if reml else fit
+        i_ml = _fit_prepared(u, distinguishable=False, reml=False, **opts).fit
         df_lr = (f_ml.p + f_ml.n_var) - (i_ml.p + i_ml.n_var)
         chisq = max(2 * (f_ml.loglik - i_ml.loglik), 0.0)
         dist_test = {
@@ -792,22 +835,7 @@ def diary_apim(
             "loglik_distinguishable": f_ml.loglik,
             "loglik_indistinguishable": i_ml.loglik,
         }
-    res = _assemble(
-        fit,
-        X,
-        names,
-        zn,
-        uniq,
-        u,
-        prep,
-        cinfo,
-        warn,
-        method,
-        level,
-        distinguishable=distinguishable,
-        random=random,
-        roles=role_names,
-    )
+    res = _assemble(fitted, prep, cinfo, warn, level)
     res.distinguishability = dist_test
     for w in warn:
         warnings.warn(w, UserWarning, stacklevel=2)
@@ -815,49 +843,27 @@ def diary_apim(
 
 
 def _assemble(
-    fit,
-    X,
-    names,
-    zn,
-    uniq,
-    u,
-    prep,
-    cinfo,
-    warn,
-    method,
-    level,
-    *,
-    distinguishable,
-    random,
-    roles,
-    nlme_ml_scale: bool = True,
+    fitted: _Fitted, prep: pd.DataFrame, cinfo: dict, warn: list[str], level: float
 ) -> DiaryAPIMResult:
+    fit, X, names, zn, uniq, u, distinguishable, random, roles = fitted
+    method = "REML" if fit.reml else "ML"
     codes, _ = pd.factorize(u["couple"], sort=True)
     n, p = fit.n_obs, fit.p
     # nlme: vcov() and intervals() use sigma^2 (X'V^-1X)^-1; summary() (adjustSigma = TRUE)
     # multiplies the ML standard errors by sqrt(N / (N - p)) for its t tests.
     vc = fit.vcov
     se_raw = np.sqrt(np.diag(vc))
-    se = se_raw * (math.sqrt(n / (n - p)) if (not fit.reml and nlme_ml_scale) else 1.0)
-    df = containment_df(X, codes)
-    t = fit.beta / se
-    pv = 2 * stats.t.sf(np.abs(t), df)
-    qt = stats.t.ppf(0.5 + level / 2, df)
-    eff = pd.DataFrame(
-        {
-            "effect": [nm[0] for nm in names],
-            "role": [nm[1] for nm in names],
-            "estimate": fit.beta,
-            "se": se,
-            "ci_low": fit.beta - qt * se_raw,
-            "ci_high": fit.beta + qt * se_raw,
-            "statistic": t,
-            "df": df,
-            "p": pv,
-            "term": [nm[2] for nm in names],
-        }
+    se = se_raw * (1.0 if fit.reml else math.sqrt(n / (n - p)))
+    effect, role, terms = (list(c) for c in zip(*names, strict=True))
+    eff = effects_table(
+        fit.beta,
+        se,
+        containment_df(X, codes),
+        level=level,
+        ci_se=se_raw,
+        labels={"effect": effect, "role": role},
+        extra={"term": terms},
     )
-    terms = [nm[2] for nm in names]
     D = fit.D
     sd = np.sqrt(np.diag(D))
     with np.errstate(all="ignore"):
@@ -867,27 +873,12 @@ def _assemble(
         "corr": pd.DataFrame(corr, index=zn, columns=zn),
         "cov": pd.DataFrame(D, index=zn, columns=zn),
     }
-    sig = math.sqrt(fit.sigma2)
-    sd_role = {roles[0]: sig, roles[1]: sig * fit.lam}
+    resid = _pair_residual(fit.sigma2, fit.lam, fit.rho, roles)
     ref = roles[int(u["member"].iloc[0])]
-    resid = {
-        "sd_by_role": sd_role,
-        "var_by_role": {k: v**2 for k, v in sd_role.items()},
-        "correlation": fit.rho,
-        "covariance": fit.rho * sd_role[roles[0]] * sd_role[roles[1]],
-        "varIdent_reference_level": ref,
-        "sigma": sd_role[ref],
-    }
-    k = fit.p + fit.n_var
-    nobs_ll = n - p if fit.reml else n
+    resid.update(varIdent_reference_level=ref, sigma=resid["sd_by_role"][ref])
     nbr = u.groupby("role", sort=False).size()
     fitd = {
-        "loglik": fit.loglik,
-        "df_loglik": int(k),
-        "nobs_loglik": int(nobs_ll),
-        "aic": -2 * fit.loglik + 2 * k,
-        "bic": -2 * fit.loglik + k * math.log(nobs_ll),
-        "n_obs": int(n),
+        **_info_criteria(fit.loglik, fit.p + fit.n_var, n, p, fit.reml),
         "n_couples": int(len(uniq)),
         "n_obs_by_role": {str(r): int(nbr.get(r, 0)) for r in roles} if distinguishable else {},
         "n_fixed": int(p),
@@ -899,13 +890,12 @@ def _assemble(
     }
     bl = pd.DataFrame(fit.blups, columns=zn)
     bl.insert(0, "couple", np.asarray(uniq))
-    cen = {k2: v for k2, v in cinfo.items() if k2 not in ("x", "y", "roles")}
     return DiaryAPIMResult(
         effects=eff,
         random_effects=re,
         residual=resid,
         fit=fitd,
-        centring=cen,
+        centring={k: v for k, v in cinfo.items() if k not in ("x", "y", "roles")},
         blups=bl,
         distinguishability=None,
         vcov=pd.DataFrame(vc, index=terms, columns=terms),
@@ -1307,22 +1297,8 @@ def diary_book_model(
     fit = fit_lme(X, u["y"].to_numpy(), Z, codes, structure="ar1", reml=True, hetero=False)
     if not fit.converged:
         warn.append("the optimiser did not converge; estimates may be inaccurate")
-    res = _assemble(
-        fit,
-        X,
-        names,
-        zn,
-        uniq,
-        u,
-        prep,
-        cinfo,
-        warn,
-        "REML",
-        level,
-        distinguishable=True,
-        random="slope",
-        roles=[r0, r1],
-    )
+    fitted = _Fitted(fit, X, names, zn, uniq, u, True, "slope", [r0, r1])
+    res = _assemble(fitted, prep, cinfo, warn, level)
     sig = math.sqrt(fit.sigma2)
     res.residual = {
         "sd_by_role": {r0: sig, r1: sig},

@@ -587,26 +587,23 @@ def _finish(b: _Blocks, par: _Param, t: np.ndarray, reml: bool, conv: bool, gn: 
     rhs = zr @ Lm  # L' Z'Lambda^-1 r
     sol = np.linalg.solve(ev.K[0], rhs[..., None])[..., 0]
     blups = sol @ Lm.T
-    M = Lm @ Lm.T
-    n_var = par.k + 1
-    msgs: list[str] = []
     return LMEFit(
         beta=beta,
         cov_unscaled=cov_unscaled,
         sigma2=sigma2,
         lam=float(lam[0]),
         rho=float(rho[0]),
-        M=M,
+        M=Lm @ Lm.T,
         loglik=float(ev.loglik[0]),
         theta=t,
         n_obs=b.n_obs,
         p=p,
-        n_var=n_var,
+        n_var=par.k + 1,  # the relative variance parameters and sigma
         reml=reml,
         converged=conv,
         grad_norm=gn,
         blups=blups,
-        messages=msgs,
+        messages=[],
     )
 
 

@@ -34,19 +34,27 @@ Examples
 
 from __future__ import annotations
 
-import math
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
 import pandas as pd
-from scipy import stats
 
+from ._diary import (
+    _first,
+    _info_criteria,
+    _label,
+    _numbers,
+    _pair_residual,
+    _PanelAPIM,
+    _reml_or_ml,
+)
 from .apim_gls import _Data, _fit
+from .catalogue import check_lang
 from .dyads import _numeric, _require_columns
 from .errors import InputError
-from .results import Result, format_number, format_p, jsonable, matrix_dict
+from .results import Result, effects_table, format_number
 
 __all__ = ["overtime_apim", "OvertimeAPIMResult"]
 
@@ -56,14 +64,6 @@ _LAGS = (
     ("actor_lagged", "x_lag"),
     ("partner_lagged", "x_lag_partner"),
 )
-
-
-def _label(v: Any) -> str:
-    if hasattr(v, "item"):
-        v = v.item()
-    if isinstance(v, float) and v.is_integer():
-        return str(int(v))
-    return str(v)
 
 
 def prepare_overtime(
@@ -93,14 +93,7 @@ def prepare_overtime(
     if x == y:
         raise InputError(f"{src}: column {x!r} is both the predictor and the outcome")
     vals = _numeric(data, [x, y], source)
-    w = pd.to_numeric(data[wave], errors="coerce")
-    bad = w.isna().to_numpy()
-    if bad.any():
-        pos = int(np.flatnonzero(bad)[0])
-        raise InputError(
-            f"{src}: row {pos + 1}, column {wave!r}, value {_label(data[wave].iloc[pos])!r}: "
-            "expected a wave number"
-        )
+    w = _numbers(data, wave, src, "a wave number")
     present = sorted(pd.unique(data[role].dropna()), key=str)
     order = list(roles) if roles is not None else present
     if len(order) != 2 or any(r not in order for r in present):
@@ -120,7 +113,7 @@ def prepare_overtime(
     d["member"] = (d["role"] == order[1]).astype(int)
     dup = d.duplicated(["couple", "member", "wave"]).to_numpy()
     if dup.any():
-        pos = int(np.flatnonzero(dup)[0])
+        pos = _first(dup)
         raise InputError(
             f"{src}: row {pos + 1}, column {wave!r}, value {_label(d['wave'].iloc[pos])!r}: "
             f"couple {_label(d['couple'].iloc[pos])} has this role at this wave twice; "
@@ -144,7 +137,7 @@ def prepare_overtime(
 
 
 @dataclass(repr=False)
-class OvertimeAPIMResult(Result):
+class OvertimeAPIMResult(_PanelAPIM, Result):
     """Result of :func:`overtime_apim`.
 
     Attributes
@@ -180,40 +173,24 @@ class OvertimeAPIMResult(Result):
     info: dict = field(default_factory=dict)
     warnings: list[str] = field(default_factory=list)
 
-    def conf_int(self, level: float = 0.95) -> pd.DataFrame:
-        """t-based confidence intervals of the coefficients (``intervals(gls)``)."""
-        e = self.effects
-        q = stats.t.ppf(0.5 + level / 2, e["df"])
-        out = e[["effect", "role", "estimate"]].copy()
-        out["ci_low"] = e["estimate"] - q * e["se"]
-        out["ci_high"] = e["estimate"] + q * e["se"]
-        return out
+    _repr_keys = ("n_couples", "method")
+    _dict_fields = ("model=info", "effects", "residual", "fit", "vcov", "warnings")
 
     def summary(self, lang: str = "en") -> str:
         """Readable report in English (``"en"``) or Dutch (``"nl"``)."""
-        if lang not in _TEXT:
-            raise InputError(f"lang {lang!r}: expected en or nl")
+        check_lang(lang)
         T, f = _TEXT[lang], self.fit
         lines = [
             T["title"].format(y=self.info["y"], x=self.info["x"]),
             T["est"].format(m=f["method"], nc=f["n_couples"], n=f["n_obs"], w=f["n_waves"]),
             "",
-            f"{T['effect']:<22}{T['role']:<12}{'b':>9}{'SE':>9}{'95% CI':>20}{'t(df)':>16}{'p':>8}",
-        ]
-        for r in self.effects.itertuples(index=False):
-            ci = f"[{format_number(r.ci_low, 3, lang)}, {format_number(r.ci_high, 3, lang)}]"
-            st = f"{format_number(r.statistic, 2, lang)} ({r.df:.0f})"
-            lines.append(
-                f"{T['names'][r.effect]:<22}{str(r.role):<12}{format_number(r.estimate, 3, lang):>9}"
-                f"{format_number(r.se, 3, lang):>9}{ci:>20}{st:>16}{format_p(r.p):>8}"
-            )
-        rs = self.residual
-        sd = ", ".join(f"{k} {format_number(v, 3, lang)}" for k, v in rs["sd_by_role"].items())
-        lines += [
+            *self._effect_lines(lang, T["names"]),
             "",
-            T["resid"].format(sd=sd, r=format_number(rs["correlation"], 3, lang)),
-            f"logLik = {format_number(f['loglik'], 3, lang)}, AIC = "
-            f"{format_number(f['aic'], 2, lang)}, BIC = {format_number(f['bic'], 2, lang)}",
+            T["resid"].format(
+                sd=self._residual_sds(lang),
+                r=format_number(self.residual["correlation"], 3, lang),
+            ),
+            self._ic_line(lang),
             "",
             T["note"],
         ]
@@ -237,37 +214,12 @@ class OvertimeAPIMResult(Result):
         ax.set_title(T["ptitle"])
         return ax
 
-    def to_dict(self) -> dict:
-        """JSON-safe dictionary of every table and number."""
-        return jsonable(
-            {
-                "model": self.info,
-                "effects": self.effects,
-                "residual": self.residual,
-                "fit": self.fit,
-                "vcov": matrix_dict(self.vcov),
-                "warnings": self.warnings,
-            }
-        )
-
-    def _repr_fields(self) -> dict[str, Any]:
-        return {
-            "y": self.info.get("y"),
-            "n_couples": self.fit["n_couples"],
-            "method": self.fit["method"],
-        }
-
-    def _html_tables(self) -> dict[str, Any]:
-        return {"effects": self.effects}
-
 
 _TEXT = {
     "en": {
         "title": "Over-time APIM, outcome {y!r}, lagged predictor {x!r}",
         "est": "Estimation: {m} (GLS as nlme::gls, residuals correlated within wave); "
         "{nc} couples, {n} person-waves used, {w} waves",
-        "effect": "Effect",
-        "role": "Role",
         "names": {
             "intercept": "intercept",
             "stability_actor": "stability (actor)",
@@ -283,8 +235,6 @@ _TEXT = {
         "title": "APIM over de tijd, uitkomst {y!r}, vertraagde voorspeller {x!r}",
         "est": "Schatting: {m} (GLS als nlme::gls, residuen gecorreleerd binnen een meting); "
         "{nc} koppels, {n} persoonsmetingen gebruikt, {w} metingen",
-        "effect": "Effect",
-        "role": "Rol",
         "names": {
             "intercept": "intercept",
             "stability_actor": "stabiliteit (actor)",
@@ -314,12 +264,18 @@ def overtime_apim(
 ) -> OvertimeAPIMResult:
     """Fit the over-time (lagged) APIM with actor and partner stability, as ``nlme::gls``.
 
+    Each person's outcome at a wave is regressed on both partners' outcome and predictor at
+    the previous wave, with intercepts, slopes and residual SDs per role (see the module
+    docstring for the equation).
+
     Parameters
     ----------
     data : DataFrame
         One row per person per wave (couple id, role, wave number, x, y).
-    x, y : str
-        Predictor (entered lagged) and outcome.
+    x : str
+        Predictor, entered lagged (the previous wave's value of both partners).
+    y : str
+        Outcome, and (lagged) the stability predictor.
     dyad, role, wave : str
         Couple id, role (two distinguishable roles) and wave number columns.
     method : {"REML", "ML"}
@@ -349,9 +305,7 @@ def overtime_apim(
     >>> res.fit["n_obs"], res.fit["df_loglik"]
     (300, 13)
     """
-    method = str(method).upper()
-    if method not in ("REML", "ML"):
-        raise InputError(f"method {method!r}: expected REML or ML")
+    method = _reml_or_ml(method)
     prep, order = prepare_overtime(
         data, x=x, y=y, dyad=dyad, role=role, wave=wave, roles=roles, source=source
     )
@@ -394,48 +348,24 @@ def overtime_apim(
     fit = _fit(d, hetero=True, corr=True, reml=reml)
     n = len(u)
     vc = fit.sigma2 * fit.cov_unscaled * (n / (n - p) if not reml else 1.0)
-    se = np.sqrt(np.diag(vc))
-    df = float(n - p)
-    t = fit.beta / se
-    pv = 2 * stats.t.sf(np.abs(t), df)
-    q = stats.t.ppf(0.5 + level / 2, df)
     names = [("intercept", r, f"role{r}") for r in order]
     for eff, col in _LAGS:
         names += [(eff, r, f"role{r}:{col}") for r in order]
-    eff = pd.DataFrame(
-        {
-            "effect": [a for a, _, _ in names],
-            "role": [b for _, b, _ in names],
-            "estimate": fit.beta,
-            "se": se,
-            "ci_low": fit.beta - q * se,
-            "ci_high": fit.beta + q * se,
-            "statistic": t,
-            "df": df,
-            "p": pv,
-            "term": [c for _, _, c in names],
-        }
+    effect, role_of, terms = (list(c) for c in zip(*names, strict=True))
+    eff = effects_table(
+        fit.beta,
+        np.sqrt(np.diag(vc)),
+        float(n - p),
+        level=level,
+        labels={"effect": effect, "role": role_of},
+        extra={"term": terms},
     )
-    sig = math.sqrt(fit.sigma2)
-    sd_role = {order[0]: sig, order[1]: sig * fit.lam}
-    k = p + fit.n_var
-    nobs_ll = n - p if reml else n
     warn = [] if fit.converged else ["the optimiser did not converge; estimates may be inaccurate"]
     return OvertimeAPIMResult(
         effects=eff,
-        residual={
-            "sd_by_role": sd_role,
-            "var_by_role": {a: b**2 for a, b in sd_role.items()},
-            "correlation": fit.rho,
-            "covariance": fit.rho * sd_role[order[0]] * sd_role[order[1]],
-        },
+        residual=_pair_residual(fit.sigma2, fit.lam, fit.rho, order),
         fit={
-            "loglik": fit.loglik,
-            "df_loglik": int(k),
-            "nobs_loglik": int(nobs_ll),
-            "aic": -2 * fit.loglik + 2 * k,
-            "bic": -2 * fit.loglik + k * math.log(nobs_ll),
-            "n_obs": int(n),
+            **_info_criteria(fit.loglik, p + fit.n_var, n, p, reml),
             "n_couples": int(u["couple"].nunique()),
             "n_waves": int(prep["wave"].nunique()),
             "n_obs_by_role": {str(r): int((u["member"] == i).sum()) for i, r in enumerate(order)},

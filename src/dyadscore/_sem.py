@@ -617,6 +617,64 @@ def rmsea_ci(chisq: float, df: float, n: int, level: float = 0.90) -> tuple[floa
     return lower, upper
 
 
+def fit_indices(
+    chisq: float,
+    df: int,
+    baseline: tuple[float, int],
+    n: int,
+    logl: float,
+    npar: int,
+    sample: tuple[np.ndarray, np.ndarray],
+    implied: tuple[np.ndarray, np.ndarray],
+) -> dict[str, float]:
+    """lavaan's fit measures of a model with ``df`` degrees of freedom and ``npar`` free
+    parameters, from its chi-square, the baseline (independence) model's ``(chisq, df)``,
+    the sample ``(mean, cov)`` and the model-implied ``(mu, sigma)``: ``pvalue, cfi, tli,
+    rmsea, rmsea_ci_lower, rmsea_ci_upper`` (90%), ``rmsea_pvalue`` (close fit, 0.05),
+    ``srmr`` (Bentler's, with means), ``aic, bic, bic2``. A saturated model (df 0) has
+    TLI 1 and RMSEA 0 [0, 0], as in lavaan.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> S = np.array([[1.0, 0.3], [0.3, 1.0]]); m = np.zeros(2)
+    >>> fi = fit_indices(8.0, 1, (20.0, 1), 200, -500.0, 4, (m, S), (m, np.eye(2)))
+    >>> round(fi["cfi"], 3), round(fi["rmsea"], 3), round(fi["srmr"], 3)  # 1 - 7/19, sqrt(7/200), sqrt(.3**2/5)
+    (0.632, 0.187, 0.134)
+    """
+    from scipy import stats
+
+    base_chisq, base_df = baseline
+    smean, scov = sample
+    mu, sig = implied
+    cfi_den = max(chisq - df, base_chisq - base_df, 0.0)
+    out = {
+        "pvalue": _pchisq_upper(chisq, df),
+        "cfi": 1.0 - max(chisq - df, 0.0) / cfi_den if cfi_den > 0 else 1.0,
+        "tli": 1.0,
+        "rmsea": 0.0,
+        "rmsea_ci_lower": 0.0,
+        "rmsea_ci_upper": 0.0,
+        "rmsea_pvalue": float("nan"),
+    }
+    if df > 0:
+        out["tli"] = (base_chisq / base_df - chisq / df) / (base_chisq / base_df - 1)
+        out["rmsea"] = math.sqrt(max(0.0, (chisq - df) / (n * df)))
+        out["rmsea_ci_lower"], out["rmsea_ci_upper"] = rmsea_ci(chisq, df, n)
+        out["rmsea_pvalue"] = float(stats.ncx2.sf(chisq, df, n * df * 0.05**2))
+    p = len(smean)
+    sd = np.sqrt(np.diag(scov))
+    r = (scov - sig) / np.outer(sd, sd)
+    mres = (smean - mu) / sd
+    out["srmr"] = math.sqrt(
+        (np.sum(r[np.triu_indices(p)] ** 2) + np.sum(mres**2)) / (p * (p + 3) / 2)
+    )
+    out["aic"] = -2 * logl + 2 * npar
+    out["bic"] = -2 * logl + npar * math.log(n)
+    out["bic2"] = -2 * logl + npar * math.log((n + 2) / 24)
+    return out
+
+
 def _std_all(model: Model, x: np.ndarray, sig: np.ndarray) -> np.ndarray:
     """lavaan's std.all for every row (model-implied SDs; residual covariances as correlations)."""
     L, Th, Ps, nu, al = model.matrices(x)
@@ -687,39 +745,10 @@ def _fit_model(
         cnt = (~np.isnan(yy)).sum(axis=0)
         base_ll = float(np.sum(-0.5 * cnt * (np.log(2 * math.pi * v0) + 1.0)))
         del m0
-    bchisq = 2 * (ll1 - base_ll)
-    bdf = p * (p - 1) // 2
-    cfi_den = max(chisq - df, bchisq - bdf, 0.0)
-    cfi = 1.0 - max(chisq - df, 0.0) / cfi_den if cfi_den > 0 else 1.0
-    tli = (bchisq / bdf - chisq / df) / (bchisq / bdf - 1) if df > 0 else float("nan")
-    rmsea = math.sqrt(max(0.0, (chisq - df) / (n * df))) if df > 0 else float("nan")
-    lo, up = rmsea_ci(chisq, df, n)
-    # SRMR (Bentler, with means)
-    sd = np.sqrt(np.diag(scov))
-    r = (scov - sig) / np.outer(sd, sd)
-    iu = np.triu_indices(p)
-    mres = (smean - mu) / sd
-    srmr = math.sqrt((np.sum(r[iu] ** 2) + np.sum(mres**2)) / (p * (p + 1) / 2 + p))
-    fm = {
-        "npar": npar,
-        "fmin": chisq / (2 * n),
-        "chisq": chisq,
-        "df": df,
-        "pvalue": _pchisq_upper(chisq, df),
-        "baseline_chisq": bchisq,
-        "baseline_df": bdf,
-        "cfi": cfi,
-        "tli": tli,
-        "rmsea": rmsea,
-        "rmsea_ci_lower": lo,
-        "rmsea_ci_upper": up,
-        "srmr": srmr,
-        "logl": logl,
-        "unrestricted_logl": ll1,
-        "aic": -2 * logl + 2 * npar,
-        "bic": -2 * logl + npar * math.log(n),
-        "ntotal": n,
-    }
+    base = (2 * (ll1 - base_ll), p * (p - 1) // 2)
+    fm = {"npar": npar, "fmin": chisq / (2 * n), "chisq": chisq, "df": df}
+    fm.update(baseline_chisq=base[0], baseline_df=base[1], logl=logl, unrestricted_logl=ll1)
+    fm.update(fit_indices(chisq, df, base, n, logl, npar, (smean, scov), (mu, sig)), ntotal=n)
     # standard errors
     try:
         if fiml and not data.complete:
