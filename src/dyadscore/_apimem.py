@@ -1499,10 +1499,9 @@ def _summary(res: APIMeMResult, lang: str) -> str:
 
 
 def _plot(res: APIMeMResult, ax: Any = None, lang: str = "en") -> Any:
-    import textwrap
-
     import matplotlib.pyplot as plt
-    from matplotlib.patches import FancyArrowPatch, FancyBboxPatch
+
+    from .plotting import curved_arrow, path_arrow, path_box
 
     if ax is None:
         _fig, ax = plt.subplots(figsize=(9, 7))
@@ -1520,88 +1519,33 @@ def _plot(res: APIMeMResult, ax: Any = None, lang: str = "en") -> Any:
         for k in (1, 2)
     }
     w, h = 2.2, 1.1
-    for key, (cx, cy) in pos.items():
-        ax.add_patch(
-            FancyBboxPatch(
-                (cx - w / 2, cy - h / 2), w, h, boxstyle="round,pad=0.05", fc="white", ec="black"
-            )
-        )
-        var = info[key[0]]
-        ax.text(
-            cx,
-            cy,
-            textwrap.fill(str(var).replace("_", " "), 16) + f"\n({roles[int(key[1]) - 1]})",
-            ha="center",
-            va="center",
-            fontsize=9,
-        )
+    for key, center in pos.items():
+        path_box(ax, center, info[key[0]], roles[int(key[1]) - 1], w=w, h=h, lw=1.0)
 
     def lab(label: str) -> str:
         name = label if dist else _EQUAL.get(label, label)
         r = eff.loc[name]
         return f"{name} = {r.estimate:.2f}{format_stars(r.p)}"
 
-    def arrow(a: str, b: str, text: str, frac: float, dy: float, rad: float = 0.0) -> None:
-        (x0, y0), (x1, y1) = pos[a], pos[b]
-        start = (x0 + w / 2 + 0.05, y0)
-        end = (x1 - w / 2 - 0.05, y1)
-        ax.add_patch(
-            FancyArrowPatch(
-                start,
-                end,
-                arrowstyle="-|>",
-                mutation_scale=13,
-                lw=1.1,
-                color="black",
-                connectionstyle=f"arc3,rad={rad}",
-            )
-        )
-        tx = start[0] + frac * (end[0] - start[0])
-        ty = start[1] + frac * (end[1] - start[1]) + dy
-        ax.text(
-            tx,
-            ty,
-            text,
-            ha="center",
-            va="center",
-            fontsize=8,
-            bbox={"fc": "white", "ec": "none", "pad": 1},
-        )
-
-    arrow("x1", "m1", lab("a1"), 0.5, 0.25)
-    arrow("x2", "m2", lab("a2"), 0.5, -0.25)
-    arrow("x2", "m1", lab("p12"), 0.2, 0.0)
-    arrow("x1", "m2", lab("p21"), 0.2, 0.0)
-    arrow("m1", "y1", lab("b1"), 0.5, 0.25)
-    arrow("m2", "y2", lab("b2"), 0.5, -0.25)
-    arrow("m2", "y1", lab("q12"), 0.2, 0.0)
-    arrow("m1", "y2", lab("q21"), 0.2, 0.0)
+    thin = {"mutation_scale": 13, "lw": 1.1}
+    for a, b, label, frac, dy in (
+        ("x1", "m1", "a1", 0.5, 0.25),
+        ("x2", "m2", "a2", 0.5, -0.25),
+        ("x2", "m1", "p12", 0.2, 0.0),
+        ("x1", "m2", "p21", 0.2, 0.0),
+        ("m1", "y1", "b1", 0.5, 0.25),
+        ("m2", "y2", "b2", 0.5, -0.25),
+        ("m2", "y1", "q12", 0.2, 0.0),
+        ("m1", "y2", "q21", 0.2, 0.0),
+    ):
+        path_arrow(ax, pos[a], pos[b], lab(label), w=w, frac=frac, dy=dy, fontsize=8, **thin)
     # direct effects: curved over the top / under the bottom
+    direct = {"mutation_scale": 13, "lw": 1.0, "color": "dimgray"}
     (x0, y0), (x1, y1) = pos["x1"], pos["y1"]
-    ax.add_patch(
-        FancyArrowPatch(
-            (x0, y0 + h / 2 + 0.05),
-            (x1, y1 + h / 2 + 0.05),
-            connectionstyle="arc3,rad=-0.12",
-            arrowstyle="-|>",
-            mutation_scale=13,
-            lw=1.0,
-            color="dimgray",
-        )
-    )
+    curved_arrow(ax, (x0, y0 + h / 2 + 0.05), (x1, y1 + h / 2 + 0.05), rad=-0.12, **direct)
     ax.text(6.0, 5.95, lab("c1"), ha="center", va="bottom", fontsize=8, color="dimgray")
     (x0, y0), (x1, y1) = pos["x2"], pos["y2"]
-    ax.add_patch(
-        FancyArrowPatch(
-            (x0, y0 - h / 2 - 0.05),
-            (x1, y1 - h / 2 - 0.05),
-            connectionstyle="arc3,rad=0.12",
-            arrowstyle="-|>",
-            mutation_scale=13,
-            lw=1.0,
-            color="dimgray",
-        )
-    )
+    curved_arrow(ax, (x0, y0 - h / 2 - 0.05), (x1, y1 - h / 2 - 0.05), rad=0.12, **direct)
     ax.text(
         6.0,
         -0.75,
@@ -1631,17 +1575,11 @@ def _plot(res: APIMeMResult, ax: Any = None, lang: str = "en") -> Any:
 
 # ------------------------------------------------------------------ simulation and power
 def _pair(value: Any, name: str) -> np.ndarray:
-    if isinstance(value, list | tuple | np.ndarray):
-        if len(value) != 2:
-            raise InputError(f"{name}={value!r}: expected one number or two (one per role)")
-        out = np.array([float(v) for v in value])
-    else:
-        try:
-            out = np.full(2, float(value))
-        except (TypeError, ValueError):
-            raise InputError(f"{name}={value!r}: expected a number") from None
+    from .simulate import two_values
+
+    out = two_values(value, name)
     if not np.isfinite(out).all():
-        raise InputError(f"{name}={value!r}: expected a finite number")
+        raise InputError(f"{name} {value!r}: expected a finite number")
     return out
 
 
