@@ -682,10 +682,14 @@ def test_promise_before_the_first_answer_matches_the_report(env):
     store.finish(a.id)
     done = c.get(f"/p/{a.token}/done").get_data(as_text=True)
     assert "not shown" not in done and "both partners" in done
-    from dyadscore.administer.messages import MESSAGES
+    from importlib import resources
 
+    import yaml
+
+    strings = resources.files("dyadscore").joinpath("strings", "administer.yaml")
+    messages = yaml.safe_load(strings.read_text("utf-8"))
     for lang in ("en", "nl"):
-        text = " ".join(m[lang] for m in MESSAGES.values()).lower()
+        text = " ".join(m[lang] for m in messages.values()).lower()
         assert "not shown to your partner" not in text and "niet aan uw partner getoond" not in text
 
 
