@@ -194,6 +194,40 @@ def test_forged_values_are_rejected(env, field, value, message):
     assert store.answers(a.id) == {}  # nothing of a rejected post is saved
 
 
+HOSTILE = """\
+id: hostile
+version: 1.0.0
+title: {en: "Title <b>bold</b> & co", nl: "Titel <b>vet</b>"}
+instructions: {en: "Read <a href='x'>this</a>", nl: "Lees <a href='x'>dit</a>"}
+construct: demo
+response_scale: {min: 1, max: 3, labels: {en: {1: "<Low>", 3: "High & dry"}, nl: {1: Laag, 3: Hoog}}}
+subscales:
+  total: {items: [h1, h2], method: mean}
+items:
+  - {id: h1, text: {en: "I <script>alert(1)</script> \\"you\\"", nl: "Ik <script>"}}
+  - {id: h2, text: {en: Second, nl: Tweede}}
+provenance: {authors: tests, licence: CC0}
+"""
+
+
+def test_instrument_text_is_escaped(tmp_path: Path):
+    """A user's own instrument is shown as text: its HTML is escaped in every place."""
+    path = tmp_path / "hostile.yaml"
+    path.write_text(HOSTILE)
+    store = AnswerStore(tmp_path / "h.db")
+    s = store.start_session("c01", "A", battery=[str(path)])
+    app = create_app(store.path)
+    app.testing = True
+    page = open_page(app.test_client(), s.token)
+    assert "<script" not in page.replace('<script src="/static/form.js"></script>', "")
+    assert "<b>" not in page and "<a href" not in page
+    assert "I &lt;script&gt;alert(1)&lt;/script&gt; &#34;you&#34;" in page
+    assert "<title>Title &lt;b&gt;bold&lt;/b&gt; &amp; co (1/1)</title>" in page
+    assert "Read &lt;a href=&#39;x&#39;&gt;this&lt;/a&gt;" in page
+    assert "&lt;Low&gt;" in page and "High &amp; dry" in page
+    app.extensions["dyadscore_store"].close()
+
+
 def test_duplicate_and_bad_nav_are_rejected(env):
     store, a, _, app = env
     c = app.test_client()

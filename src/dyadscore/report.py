@@ -186,19 +186,38 @@ def couple_summary(
 ) -> CoupleSummary:
     """Scores, discrepancies, profile similarity and change for one couple.
 
+    The tables behind :func:`couple_report`, for tests and other front ends.
+
     Parameters
     ----------
-    db
-        Answer database.
-    couple
-        Couple code.
-    norms
-        Optional norm table (path or DataFrame) with columns ``subscale, mean, sd`` and
-        optionally ``reliability`` and ``role``.
+    db : str or path-like
+        The answer database of ``dyadscore administer`` or ``dyadscore serve``.
+    couple : str
+        The couple's code, as given when the questionnaires were started.
+    norms : str, path-like, DataFrame or None
+        Optional norm table with columns ``subscale, mean, sd`` and optionally
+        ``reliability`` and ``role``.
 
     Returns
     -------
     CoupleSummary
+        Roles, waves, subscales, the couple's scores and the comparisons.
+
+    Examples
+    --------
+    One partner's answers: no difference or profile comparison yet.
+
+    >>> import tempfile
+    >>> from pathlib import Path
+    >>> from dyadscore.administer.store import AnswerStore
+    >>> store = AnswerStore(Path(tempfile.mkdtemp()) / "answers.db")
+    >>> s = store.start_session("c01", "A", battery=["relationship-satisfaction"])
+    >>> store.save_answers(s.id, [("relationship-satisfaction", f"sat{k}", 4) for k in range(1, 6)])
+    >>> sm = couple_summary(store.path, "c01")
+    >>> sm.roles, sm.waves, sm.discrepancy.empty
+    (['A'], [1], True)
+    >>> float(sm.scores["satisfaction"].iloc[0])  # sat3 is reverse keyed: (4+4+2+4+4) / 5
+    3.6
     """
     from .administer.export import export_answers
     from .administer.store import AnswerStore
@@ -415,15 +434,11 @@ def couple_report(
 
     Parameters
     ----------
-    db
-        Answer database.
-    couple
-        Couple code.
-    lang
-        ``"en"`` or ``"nl"``.
-    norms
-        Optional norm table (path or DataFrame): ``subscale, mean, sd`` and optionally
-        ``reliability`` and ``role``.
+    db, couple, norms
+        The answer database, the couple's code and an optional norm table, as in
+        :func:`couple_summary`.
+    lang : {"en", "nl"}
+        Language of the page.
 
     Returns
     -------
