@@ -378,3 +378,18 @@ def test_user_given_text_is_escaped(tmp_path: Path):
     assert "norms &lt;i&gt;&amp;&#34;&#39;.csv" in page
     nl = couple_report(store.path, "c01", lang="nl")
     assert "Sub &lt;i&gt;nl&lt;/i&gt;" in nl and "<i>" not in nl
+
+
+def test_report_needs_no_flask(db: Path):
+    """The report renders its templates with Jinja2 alone (Flask is the optional `web` extra)."""
+    code = (
+        "import sys; sys.modules['flask'] = None\n"
+        "from dyadscore.report import couple_report\n"
+        f"page = couple_report({str(db)!r}, 'c01')\n"
+        "assert 'flask' not in sys.modules or sys.modules['flask'] is None\n"
+        "print(page.count('<h2>'))\n"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", code], env=ENV, capture_output=True, text=True, check=True
+    )
+    assert out.stdout.strip() == "4"  # paradox, scores, similarity, change

@@ -6,7 +6,9 @@ answered at two waves, how much each score changed (reliable change when the sco
 reliability and spread are known). Texts are plain language in English or Dutch and
 describe rather than diagnose: the shipped instruments have no norms, so the report uses
 no cut-offs; a user may supply a norm table (``subscale, mean, sd[, reliability, role]``).
-Figures are embedded as base64 PNG, so the file needs no internet connection.
+Figures are embedded as base64 PNG, so the file needs no internet connection. The page is
+the Jinja2 template ``templates/report.html`` (autoescaped, with ``report.css`` inline); its
+text is ``strings/report.yaml`` in the string catalogue (:mod:`dyadscore.catalogue`).
 
 This module composes library functions (``score``, ``discrepancy``,
 ``profile_similarity``, ``reliable_change``, ``cronbach_alpha``) and contains no statistics
@@ -24,6 +26,7 @@ import datetime as _dt
 import io
 import os
 from dataclasses import dataclass, field
+from functools import cache
 from typing import Any
 
 import numpy as np
@@ -523,24 +526,24 @@ def couple_report(
     )
 
 
+@cache
+def _environment() -> Any:
+    """The Jinja2 environment of ``dyadscore/templates`` (autoescaped; no Flask needed)."""
+    from jinja2 import Environment, PackageLoader, StrictUndefined
+
+    return Environment(
+        loader=PackageLoader("dyadscore", "templates"),
+        autoescape=True,
+        undefined=StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        keep_trailing_newline=True,
+    )
+
+
 def _template(name: str) -> Any:
-    """A template of ``dyadscore/templates`` (autoescaped; one environment per process)."""
-    global _ENV
-    if _ENV is None:
-        from jinja2 import Environment, PackageLoader, StrictUndefined
-
-        _ENV = Environment(
-            loader=PackageLoader("dyadscore", "templates"),
-            autoescape=True,
-            undefined=StrictUndefined,
-            trim_blocks=True,
-            lstrip_blocks=True,
-            keep_trailing_newline=True,
-        )
-    return _ENV.get_template(name)
-
-
-_ENV: Any = None
+    """A template of ``dyadscore/templates``."""
+    return _environment().get_template(name)
 
 
 def _score_rows(sm: CoupleSummary, partners: dict[str, str], lang: str) -> list[dict[str, Any]]:

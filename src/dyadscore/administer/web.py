@@ -22,6 +22,10 @@ past the expiry the coach set shows an "expired" page. Logs never contain partne
 Responses carry a strict Content-Security-Policy (``default-src 'self'``) and no
 referrer (the token is in the URL). Nothing is loaded from the internet.
 
+The routes are the Flask Blueprint :data:`form`, registered by :func:`create_app`; the pages
+are the autoescaped Jinja2 templates ``templates/form_*.html`` (with ``form.css`` and
+``form.js``), their text ``strings/administer.yaml`` in :mod:`dyadscore.catalogue`.
+
 Examples
 --------
 >>> import tempfile, os
