@@ -343,29 +343,14 @@ def test_norm_table_without_sd_is_one_clear_line(db: Path, tmp_path: Path, capsy
         couple_report(db, "c01", norms=bad)
 
 
-HOSTILE = """\
-id: hostile
-version: 1.0.0
-title: {en: "Title <b>bold</b> & co", nl: "Titel <b>vet</b>"}
-construct: demo
-response_scale: {min: 1, max: 4, labels: {en: {1: "<Low>", 4: High}, nl: {1: Laag, 4: Hoog}}}
-subscales:
-  total: {items: [h1, h2, h3], method: mean, label: {en: "Sub <script>x</script> & 'q'", nl: "Sub <i>nl</i>"}}
-items:
-  - {id: h1, text: {en: "I <script>alert(1)</script>", nl: "Ik <script>"}}
-  - {id: h2, text: {en: Second, nl: Tweede}}
-  - {id: h3, text: {en: Third, nl: Derde}}
-provenance: {authors: tests, licence: CC0}
-"""
+HOSTILE = ROOT / "tests" / "fixtures" / "hostile.yaml"
 
 
 def test_user_given_text_is_escaped(tmp_path: Path):
     """Instrument text (the user's own YAML) and norm file names appear escaped, never as HTML."""
-    path = tmp_path / "hostile.yaml"
-    path.write_text(HOSTILE)
     store = AnswerStore(tmp_path / "h.db")
     for role, values in (("A", (1, 2, 3)), ("B", (4, 2, 1))):
-        s = store.start_session("c01", role, battery=[str(path)])
+        s = store.start_session("c01", role, battery=[str(HOSTILE)])
         store.save_answers(s.id, [("hostile", f"h{k}", v) for k, v in enumerate(values, 1)])
         store.finish(s.id)
     folder = tmp_path / "n"

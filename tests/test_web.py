@@ -194,28 +194,13 @@ def test_forged_values_are_rejected(env, field, value, message):
     assert store.answers(a.id) == {}  # nothing of a rejected post is saved
 
 
-HOSTILE = """\
-id: hostile
-version: 1.0.0
-title: {en: "Title <b>bold</b> & co", nl: "Titel <b>vet</b>"}
-instructions: {en: "Read <a href='x'>this</a>", nl: "Lees <a href='x'>dit</a>"}
-construct: demo
-response_scale: {min: 1, max: 3, labels: {en: {1: "<Low>", 3: "High & dry"}, nl: {1: Laag, 3: Hoog}}}
-subscales:
-  total: {items: [h1, h2], method: mean}
-items:
-  - {id: h1, text: {en: "I <script>alert(1)</script> \\"you\\"", nl: "Ik <script>"}}
-  - {id: h2, text: {en: Second, nl: Tweede}}
-provenance: {authors: tests, licence: CC0}
-"""
+HOSTILE = ROOT / "tests" / "fixtures" / "hostile.yaml"
 
 
 def test_instrument_text_is_escaped(tmp_path: Path):
     """A user's own instrument is shown as text: its HTML is escaped in every place."""
-    path = tmp_path / "hostile.yaml"
-    path.write_text(HOSTILE)
     store = AnswerStore(tmp_path / "h.db")
-    s = store.start_session("c01", "A", battery=[str(path)])
+    s = store.start_session("c01", "A", battery=[str(HOSTILE)])
     app = create_app(store.path)
     app.testing = True
     page = open_page(app.test_client(), s.token)
