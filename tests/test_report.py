@@ -341,3 +341,80 @@ def test_norm_table_without_sd_is_one_clear_line(db: Path, tmp_path: Path, capsy
         InputError, match=r"row 2, column 'sd', value 'zero': expected a number above 0"
     ):
         couple_report(db, "c01", norms=bad)
+
+
+HOSTILE = ROOT / "tests" / "fixtures" / "hostile.yaml"
+
+
+def test_user_given_text_is_escaped(tmp_path: Path):
+    """Instrument text (the user's own YAML) and norm file names appear escaped, never as HTML."""
+    store = AnswerStore(tmp_path / "h.db")
+    for role, values in (("A", (1, 2, 3)), ("B", (4, 2, 1))):
+        s = store.start_session("c01", role, battery=[str(HOSTILE)])
+        store.save_answers(s.id, [("hostile", f"h{k}", v) for k, v in enumerate(values, 1)])
+        store.finish(s.id)
+    folder = tmp_path / "n"
+    folder.mkdir()
+    norms = folder / "norms <i>&\"'.csv"
+    norms.write_text("subscale,mean,sd\ntotal,2.5,1\n")
+    page = couple_report(store.path, "c01", norms=str(norms))
+    assert "<script" not in page and "<b>" not in page and "<i>" not in page
+    assert "Sub &lt;script&gt;x&lt;/script&gt; &amp; &#39;q&#39;" in page
+    assert "norms &lt;i&gt;&amp;&#34;&#39;.csv" in page
+    nl = couple_report(store.path, "c01", lang="nl")
+    assert "Sub &lt;i&gt;nl&lt;/i&gt;" in nl and "<i>" not in nl
+
+
+def test_report_needs_no_flask(db: Path):
+    """The report renders its templates with Jinja2 alone (Flask is the optional `web` extra)."""
+    code = (
+        "import sys; sys.modules['flask'] = None\n"
+        "from dyadscore.report import couple_report\n"
+        f"page = couple_report({str(db)!r}, 'c01')\n"
+        "assert 'flask' not in sys.modules or sys.modules['flask'] is None\n"
+        "print(page.count('<h2>'))\n"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", code], env=ENV, capture_output=True, text=True, check=True
+    )
+    assert out.stdout.strip() == "4"  # paradox, scores, similarity, change
+
+
+@pytest.mark.parametrize("part", ["report", "administer"])
+def test_strings_are_bilingual_with_the_same_placeholders(part: str):
+    """Every text of the report and the administration (strings/<part>.yaml) is in English and
+    Dutch, and both fill in the same {placeholders}."""
+    import string
+    from importlib import resources
+
+    import yaml
+
+    raw = resources.files("dyadscore").joinpath("strings", f"{part}.yaml").read_text("utf-8")
+    entries = yaml.safe_load(raw)
+    assert len(entries) > 20
+    fields = string.Formatter()
+    for key, texts in entries.items():
+        assert sorted(texts) == ["en", "nl"], key
+        names = [{f for _, f, _, _ in fields.parse(texts[lang]) if f} for lang in ("en", "nl")]
+        assert names[0] == names[1], key
+
+
+def test_every_row_has_a_cell_under_every_heading(tmp_path: Path):
+    """Partner B answered wave 1 only: the latest wave has no difference, and the norm
+    comparison stays under its own heading (it used to slide under 'Difference')."""
+    store = AnswerStore(tmp_path / "half.db")
+    for role, wave in (("A", 1), ("B", 1), ("A", 2)):
+        s = store.start_session("c01", role, wave=wave, battery=["relationship-satisfaction"])
+        store.save_answers(s.id, [("relationship-satisfaction", f"sat{k}", 4) for k in range(1, 6)])
+        store.finish(s.id)
+    norms = pd.DataFrame({"subscale": ["satisfaction"], "mean": [3.0], "sd": [1.0]})
+    page = couple_report(store.path, "c01", norms=norms)
+    table = re.search(r"<table class='stack'>.*?</table>", page, re.S).group(0)
+    heads = re.findall(r"<th scope=.col.>(.*?)</th>", table)
+    assert heads[3:] == ["Partner A", "Partner B", "Difference", "Compared with norm group"]
+    row = re.search(r"<tbody>(.*?)</tbody>", table, re.S).group(1)
+    cells = re.findall(r"<t[dh][^>]*>(.*?)</t[dh]>", row)
+    assert len(cells) == len(heads)
+    # sat3 reverse keyed: (4 + 4 + 2 + 4 + 4) / 5 = 3.6, 0.6 SD above the norm mean of 3
+    assert cells[heads.index("Difference")] == "–"
+    assert cells[heads.index("Compared with norm group")] == "A: 0.6 SD above average"

@@ -194,6 +194,25 @@ def test_forged_values_are_rejected(env, field, value, message):
     assert store.answers(a.id) == {}  # nothing of a rejected post is saved
 
 
+HOSTILE = ROOT / "tests" / "fixtures" / "hostile.yaml"
+
+
+def test_instrument_text_is_escaped(tmp_path: Path):
+    """A user's own instrument is shown as text: its HTML is escaped in every place."""
+    store = AnswerStore(tmp_path / "h.db")
+    s = store.start_session("c01", "A", battery=[str(HOSTILE)])
+    app = create_app(store.path)
+    app.testing = True
+    page = open_page(app.test_client(), s.token)
+    assert "<script" not in page.replace('<script src="/static/form.js"></script>', "")
+    assert "<b>" not in page and "<a href" not in page
+    assert "I &lt;script&gt;alert(1)&lt;/script&gt; &#34;you&#34;" in page
+    assert "<title>Title &lt;b&gt;bold&lt;/b&gt; &amp; co (1/1)</title>" in page
+    assert "Read &lt;a href=&#39;x&#39;&gt;this&lt;/a&gt;" in page
+    assert "&lt;Low&gt;" in page and "High &amp; dry" in page
+    app.extensions["dyadscore_store"].close()
+
+
 def test_duplicate_and_bad_nav_are_rejected(env):
     store, a, _, app = env
     c = app.test_client()
@@ -682,10 +701,14 @@ def test_promise_before_the_first_answer_matches_the_report(env):
     store.finish(a.id)
     done = c.get(f"/p/{a.token}/done").get_data(as_text=True)
     assert "not shown" not in done and "both partners" in done
-    from dyadscore.administer.messages import MESSAGES
+    from importlib import resources
 
+    import yaml
+
+    strings = resources.files("dyadscore").joinpath("strings", "administer.yaml")
+    messages = yaml.safe_load(strings.read_text("utf-8"))
     for lang in ("en", "nl"):
-        text = " ".join(m[lang] for m in MESSAGES.values()).lower()
+        text = " ".join(m[lang] for m in messages.values()).lower()
         assert "not shown to your partner" not in text and "niet aan uw partner getoond" not in text
 
 

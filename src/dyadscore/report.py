@@ -6,7 +6,9 @@ answered at two waves, how much each score changed (reliable change when the sco
 reliability and spread are known). Texts are plain language in English or Dutch and
 describe rather than diagnose: the shipped instruments have no norms, so the report uses
 no cut-offs; a user may supply a norm table (``subscale, mean, sd[, reliability, role]``).
-Figures are embedded as base64 PNG, so the file needs no internet connection.
+Figures are embedded as base64 PNG, so the file needs no internet connection. The page is
+the Jinja2 template ``templates/report.html`` (autoescaped, with ``report.css`` inline); its
+text is ``strings/report.yaml`` in the string catalogue (:mod:`dyadscore.catalogue`).
 
 This module composes library functions (``score``, ``discrepancy``,
 ``profile_similarity``, ``reliable_change``, ``cronbach_alpha``) and contains no statistics
@@ -21,10 +23,10 @@ from __future__ import annotations
 
 import base64
 import datetime as _dt
-import html
 import io
 import os
 from dataclasses import dataclass, field
+from functools import cache
 from typing import Any
 
 import numpy as np
@@ -40,231 +42,12 @@ MIN_SAMPLE_RCI = 30
 #: Minimum number of complete couples for a distinctive (normative-corrected) profile.
 MIN_COUPLES_DISTINCTIVE = 10
 
-HIGHER_MEANS: dict[str, dict[str, str]] = {
-    "perceived_acceptance": {
-        "en": "feeling that your partner accepts it when you lean on them",
-        "nl": "ervaren dat uw partner het goed vindt als u op hem of haar leunt",
-    },
-    "acceptance_given": {
-        "en": "welcoming it when your partner leans on you",
-        "nl": "het verwelkomen als uw partner op u leunt",
-    },
-    "self_sufficiency": {
-        "en": "feeling able to manage things on your own",
-        "nl": "zich in staat voelen dingen zelf te regelen",
-    },
-    "exploration": {
-        "en": "trying new things and taking on challenges",
-        "nl": "nieuwe dingen proberen en uitdagingen aangaan",
-    },
-    "goal_pursuit": {
-        "en": "actively working on your own personal goals",
-        "nl": "actief werken aan uw eigen persoonlijke doelen",
-    },
-    "felt_dependence": {
-        "en": "relying on your partner in daily life",
-        "nl": "in het dagelijks leven op uw partner leunen",
-    },
-    "goal_progress": {
-        "en": "progress on your own goals",
-        "nl": "vooruitgang met uw eigen doelen",
-    },
-    "understanding": {
-        "en": "feeling understood by your partner",
-        "nl": "zich begrepen voelen door uw partner",
-    },
-    "validation": {
-        "en": "feeling valued by your partner",
-        "nl": "zich gewaardeerd voelen door uw partner",
-    },
-    "caring": {
-        "en": "feeling cared for by your partner",
-        "nl": "zich verzorgd voelen door uw partner",
-    },
-    "responsiveness": {
-        "en": "feeling that your partner responds with understanding, appreciation and care",
-        "nl": "ervaren dat uw partner reageert met begrip, waardering en zorg",
-    },
-    "anxiety": {
-        "en": "worrying about your partner's love and availability",
-        "nl": "zich zorgen maken over de liefde en beschikbaarheid van uw partner",
-    },
-    "avoidance": {
-        "en": "preferring distance over closeness and leaning on each other",
-        "nl": "liever afstand dan nabijheid en op elkaar leunen",
-    },
-    "satisfaction": {
-        "en": "satisfaction with the relationship",
-        "nl": "tevredenheid met de relatie",
-    },
-}
-
-TEXT: dict[str, dict[str, str]] = {
-    "title": {"en": "Couple report", "nl": "Rapport voor het stel"},
-    "partner": {"en": "Partner {r}", "nl": "Partner {r}"},
-    "wave": {"en": "wave", "nl": "meting"},
-    "about": {
-        "en": "This report describes how each of you answered the questionnaires. It is not a "
-        "diagnosis and not a test result: the questionnaires are research instruments without "
-        "norms, so the report does not say whether a score is high or low for couples in "
-        "general. Use it as a starting point for a conversation.",
-        "nl": "Dit rapport beschrijft hoe u beiden de vragenlijsten hebt ingevuld. Het is geen "
-        "diagnose en geen testuitslag: de vragenlijsten zijn onderzoeksinstrumenten zonder "
-        "normen, dus het rapport zegt niet of een score hoog of laag is vergeleken met andere "
-        "stellen. Gebruik het als begin van een gesprek.",
-    },
-    "about_norms": {
-        "en": "A norm table was supplied ({src}); comparisons with it are shown as the number of "
-        "standard deviations from that group's average.",
-        "nl": "Er is een normtabel opgegeven ({src}); vergelijkingen daarmee staan als het aantal "
-        "standaarddeviaties boven of onder het gemiddelde van die groep.",
-    },
-    "paradox_h": {"en": "Leaning on each other", "nl": "Op elkaar leunen"},
-    "paradox": {
-        "en": "Research on the 'dependency paradox' (Feeney, 2007) found that people whose "
-        "partner accepts it when they need to lean on them tend to become more, not less, "
-        "confident and independent in pursuing their own goals. Being able to rely on each "
-        "other can be a safe base from which each of you grows.",
-        "nl": "Onderzoek naar de 'afhankelijkheidsparadox' (Feeney, 2007) vond dat mensen van "
-        "wie de partner het accepteert dat ze soms op hem of haar leunen, juist zelfverzekerder "
-        "en zelfstandiger aan hun eigen doelen werken. Op elkaar kunnen bouwen kan een veilige "
-        "basis zijn van waaruit u allebei groeit.",
-    },
-    "scores_h": {"en": "Your scores ({wave} {w})", "nl": "Uw scores ({wave} {w})"},
-    "fig_caption": {
-        "en": "Each row is one part of a questionnaire. The grey line spans the possible "
-        "scores (one scale point has the same length in every row, so a shorter scale is drawn "
-        "shorter); {a} is a blue circle, {b} an orange square.{prev}",
-        "nl": "Elke rij is een onderdeel van een vragenlijst. De grijze lijn loopt over alle "
-        "mogelijke scores (één schaalpunt is in elke rij even lang, dus een kortere schaal is "
-        "korter getekend); {a} is een blauwe cirkel, {b} een oranje vierkant.{prev}",
-    },
-    "unfinished": {
-        "en": "{p} has not finished the questionnaires of {wave} {w} yet ({k} of {n} statements "
-        "answered). The scores below use the answers given so far; a part with too few answers "
-        "shows no score.",
-        "nl": "{p} heeft de vragenlijsten van {wave} {w} nog niet afgerond ({k} van {n} "
-        "uitspraken beantwoord). De scores hieronder gebruiken de antwoorden tot nu toe; een "
-        "onderdeel met te weinig antwoorden toont geen score.",
-    },
-    "fig_prev": {
-        "en": " Open markers show {wave} {w}.",
-        "nl": " Open symbolen tonen {wave} {w}.",
-    },
-    "col_part": {"en": "Part", "nl": "Onderdeel"},
-    "col_higher": {"en": "A higher score means more", "nl": "Een hogere score betekent meer"},
-    "col_range": {"en": "Range", "nl": "Bereik"},
-    "col_diff": {"en": "Difference", "nl": "Verschil"},
-    "col_norm": {"en": "Compared with norm group", "nl": "Vergeleken met normgroep"},
-    "generic_higher": {
-        "en": "agreement with the statements of this part",
-        "nl": "instemming met de uitspraken van dit onderdeel",
-    },
-    "diff_text": {
-        "en": "{hi} scored {d} points higher",
-        "nl": "{hi} scoorde {d} punten hoger",
-    },
-    "diff_equal": {"en": "the same score", "nl": "dezelfde score"},
-    "diff_note": {
-        "en": "Differences are in points on the answer scale. A difference is neither good nor "
-        "bad; it shows where you see things differently, which can be worth talking about.",
-        "nl": "Verschillen zijn in punten op de antwoordschaal. Een verschil is niet goed of "
-        "slecht; het laat zien waar u dingen anders ziet, en daar kan het goed zijn over te "
-        "praten.",
-    },
-    "prorated": {
-        "en": "* based on the answered statements only (some were skipped).",
-        "nl": "* alleen gebaseerd op de beantwoorde uitspraken (sommige zijn overgeslagen).",
-    },
-    "missing": {"en": "not enough answers", "nl": "te weinig antwoorden"},
-    "sim_h": {"en": "How similar are your profiles?", "nl": "Hoe vergelijkbaar zijn uw profielen?"},
-    "sim_text": {
-        "en": "Across the {k} parts, the pattern of your scores (which parts are higher and "
-        "which lower, each part put on a 0-100 scale) correlates r = {r}. A value near 1 means "
-        "your profiles have the same shape; near 0, unrelated shapes; below 0, opposite shapes.",
-        "nl": "Over de {k} onderdelen heen hangt het patroon van uw scores (welke onderdelen "
-        "hoger en welke lager zijn, elk op een schaal van 0-100) samen met r = {r}. Een waarde "
-        "dicht bij 1 betekent dat uw profielen dezelfde vorm hebben; dicht bij 0 geen verband; "
-        "onder 0 tegengestelde vormen.",
-    },
-    "sim_distinctive": {
-        "en": " After removing what is typical of the {n} couples in this database, the "
-        "correlation is r = {r} (distinctive similarity, Furr 2008).",
-        "nl": " Na aftrek van wat typisch is voor de {n} stellen in deze database is de "
-        "samenhang r = {r} (distinctieve gelijkenis, Furr 2008).",
-    },
-    "sim_na": {
-        "en": "A profile comparison needs both partners' scores on at least three parts.",
-        "nl": "Voor een profielvergelijking zijn scores van beide partners op ten minste drie "
-        "onderdelen nodig.",
-    },
-    "change_h": {
-        "en": "Change between {wave} {a} and {b}",
-        "nl": "Verandering tussen {wave} {a} en {b}",
-    },
-    "col_change": {"en": "Change", "nl": "Verandering"},
-    "col_rc": {"en": "Reliable change?", "nl": "Betrouwbare verandering?"},
-    "rc_up": {"en": "reliable increase", "nl": "betrouwbare toename"},
-    "rc_down": {"en": "reliable decrease", "nl": "betrouwbare afname"},
-    "rc_none": {"en": "within measurement error", "nl": "binnen de meetfout"},
-    "rc_na": {"en": "not available", "nl": "niet beschikbaar"},
-    "rc_note": {
-        "en": "A change is called reliable when it is larger than questionnaire answers "
-        "usually vary by chance (reliable change index, Jacobson & Truax 1991, |RCI| > 1.96). "
-        "Spread and reliability come from {src}.",
-        "nl": "Een verandering heet betrouwbaar als ze groter is dan antwoorden op een "
-        "vragenlijst toevallig schommelen (reliable change index, Jacobson & Truax 1991, "
-        "|RCI| > 1,96). Spreiding en betrouwbaarheid komen uit {src}.",
-    },
-    "rc_src_norms": {"en": "the norm table", "nl": "de normtabel"},
-    "rc_src_sample": {
-        "en": "the {n} people in this database at {wave} {w}",
-        "nl": "de {n} personen in deze database bij {wave} {w}",
-    },
-    "rc_missing_info": {
-        "en": "Whether a change is larger than chance variation needs each score's spread and "
-        "reliability: supply a norm table (columns subscale, sd, reliability) or collect "
-        "answers from at least {n} people.",
-        "nl": "Of een verandering groter is dan toevallige schommeling vraagt de spreiding en "
-        "betrouwbaarheid van elke score: geef een normtabel op (kolommen subscale, sd, "
-        "reliability) of verzamel antwoorden van ten minste {n} personen.",
-    },
-    "norm_sd": {"en": "{z} SD {dir} average", "nl": "{z} SD {dir} gemiddelde"},
-    "above": {"en": "above", "nl": "boven"},
-    "below": {"en": "below", "nl": "onder"},
-    "footer": {
-        "en": "Made with dyadscore {v} on {d}. Instruments: {inst}. Answers stay on this computer.",
-        "nl": "Gemaakt met dyadscore {v} op {d}. Vragenlijsten: {inst}. Antwoorden blijven op "
-        "deze computer.",
-    },
-}
-
-CSS = """
-body { font: 15px/1.5 system-ui, -apple-system, "Segoe UI", Roboto, sans-serif; color: #1b1b1b;
-       max-width: 60rem; margin: 0 auto; padding: 1rem 1.25rem; }
-h1 { font-size: 1.5rem; margin-bottom: .2rem; } h2 { font-size: 1.15rem; margin-top: 1.6rem; }
-.meta, figcaption, .note { color: #555; font-size: .9rem; }
-.box { background: #eef3f7; padding: .6rem .9rem; border-radius: .4rem; }
-table { border-collapse: collapse; width: 100%; font-size: .9rem; margin: .5rem 0; }
-th, td { text-align: left; padding: .3rem .45rem; border-bottom: 1px solid #ddd; vertical-align: top; }
-td.num { text-align: right; font-variant-numeric: tabular-nums; white-space: nowrap; }
-img { max-width: 100%; height: auto; }
-.warn { background: #fff4e0; border: 1px solid #d08a00; }
-/* a phone: every table row becomes a card, each cell labelled; nothing wider than the screen */
-@media (max-width: 40rem) {
-  body { padding: .75rem; font-size: 16px; }
-  table.stack, table.stack tbody, table.stack tr, table.stack th, table.stack td { display: block; }
-  table.stack thead { position: absolute; width: 1px; height: 1px; overflow: hidden; clip: rect(0 0 0 0); }
-  table.stack tr { border: 1px solid #ddd; border-radius: .4rem; margin: .6rem 0; padding: .35rem .6rem; }
-  table.stack th, table.stack td { border: 0; padding: .15rem 0; text-align: left; white-space: normal; }
-  table.stack td[data-label]::before { content: attr(data-label) ": "; font-weight: 600; }
-}
-@media print { body { max-width: none; } h2 { break-after: avoid; } figure { break-inside: avoid; } }
-"""
-
 
 def _tx(key: str, lang: str, **fmt: Any) -> str:
-    return TEXT[key][lang].format(**fmt)
+    """The report's text ``key`` (``strings/report.yaml``) in ``lang``."""
+    from . import catalogue
+
+    return catalogue.text(f"report.{key}", lang, **fmt)
 
 
 @dataclass(frozen=True)
@@ -290,7 +73,11 @@ class SubscaleInfo:
         return self.name.replace("_", " ").capitalize()
 
     def higher_means(self, lang: str) -> str:
-        return HIGHER_MEANS.get(self.name, TEXT["generic_higher"])[lang]
+        """What a higher score means (``higher.<name>`` in the catalogue, else generic)."""
+        try:
+            return _tx(f"higher.{self.name}", lang)
+        except KeyError:
+            return _tx("generic_higher", lang)
 
 
 def _subscales(
@@ -402,19 +189,38 @@ def couple_summary(
 ) -> CoupleSummary:
     """Scores, discrepancies, profile similarity and change for one couple.
 
+    The tables behind :func:`couple_report`, for tests and other front ends.
+
     Parameters
     ----------
-    db
-        Answer database.
-    couple
-        Couple code.
-    norms
-        Optional norm table (path or DataFrame) with columns ``subscale, mean, sd`` and
-        optionally ``reliability`` and ``role``.
+    db : str or path-like
+        The answer database of ``dyadscore administer`` or ``dyadscore serve``.
+    couple : str
+        The couple's code, as given when the questionnaires were started.
+    norms : str, path-like, DataFrame or None
+        Optional norm table with columns ``subscale, mean, sd`` and optionally
+        ``reliability`` and ``role``.
 
     Returns
     -------
     CoupleSummary
+        Roles, waves, subscales, the couple's scores and the comparisons.
+
+    Examples
+    --------
+    One partner's answers: no difference or profile comparison yet.
+
+    >>> import tempfile
+    >>> from pathlib import Path
+    >>> from dyadscore.administer.store import AnswerStore
+    >>> store = AnswerStore(Path(tempfile.mkdtemp()) / "answers.db")
+    >>> s = store.start_session("c01", "A", battery=["relationship-satisfaction"])
+    >>> store.save_answers(s.id, [("relationship-satisfaction", f"sat{k}", 4) for k in range(1, 6)])
+    >>> sm = couple_summary(store.path, "c01")
+    >>> sm.roles, sm.waves, sm.discrepancy.empty
+    (['A'], [1], True)
+    >>> float(sm.scores["satisfaction"].iloc[0])  # sat3 is reverse keyed: (4+4+2+4+4) / 5
+    3.6
     """
     from .administer.export import export_answers
     from .administer.store import AnswerStore
@@ -559,11 +365,12 @@ def _change(all_scores, mine, subs, waves, wide, norms):
 
 
 # ---------------------------------------------------------------- rendering
-def _fmt(x: float, lang: str, nd: int = 2) -> str:
-    if x is None or not np.isfinite(x):
-        return "–"
-    s = f"{x:.{nd}f}"
-    return s.replace(".", ",") if lang == "nl" else s
+def _fmt(x: float | None, lang: str, nd: int = 2) -> str:
+    """A number for the page (decimal comma in Dutch); a dash when missing."""
+    from .results import format_number
+
+    s = format_number(None if x is None else float(x), nd, lang)
+    return "–" if s == "NA" else s
 
 
 def _make_figure(summary: CoupleSummary, lang: str) -> Any:
@@ -619,15 +426,6 @@ def _figure(summary: CoupleSummary, lang: str) -> str:
     return base64.b64encode(buf.getvalue()).decode("ascii")
 
 
-def _score_cell(sc: pd.DataFrame, role: str, wave: int, name: str, lang: str, label: str) -> str:
-    row = sc[(sc["role"] == role) & (sc["wave"] == wave)]
-    lab = html.escape(label)
-    if row.empty or row.iloc[0][f"{name}_flag"] == "missing":
-        return f'<td class="num" data-label="{lab}">{_tx("missing", lang)}</td>'
-    star = "*" if row.iloc[0][f"{name}_flag"] == "prorated" else ""
-    return f'<td class="num" data-label="{lab}">{_fmt(float(row.iloc[0][name]), lang)}{star}</td>'
-
-
 def couple_report(
     db: str | os.PathLike,
     couple: str,
@@ -639,15 +437,11 @@ def couple_report(
 
     Parameters
     ----------
-    db
-        Answer database.
-    couple
-        Couple code.
-    lang
-        ``"en"`` or ``"nl"``.
-    norms
-        Optional norm table (path or DataFrame): ``subscale, mean, sd`` and optionally
-        ``reliability`` and ``role``.
+    db, couple, norms
+        The answer database, the couple's code and an optional norm table, as in
+        :func:`couple_summary`.
+    lang : {"en", "nl"}
+        Language of the page.
 
     Returns
     -------
@@ -668,159 +462,175 @@ def couple_report(
     >>> re.search("<title>(.*)</title>", page).group(1)
     'Couple report: c01'
     """
-    from . import __version__
-    from .administer.messages import check_lang
+    from . import __version__, catalogue
 
-    lang = check_lang(lang)
+    lang = catalogue.check_lang(lang)
     sm = couple_summary(db, couple, norms=norms)
-    e = html.escape
-    wave_w = _tx("wave", lang)
-    latest = sm.waves[-1]
-    names = {r: _tx("partner", lang, r=r) for r in sm.roles}
-    parts: list[str] = []
-    parts.append(f"<h1>{e(_tx('title', lang))}: {e(couple)}</h1>")
-    parts.append(
-        f'<p class="meta">{e(", ".join(names[r] for r in sm.roles))} · {e(wave_w)} '
-        f"{e(', '.join(map(str, sm.waves)))}</p>"
-    )
-    about = _tx("about", lang)
-    if sm.norms is not None:
-        about += " " + _tx(
-            "about_norms", lang, src=str(norms) if isinstance(norms, str | os.PathLike) else "table"
-        )
-    parts.append(f'<p class="box">{e(about)}</p>')
-    for u in sm.unfinished:
-        parts.append(
-            f'<p class="box warn" role="note">'
-            f"{e(_tx('unfinished', lang, p=names.get(u['role'], u['role']), k=u['answered'], n=u['items'], wave=wave_w, w=latest))}</p>"
-        )
-    parts.append(f"<h2>{e(_tx('paradox_h', lang))}</h2><p>{e(_tx('paradox', lang))}</p>")
 
-    parts.append(f"<h2>{e(_tx('scores_h', lang, wave=wave_w, w=latest))}</h2>")
-    png = _figure(sm, lang)
-    roles = sm.roles + [""] * (2 - len(sm.roles))
-    prev = _tx("fig_prev", lang, wave=wave_w, w=sm.waves[0]) if len(sm.waves) > 1 else ""
-    caption = _tx(
-        "fig_caption", lang, a=names.get(roles[0], ""), b=names.get(roles[1], "-"), prev=prev
-    )
-    parts.append(
-        f'<figure><img src="data:image/png;base64,{png}" alt="{e(caption)}">'
-        f"<figcaption>{e(caption)}</figcaption></figure>"
-    )
-    head = "".join(f'<th scope="col">{e(names[r])}</th>' for r in sm.roles)
-    norm_head = f'<th scope="col">{e(_tx("col_norm", lang))}</th>' if sm.norms is not None else ""
-    diff_head = f'<th scope="col">{e(_tx("col_diff", lang))}</th>' if len(sm.roles) == 2 else ""
-    rows = []
-    disc = sm.discrepancy.set_index("variable") if len(sm.discrepancy) else None
-    for s in sm.subscales:
-        cells = "".join(
-            _score_cell(sm.scores, r, latest, s.column, lang, names[r]) for r in sm.roles
+    def tx(key: str, **fmt: Any) -> str:
+        return _tx(key, lang, **fmt)
+
+    wave = tx("wave")
+    latest, first = sm.waves[-1], sm.waves[0]
+    partners = {r: tx("partner", r=r) for r in sm.roles}
+    about = tx("about")
+    if sm.norms is not None:
+        src = str(norms) if isinstance(norms, str | os.PathLike) else "table"
+        about += " " + tx("about_norms", src=src)
+    unfinished = [
+        tx(
+            "unfinished",
+            p=partners.get(u["role"], u["role"]),
+            k=u["answered"],
+            n=u["items"],
+            wave=wave,
+            w=latest,
         )
-        dtext = ""
+        for u in sm.unfinished
+    ]
+    roles = sm.roles + [""] * (2 - len(sm.roles))
+    prev = tx("fig_prev", wave=wave, w=first) if len(sm.waves) > 1 else ""
+    caption = tx(
+        "fig_caption", a=partners.get(roles[0], ""), b=partners.get(roles[1], "-"), prev=prev
+    )
+    notes = [tx("diff_note")] if len(sm.roles) == 2 else []
+    if (sm.scores.filter(like="_flag") == "prorated").any().any():
+        notes.append(tx("prorated"))
+    seen: dict[tuple[str, str], str] = {}
+    for p in sm.provenance:
+        seen.setdefault(
+            (p["instrument"], p["version"]),
+            f"{p['instrument']} {p['version']} (key {p['key_hash']})",
+        )
+    footer = tx(
+        "footer", v=__version__, d=_dt.date.today().isoformat(), inst="; ".join(seen.values())
+    )
+    return _template("report.html").render(
+        tx=tx,
+        lang=lang,
+        couple=couple,
+        wave=wave,
+        waves=sm.waves,
+        partners=partners,
+        about=about,
+        unfinished=unfinished,
+        png=_figure(sm, lang),
+        caption=caption,
+        show_diff=len(sm.roles) == 2,
+        show_norm=sm.norms is not None,
+        scores=_score_rows(sm, partners, lang),
+        notes=notes,
+        similarity=_similarity_text(sm.similarity, lang),
+        change=_change_table(sm, partners, lang),
+        footer=footer,
+    )
+
+
+@cache
+def _environment() -> Any:
+    """The Jinja2 environment of ``dyadscore/templates`` (autoescaped; no Flask needed)."""
+    from jinja2 import Environment, PackageLoader, StrictUndefined
+
+    return Environment(
+        loader=PackageLoader("dyadscore", "templates"),
+        autoescape=True,
+        undefined=StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        keep_trailing_newline=True,
+    )
+
+
+def _template(name: str) -> Any:
+    """A template of ``dyadscore/templates``."""
+    return _environment().get_template(name)
+
+
+def _score_rows(sm: CoupleSummary, partners: dict[str, str], lang: str) -> list[dict[str, Any]]:
+    """One row per subscale: label, meaning, range, each partner's score, difference, norm."""
+    latest = sm.waves[-1]
+    now = sm.scores[sm.scores["wave"] == latest]
+    disc = sm.discrepancy.set_index("variable") if len(sm.discrepancy) else None
+    rows = []
+    for s in sm.subscales:
+        cells = []
+        for r in sm.roles:
+            row = now[now["role"] == r]
+            flag = "missing" if row.empty else row.iloc[0][f"{s.column}_flag"]
+            value = (
+                _tx("missing", lang)
+                if flag == "missing"
+                else _fmt(row.iloc[0][s.column], lang) + ("*" if flag == "prorated" else "")
+            )
+            cells.append((partners[r], value))
+        diff = "–"  # no difference without both partners at the latest wave
         if disc is not None:
             d = disc.loc[s.column]
             if not np.isfinite(d["difference"]):
-                dtext = "–"
+                diff = "–"
             elif d["higher"] == "equal":
-                dtext = _tx("diff_equal", lang)
+                diff = _tx("diff_equal", lang)
             else:
-                dtext = _tx("diff_text", lang, hi=names[d["higher"]], d=_fmt(d["absolute"], lang))
-            dtext = f'<td data-label="{e(_tx("col_diff", lang))}">{e(dtext)}</td>'
-        ntext = ""
+                diff = _tx("diff_text", lang, hi=partners[d["higher"]], d=_fmt(d["absolute"], lang))
+        bits = []
         if sm.norms is not None:
-            bits = []
             for r in sm.roles:
                 nrow = _norm_row(sm.norms, s, r)
-                val = sm.scores[(sm.scores["role"] == r) & (sm.scores["wave"] == latest)][s.column]
+                val = now[now["role"] == r][s.column]
                 if nrow is None or not len(val) or not np.isfinite(val.iloc[0]):
                     continue
                 z = (float(val.iloc[0]) - float(nrow["mean"])) / float(nrow["sd"])
-                bits.append(
-                    f"{r}: "
-                    + _tx(
-                        "norm_sd",
-                        lang,
-                        z=_fmt(abs(z), lang, 1),
-                        dir=_tx("above" if z >= 0 else "below", lang),
-                    )
-                )
-            ntext = f'<td data-label="{e(_tx("col_norm", lang))}">{e("; ".join(bits) or "–")}</td>'
-        rng = f"{_fmt(s.lo, lang, 0)}–{_fmt(s.hi, lang, 0)}"
+                side = _tx("above" if z >= 0 else "below", lang)
+                bits.append(f"{r}: " + _tx("norm_sd", lang, z=_fmt(abs(z), lang, 1), dir=side))
         rows.append(
-            f"<tr><th scope='row'>{e(s.label(lang))}</th>"
-            f'<td data-label="{e(_tx("col_higher", lang))}">{e(s.higher_means(lang))}</td>'
-            f'<td class="num" data-label="{e(_tx("col_range", lang))}">{rng}</td>'
-            f"{cells}{dtext}{ntext}</tr>"
+            {
+                "label": s.label(lang),
+                "higher": s.higher_means(lang),
+                "range": f"{_fmt(s.lo, lang, 0)}–{_fmt(s.hi, lang, 0)}",
+                "cells": cells,
+                "diff": diff,
+                "norm": "; ".join(bits) or "–",
+            }
         )
-    parts.append(
-        f"<table class='stack'><thead><tr><th scope='col'>{e(_tx('col_part', lang))}</th>"
-        f"<th scope='col'>{e(_tx('col_higher', lang))}</th>"
-        f"<th scope='col'>{e(_tx('col_range', lang))}</th>{head}{diff_head}{norm_head}</tr>"
-        f"</thead><tbody>{''.join(rows)}</tbody></table>"
-    )
-    notes = [_tx("diff_note", lang)] if len(sm.roles) == 2 else []
-    if (sm.scores.filter(like="_flag") == "prorated").any().any():
-        notes.append(_tx("prorated", lang))
-    parts += [f'<p class="note">{e(n)}</p>' for n in notes]
+    return rows
 
-    parts.append(f"<h2>{e(_tx('sim_h', lang))}</h2>")
-    sim = sm.similarity
-    if np.isfinite(sim.get("raw_r", np.nan)):
-        text = _tx("sim_text", lang, k=sim["n_variables"], r=_fmt(sim["raw_r"], lang))
-        if np.isfinite(sim.get("distinctive_r", np.nan)):
-            text += _tx(
-                "sim_distinctive", lang, n=sim["n_couples"], r=_fmt(sim["distinctive_r"], lang)
-            )
-        parts.append(f"<p>{e(text)}</p>")
+
+def _similarity_text(sim: dict[str, Any], lang: str) -> str:
+    """The profile-similarity paragraph."""
+    if not np.isfinite(sim.get("raw_r", np.nan)):
+        return _tx("sim_na", lang)
+    text = _tx("sim_text", lang, k=sim["n_variables"], r=_fmt(sim["raw_r"], lang))
+    if np.isfinite(sim.get("distinctive_r", np.nan)):
+        r = _fmt(sim["distinctive_r"], lang)
+        text += _tx("sim_distinctive", lang, n=sim["n_couples"], r=r)
+    return text
+
+
+def _change_table(sm: CoupleSummary, partners: dict[str, str], lang: str) -> dict | None:
+    """The change section (two waves or more): rows and the note on reliable change."""
+    if sm.change is None:
+        return None
+    w1, w2 = sm.waves[0], sm.waves[-1]
+    labels = {s.column: s.label(lang) for s in sm.subscales}
+    rows = [
+        {
+            "label": labels[r["variable"]],
+            "partner": partners[r["role"]],
+            "t1": _fmt(r["t1"], lang),
+            "t2": _fmt(r["t2"], lang),
+            "diff": _fmt(r["diff"], lang),
+            "category": _tx(f"rc_{r['category']}", lang),
+        }
+        for r in sm.change.to_dict("records")
+    ]
+    if sm.change_source is None:
+        note = _tx("rc_missing_info", lang, n=MIN_SAMPLE_RCI)
     else:
-        parts.append(f"<p>{e(_tx('sim_na', lang))}</p>")
-
-    if sm.change is not None:
-        w1, w2 = sm.waves[0], sm.waves[-1]
-        parts.append(f"<h2>{e(_tx('change_h', lang, wave=wave_w, a=w1, b=w2))}</h2>")
-        cat_text = {k: _tx(f"rc_{k}", lang) for k in ("up", "down", "none", "na")}
-        crow = []
-        for _, r in sm.change.iterrows():
-            label = next(s.label(lang) for s in sm.subscales if s.column == r["variable"])
-            crow.append(
-                f"<tr><th scope='row'>{e(label)}</th><td>{e(names[r['role']])}</td>"
-                f'<td class="num" data-label="{e(wave_w)} {w1}">{_fmt(r["t1"], lang)}</td>'
-                f'<td class="num" data-label="{e(wave_w)} {w2}">{_fmt(r["t2"], lang)}</td>'
-                f'<td class="num" data-label="{e(_tx("col_change", lang))}">{_fmt(r["diff"], lang)}</td>'
-                f'<td data-label="{e(_tx("col_rc", lang))}">{e(cat_text[r["category"]])}</td></tr>'
-            )
-        parts.append(
-            f"<table class='stack'><thead><tr><th scope='col'>{e(_tx('col_part', lang))}</th><th scope='col'></th>"
-            f"<th scope='col'>{e(wave_w)} {w1}</th><th scope='col'>{e(wave_w)} {w2}</th>"
-            f"<th scope='col'>{e(_tx('col_change', lang))}</th>"
-            f"<th scope='col'>{e(_tx('col_rc', lang))}</th></tr></thead>"
-            f"<tbody>{''.join(crow)}</tbody></table>"
+        wave = _tx("wave", lang)
+        src = (
+            _tx("rc_src_norms", lang)
+            if sm.change_source == "norms"
+            else _tx("rc_src_sample", lang, n=sm.change_n, wave=wave, w=w1)
         )
-        if sm.change_source is None:
-            parts.append(f'<p class="note">{e(_tx("rc_missing_info", lang, n=MIN_SAMPLE_RCI))}</p>')
-        else:
-            src = (
-                _tx("rc_src_norms", lang)
-                if sm.change_source == "norms"
-                else _tx("rc_src_sample", lang, n=sm.change_n, wave=wave_w, w=w1)
-            )
-            parts.append(f'<p class="note">{e(_tx("rc_note", lang, src=src))}</p>')
-
-    seen, inst_txt = set(), []
-    for p in sm.provenance:
-        key = (p["instrument"], p["version"])
-        if key not in seen:
-            seen.add(key)
-            inst_txt.append(f"{p['instrument']} {p['version']} (key {p['key_hash']})")
-    today = _dt.date.today().isoformat()
-    parts.append(
-        f'<p class="meta">{e(_tx("footer", lang, v=__version__, d=today, inst="; ".join(inst_txt)))}</p>'
-    )
-    title = f"{_tx('title', lang)}: {couple}"
-    return (
-        f'<!doctype html><html lang="{lang}"><head><meta charset="utf-8">'
-        '<meta name="viewport" content="width=device-width, initial-scale=1">'
-        f"<title>{e(title)}</title><style>{CSS}</style></head><body><main>"
-        + "\n".join(parts)
-        + "</main></body></html>\n"
-    )
+        note = _tx("rc_note", lang, src=src)
+    return {"w1": w1, "w2": w2, "rows": rows, "note": note}

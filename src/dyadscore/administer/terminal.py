@@ -39,9 +39,9 @@ import threading
 from collections.abc import Callable, Iterator, Sequence
 from typing import Any, TextIO
 
+from .. import catalogue
 from ..instruments import Instrument
 from .batteries import Step, battery_steps, resolve_battery
-from .messages import check_lang, t
 from .store import AnswerStore, PartnerSession, check_code
 
 try:  # POSIX only; without it the line mode is used
@@ -323,10 +323,20 @@ class TerminalSession:
         n, s = len(self.steps), self.session
         pos = self.first_open()
         if self.answers:
-            self.say(t("resume", self.lang, k=len(self.answers), i=min(pos + 1, n), n=n))
+            self.say(
+                catalogue.text(
+                    "administer.resume", self.lang, k=len(self.answers), i=min(pos + 1, n), n=n
+                )
+            )
         else:
-            self.say(t("welcome", self.lang, couple=s.couple, role=s.role, wave=s.wave, n=n))
-            self.say(t("promise_terminal", self.lang))  # before the first answer
+            self.say(
+                catalogue.text(
+                    "administer.welcome", self.lang, couple=s.couple, role=s.role, wave=s.wave, n=n
+                )
+            )
+            self.say(
+                catalogue.text("administer.promise_terminal", self.lang)
+            )  # before the first answer
         shown: str | None = None
         while pos < n:
             step = self.steps[pos]
@@ -335,7 +345,7 @@ class TerminalSession:
                 shown = step.instrument.id
             pos = self.ask(step, pos)
         self.store.finish(s.id)
-        self.say(t("done", self.lang, role=s.role))
+        self.say(catalogue.text("administer.done", self.lang, role=s.role))
 
     def show_instrument(self, inst: Instrument) -> None:
         self.say()
@@ -347,33 +357,41 @@ class TerminalSession:
         """Progress, item text, scale and any earlier answer; True when answered before."""
         inst, lang = step.instrument, self.lang
         self.say()
-        self.say(f"[{t('progress', lang, i=pos + 1, n=len(self.steps))}]")
+        self.say(f"[{catalogue.text('administer.progress', lang, i=pos + 1, n=len(self.steps))}]")
         self.say(textwrap.fill(inst.item(step.item_id).text[lang], width=78))
         self.say(_scale_line(inst, lang))
         have = step.key in self.answers
         if have:
             v = self.answers[step.key]
-            self.say(t("skipped_before", lang) if v is None else t("current", lang, v=v))
+            self.say(
+                catalogue.text("administer.skipped_before", lang)
+                if v is None
+                else catalogue.text("administer.current", lang, v=v)
+            )
         return have
 
     def ask(self, step: Step, pos: int) -> int:
         inst, lang = step.instrument, self.lang
         lo, hi = inst.scale_min, inst.scale_max
         have = self.show_item(step, pos)
-        skip = t("prompt_skip", lang) if inst.allow_skip else ""
+        skip = catalogue.text("administer.prompt_skip", lang) if inst.allow_skip else ""
         while True:
-            raw = self.input_fn(t("prompt", lang, lo=lo, hi=hi, skip=skip)).strip().lower()
+            raw = (
+                self.input_fn(catalogue.text("administer.prompt", lang, lo=lo, hi=hi, skip=skip))
+                .strip()
+                .lower()
+            )
             if raw.isdigit() and lo <= int(raw) <= hi:
                 self.save(step, int(raw))
                 return pos + 1
             if raw == "b":
                 if pos == 0:
-                    self.say(t("at_start", lang))
+                    self.say(catalogue.text("administer.at_start", lang))
                     continue
                 return pos - 1
             if raw == "s":
                 if not inst.allow_skip:
-                    self.say(t("no_skip", lang))
+                    self.say(catalogue.text("administer.no_skip", lang))
                     continue
                 self.save(step, None)
                 return pos + 1
@@ -381,8 +399,8 @@ class TerminalSession:
                 return pos + 1
             if raw == "q":
                 raise _Stop
-            extra = t("invalid_skip", lang) if inst.allow_skip else ""
-            self.say(t("invalid", lang, lo=lo, hi=hi, skip=extra))
+            extra = catalogue.text("administer.invalid_skip", lang) if inst.allow_skip else ""
+            self.say(catalogue.text("administer.invalid", lang, lo=lo, hi=hi, skip=extra))
 
     def save(self, step: Step, value: int | None) -> None:
         with _defer_sigint():
@@ -420,9 +438,9 @@ class KeySession(TerminalSession):
         lo, hi = inst.scale_min, inst.scale_max
         single = hi - lo + 1 <= MAX_SINGLE_KEY_POINTS
         have = self.show_item(step, pos)
-        skip = t("keys_skip", lang) if inst.allow_skip else ""
-        helpkey = "keys_help" if single else "keys_help_typed"
-        keyhelp = t(helpkey, lang, lo=lo, hi=hi, skip=skip).split(" | ")
+        skip = catalogue.text("administer.keys_skip", lang) if inst.allow_skip else ""
+        helpkey = "administer.keys_help" if single else "administer.keys_help_typed"
+        keyhelp = catalogue.text(helpkey, lang, lo=lo, hi=hi, skip=skip).split(" | ")
         self.say("\n".join(_wrap_parts(keyhelp, " | ", 78)))
         before = self.answers.get(step.key)
         choice, typed = before, ""
@@ -453,19 +471,19 @@ class KeySession(TerminalSession):
                 if have:  # skipped before: Enter keeps the skip
                     self.end_line()
                     return pos + 1
-                self.note(t("choose_first", lang))
+                self.note(catalogue.text("administer.choose_first", lang))
             elif key == "backspace" and typed:
                 typed = typed[:-1]
                 choice = int(typed) if typed and lo <= int(typed) <= hi else before
             elif key in ("b", "up", "backspace"):
                 if pos == 0:
-                    self.note(t("at_start", lang))
+                    self.note(catalogue.text("administer.at_start", lang))
                     continue
                 self.end_line()
                 return pos - 1
             elif key == "s":
                 if not inst.allow_skip:
-                    self.note(t("no_skip", lang))
+                    self.note(catalogue.text("administer.no_skip", lang))
                     continue
                 self.end_line()
                 self.save(step, None)
@@ -477,8 +495,10 @@ class KeySession(TerminalSession):
                 self.note(self.invalid(inst))
 
     def invalid(self, inst: Instrument) -> str:
-        extra = t("invalid_skip", self.lang) if inst.allow_skip else ""
-        return t("invalid", self.lang, lo=inst.scale_min, hi=inst.scale_max, skip=extra)
+        extra = catalogue.text("administer.invalid_skip", self.lang) if inst.allow_skip else ""
+        return catalogue.text(
+            "administer.invalid", self.lang, lo=inst.scale_min, hi=inst.scale_max, skip=extra
+        )
 
     def end_line(self) -> None:
         self.say()
@@ -544,7 +564,7 @@ def administer(
         are saved in every case.
     """
     out = out or sys.stdout
-    lang = check_lang(lang)
+    lang = catalogue.check_lang(lang)
     couple = check_code(couple)
     roles = [check_code(partner, "partner")] if partner else list(DEFAULT_ROLES)
     instruments = resolve_battery(battery)
@@ -568,13 +588,18 @@ def administer(
                     couple, role, wave=wave, battery=instruments, lang=lang
                 )
                 if session.is_finished:
-                    out.write(t("already_done", lang, role=role, couple=couple, wave=wave) + "\n")
+                    out.write(
+                        catalogue.text(
+                            "administer.already_done", lang, role=role, couple=couple, wave=wave
+                        )
+                        + "\n"
+                    )
                     continue
                 if partner is None and k > 0:
                     if term is None:
-                        input_fn(t("handover", lang, role=role) + " ")
+                        input_fn(catalogue.text("administer.handover", lang, role=role) + " ")
                     else:
-                        out.write(t("handover", lang, role=role) + "\n")
+                        out.write(catalogue.text("administer.handover", lang, role=role) + "\n")
                         out.flush()
                         term.wait_enter()
                 common = dict(lang=lang, input_fn=input_fn, out=out)
@@ -598,6 +623,6 @@ def administer(
     else:
         return 0
     with contextlib.suppress(OSError, ValueError):  # the terminal may be gone (SIGHUP)
-        out.write("\n" + t("stopped", lang, k=saved) + "\n")
+        out.write("\n" + catalogue.text("administer.stopped", lang, k=saved) + "\n")
         out.flush()
     return code

@@ -22,6 +22,10 @@ past the expiry the coach set shows an "expired" page. Logs never contain partne
 Responses carry a strict Content-Security-Policy (``default-src 'self'``) and no
 referrer (the token is in the URL). Nothing is loaded from the internet.
 
+The routes are the Flask Blueprint :data:`form`, registered by :func:`create_app`; the pages
+are the autoescaped Jinja2 templates ``templates/form_*.html`` (with ``form.css`` and
+``form.js``), their text ``strings/administer.yaml`` in :mod:`dyadscore.catalogue`.
+
 Examples
 --------
 >>> import tempfile, os
@@ -45,17 +49,28 @@ import signal
 import sys
 import threading
 from collections.abc import Iterator, Sequence
+from functools import cache
+from importlib import resources
 from pathlib import Path
 from typing import Any, NoReturn, TextIO
 
-from flask import Flask, Response, jsonify, redirect, render_template_string, request
+from flask import (
+    Blueprint,
+    Flask,
+    Response,
+    current_app,
+    jsonify,
+    redirect,
+    render_template,
+    request,
+)
 from flask import session as cookie
 from werkzeug.exceptions import HTTPException
 
+from .. import catalogue
 from ..errors import InputError
 from ..instruments import Instrument
 from .batteries import resolve_battery
-from .messages import LANGS, check_lang, t
 from .store import AnswerStore, PartnerSession, StoreError, check_code
 
 MAX_CONTENT_LENGTH = 64 * 1024
@@ -65,178 +80,6 @@ CSP = (
     "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; "
     "form-action 'self'; frame-ancestors 'none'; base-uri 'none'; object-src 'none'"
 )
-
-CSS = """
-:root { --fg:#1b1b1b; --bg:#fdfdfb; --accent:#1f5f8b; --muted:#555; --line:#c9c9c9; }
-* { box-sizing: border-box; }
-body { margin:0; font: 1.05rem/1.5 system-ui, -apple-system, "Segoe UI", Roboto, sans-serif;
-       color: var(--fg); background: var(--bg); }
-main { max-width: 44rem; margin: 0 auto; padding: 1rem; }
-h1 { font-size: 1.35rem; margin: .5rem 0; }
-.meta { color: var(--muted); font-size: .95rem; }
-progress { width: 100%; height: .6rem; }
-.instructions { background: #eef3f7; padding: .75rem 1rem; border-radius: .4rem; }
-fieldset { border: 1px solid var(--line); border-radius: .5rem; margin: 1rem 0; padding: .75rem 1rem; }
-fieldset.missing { border-color: #b00020; border-width: 2px; }
-legend { font-weight: 600; padding: 0 .3rem; }
-.scale { display: grid; grid-template-columns: 1fr; gap: .35rem; margin-top: .5rem; }
-.scale label { display: flex; align-items: center; gap: .6rem; padding: .45rem .6rem;
-               border: 1px solid var(--line); border-radius: .4rem; cursor: pointer; min-height: 2.75rem; }
-.scale input { width: 1.3rem; height: 1.3rem; margin: 0; accent-color: var(--accent); }
-.scale label:has(input:checked) { border-color: var(--accent); background: #e3eef6; }
-.scale input:focus-visible { outline: 3px solid var(--accent); outline-offset: 2px; }
-.v { font-weight: 700; min-width: 1.2rem; }
-@media (min-width: 40rem) {
-  .scale { grid-template-columns: repeat(7, 1fr); }
-%(columns)s
-  .scale label { flex-direction: column; text-align: center; font-size: .85rem; gap: .25rem; }
-}
-.nav { display: flex; gap: .75rem; justify-content: space-between; margin: 1.5rem 0 3rem; }
-button { font: inherit; padding: .7rem 1.2rem; border-radius: .4rem; border: 2px solid var(--accent);
-         background: var(--accent); color: #fff; cursor: pointer; min-height: 2.75rem; }
-button.secondary { background: #fff; color: var(--accent); }
-button:focus-visible { outline: 3px solid #f0a500; outline-offset: 2px; }
-.error { background: #fde8ea; border: 1px solid #b00020; padding: .75rem 1rem; border-radius: .4rem; }
-.status { min-height: 1.5rem; color: var(--muted); font-size: .9rem; }
-""".replace(
-    "%(columns)s",
-    "\n".join(
-        f"  .scale.n{n} {{ grid-template-columns: repeat({n}, 1fr); }}" for n in range(2, 12)
-    ),
-)
-
-JS = """
-(function () {
-  // A page restored from the browser's history is loaded again, so the server decides what it
-  // shows (a finished or expired link shows its own page, never an editable form).
-  window.addEventListener('pageshow', function (ev) {
-    if (ev.persisted) { window.location.reload(); }
-  });
-  var form = document.querySelector('form[data-answer-url]');
-  if (!form) { return; }
-  // Enter never submits the form (not 'save and continue', not 'back'): only a click does.
-  form.addEventListener('keydown', function (ev) {
-    if (ev.key === 'Enter' && !(ev.target && ev.target.tagName === 'BUTTON')) {
-      ev.preventDefault();
-    }
-  });
-  if (!window.fetch || !window.URLSearchParams) { return; }
-  var status = document.getElementById('status');
-  var pending = {};   // item -> value chosen but not yet acknowledged by the server
-  var order = [];
-  var busy = false;
-  var delay = 1000;
-  function say(key, text) {
-    if (!status) { return; }
-    status.textContent = text || form.getAttribute('data-' + key);
-    status.setAttribute('data-state', key);
-  }
-  function later() {
-    setTimeout(pump, delay);
-    delay = Math.min(delay * 2, 10000);
-  }
-  function pump() {
-    if (busy) { return; }
-    order = order.filter(function (k) { return pending.hasOwnProperty(k); });
-    if (!order.length) { delay = 1000; say('saved'); return; }
-    var item = order[0];
-    var value = pending[item];
-    var body = new URLSearchParams();
-    body.set('csrf_token', form.querySelector('input[name=csrf_token]').value);
-    body.set('item', item);
-    body.set('value', value);
-    busy = true;
-    say('saving');
-    fetch(form.getAttribute('data-answer-url'), {method: 'POST', body: body,
-          credentials: 'same-origin', headers: {'Accept': 'application/json'}})
-      .then(function (r) {
-        return r.json().catch(function () { return {}; }).then(function (j) { return [r.status, j]; });
-      })
-      .then(function (res) {
-        busy = false;
-        var code = res[0];
-        if (code === 200) {
-          if (pending[item] === value) { delete pending[item]; }
-          delay = 1000;
-          pump();
-        } else if (code === 409 || code === 410) {
-          window.location.reload();          // finished or expired: the server's page
-        } else if (code >= 500 || code === 429) {
-          say('retrying');                    // the server answered but did not save: again
-          later();
-        } else {                              // refused (e.g. an out-of-date page): say why
-          if (pending[item] === value) { delete pending[item]; }
-          say('failed', res[1].error);
-        }
-      }, function () {
-        busy = false;
-        say('offline');                       // no connection: keep the answer, send again
-        later();
-      });
-  }
-  form.addEventListener('change', function (ev) {
-    var el = ev.target;
-    if (!el || el.type !== 'radio') { return; }
-    pending[el.name] = el.value;
-    order.push(el.name);
-    pump();
-  });
-})();
-"""
-
-BASE = """<!doctype html>
-<html lang="{{ lang }}">
-<head>
-<meta charset="utf-8">
-<meta name="viewport" content="width=device-width, initial-scale=1">
-<meta name="referrer" content="no-referrer">
-<title>{{ title }}</title>
-<link rel="stylesheet" href="/static/form.css">
-</head>
-<body><main>
-{{ body | safe }}
-</main>
-<script src="/static/form.js"></script>
-</body></html>
-"""
-
-PAGE = """
-<p class="meta">{{ part }}</p>
-<progress value="{{ page }}" max="{{ n_pages }}" aria-label="{{ part }}">{{ part }}</progress>
-<h1>{{ inst.title[lang] }}</h1>
-{% if promise %}<p class="instructions" id="promise">{{ promise }}</p>{% endif %}
-{% if inst.instructions %}<p class="instructions">{{ inst.instructions[lang] }}</p>{% endif %}
-{% if inst.allow_skip %}<p class="meta">{{ skip_note }}</p>{% endif %}
-{% if error %}<p class="error" role="alert" id="error">{{ error }}</p>{% endif %}
-<form method="post" action="{{ action }}" data-answer-url="{{ answer_url }}" {% for k, v in status_text.items() %}data-{{ k }}="{{ v }}" {% endfor %}>
-<button type="submit" name="nav" value="stay" class="default-guard" disabled hidden aria-hidden="true" tabindex="-1"></button>
-<input type="hidden" name="csrf_token" value="{{ csrf }}">
-{% for it in items %}
-<fieldset id="f-{{ it.id }}"{% if it.id in missing %} class="missing"{% endif %}>
-<legend>{{ it.number }}. {{ it.text }}</legend>
-<div class="scale n{{ points|length }}">
-{% for p in points %}
-<label for="{{ it.id }}-{{ p.value }}">
-<input type="radio" id="{{ it.id }}-{{ p.value }}" name="{{ it.id }}" value="{{ p.value }}"{% if it.value == p.value %} checked{% endif %}{% if not inst.allow_skip %} required{% endif %}>
-<span class="v">{{ p.value }}</span><span class="a">{{ p.label }}</span>
-</label>
-{% endfor %}
-</div>
-</fieldset>
-{% endfor %}
-<p class="status" id="status" role="status" aria-live="polite"></p>
-<div class="nav">
-{% if page > 1 %}<button type="submit" name="nav" value="back" class="secondary" formnovalidate>{{ back }}</button>{% else %}<span></span>{% endif %}
-<button type="submit" name="nav" value="next">{{ next_label }}</button>
-</div>
-</form>
-"""
-
-MESSAGE = """
-<h1>{{ heading }}</h1>
-<p{% if role %} role="{{ role }}"{% endif %}>{{ text }}</p>
-{% if extra %}<p class="instructions">{{ extra }}</p>{% endif %}
-"""
 
 #: Partner tokens and the paths that carry them, hidden from every log line.
 _TOKEN_RE = re.compile(r"(/p/)[^/\s?#'\"<>]+|\b[A-Za-z0-9_-]{40,100}\b")
@@ -279,10 +122,25 @@ def _install_redaction(*loggers: logging.Logger) -> None:
 
 
 # ------------------------------------------------------------------ helpers
-def _render(lang: str, title: str, body_tpl: str, status: int = 200, **ctx: Any) -> Response:
-    body = render_template_string(body_tpl, lang=lang, **ctx)
-    html = render_template_string(BASE, lang=lang, title=title, body=body)
+def _t(key: str, lang: str, **fmt: Any) -> str:
+    """The form's text ``key`` (``strings/administer.yaml``) in ``lang``."""
+    return catalogue.text(f"administer.{key}", lang, **fmt)
+
+
+def _both(key: str, **fmt: Any) -> str:
+    """``key`` in every language, for pages where the partner's language is unknown."""
+    return " / ".join(_t(key, lang, **fmt) for lang in catalogue.LANGS)
+
+
+def _render(template: str, lang: str, title: str, status: int = 200, **ctx: Any) -> Response:
+    html = render_template(template, lang=lang, title=title, **ctx)
     return Response(html, status=status, mimetype="text/html")
+
+
+@cache
+def _asset(name: str) -> str:
+    """A static file of the form (``form.css``, ``form.js``) from ``dyadscore/templates``."""
+    return resources.files("dyadscore").joinpath("templates", name).read_text("utf-8")
 
 
 class _Refused(HTTPException):
@@ -338,8 +196,35 @@ def _host_of(header: str) -> str:
     return header.rsplit(":", 1)[0]
 
 
-def _both(key: str, **fmt: Any) -> str:
-    return " / ".join(t(key, lang, **fmt) for lang in LANGS)
+class _Form:
+    """What the form's routes share in one app: the store, the accepted hosts, the batteries."""
+
+    def __init__(
+        self, store: AnswerStore, hosts: set[str], max_content_length: int, console: TextIO | None
+    ) -> None:
+        self.store = store
+        self.hosts = hosts
+        self.max_content_length = max_content_length
+        self.console = console
+        self.batteries: dict[int, _Battery] = {}
+        self.lock = threading.Lock()
+
+    def say(self, text: str) -> None:
+        """Tell the coach (on the console), without partner links."""
+        stream = self.console or sys.stderr
+        with contextlib.suppress(OSError, ValueError):
+            stream.write(redact(text) + "\n")
+            stream.flush()
+
+    def battery_of(self, ps: PartnerSession) -> _Battery:
+        with self.lock:
+            if ps.id not in self.batteries:
+                self.batteries[ps.id] = _Battery(self.store.battery(ps))
+            return self.batteries[ps.id]
+
+
+def _form() -> _Form:
+    return current_app.extensions["dyadscore_form"]
 
 
 # ---------------------------------------------------------------------- app
@@ -352,6 +237,8 @@ def create_app(
     console: TextIO | None = None,
 ) -> Flask:
     """Build the Flask app serving the partner forms of an answer database.
+
+    The routes are the blueprint :data:`form` (pages in ``dyadscore/templates``).
 
     Parameters
     ----------
@@ -385,331 +272,342 @@ def create_app(
     )
     app.extensions["dyadscore_store"] = store
     allowed = set(LOOPBACK_NAMES) | {h if ":" not in h else f"[{h}]" for h in hosts}
+    app.extensions["dyadscore_form"] = _Form(store, allowed, max_content_length, console)
     _install_redaction(app.logger, logging.getLogger("werkzeug"))
-    batteries: dict[int, _Battery] = {}
-    batteries_lock = threading.Lock()
+    app.register_blueprint(form)
+    return app
 
-    def say(text: str) -> None:
-        stream = console or sys.stderr
-        with contextlib.suppress(OSError, ValueError):
-            stream.write(redact(text) + "\n")
-            stream.flush()
 
-    def battery_of(ps: PartnerSession) -> _Battery:
-        with batteries_lock:
-            if ps.id not in batteries:
-                batteries[ps.id] = _Battery(store.battery(ps))
-            return batteries[ps.id]
+#: The partner form's routes, error pages and headers (registered by :func:`create_app`).
+form = Blueprint("form", __name__, template_folder="../templates")
 
-    def token_session() -> PartnerSession | None:
-        token = (request.view_args or {}).get("token")
-        if not token:
-            return None
-        with contextlib.suppress(Exception):
-            return store.session_by_token(token)
+
+def _token_session() -> PartnerSession | None:
+    token = (request.view_args or {}).get("token")
+    if not token:
         return None
+    with contextlib.suppress(Exception):
+        return _form().store.session_by_token(token)
+    return None
 
-    def partner(token: str) -> PartnerSession:
-        ps = store.session_by_token(token)
-        if ps is None:
-            _bad(_both("bad_link"), 404, _both("bad_link_title"))
-        if ps.is_expired:
-            _bad(t("expired_body", ps.lang), 410, t("expired_title", ps.lang))
-        return ps
 
-    def csrf_token() -> str:
-        if "csrf" not in cookie:
-            cookie["csrf"] = secrets.token_urlsafe(32)
-        return cookie["csrf"]
-
-    def csrf_ok() -> bool:
-        sent = request.form.get("csrf_token") or request.headers.get("X-CSRF-Token") or ""
-        have = cookie.get("csrf", "")
-        return bool(have) and hmac.compare_digest(str(sent), str(have))
-
-    def parse_value(inst: Instrument, item: str, raw: str) -> int:
-        lo, hi = inst.scale_min, inst.scale_max
-        if not (raw.isascii() and raw.isdigit() and len(raw) <= 3 and lo <= int(raw) <= hi):
-            _bad(f"item {item!r}: value {raw[:20]!r} is not a whole number from {lo} to {hi}")
-        return int(raw)
-
-    def first_open_page(ps: PartnerSession, bat: _Battery) -> int:
-        have = store.answers(ps.id)
-        for k, inst in enumerate(bat.instruments, start=1):
-            if any((inst.id, it) not in have for it in inst.item_ids):
-                return k
-        return len(bat.instruments)
-
-    def wants_json() -> bool:
-        return request.path.endswith("/answer") or (
-            request.accept_mimetypes.best == "application/json"
-        )
-
-    @app.before_request
-    def _host_guard() -> None:
-        if _host_of(request.host) not in allowed:
-            _bad(
-                f"unexpected Host header {request.host[:60]!r}; open the link as printed",
-                400,
-                _both("error_title"),
-            )
-
-    @app.after_request
-    def _headers(resp: Response) -> Response:
-        resp.headers["Content-Security-Policy"] = CSP
-        resp.headers["X-Content-Type-Options"] = "nosniff"
-        resp.headers["X-Frame-Options"] = "DENY"
-        resp.headers["Referrer-Policy"] = "no-referrer"
-        resp.headers["Cache-Control"] = "no-store"
-        resp.headers["Pragma"] = "no-cache"
-        resp.headers["Expires"] = "0"
-        resp.headers["Cross-Origin-Opener-Policy"] = "same-origin"
-        resp.headers["Permissions-Policy"] = "camera=(), microphone=(), geolocation=()"
-        return resp
-
-    def error_page(code: int, text: str, title: str | None, lang: str | None) -> Response:
-        if wants_json():
-            resp = jsonify(error=text)
-            resp.status_code = code
-            return resp
-        heading = title or (t("error_title", lang) if lang else _both("error_title"))
-        return _render(
-            lang or "en", heading, MESSAGE, code, heading=heading, text=text, role="alert"
-        )
-
-    @app.errorhandler(HTTPException)
-    def _http_error(exc: HTTPException) -> Response:
-        ps = token_session()
-        lang = ps.lang if ps else None
-        code = exc.code or 400
-        title = getattr(exc, "title", None)
-        if isinstance(exc, _Refused):
-            text = exc.description or ""
-        elif code == 413:
-            n = max_content_length
-            text = t("too_large", lang, n=n) if lang else _both("too_large", n=n)
-        elif code == 404:
-            text = t("page_missing", lang) if lang else _both("bad_link")
-        else:
-            text = (t("error_title", lang) if lang else _both("error_title")) + f" ({code})"
-        return error_page(code, text, title, lang)
-
-    @app.errorhandler(StoreError)
-    def _store_error(exc: StoreError) -> Response:
-        ps = token_session()
-        lang = ps.lang if ps else "en"
-        say(t("serve_store_error", lang, detail=str(exc)))
-        return error_page(503, t("store_failed", lang, detail=str(exc)), None, lang)
-
-    @app.errorhandler(Exception)
-    def _crash(exc: Exception) -> Response:
-        if isinstance(exc, HTTPException):  # pragma: no cover - handled above
-            return _http_error(exc)
-        ps = token_session()
-        lang = ps.lang if ps else "en"
-        say(t("serve_error", lang))
-        app.logger.error("%s on %s", type(exc).__name__, request.path, exc_info=exc)
-        return error_page(500, t("server_error", lang), None, lang)
-
-    @app.get("/static/form.css")
-    def _css() -> Response:
-        return Response(CSS, mimetype="text/css")
-
-    @app.get("/static/form.js")
-    def _js() -> Response:
-        return Response(JS, mimetype="text/javascript")
-
-    @app.get("/")
-    def _root() -> Response:
+def _partner(token: str) -> PartnerSession:
+    ps = _form().store.session_by_token(token)
+    if ps is None:
         _bad(_both("bad_link"), 404, _both("bad_link_title"))
+    if ps.is_expired:
+        _bad(_t("expired_body", ps.lang), 410, _t("expired_title", ps.lang))
+    return ps
 
-    @app.get("/p/<token>")
-    def start(token: str) -> Response:
-        ps = partner(token)
-        if ps.is_finished:
-            return redirect(f"/p/{token}/done", 303)
-        return redirect(f"/p/{token}/{first_open_page(ps, battery_of(ps))}", 303)
 
-    def render_page(
-        ps: PartnerSession,
-        page: int,
-        *,
-        error: str = "",
-        missing=(),
-        status: int = 200,
-        shown: dict[str, int] | None = None,
-    ) -> Response:
-        bat, lang = battery_of(ps), ps.lang
-        inst = bat.instruments[page - 1]
-        have = store.answers(ps.id)
-        shown = shown or {}
-        offset = bat.offsets[page - 1]
-        items = [
-            {
-                "id": it.id,
-                "text": it.text[lang],
-                "number": offset + k + 1,
-                "value": shown.get(it.id, have.get((inst.id, it.id))),
-            }
-            for k, it in enumerate(inst.items)
-        ]
-        points = [
-            {"value": v, "label": inst.response_scale.label(v, lang)}
-            for v in range(inst.scale_min, inst.scale_max + 1)
-        ]
-        n_pages = len(bat.instruments)
-        first, last = offset + 1, offset + len(inst.items)
-        part = (
-            t("page_of", lang, i=page, n=n_pages)
-            + f" · {t('progress', lang, i=f'{first}–{last}', n=bat.n_items)}"
-        )
-        return _render(
-            lang,
-            f"{inst.title[lang]} ({page}/{n_pages})",
-            PAGE,
-            status,
-            inst=inst,
-            items=items,
-            points=points,
-            page=page,
-            n_pages=n_pages,
-            part=part,
-            csrf=csrf_token(),
-            action=f"/p/{ps.token}/{page}",
-            answer_url=f"/p/{ps.token}/answer",
-            status_text={
-                k: t(key, lang)
-                for k, key in (
-                    ("saved", "saved_live"),
-                    ("saving", "saving"),
-                    ("retrying", "retrying"),
-                    ("offline", "offline"),
-                    ("failed", "csrf_live"),
-                )
-            },
-            promise=t("promise", lang) if page == 1 else "",
-            back=t("back", lang),
-            skip_note=t("skip_note", lang),
-            error=error,
-            missing=set(missing),
-            next_label=t("save_finish" if page == n_pages else "save_next", lang),
+def _csrf_token() -> str:
+    if "csrf" not in cookie:
+        cookie["csrf"] = secrets.token_urlsafe(32)
+    return cookie["csrf"]
+
+
+def _csrf_ok() -> bool:
+    sent = request.form.get("csrf_token") or request.headers.get("X-CSRF-Token") or ""
+    have = cookie.get("csrf", "")
+    return bool(have) and hmac.compare_digest(str(sent), str(have))
+
+
+def _parse_value(inst: Instrument, item: str, raw: str) -> int:
+    lo, hi = inst.scale_min, inst.scale_max
+    if not (raw.isascii() and raw.isdigit() and len(raw) <= 3 and lo <= int(raw) <= hi):
+        _bad(f"item {item!r}: value {raw[:20]!r} is not a whole number from {lo} to {hi}")
+    return int(raw)
+
+
+def _first_open_page(ps: PartnerSession, bat: _Battery) -> int:
+    have = _form().store.answers(ps.id)
+    for k, inst in enumerate(bat.instruments, start=1):
+        if any((inst.id, it) not in have for it in inst.item_ids):
+            return k
+    return len(bat.instruments)
+
+
+def _wants_json() -> bool:
+    return request.path.endswith("/answer") or (request.accept_mimetypes.best == "application/json")
+
+
+@form.before_app_request
+def _host_guard() -> None:
+    if _host_of(request.host) not in _form().hosts:
+        _bad(
+            f"unexpected Host header {request.host[:60]!r}; open the link as printed",
+            400,
+            _both("error_title"),
         )
 
-    def page_or_404(ps: PartnerSession, page: int) -> int:
-        if not 1 <= page <= len(battery_of(ps).instruments):
-            _bad(t("page_missing", ps.lang), 404)
-        return page
 
-    @app.get("/p/<token>/<int:page>")
-    def show(token: str, page: int) -> Response:
-        ps = partner(token)
-        if ps.is_finished:
-            return redirect(f"/p/{token}/done", 303)
-        return render_page(ps, page_or_404(ps, page))
+@form.after_app_request
+def _headers(resp: Response) -> Response:
+    resp.headers["Content-Security-Policy"] = CSP
+    resp.headers["X-Content-Type-Options"] = "nosniff"
+    resp.headers["X-Frame-Options"] = "DENY"
+    resp.headers["Referrer-Policy"] = "no-referrer"
+    resp.headers["Cache-Control"] = "no-store"
+    resp.headers["Pragma"] = "no-cache"
+    resp.headers["Expires"] = "0"
+    resp.headers["Cross-Origin-Opener-Policy"] = "same-origin"
+    resp.headers["Permissions-Policy"] = "camera=(), microphone=(), geolocation=()"
+    return resp
 
-    @app.post("/p/<token>/<int:page>")
-    def submit(token: str, page: int) -> Response:
-        ps = partner(token)
-        if ps.is_finished:
-            _bad(t("finished_conflict", ps.lang), 409)
-        bat = battery_of(ps)
-        inst = bat.instruments[page_or_404(ps, page) - 1]
-        nav = request.form.get("nav", "stay")
-        if nav not in ("next", "back", "stay"):
-            _bad(f"field 'nav': unexpected value {nav[:20]!r}")
-        known = set(inst.item_ids)
-        given: list[tuple[str, str, int | None]] = []
-        for key in request.form:
-            if key in ("csrf_token", "nav"):
-                continue
-            if key not in known:
-                _bad(f"unknown field {key[:40]!r}: not an item of {inst.id!r}")
-            values = request.form.getlist(key)
-            if len(values) != 1:
-                _bad(f"item {key!r}: expected one answer, got {len(values)}")
-            given.append((inst.id, key, parse_value(inst, key, values[0])))
-        if not csrf_ok():  # an out-of-date page: show it again, answers marked, nothing saved
-            return render_page(
-                ps,
-                page,
-                error=t("csrf", ps.lang),
-                status=400,
-                shown={k: v for _, k, v in given if v is not None},
-            )
-        have = store.answers(ps.id)
-        answered = {k for _, k, _ in given} | {it for (i, it), v in have.items() if i == inst.id}
-        open_items = [it for it in inst.item_ids if it not in answered]
-        if nav == "stay":  # Enter or a form without a button value: save, skip nothing
-            if given:
-                store.save_answers(ps.id, given)
-            return redirect(f"/p/{token}/{page}", 303)
-        if nav == "next" and open_items and not inst.allow_skip:
-            if given:
-                store.save_answers(ps.id, given)
-            numbers = [str(bat.offsets[page - 1] + inst.item_ids.index(i) + 1) for i in open_items]
-            return render_page(
-                ps,
-                page,
-                error=t("answer_required", ps.lang, items=", ".join(numbers)),
-                missing=open_items,
-                status=422,
-            )
-        if nav == "next":
-            given += [(inst.id, it, None) for it in open_items]  # explicit skips
+
+def _error_page(code: int, text: str, title: str | None, lang: str | None) -> Response:
+    if _wants_json():
+        resp = jsonify(error=text)
+        resp.status_code = code
+        return resp
+    heading = title or (_t("error_title", lang) if lang else _both("error_title"))
+    return _render(
+        "form_message.html", lang or "en", heading, code, heading=heading, text=text, role="alert"
+    )
+
+
+@form.app_errorhandler(HTTPException)
+def _http_error(exc: HTTPException) -> Response:
+    ps = _token_session()
+    lang = ps.lang if ps else None
+    code = exc.code or 400
+    title = getattr(exc, "title", None)
+    if isinstance(exc, _Refused):
+        text = exc.description or ""
+    elif code == 413:
+        n = _form().max_content_length
+        text = _t("too_large", lang, n=n) if lang else _both("too_large", n=n)
+    elif code == 404:
+        text = _t("page_missing", lang) if lang else _both("bad_link")
+    else:
+        text = (_t("error_title", lang) if lang else _both("error_title")) + f" ({code})"
+    return _error_page(code, text, title, lang)
+
+
+@form.app_errorhandler(StoreError)
+def _store_error(exc: StoreError) -> Response:
+    ps = _token_session()
+    lang = ps.lang if ps else "en"
+    _form().say(_t("serve_store_error", lang, detail=str(exc)))
+    return _error_page(503, _t("store_failed", lang, detail=str(exc)), None, lang)
+
+
+@form.app_errorhandler(Exception)
+def _crash(exc: Exception) -> Response:
+    if isinstance(exc, HTTPException):  # pragma: no cover - handled above
+        return _http_error(exc)
+    ps = _token_session()
+    lang = ps.lang if ps else "en"
+    _form().say(_t("serve_error", lang))
+    current_app.logger.error("%s on %s", type(exc).__name__, request.path, exc_info=exc)
+    return _error_page(500, _t("server_error", lang), None, lang)
+
+
+@form.get("/static/form.css")
+def _css() -> Response:
+    return Response(_asset("form.css"), mimetype="text/css")
+
+
+@form.get("/static/form.js")
+def _js() -> Response:
+    return Response(_asset("form.js"), mimetype="text/javascript")
+
+
+@form.get("/")
+def _root() -> Response:
+    _bad(_both("bad_link"), 404, _both("bad_link_title"))
+
+
+@form.get("/p/<token>")
+def start(token: str) -> Response:
+    ps = _partner(token)
+    if ps.is_finished:
+        return redirect(f"/p/{token}/done", 303)
+    return redirect(f"/p/{token}/{_first_open_page(ps, _form().battery_of(ps))}", 303)
+
+
+def _render_page(
+    ps: PartnerSession,
+    page: int,
+    *,
+    error: str = "",
+    missing: Sequence[str] = (),
+    status: int = 200,
+    shown: dict[str, int] | None = None,
+) -> Response:
+    bat, lang = _form().battery_of(ps), ps.lang
+    inst = bat.instruments[page - 1]
+    have = _form().store.answers(ps.id)
+    shown = shown or {}
+    offset = bat.offsets[page - 1]
+    items = [
+        {
+            "id": it.id,
+            "text": it.text[lang],
+            "number": offset + k + 1,
+            "value": shown.get(it.id, have.get((inst.id, it.id))),
+        }
+        for k, it in enumerate(inst.items)
+    ]
+    points = [
+        {"value": v, "label": inst.response_scale.label(v, lang)}
+        for v in range(inst.scale_min, inst.scale_max + 1)
+    ]
+    n_pages = len(bat.instruments)
+    first, last = offset + 1, offset + len(inst.items)
+    part = (
+        _t("page_of", lang, i=page, n=n_pages)
+        + f" · {_t('progress', lang, i=f'{first}–{last}', n=bat.n_items)}"
+    )
+    status_keys = {
+        "saved": "saved_live",
+        "saving": "saving",
+        "retrying": "retrying",
+        "offline": "offline",
+        "failed": "csrf_live",
+    }
+    return _render(
+        "form_page.html",
+        lang,
+        f"{inst.title[lang]} ({page}/{n_pages})",
+        status,
+        inst=inst,
+        items=items,
+        points=points,
+        page=page,
+        n_pages=n_pages,
+        part=part,
+        csrf=_csrf_token(),
+        action=f"/p/{ps.token}/{page}",
+        answer_url=f"/p/{ps.token}/answer",
+        status_text={k: _t(key, lang) for k, key in status_keys.items()},
+        promise=_t("promise", lang) if page == 1 else "",
+        back=_t("back", lang),
+        skip_note=_t("skip_note", lang),
+        error=error,
+        missing=set(missing),
+        next_label=_t("save_finish" if page == n_pages else "save_next", lang),
+    )
+
+
+def _page_or_404(ps: PartnerSession, page: int) -> int:
+    if not 1 <= page <= len(_form().battery_of(ps).instruments):
+        _bad(_t("page_missing", ps.lang), 404)
+    return page
+
+
+@form.get("/p/<token>/<int:page>")
+def show(token: str, page: int) -> Response:
+    ps = _partner(token)
+    if ps.is_finished:
+        return redirect(f"/p/{token}/done", 303)
+    return _render_page(ps, _page_or_404(ps, page))
+
+
+@form.post("/p/<token>/<int:page>")
+def submit(token: str, page: int) -> Response:
+    ps = _partner(token)
+    if ps.is_finished:
+        _bad(_t("finished_conflict", ps.lang), 409)
+    store, bat = _form().store, _form().battery_of(ps)
+    inst = bat.instruments[_page_or_404(ps, page) - 1]
+    nav = request.form.get("nav", "stay")
+    if nav not in ("next", "back", "stay"):
+        _bad(f"field 'nav': unexpected value {nav[:20]!r}")
+    known = set(inst.item_ids)
+    given: list[tuple[str, str, int | None]] = []
+    for key in request.form:
+        if key in ("csrf_token", "nav"):
+            continue
+        if key not in known:
+            _bad(f"unknown field {key[:40]!r}: not an item of {inst.id!r}")
+        values = request.form.getlist(key)
+        if len(values) != 1:
+            _bad(f"item {key!r}: expected one answer, got {len(values)}")
+        given.append((inst.id, key, _parse_value(inst, key, values[0])))
+    if not _csrf_ok():  # an out-of-date page: show it again, answers marked, nothing saved
+        return _render_page(
+            ps,
+            page,
+            error=_t("csrf", ps.lang),
+            status=400,
+            shown={k: v for _, k, v in given if v is not None},
+        )
+    have = store.answers(ps.id)
+    answered = {k for _, k, _ in given} | {it for (i, it), v in have.items() if i == inst.id}
+    open_items = [it for it in inst.item_ids if it not in answered]
+    if nav == "stay":  # Enter or a form without a button value: save, skip nothing
         if given:
             store.save_answers(ps.id, given)
-        if nav == "back":
-            return redirect(f"/p/{token}/{max(page - 1, 1)}", 303)
-        if page < len(bat.instruments):
-            return redirect(f"/p/{token}/{page + 1}", 303)
-        have = store.answers(ps.id)
-        remaining = [
-            k
-            for k, i in enumerate(bat.instruments, start=1)
-            if any((i.id, it) not in have for it in i.item_ids)
-        ]
-        if remaining:
-            return redirect(f"/p/{token}/{remaining[0]}", 303)
-        store.finish(ps.id)
-        return redirect(f"/p/{token}/done", 303)
-
-    @app.post("/p/<token>/answer")
-    def answer(token: str) -> Response:
-        ps = partner(token)
-        if ps.is_finished:
-            _bad(t("finished_conflict", ps.lang), 409)
-        if not csrf_ok():
-            _bad(t("csrf_live", ps.lang))
-        extra = set(request.form) - {"csrf_token", "item", "value"}
-        if extra:
-            _bad(f"unknown field {sorted(extra)[0][:40]!r}")
-        for key in ("item", "value"):
-            if len(request.form.getlist(key)) > 1:
-                _bad(f"field {key!r}: expected one, got {len(request.form.getlist(key))}")
-        item = request.form.get("item", "")
-        inst = battery_of(ps).item_owner.get(item)
-        if inst is None:
-            _bad(f"unknown item {item[:40]!r}")
-        value = parse_value(inst, item, request.form.get("value", ""))
-        store.save_answer(ps.id, inst.id, item, value)
-        return jsonify(ok=True, item=item, value=value)
-
-    @app.get("/p/<token>/done")
-    def done(token: str) -> Response:
-        ps = partner(token)
-        if not ps.is_finished:
-            return redirect(f"/p/{token}", 303)
-        return _render(
-            ps.lang,
-            t("thanks_title", ps.lang),
-            MESSAGE,
-            heading=t("thanks_title", ps.lang),
-            text=t("thanks_body", ps.lang),
-            extra=t("promise", ps.lang),
-            role="status",
+        return redirect(f"/p/{token}/{page}", 303)
+    if nav == "next" and open_items and not inst.allow_skip:
+        if given:
+            store.save_answers(ps.id, given)
+        numbers = [str(bat.offsets[page - 1] + inst.item_ids.index(i) + 1) for i in open_items]
+        return _render_page(
+            ps,
+            page,
+            error=_t("answer_required", ps.lang, items=", ".join(numbers)),
+            missing=open_items,
+            status=422,
         )
+    if nav == "next":
+        given += [(inst.id, it, None) for it in open_items]  # explicit skips
+    if given:
+        store.save_answers(ps.id, given)
+    if nav == "back":
+        return redirect(f"/p/{token}/{max(page - 1, 1)}", 303)
+    if page < len(bat.instruments):
+        return redirect(f"/p/{token}/{page + 1}", 303)
+    have = store.answers(ps.id)
+    remaining = [
+        k
+        for k, i in enumerate(bat.instruments, start=1)
+        if any((i.id, it) not in have for it in i.item_ids)
+    ]
+    if remaining:
+        return redirect(f"/p/{token}/{remaining[0]}", 303)
+    store.finish(ps.id)
+    return redirect(f"/p/{token}/done", 303)
 
-    return app
+
+@form.post("/p/<token>/answer")
+def answer(token: str) -> Response:
+    ps = _partner(token)
+    if ps.is_finished:
+        _bad(_t("finished_conflict", ps.lang), 409)
+    if not _csrf_ok():
+        _bad(_t("csrf_live", ps.lang))
+    extra = set(request.form) - {"csrf_token", "item", "value"}
+    if extra:
+        _bad(f"unknown field {sorted(extra)[0][:40]!r}")
+    for key in ("item", "value"):
+        if len(request.form.getlist(key)) > 1:
+            _bad(f"field {key!r}: expected one, got {len(request.form.getlist(key))}")
+    item = request.form.get("item", "")
+    inst = _form().battery_of(ps).item_owner.get(item)
+    if inst is None:
+        _bad(f"unknown item {item[:40]!r}")
+    value = _parse_value(inst, item, request.form.get("value", ""))
+    _form().store.save_answer(ps.id, inst.id, item, value)
+    return jsonify(ok=True, item=item, value=value)
+
+
+@form.get("/p/<token>/done")
+def done(token: str) -> Response:
+    ps = _partner(token)
+    if not ps.is_finished:
+        return redirect(f"/p/{token}", 303)
+    title = _t("thanks_title", ps.lang)
+    return _render(
+        "form_message.html",
+        ps.lang,
+        title,
+        heading=title,
+        text=_t("thanks_body", ps.lang),
+        extra=_t("promise", ps.lang),
+        role="status",
+    )
 
 
 # ------------------------------------------------------------------ server
@@ -853,7 +751,7 @@ def serve(
     _QuietHandler = _quiet_handler()  # noqa: N806
     out = out or sys.stdout
     host = check_loopback(host)
-    lang = check_lang(lang)
+    lang = catalogue.check_lang(lang)
     lifetime = expires if isinstance(expires, _dt.timedelta) else parse_expiry(expires)
     couples = [check_code(c) for c in couples]
     if not couples:
@@ -883,11 +781,11 @@ def serve(
                 f"port {port} on {host} cannot be used ({exc.strerror}); choose another with --port"
             ) from None
         base = f"http://{host if ':' not in host else f'[{host}]'}:{server.server_port}"
-        out.write(t("serve_head", lang, n=len(sessions), base=base) + "\n")
+        out.write(_t("serve_head", lang, n=len(sessions), base=base) + "\n")
         for s in sessions:
-            state = t("state_finished" if s.is_finished else "state_open", lang)
+            state = _t("state_finished" if s.is_finished else "state_open", lang)
             out.write(
-                t(
+                _t(
                     "serve_link",
                     lang,
                     couple=s.couple,
@@ -899,8 +797,8 @@ def serve(
                 + "\n"
             )
         if until is not None:
-            out.write(t("serve_expires", lang, when=until[:16].replace("T", " ")) + "\n")
-        out.write(t("serve_stop", lang) + "\n")
+            out.write(_t("serve_expires", lang, when=until[:16].replace("T", " ")) + "\n")
+        out.write(_t("serve_stop", lang) + "\n")
         out.flush()
         try:
             with interrupt_on_signals():
@@ -910,6 +808,6 @@ def serve(
         finally:
             server.server_close()
             app.extensions["dyadscore_store"].close()  # the queued writes are committed first
-        out.write(t("serve_stopped", lang) + "\n")
+        out.write(_t("serve_stopped", lang) + "\n")
         out.flush()
     return 0
