@@ -1,0 +1,84 @@
+"""The survey-platform readers on real export files (not files our own writer made).
+
+Every file under ``tests/fixtures/<platform>/real/`` that this module reads was written by
+the platform (or by the statistics package named) and comes from a package registry
+(PyPI, Debian, npm) whose licence allows redistribution; ``tests/fixtures/README.md``
+("Real exports") cites package, version, path inside and licence for each. Expected
+values come from another reader (pyreadstat, pandas, the csv module) or were worked by
+hand from the file, never from dyadscore's own output.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+import dyadscore as ds
+from dyadscore.cli import main
+from dyadscore.errors import InputError
+from dyadscore.formats import detect_source, read_raw, read_responses
+
+FIX = Path(__file__).parent / "fixtures"
+
+
+# ----------------------------------------------------------------------------- SPSS
+SAV = FIX / "spss/real/foreign_testdata.sav"
+AGREE = FIX / "spss/real/foreign-agreement.yaml"
+
+
+def test_real_sav_string_user_missing_values_are_missing():
+    """IBM SPSS Statistics 23 file with user-missing codes on string variables."""
+    import pyreadstat
+
+    assert SAV.read_bytes()[:64].startswith(b"$FL2@(#) IBM SPSS STATISTICS")
+    _, meta = pyreadstat.read_sav(str(SAV), user_missing=True, metadataonly=True)
+    # the declarations as the file holds them (pyreadstat's metadata)
+    assert meta.missing_ranges["string_miss"] == [{"lo": "a", "hi": "a"}, {"lo": "b", "hi": "b"}]
+    assert [r["lo"] for r in meta.missing_ranges["factor_s_coded_miss"]] == ["u", "v", "w"]
+    df = read_responses(SAV, source="spss")
+    assert df["person"].tolist() == [f"response {k}" for k in range(1, 6)]
+    # the cells as written ('a', 'c', 'b', 'g', '' and 'm', 'f', '', 'm', 'u'): a, b, u missing
+    assert df["string_miss"].isna().tolist() == [True, False, True, False, False]
+    assert df["string_miss"].iloc[[1, 3]].tolist() == ["c", "g"]
+    assert df["factor_s_coded_miss"].isna().tolist() == [False, False, False, False, True]
+    # numeric codes too: 99 (discrete) and the range 1-2 (numeric_long_label: 1, 2, 3.33333, 4)
+    assert df["factor_n_coded_miss"].isna().tolist() == [False, False, True, False, True]
+    assert df["numeric_long_label"].isna().tolist() == [True, True, False, False, True]
+    # independent reference: pyreadstat's own reading, which sets user-missing values to NaN
+    ref, _ = pyreadstat.read_sav(str(SAV))
+    for col in ref.columns:
+        got, want = df[col], ref[col]
+        assert got.isna().tolist() == want.isna().tolist(), col
+        if pd.api.types.is_numeric_dtype(want):
+            np.testing.assert_allclose(got.to_numpy(float), want.to_numpy(float), equal_nan=True)
+        else:
+            assert got[got.notna()].astype(str).tolist() == want[want.notna()].astype(str).tolist()
+    raw = read_raw(SAV, source="spss")
+    assert raw.attrs["missing_codes"]["string_miss"] == ["a", "b"]
+    assert raw.attrs["value_labels"]["factor_s_coded_miss"]["u"] == "unknown"
+
+
+def test_real_sav_scores_with_user_missing_codes_left_out(tmp_path, monkeypatch):
+    """99 ('no answer') and -1 (range -1 to 0) are missing, so the 1-5 items score."""
+    df = read_responses(SAV, source="spss")
+    out = ds.score(df, AGREE)
+    # hand-worked from the file: factor_numeric 1, 2, 3, -1(missing), missing;
+    # factor_n_coded_miss 1, 2, 99(missing), 5, missing -> means of the answered items
+    np.testing.assert_allclose(out["agreement"], [1.0, 2.0, 3.0, 5.0, np.nan], equal_nan=True)
+    assert out["agreement_n"].tolist() == [2, 2, 1, 1, 0]
+    # the codes as the file holds them (pyreadstat user_missing=True) are off the 1-5 scale
+    import pyreadstat
+
+    kept, _ = pyreadstat.read_sav(str(SAV), user_missing=True)
+    kept.insert(0, "person", [f"p{k}" for k in range(5)])
+    with pytest.raises(InputError, match="outside the response scale 1-5"):
+        ds.score(kept[["person", "factor_numeric", "factor_n_coded_miss"]], AGREE)
+    # and the command
+    monkeypatch.chdir(tmp_path)
+    assert main(["score", str(SAV), "-i", str(AGREE), "-o", "s.csv"]) == 0
+    s = pd.read_csv(tmp_path / "s.csv")
+    np.testing.assert_allclose(s["agreement"], [1.0, 2.0, 3.0, 5.0, np.nan], equal_nan=True)
+    assert detect_source(SAV) == "spss"
