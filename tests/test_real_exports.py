@@ -82,3 +82,56 @@ def test_real_sav_scores_with_user_missing_codes_left_out(tmp_path, monkeypatch)
     s = pd.read_csv(tmp_path / "s.csv")
     np.testing.assert_allclose(s["agreement"], [1.0, 2.0, 3.0, 5.0, np.nan], equal_nan=True)
     assert detect_source(SAV) == "spss"
+
+
+# ---------------------------------------------------------------------------- REDCap
+RL_JSON = FIX / "redcap/real/rarelink_evaluation_cohort_records_4_6.json"
+
+
+def test_real_redcap_flat_json_is_redcap_not_surveyjs():
+    """The API's flat JSON (record_id first, redcap_repeat_* keys) was read as SurveyJS
+    results, numbering the persons 'response 1', ... and dropping the record ids."""
+    import json
+
+    rows = json.loads(RL_JSON.read_text(encoding="utf-8"))
+    assert detect_source(RL_JSON) == "redcap"
+    raw = read_raw(RL_JSON)
+    assert raw.attrs["platform"] == "redcap" and raw.attrs["defaults"]["person"] == ["record_id"]
+    # repeating rows carry their record's non-repeating fields (the base row, instance "")
+    base = {r["record_id"]: r for r in rows if r["redcap_repeat_instrument"] == ""}
+    rep = [r for r in rows if r["redcap_repeat_instrument"] != ""]
+    assert raw["record_id"].tolist() == [r["record_id"] for r in rep]
+    assert raw["redcap_repeat_instrument"].tolist() == [r["redcap_repeat_instrument"] for r in rep]
+    assert raw["redcap_repeat_instance"].tolist() == [r["redcap_repeat_instance"] for r in rep]
+    # birth date (snomedct_184099003) is entered once, on the base row
+    assert all(r["snomedct_184099003"] == "" for r in rep)
+    want = [base[r["record_id"]]["snomedct_184099003"] for r in rep]
+    assert raw["snomedct_184099003"].tolist() == want and want[0] == "2010-02-20"
+    assert "rarelink_5_disease_complete" in raw.attrs["defaults"]["meta"]
+
+
+def test_real_redcap_json_with_several_repeating_forms_is_one_line(tmp_path, monkeypatch, capsys):
+    """Instance 1 of two repeating forms is not two answers in one wave: one line, not a
+    silently renumbered table."""
+    with pytest.raises(InputError, match=r"person '4' has two rows in wave 1 \(rows 1 and 2\)"):
+        read_responses(RL_JSON)
+    monkeypatch.chdir(tmp_path)
+    assert main(["score", str(RL_JSON), "-i", "relationship-satisfaction", "-o", "s.csv"]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and "person '4' has two rows in wave 1" in err[0]
+    assert not (tmp_path / "s.csv").exists()
+
+
+def test_redcap_json_eav_and_non_records_are_one_line(tmp_path):
+    eav = tmp_path / "eav.json"
+    eav.write_text('[{"record": "1", "field_name": "sat1", "value": "4"}]', encoding="utf-8")
+    with pytest.raises(InputError, match=r"'eav' export .* type=flat"):
+        read_raw(eav, source="redcap")
+    obj = tmp_path / "obj.json"
+    obj.write_text('{"record_id": "1"}', encoding="utf-8")
+    with pytest.raises(InputError, match="expected a REDCap JSON export"):
+        read_raw(obj, source="redcap")
+    bad = tmp_path / "bad.json"
+    bad.write_text("[{", encoding="utf-8")
+    with pytest.raises(InputError, match="cannot read as JSON"):
+        read_raw(bad, source="redcap")

@@ -8,10 +8,11 @@ qualtrics      row 3 holds ``{"ImportId": ...}`` cells, or legacy: row 1 has
                ``ResponseID`` and ``ResponseSet``
 redcap         first column ``record_id`` or any ``redcap_*`` column; labels
                headers: first column ``Record ID`` plus ``Event Name`` /
-               ``Repeat Instrument`` / ``Complete?``
+               ``Repeat Instrument`` / ``Complete?``; a ``.json`` array of such
+               records (the API's flat JSON)
 limesurvey     ``submitdate``, ``lastpage`` and ``startlanguage`` columns
 formr          ``session`` and ``created`` plus ``ended`` or ``modified``
-surveyjs       ``.json`` holding result objects without the formr session keys
+surveyjs       ``.json`` holding result objects without the formr or REDCap keys
 csv / excel /  the project's own formats: a person id column (``person``, ``id``
 parquet        ...) or the long shape ``person, item, value``
 =============  ===============================================================
@@ -111,6 +112,8 @@ def _detect_json(p: Path, strict: bool) -> str:
     keys = list(first)
     if looks_like_formr(keys):
         return "formr"
+    if looks_like_redcap(keys) == "redcap":  # the API's flat JSON: record_id, redcap_*
+        return "redcap"
     if "person" in keys or {"item", "value"} <= set(keys):
         return "json"
     return "surveyjs"
