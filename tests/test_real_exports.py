@@ -135,3 +135,16 @@ def test_redcap_json_eav_and_non_records_are_one_line(tmp_path):
     bad.write_text("[{", encoding="utf-8")
     with pytest.raises(InputError, match="cannot read as JSON"):
         read_raw(bad, source="redcap")
+
+
+def test_large_redcap_json_is_detected_from_its_first_record(tmp_path):
+    """Detection reads the first MiB only; a larger export is told by its first record."""
+    import json
+
+    rows = json.loads(RL_JSON.read_text(encoding="utf-8"))
+    big = tmp_path / "records.json"
+    many = [dict(r, record_id=f"{k}-{r['record_id']}") for k in range(15) for r in rows]
+    big.write_text(json.dumps(many, indent=4), encoding="utf-8")
+    assert big.stat().st_size > 1 << 20
+    assert detect_source(big) == "redcap"
+    assert read_raw(big)["record_id"].nunique() == 30

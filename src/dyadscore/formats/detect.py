@@ -89,16 +89,25 @@ def _own(header: list[str]) -> bool:
     return bool(cols & set(OWN_PERSON)) or {"item", "value"} <= cols
 
 
+def _first_object(text: str) -> list | None:
+    """The first record of JSON text cut off by the sample (a large export), or of JSON lines."""
+    body = text.lstrip()
+    start = 1 if body.startswith("[") else 0
+    while start < len(body) and body[start].isspace():
+        start += 1
+    try:
+        first, _ = json.JSONDecoder().raw_decode(body, start)
+    except ValueError:
+        return None
+    return [first]
+
+
 def _detect_json(p: Path, strict: bool) -> str:
     text = head_text(p, 1 << 20) or ""
     try:
         data = json.loads(text)
     except ValueError:
-        line = text.lstrip().split("\n", 1)[0]
-        try:
-            data = [json.loads(line)]
-        except ValueError:
-            data = None
+        data = _first_object(text)
     if isinstance(data, dict):
         data = next(
             (data[k] for k in ("results", "data", "responses") if isinstance(data.get(k), list)),
