@@ -21,8 +21,10 @@ What the readers rely on, and where it is documented:
 - each instrument has a ``<form>_complete`` status: 0 Incomplete, 1 Unverified, 2 Complete;
 - the API's ``format=json`` (``type=flat``, the default) gives the same table as a JSON
   array of objects, one per row, every value a string (``""`` for empty), keys in field
-  order (REDCap API documentation, "Export Records"; PyCap ``export_records(format_type=
-  "json")``, https://redcap-tools.github.io/PyCap/api_reference/records/).
+  order (REDCap API documentation, "Export Records"; PyCap
+  ``export_records(format_type="json")``, https://redcap-tools.github.io/PyCap/); the
+  repeat instance may come as a JSON number. ``type=eav`` (one row per value) is refused
+  with advice.
 
 Repeating rows get the non-repeating fields of their record (and event) filled in, so
 ``couple_id`` entered once on an intake form reaches every weekly instance.
