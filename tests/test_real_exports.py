@@ -84,6 +84,26 @@ def test_real_sav_scores_with_user_missing_codes_left_out(tmp_path, monkeypatch)
     assert detect_source(SAV) == "spss"
 
 
+def test_real_sav_from_spss_6_keeps_the_case_ids_a_mapping_names():
+    """SPSS 6.1 for Windows file (1990s): one numeric user-missing code, a string variable."""
+    import pyreadstat
+
+    p = FIX / "spss/real/foreign_electric.sav"
+    assert p.read_bytes()[:64].startswith(b"$FL2@(#) SPSS DATA FILE MS WINDOWS Release 6.1")
+    kept, meta = pyreadstat.read_sav(str(p), user_missing=True)
+    assert meta.missing_ranges == {"DAYOFWK": [{"lo": 9.0, "hi": 9.0}]}
+    df = read_responses(p)
+    assert len(df) == 240 and df.attrs["person_ids"].startswith("numbered")
+    # DAYOFWK 9 ('day of death' not known) is missing: as many as the file has 9s
+    assert df["DAYOFWK"].isna().sum() == (kept["DAYOFWK"] == 9).sum() == 130
+    ref, _ = pyreadstat.read_sav(str(p))
+    np.testing.assert_allclose(df["DAYOFWK"], ref["DAYOFWK"], equal_nan=True)
+    assert df["FAMHXCVR"].tolist() == ref["FAMHXCVR"].tolist()  # 'Y'/'N' text kept
+    # the case id column, when the mapping names it, gives the person ids
+    byid = read_responses(p, mapping={"person": "CASEID"})
+    assert [str(v) for v in byid["person"]] == [str(int(v)) for v in ref["CASEID"]]
+
+
 # ---------------------------------------------------------------------------- REDCap
 RL_JSON = FIX / "redcap/real/rarelink_evaluation_cohort_records_4_6.json"
 
