@@ -104,6 +104,52 @@ def test_real_sav_from_spss_6_keeps_the_case_ids_a_mapping_names():
     assert [str(v) for v in byid["person"]] == [str(int(v)) for v in ref["CASEID"]]
 
 
+# ---------------------------------------------------------------------------- Stata
+STATA = FIX / "stata/real"
+
+
+def test_real_dta_extended_missing_values_are_missing():
+    """Stata 14+ (format 118) file: 27 observations coded ., .a, ..., .z (missings.do)."""
+    import pyreadstat
+
+    p = STATA / "readstata13_missings.dta"
+    assert p.read_bytes().startswith(b"<stata_dta><header><release>118</release>")
+    codes, _ = pyreadstat.read_dta(str(p), user_missing=True)
+    # the codes as stored: system missing, then the letters a-z (pyreadstat's own reading)
+    assert codes["missings"].tolist()[1:] == list("abcdefghijklmnopqrstuvwxyz")
+    raw = read_raw(p)
+    assert raw.attrs["platform"] == "stata" and len(raw) == 27
+    assert raw["missings"].isna().all()
+
+
+def test_real_dta_cars_values_labels_and_duplicate_ids():
+    """statacar.do typed the rows in: id 7 twice, mileage -1 -> .a, -2 -> .b, hp '.'"""
+    p = STATA / "readstata13_statacar.dta"
+    raw = read_raw(p)
+    assert raw["id"].tolist() == [1, 2, 3, 4, 5, 6, 7, 7]
+    assert raw.attrs["labels"]["hp"] == "Horse Power"
+    assert raw.attrs["value_labels"]["type"][4] == "Family car"
+    # the file's own id column holds 7 twice: one line, not a renumbered table
+    with pytest.raises(InputError, match=r"person 7 has several rows \(rows 7 and 8\)"):
+        read_responses(p)
+    df = read_responses(p, mapping={"person": "model"})
+    assert df["person"].tolist() == [
+        "Speed Start 2000",
+        "Happy Family",
+        "Susumu 1",
+        "Susumu 3",
+        "Lumberjack 3000",
+        "E-Car 2000",
+        "Maxinator",
+        "Mimizer",
+    ]
+    assert df["id"].tolist() == [1, 2, 3, 4, 5, 6, 7, 7]  # the file's id column is kept
+    np.testing.assert_allclose(
+        df["mileage"].iloc[:6], [10.2, 5.6, np.nan, 6.8, 14.2, np.nan], rtol=1e-6, equal_nan=True
+    )
+    assert df["hp"].isna().tolist() == [False] * 5 + [True, False, False]
+
+
 # ---------------------------------------------------------------------------- REDCap
 RL_JSON = FIX / "redcap/real/rarelink_evaluation_cohort_records_4_6.json"
 
