@@ -8,10 +8,11 @@ qualtrics      row 3 holds ``{"ImportId": ...}`` cells, or legacy: row 1 has
                ``ResponseID`` and ``ResponseSet``
 redcap         first column ``record_id`` or any ``redcap_*`` column; labels
                headers: first column ``Record ID`` plus ``Event Name`` /
-               ``Repeat Instrument`` / ``Complete?``
+               ``Repeat Instrument`` / ``Complete?``; a ``.json`` array of such
+               records (the API's flat JSON)
 limesurvey     ``submitdate``, ``lastpage`` and ``startlanguage`` columns
 formr          ``session`` and ``created`` plus ``ended`` or ``modified``
-surveyjs       ``.json`` holding result objects without the formr session keys
+surveyjs       ``.json`` holding result objects without the formr or REDCap keys
 csv / excel /  the project's own formats: a person id column (``person``, ``id``
 parquet        ...) or the long shape ``person, item, value``
 =============  ===============================================================
@@ -88,16 +89,25 @@ def _own(header: list[str]) -> bool:
     return bool(cols & set(OWN_PERSON)) or {"item", "value"} <= cols
 
 
+def _first_object(text: str) -> list | None:
+    """The first record of JSON text cut off by the sample (a large export), or of JSON lines."""
+    body = text.lstrip()
+    start = 1 if body.startswith("[") else 0
+    while start < len(body) and body[start].isspace():
+        start += 1
+    try:
+        first, _ = json.JSONDecoder().raw_decode(body, start)
+    except ValueError:
+        return None
+    return [first]
+
+
 def _detect_json(p: Path, strict: bool) -> str:
     text = head_text(p, 1 << 20) or ""
     try:
         data = json.loads(text)
     except ValueError:
-        line = text.lstrip().split("\n", 1)[0]
-        try:
-            data = [json.loads(line)]
-        except ValueError:
-            data = None
+        data = _first_object(text)
     if isinstance(data, dict):
         data = next(
             (data[k] for k in ("results", "data", "responses") if isinstance(data.get(k), list)),
@@ -111,6 +121,8 @@ def _detect_json(p: Path, strict: bool) -> str:
     keys = list(first)
     if looks_like_formr(keys):
         return "formr"
+    if looks_like_redcap(keys) == "redcap":  # the API's flat JSON: record_id, redcap_*
+        return "redcap"
     if "person" in keys or {"item", "value"} <= set(keys):
         return "json"
     return "surveyjs"

@@ -1,4 +1,5 @@
-"""REDCap record exports ("raw" or "labels" CSV), incl. events, repeating instruments, checkboxes.
+"""REDCap record exports ("raw" or "labels" CSV, or flat JSON), incl. events, repeating
+instruments, checkboxes.
 
 What the readers rely on, and where it is documented:
 
@@ -17,7 +18,13 @@ What the readers rely on, and where it is documented:
 - headers are field names ("raw") or field labels ("labels": ``Record ID``,
   ``Event Name``, ``Repeat Instrument``, ``Repeat Instance``; REDCapR
   ``raw_or_label_headers``, https://rdrr.io/cran/REDCapR/man/redcap_report.html);
-- each instrument has a ``<form>_complete`` status: 0 Incomplete, 1 Unverified, 2 Complete.
+- each instrument has a ``<form>_complete`` status: 0 Incomplete, 1 Unverified, 2 Complete;
+- the API's ``format=json`` (``type=flat``, the default) gives the same table as a JSON
+  array of objects, one per row, every value a string (``""`` for empty), keys in field
+  order (REDCap API documentation, "Export Records"; PyCap
+  ``export_records(format_type="json")``, https://redcap-tools.github.io/PyCap/); the
+  repeat instance may come as a JSON number. ``type=eav`` (one row per value) is refused
+  with advice.
 
 Repeating rows get the non-repeating fields of their record (and event) filled in, so
 ``couple_id`` entered once on an intake form reaches every weekly instance.
@@ -30,13 +37,16 @@ Examples
 
 from __future__ import annotations
 
+import json
 import os
 import re
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
-from ._base import coerce_frame, finish, read_cells
+from ..errors import InputError
+from ._base import check_file, coerce_frame, finish, read_cells
 
 RAW_SPECIAL = [
     "redcap_event_name",
@@ -82,6 +92,32 @@ def looks_like_redcap(header: list[str]) -> str | None:
     return None
 
 
+def _read_json(path: str | os.PathLike) -> pd.DataFrame:
+    """A flat REDCap JSON export (array of row objects) as string cells, like :func:`read_cells`."""
+    p = check_file(path)
+    try:
+        rows = json.loads(p.read_text(encoding="utf-8-sig"))
+    except (ValueError, UnicodeDecodeError) as exc:
+        raise InputError(f"{p}: cannot read as JSON: {str(exc).splitlines()[0]}") from None
+    if not isinstance(rows, list) or not all(isinstance(r, dict) for r in rows):
+        raise InputError(
+            f"{p}: expected a REDCap JSON export (an array of records, type=flat); "
+            "export the records as CSV or as flat JSON"
+        )
+    names: dict[str, None] = {}
+    for row in rows:  # every key, in the order REDCap writes the fields
+        names.update(dict.fromkeys(row))
+    if {"record", "field_name", "value"} <= names.keys():
+        raise InputError(
+            f"{p}: a REDCap 'eav' export (record, field_name, value); export the records "
+            "with type=flat (one row per record) or as CSV"
+        )
+    cells = {k: ["" if r.get(k) is None else str(r.get(k)) for r in rows] for k in names}
+    df = pd.DataFrame(cells, columns=list(names), dtype=object)
+    df.attrs["renamed"] = {}
+    return df
+
+
 def _labels_to_codes(df: pd.DataFrame) -> pd.DataFrame:
     """Checked/Unchecked and Incomplete/Unverified/Complete cells to their raw codes."""
     for col in df.columns:
@@ -118,7 +154,7 @@ def _fill_repeating(df: pd.DataFrame, record: str) -> pd.DataFrame:
 
 
 def read_redcap(path: str | os.PathLike) -> pd.DataFrame:
-    """Read a REDCap "raw" or "labels" CSV export.
+    """Read a REDCap "raw" or "labels" CSV export, or a flat JSON export of the API.
 
     Raw headers are kept; in a labels-header export the special columns get their raw
     names (``Record ID`` -> ``record_id``, ``Event Name`` -> ``redcap_event_name`` ...)
@@ -132,7 +168,8 @@ def read_redcap(path: str | os.PathLike) -> pd.DataFrame:
     'redcap'
     """
     name = str(path)
-    df = read_cells(path, header=True)
+    is_json = Path(name).suffix.lower() == ".json"
+    df = _read_json(path) if is_json else read_cells(path, header=True)
     header = list(df.columns)
     kind = looks_like_redcap(header) or "redcap"
     labels: dict[str, str] = {}
