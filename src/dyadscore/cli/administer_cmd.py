@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import argparse
 
+from ._args import add_session_arguments
+
 
 def register(subparsers: argparse._SubParsersAction) -> None:
     p = subparsers.add_parser(
@@ -17,16 +19,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         "Every answer is saved at once; Ctrl-C stops (exit 130) and running the same command "
         "again resumes where you stopped.",
     )
-    p.add_argument("--db", required=True, help="answer database (created, owner-only, if missing)")
-    p.add_argument("--couple", required=True, help="couple code, e.g. c01")
+    add_session_arguments(p)
     p.add_argument("--partner", default=None, help="partner role (e.g. A or B); default: A, then B")
-    p.add_argument("--wave", type=int, default=1, help="measurement wave (default 1)")
-    p.add_argument(
-        "--battery",
-        default="intake",
-        help="battery name (intake, followup) or comma-separated instrument ids/paths",
-    )
-    p.add_argument("--lang", choices=["en", "nl"], default="en")
     p.add_argument(
         "--line-input",
         action="store_true",

@@ -4,6 +4,13 @@ from __future__ import annotations
 
 import argparse
 
+from ._args import (
+    add_fit_arguments,
+    add_id_arguments,
+    add_indistinguishable_argument,
+    add_lang_argument,
+    fit_method,
+)
 from ._input import (
     add_instrument_argument,
     add_map_argument,
@@ -13,6 +20,7 @@ from ._input import (
     read_input,
     score_named,
 )
+from ._output import add_output_arguments
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -30,14 +38,8 @@ def register(sub: argparse._SubParsersAction) -> None:
     )
     p.add_argument("--x", action="append", required=True, help="predictor (repeatable)")
     p.add_argument("--y", required=True, help="outcome")
-    p.add_argument("--dyad", required=True, help="dyad (couple) id column")
-    p.add_argument("--role", help="role column (distinguishable dyads, e.g. gender)")
-    p.add_argument("--person", help="person id column (checks that nobody is in two dyads)")
-    p.add_argument(
-        "--indistinguishable",
-        action="store_true",
-        help="ignore --role: one actor and one partner effect, exchangeable residuals",
-    )
+    add_id_arguments(p, "dyad", "role", "person")
+    add_indistinguishable_argument(p)
     p.add_argument("--covariate", action="append", default=[], help="control (repeatable)")
     p.add_argument(
         "--covariates-as-is",
@@ -49,30 +51,24 @@ def register(sub: argparse._SubParsersAction) -> None:
     add_source_argument(p)
     add_missing_argument(p)
     add_instrument_argument(p)
-    p.add_argument("--ml", action="store_true", help="ML instead of REML (nlme conventions)")
-    p.add_argument("--sem", action="store_true", help="ML with SEM/lavaan SEs and z tests")
+    add_fit_arguments(p, sem=True)
     p.add_argument("--center", action="store_true", help="grand-mean centre the predictors")
     add_resampling_arguments(p, "the CI of k")
-    p.add_argument("--plot", metavar="FILE", help="save the path diagram (PNG, PDF or SVG)")
-    p.add_argument("--json", action="store_true", help="print (or save) the results as JSON")
-    p.add_argument("-o", "--out", help="save the output to this file instead of printing it")
-    p.add_argument("--force", action="store_true", help="overwrite existing output files")
+    add_lang_argument(p, "the summary")
+    add_output_arguments(p, json=True, plot="save the path diagram")
     p.set_defaults(run=run)
 
 
 def run(args: argparse.Namespace) -> int:
-    import json
     import sys
 
     from ..apim_gls import apim
     from ..errors import InputError
-    from ._output import check_outputs, emit, save_plot
+    from ._output import check_output_args, emit_report, save_plot
 
-    if args.ml and args.sem:
-        raise InputError("choose one of --ml and --sem")
     if args.bootstrap < 0:
         raise InputError(f"--bootstrap must be 0 or more, got {args.bootstrap}")
-    check_outputs([args.out], args.force, plot=args.plot)
+    check_output_args(args)
     named = [*args.x, args.y, *args.covariate, args.moderator]
     data = score_named(
         read_input(args), named, person=args.person, source=args.data, instruments=args.instrument
@@ -87,7 +83,7 @@ def run(args: argparse.Namespace) -> int:
         covariates=args.covariate or None,
         covariate_effects="as_is" if args.covariates_as_is else "actor_partner",
         moderator=args.moderator,
-        method="sem" if args.sem else "ML" if args.ml else "REML",
+        method=fit_method(args),
         center=args.center,
         bootstrap=args.bootstrap,
         seed=args.seed,
@@ -99,7 +95,5 @@ def run(args: argparse.Namespace) -> int:
         print(f"dyadscore: dropped {dropped} person(s) without a partner", file=sys.stderr)
     if args.plot:
         save_plot(lambda: res.plot(), args.plot, force=args.force)
-    as_json = args.json or (args.out or "").lower().endswith(".json")
-    text = json.dumps(res.to_dict(), indent=2, ensure_ascii=False) if as_json else res.summary()
-    emit(text, args.out, force=args.force)
+    emit_report(args, res, lambda: res.summary(lang=args.lang))
     return 0

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 
+from ._args import add_id_arguments, add_indistinguishable_argument, add_lang_argument
 from ._input import (
     add_map_argument,
     add_resampling_arguments,
@@ -11,6 +12,7 @@ from ._input import (
     read_input,
     score_named,
 )
+from ._output import add_output_arguments
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -22,59 +24,36 @@ def register(sub: argparse._SubParsersAction) -> None:
         "each partner), total indirect and total effects with delta-method and percentile "
         "bootstrap CIs, and the chi-square test of indistinguishability. DATA is a person-level "
         "file (one row per person with couple id, role, x, m, y) or a couple-level file (x1/x2, "
-        "x_1/x_2 or x_<role> columns). Prints the summary; --json prints or saves everything.",
+        "x_1/x_2 or x_<role> columns). Prints the summary; --json prints everything as JSON, --out saves it.",
     )
     p.add_argument("data", help="person- or couple-level table (CSV, Excel, ...; '-' = stdin)")
     p.add_argument("--x", required=True, help="predictor")
     p.add_argument("--m", required=True, help="mediator")
     p.add_argument("--y", required=True, help="outcome")
-    p.add_argument("--dyad", default="couple", help="couple id column (default: couple)")
-    p.add_argument(
-        "--role", default="role", help="role column of person-level data (default: role)"
-    )
+    add_id_arguments(p, "dyad", "role", "person", role="role")
     p.add_argument(
         "--roles",
         nargs=2,
         metavar=("FIRST", "SECOND"),
         help="role order (member 1 first; default: sorted labels or column suffixes)",
     )
-    p.add_argument("--person", help="person id column (checks that nobody is in two couples)")
-    p.add_argument(
-        "--indistinguishable",
-        action="store_true",
-        help="equal paths, means and variances for both members (Olsen & Kenny)",
-    )
+    add_indistinguishable_argument(p)
     add_resampling_arguments(p, "percentile CIs")
-    p.add_argument("--lang", default="en", help="language of the summary: en or nl")
+    add_lang_argument(p, "the summary")
     add_map_argument(p)
     add_source_argument(p)
-    p.add_argument("--plot", metavar="FILE", help="save the path diagram (PNG, PDF or SVG)")
-    p.add_argument(
-        "--json",
-        nargs="?",
-        const="-",
-        metavar="PATH",
-        help="print the results as JSON, or save them to PATH",
-    )
-    p.add_argument("-o", "--out", help="save the summary to this file instead of printing it")
-    p.add_argument("--force", action="store_true", help="overwrite existing output files")
+    add_output_arguments(p, json="legacy", plot="save the path diagram")
     p.set_defaults(run=run)
 
 
 def run(args: argparse.Namespace) -> int:
-    import json
-
     from .._apimem import apimem
     from ..errors import InputError
-    from ..io import write_text
-    from ._output import check_outputs, emit, save_plot
+    from ._output import check_output_args, emit_report, save_plot
 
     if args.bootstrap < 0:
         raise InputError(f"--bootstrap must be 0 or more, got {args.bootstrap}")
-    if args.lang not in ("en", "nl"):
-        raise InputError(f"--lang {args.lang!r}: expected en or nl")
-    json_path = args.json if args.json not in (None, "-") else None
-    check_outputs([args.out, json_path], args.force, plot=args.plot)
+    check_output_args(args)
     data = score_named(
         read_input(args), [args.x, args.m, args.y], person=args.person, source=args.data
     )
@@ -107,10 +86,5 @@ def run(args: argparse.Namespace) -> int:
     )
     if args.plot:
         save_plot(lambda: res.plot(lang=args.lang), args.plot, force=args.force)
-    text_json = json.dumps(res.to_dict(), indent=2, ensure_ascii=False)
-    if json_path:
-        write_text(text_json + "\n", json_path, force=args.force)
-    as_json = args.json == "-" or (args.out or "").lower().endswith(".json")
-    text = text_json if as_json else res.summary(lang=args.lang)
-    emit(text, args.out, force=args.force)
+    emit_report(args, res, lambda: res.summary(lang=args.lang))
     return 0

@@ -5,6 +5,9 @@ from __future__ import annotations
 import argparse
 import sys
 
+from ._args import add_instrument_arguments
+from ._output import add_output_arguments
+
 
 def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser(
@@ -17,16 +20,12 @@ def register(sub: argparse._SubParsersAction) -> None:
         "from --instrument.",
     )
     p.add_argument("data", help="score table (CSV, Excel, Parquet, JSON, .sav or .dta)")
-    p.add_argument("-o", "--out", required=True, help="output file: .sav, .dta, .csv or .parquet")
     p.add_argument("--format", choices=["spss", "stata", "csv", "parquet"], help="output format")
-    p.add_argument(
-        "-i",
-        "--instrument",
-        action="append",
-        help="instrument(s) the scores came from, for labels (default: the .meta.json)",
+    add_instrument_arguments(
+        p, purpose="; the instruments the scores came from, for labels (default: the .meta.json)"
     )
     p.add_argument("--no-codebook", action="store_true", help="do not write the codebook files")
-    p.add_argument("--force", action="store_true", help="overwrite existing files")
+    add_output_arguments(p, out="output file: .sav, .dta, .csv or .parquet", out_required=True)
     p.set_defaults(run=run)
 
 

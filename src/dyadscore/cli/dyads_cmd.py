@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 
+from ._args import TABLE_OUT, add_drop_singles_argument, add_id_arguments
 from ._input import (
     add_instrument_argument,
     add_map_argument,
@@ -12,6 +13,7 @@ from ._input import (
     read_input,
     score_named,
 )
+from ._output import add_output_arguments
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -34,23 +36,13 @@ def register(sub: argparse._SubParsersAction) -> None:
         "data", help="person-level table (CSV, Excel, Parquet, JSON; '-' = stdin) or an export"
     )
     p.add_argument("--vars", nargs="+", required=True, metavar="VAR", help="variables")
-    p.add_argument("--dyad", required=True, help="dyad (couple) id column")
-    p.add_argument("--role", help="role column (distinguishable dyads)")
-    p.add_argument("--person", help="person id column")
-    p.add_argument("--wave", help="wave column (pairwise/dyad: one set per wave)")
+    add_id_arguments(p, "dyad", "role", "person", "wave", wave=None)
     add_map_argument(p)
     add_source_argument(p)
     add_missing_argument(p)
     add_instrument_argument(p)
-    p.add_argument(
-        "--drop-singles",
-        action="store_true",
-        help="drop persons without a partner (reported) instead of stopping",
-    )
-    p.add_argument(
-        "-o", "--out", help="output file (.csv, .json, .parquet, .xlsx, .sav, .dta); default stdout"
-    )
-    p.add_argument("--force", action="store_true", help="overwrite an existing output file")
+    add_drop_singles_argument(p)
+    add_output_arguments(p, out=TABLE_OUT)
     p.set_defaults(run=run)
 
 
@@ -58,7 +50,7 @@ def run(args: argparse.Namespace) -> int:
     import sys
 
     from .. import dyads
-    from ..io import write_table
+    from ._output import save_table
 
     data = score_named(
         read_input(args),
@@ -84,10 +76,6 @@ def run(args: argparse.Namespace) -> int:
         print(f"dyadscore: dropped {dropped} person(s) without a partner", file=sys.stderr)
     if args.out is None and args.action == "nonindependence":
         print(out.to_string(index=False, float_format=lambda v: f"{v:.4g}"))
-    elif args.out and args.out.lower().endswith((".sav", ".zsav", ".dta")):
-        from ..formats.writers import write_scores  # labelled SPSS/Stata, not CSV under that name
-
-        write_scores(out, args.out, force=args.force)
     else:
-        write_table(out, args.out or "-", force=args.force)
+        save_table(out, args.out, force=args.force)
     return 0

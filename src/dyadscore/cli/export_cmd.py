@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import argparse
 
+from ._args import TABLE_OUT, add_db_argument
+from ._output import add_output_arguments
+
 
 def register(subparsers: argparse._SubParsersAction) -> None:
     p = subparsers.add_parser(
@@ -13,31 +16,20 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         "and item (person, couple, role, wave, item, value); wide: one row per person and wave "
         "with one column per item. The file is written atomically, readable by the owner only.",
     )
-    p.add_argument("--db", required=True, help="answer database")
+    add_db_argument(p)
     p.add_argument("--shape", choices=["long", "wide"], default="long")
-    p.add_argument("--couple", default=None, help="only this couple")
-    p.add_argument("--wave", type=int, default=None, help="only this wave")
-    p.add_argument(
-        "-o",
-        "--out",
-        default="-",
-        help="output file (.csv, .json, .parquet, .sav, .dta) or - (stdout)",
-    )
-    p.add_argument("--force", action="store_true", help="overwrite an existing --out file")
+    p.add_argument("--couple", default=None, help="only this couple (a couple code)")
+    p.add_argument("--wave", type=int, default=None, help="only this wave (a wave number)")
+    add_output_arguments(p, out=TABLE_OUT, out_default="-")
     p.set_defaults(run=run)
 
 
 def run(args: argparse.Namespace) -> int:
     from ..administer.export import export_answers
     from ..administer.store import console_warnings
-    from ..io import write_table
+    from ._output import save_table
 
     with console_warnings():
         table = export_answers(args.db, args.shape, couple=args.couple, wave=args.wave)
-    if args.out.lower().endswith((".sav", ".zsav", ".dta")):  # not CSV under an SPSS name
-        from ..formats.writers import write_scores
-
-        write_scores(table, args.out, force=args.force)
-        return 0
-    write_table(table, args.out, force=args.force)
+    save_table(table, args.out, force=args.force)
     return 0

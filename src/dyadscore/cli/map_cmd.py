@@ -5,7 +5,9 @@ from __future__ import annotations
 import argparse
 import sys
 
+from ._args import add_instrument_arguments
 from ._input import add_source_argument
+from ._output import add_output_arguments
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -20,13 +22,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     msub = p.add_subparsers(dest="action", metavar="ACTION", required=True)
     s = msub.add_parser("suggest", help="propose a mapping YAML")
     s.add_argument("export", help="the platform's export file")
-    s.add_argument(
-        "-i",
-        "--instrument",
-        action="append",
-        required=True,
-        help="instrument id or YAML (repeatable)",
-    )
+    add_instrument_arguments(s, required=True)
     add_source_argument(s)
     s.add_argument(
         "--cutoff",
@@ -34,14 +30,13 @@ def register(sub: argparse._SubParsersAction) -> None:
         default=0.6,
         help="lowest text similarity to accept (0-1, default 0.6)",
     )
-    s.add_argument("-o", "--out", help="write the YAML here instead of printing it")
-    s.add_argument("--force", action="store_true", help="overwrite an existing file")
+    add_output_arguments(s, out="write the YAML to FILE instead of printing it")
     p.set_defaults(run=run)
 
 
 def run(args: argparse.Namespace) -> int:
     from ..formats import mapping_yaml, suggest_mapping
-    from ..io import write_text
+    from ._output import emit
 
     if args.source == "auto":
         from ._input import _check_separator
@@ -50,14 +45,10 @@ def run(args: argparse.Namespace) -> int:
     suggestion = suggest_mapping(
         args.export, args.instrument, source=args.source, cutoff=args.cutoff
     )
-    text = mapping_yaml(suggestion)
-    if args.out and args.out != "-":
-        write_text(text, args.out, force=args.force)
+    if emit(mapping_yaml(suggestion), args.out, force=args.force, newline=False):
         n, total = (
             len(suggestion["columns"]),
             len(suggestion["columns"]) + len(suggestion["unmatched"]),
         )
         print(f"matched {n} of {total} items -> {args.out}", file=sys.stderr)
-    else:
-        sys.stdout.write(text)
     return 0

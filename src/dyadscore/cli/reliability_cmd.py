@@ -4,7 +4,14 @@ from __future__ import annotations
 
 import argparse
 
-from ._input import add_source_argument, resolve_source
+from ._args import (
+    add_id_arguments,
+    add_instrument_arguments,
+    add_lang_argument,
+    add_renamed,
+)
+from ._input import add_map_argument, add_source_argument, resolve_source
+from ._output import add_output_arguments
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -17,15 +24,9 @@ def register(sub: argparse._SubParsersAction) -> None:
         "Prints a table; --json prints everything as JSON; --out saves it atomically.",
     )
     p.add_argument("data", help="item responses (CSV, Excel, Parquet, JSON; wide or long)")
-    p.add_argument(
-        "-i",
-        "--instrument",
-        action="append",
-        required=True,
-        help="instrument id or YAML path (repeatable)",
-    )
+    add_instrument_arguments(p, required=True)
     p.add_argument("--by", help="group column, e.g. role (results per group and overall)")
-    p.add_argument("--map", dest="mapping", help="mapping YAML (see 'dyadscore map')")
+    add_map_argument(p)
     add_source_argument(p)
     p.add_argument(
         "--use",
@@ -35,10 +36,13 @@ def register(sub: argparse._SubParsersAction) -> None:
     )
     p.add_argument("--ci", type=float, default=0.95, help="level of the alpha CI (default 0.95)")
     p.add_argument("--items", action="store_true", help="also print the item statistics")
-    p.add_argument("--lang", choices=["en", "nl"], default="en", help="summary language")
-    p.add_argument("--json", action="store_true", help="print (or save) the results as JSON")
-    p.add_argument("-o", "--out", help="save the output to this file instead of printing it")
-    p.add_argument("--force", action="store_true", help="overwrite an existing output file")
+    p.add_argument(
+        "--allow-between-points",
+        action="store_true",
+        help="accept answers between the points of the response scale (e.g. 3.5 on 1-7)",
+    )
+    add_lang_argument(p, "the summary")
+    add_output_arguments(p, json=True)
     change = p.add_argument_group(
         "reliable change (--change)",
         "Jacobson & Truax reliable change index between two waves of the same persons, with "
@@ -55,8 +59,8 @@ def register(sub: argparse._SubParsersAction) -> None:
         metavar=("FIRST", "SECOND"),
         help="the two waves (values of the wave column; default 1 2)",
     )
-    change.add_argument("--wave-column", default="wave", help="wave column (default wave)")
-    change.add_argument("--person", help="person id column (default: person, id, ...)")
+    add_id_arguments(change, "wave", "person")
+    add_renamed(change, "--wave-column", "wave", "--wave")
     change.add_argument(
         "--method",
         choices=["jt", "maassen"],
@@ -65,11 +69,6 @@ def register(sub: argparse._SubParsersAction) -> None:
     )
     change.add_argument(
         "--z", type=float, default=1.96, help="critical |RCI| (default 1.96; 1.645 one-sided)"
-    )
-    p.add_argument(
-        "--allow-between-points",
-        action="store_true",
-        help="accept answers between the points of the response scale (e.g. 3.5 on 1-7)",
     )
     p.set_defaults(run=run)
 
@@ -86,10 +85,8 @@ def _read(args: argparse.Namespace):
 
 
 def run(args: argparse.Namespace) -> int:
-    import json
-
     from ..psychometrics import reliability
-    from ._output import emit
+    from ._output import emit_report
 
     if args.change:
         return _run_change(args)
@@ -104,22 +101,16 @@ def run(args: argparse.Namespace) -> int:
         ci=args.ci,
         allow_between_points=args.allow_between_points,
     )
-    as_json = args.json or (args.out or "").lower().endswith(".json")
-    text = (
-        json.dumps(res.to_dict(), indent=2, ensure_ascii=False)
-        if as_json
-        else res.summary(lang=args.lang, items=args.items)
-    )
-    emit(text, args.out, force=args.force)
+    emit_report(args, res, lambda: res.summary(lang=args.lang, items=args.items))
     return 0
 
 
 def _run_change(args: argparse.Namespace) -> int:
     from ..errors import InputError
-    from ..io import write_table
     from ..psychometrics import reliable_change_between_waves, reliable_change_summary
+    from ._output import save_table
 
-    if args.json or args.items:
+    if args.json or args.json_out or args.items:
         raise InputError("--json and --items do not apply with --change; use -o FILE.json")
     data, mapping = _read(args)
     table = reliable_change_between_waves(
@@ -127,7 +118,7 @@ def _run_change(args: argparse.Namespace) -> int:
         args.instrument,
         waves=args.waves,
         person=args.person,
-        wave=args.wave_column,
+        wave=args.wave,
         by=args.by,
         method=args.method,
         z=args.z,
@@ -135,7 +126,7 @@ def _run_change(args: argparse.Namespace) -> int:
         source=args.data,
     )
     if args.out:  # atomic; refuses an existing file without --force
-        write_table(table, args.out, force=args.force)
+        save_table(table, args.out, force=args.force)
     if args.out != "-":  # "-": the per-person table (CSV) on stdout instead of the summary
         print(_change_text(table, reliable_change_summary(table), args))
     return 0

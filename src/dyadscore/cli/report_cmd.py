@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import argparse
 
+from ._args import add_db_argument, add_lang_argument
+from ._output import add_output_arguments
+
 
 def register(subparsers: argparse._SubParsersAction) -> None:
     p = subparsers.add_parser(
@@ -14,13 +17,12 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         "not diagnostic; plots are embedded, no internet needed.",
     )
     p.add_argument("couple", help="couple code")
-    p.add_argument("--db", required=True, help="answer database")
-    p.add_argument("--lang", choices=["en", "nl"], default="en")
+    add_db_argument(p)
+    add_lang_argument(p, "the report")
     p.add_argument(
         "--norms", default=None, help="optional norm table: subscale, mean, sd[, reliability, role]"
     )
-    p.add_argument("-o", "--out", default="-", help="output .html file or - (stdout)")
-    p.add_argument("--force", action="store_true", help="overwrite an existing --out file")
+    add_output_arguments(p, out="save the .html page to FILE; default: print it", out_default="-")
     p.set_defaults(run=run)
 
 

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import argparse
 
+from ._args import add_session_arguments
+
 
 def register(subparsers: argparse._SubParsersAction) -> None:
     p = subparsers.add_parser(
@@ -14,16 +16,14 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         "are saved as they are given; reopening a link resumes. Requires Flask "
         "(pip install 'dyadscore[web]').",
     )
-    p.add_argument("--db", required=True, help="answer database (created, owner-only, if missing)")
-    p.add_argument("--couple", required=True, nargs="+", help="couple code(s)")
-    p.add_argument("--roles", default="A,B", help="partner roles, comma-separated (default A,B)")
-    p.add_argument("--wave", type=int, default=1)
+    add_session_arguments(p, couples=True)
     p.add_argument(
-        "--battery",
-        default="intake",
-        help="battery name (intake, followup) or comma-separated instrument ids/YAML paths",
+        "--roles",
+        nargs="+",
+        default=["A", "B"],
+        metavar="ROLE",
+        help="partner roles (default: A B; 'A,B' works too)",
     )
-    p.add_argument("--lang", choices=["en", "nl"], default="en")
     p.add_argument(
         "--host",
         default="127.0.0.1",
@@ -51,7 +51,7 @@ def run(args: argparse.Namespace) -> int:
             battery=args.battery,
             wave=args.wave,
             lang=args.lang,
-            roles=[r.strip() for r in args.roles.split(",") if r.strip()],
+            roles=[r.strip() for tok in args.roles for r in tok.split(",") if r.strip()],
             host=args.host,
             port=args.port,
             expires=args.expires,

@@ -5,6 +5,8 @@ from __future__ import annotations
 import argparse
 import sys
 
+from ._args import TABLE_OUT, add_effect_arguments, add_renamed, effect_kwargs
+from ._output import add_output_arguments
 from ._power_args import add_measurement_arguments
 
 
@@ -19,10 +21,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     )
     p.add_argument("-n", "--n", type=int, default=200, help="number of couples (default 200)")
     p.add_argument("--seed", type=int, help="random seed (same seed, same data)")
-    p.add_argument("--actor", type=float, default=0.3, help="actor effect (default .3)")
-    p.add_argument("--partner", type=float, default=0.1, help="partner effect (default .1)")
-    p.add_argument("--r-x", type=float, default=0.3, help="partners' predictor correlation")
-    p.add_argument("--r-e", type=float, default=0.3, help="partners' residual correlation")
+    add_effect_arguments(p)
     p.add_argument(
         "--roles",
         nargs=2,
@@ -33,23 +32,25 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--indistinguishable", action="store_true", help="no role column")
     p.add_argument("--waves", type=int, choices=[1, 2], default=1, help="number of waves")
     p.add_argument("--stability", type=float, default=0.5, help="wave-1 to wave-2 stability")
-    p.add_argument("--missing", type=float, default=0.0, help="share of outcomes missing (MCAR)")
+    p.add_argument(
+        "--missing-share", type=float, default=0.0, help="share of outcomes missing (MCAR)"
+    )
+    add_renamed(p, "--missing", "missing_share", "--missing-share", type=float)
     add_measurement_arguments(p)
     p.add_argument(
         "--paradox",
         action="store_true",
         help="simulate the dependency-paradox constructs instead (two waves)",
     )
-    p.add_argument("-o", "--out", default="-", help="output file (.csv/.json/.parquet) or '-'")
-    p.add_argument("--force", action="store_true", help="overwrite an existing output file")
+    add_output_arguments(p, out_default="-", out=TABLE_OUT)
     p.set_defaults(run=run)
 
 
 def run(args: argparse.Namespace) -> int:
     import json
 
-    from ..io import write_table
     from ..simulate import simulate_dyads, simulate_paradox
+    from ._output import save_table
     from ._power_args import parse_reliability
 
     reliability = parse_reliability(args.reliability)
@@ -62,19 +63,16 @@ def run(args: argparse.Namespace) -> int:
     else:
         df = simulate_dyads(
             args.n,
-            actor=args.actor,
-            partner=args.partner,
-            r_x=args.r_x,
-            r_e=args.r_e,
+            **effect_kwargs(args),
             roles=roles,
             waves=args.waves,
             stability=args.stability,
-            missing=args.missing,
+            missing=args.missing_share,
             seed=args.seed,
             reliability=reliability,
             dropout=args.dropout,
         )
         truth = df.attrs["truth"]
-    write_table(df, args.out, force=args.force)
+    save_table(df, args.out, force=args.force)
     print(f"truth: {json.dumps(truth)}", file=sys.stderr)
     return 0
