@@ -134,15 +134,8 @@ def add_effect_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--r-e", type=float, default=0.3, help="partners' residual correlation")
 
 
-def effect_kwargs(args: argparse.Namespace) -> dict[str, float]:
-    """The keyword arguments of :func:`add_effect_arguments` for the API.
-
-    Examples
-    --------
-    >>> effect_kwargs(argparse.Namespace(actor=0.3, partner=0.1, r_x=0.2, r_e=0.4))
-    {'actor': 0.3, 'partner': 0.1, 'r_x': 0.2, 'r_e': 0.4}
-    """
-    return {k: getattr(args, k) for k in ("actor", "partner", "r_x", "r_e")}
+#: The flags of :func:`add_effect_arguments` (API names), for :func:`from_args`.
+EFFECTS = "actor partner r_x r_e"
 
 
 def add_session_arguments(p: argparse.ArgumentParser, *, couples: bool = False) -> None:
@@ -205,12 +198,73 @@ def note_deprecated(namespace: argparse.Namespace, message: str) -> None:
 
 def add_drop_singles_argument(p: argparse.ArgumentParser) -> None:
     """Add ``--drop-singles`` (leave out persons whose partner is not in the data)."""
+    what = "leave out persons whose partner is not in the data (reported) instead of stopping"
+    p.add_argument("--drop-singles", action="store_true", help=what)
+
+
+def add_roles_argument(p: argparse.ArgumentParser, default: list[str] | None = None) -> None:
+    """Add ``--roles FIRST SECOND``: the two role labels, member 1 first."""
+    shown = " ".join(default) if default else "sorted labels or column suffixes"
     p.add_argument(
-        "--drop-singles",
-        action="store_true",
-        help="leave out persons whose partner is not in the data (reported) instead of stopping",
+        "--roles",
+        nargs=2,
+        default=default,
+        metavar=("FIRST", "SECOND"),
+        help=f"the two role labels, member 1 first (default: {shown})",
     )
 
 
 #: The help of ``-o/--out`` for a command whose output is a table.
 TABLE_OUT = "save the table to FILE (.csv, .json, .parquet, .xlsx, .sav, .dta); default: print it"
+
+
+def add_command(sub: Any, name: str, doc: str | None, run: Any = None) -> argparse.ArgumentParser:
+    """Add the subcommand ``name``, done by ``run(args)``, from its module's docstring ``doc``:
+    the title line ``"``dyadscore NAME``: HELP."`` gives the one-line help, the rest the
+    ``--help`` text.
+
+    Examples
+    --------
+    >>> sub = argparse.ArgumentParser().add_subparsers()
+    >>> p = add_command(sub, "x", "``dyadscore x``: do x.\n\nWhat x does,\nin two lines.\n")
+    >>> p.description
+    'What x does, in two lines.'
+    """
+    title, _, body = (doc or "").partition("\n\n")
+    help = title.partition(": ")[2].strip().removesuffix(".")
+    p = sub.add_parser(name, help=help, description=" ".join(body.split()) or None)
+    p.set_defaults(run=run)
+    return p
+
+
+def add_choices(p: Any, **flags: tuple[str, str]) -> None:
+    """Add flags that take one of a few words: ``name=("a|b", help)`` adds ``--name`` with
+    the choices ``a`` and ``b``, the first the default (``_`` in ``name`` becomes ``-``).
+
+    Examples
+    --------
+    >>> p = argparse.ArgumentParser()
+    >>> add_choices(p, df_method=("residual|satterthwaite", "degrees of freedom"))
+    >>> p.parse_args([]).df_method
+    'residual'
+    """
+    for name, (words, help) in flags.items():
+        choices = words.split("|")
+        flag = "--" + name.replace("_", "-")
+        p.add_argument(flag, choices=choices, default=choices[0], help=help)
+
+
+def from_args(args: argparse.Namespace, names: str, **renamed: str) -> dict[str, Any]:
+    """The API's keyword arguments from the flags of the same name (``names``, separated by
+    spaces) or of another name (``renamed``: API name = the flag's ``dest``), so that a
+    command passes its flags on by name; ``source="data"`` passes the DATA argument.
+
+    Examples
+    --------
+    >>> ns = argparse.Namespace(dyad="couple", seed=1, data="d.csv")
+    >>> from_args(ns, "dyad seed", source="data")
+    {'dyad': 'couple', 'seed': 1, 'source': 'd.csv'}
+    """
+    out = {name: getattr(args, name) for name in names.split()}
+    out.update({name: getattr(args, attr) for name, attr in renamed.items()})
+    return out

@@ -1,34 +1,23 @@
-"""``dyadscore dyads``: reshape couple data, check nonindependence, compare partners."""
+"""``dyadscore dyads``: reshape couple data, test nonindependence, compare partners.
+
+pairwise: one row per person with <v>_actor and <v>_partner; dyad: one row per couple with
+<v>_<role> (or _1/_2); nonindependence: partner correlation (distinguishable) or intraclass
+correlations (indistinguishable); discrepancy: per couple and variable the signed and absolute
+difference between partners; similarity: per couple the raw and distinctive (Furr 2008) profile
+correlation across --vars (three or more). DATA may also be a survey-platform or SPSS/Stata
+export (--source, --map); variables named in --vars that are subscales of a shipped instrument
+whose items are present are scored first.
+"""
 
 from __future__ import annotations
 
 import argparse
 
-from ._args import TABLE_OUT, add_drop_singles_argument, add_id_arguments
-from ._input import (
-    add_instrument_argument,
-    add_map_argument,
-    add_missing_argument,
-    add_source_argument,
-    read_input,
-    score_named,
-)
-from ._output import add_output_arguments
+from . import _args, _input, _output
 
 
 def register(sub: argparse._SubParsersAction) -> None:
-    p = sub.add_parser(
-        "dyads",
-        help="reshape couple data, test nonindependence, compare partners",
-        description="pairwise: one row per person with <v>_actor and <v>_partner; dyad: one row "
-        "per couple with <v>_<role> (or _1/_2); nonindependence: partner correlation "
-        "(distinguishable) or intraclass correlations (indistinguishable); discrepancy: per "
-        "couple and variable the signed and absolute difference between partners; similarity: "
-        "per couple the raw and distinctive (Furr 2008) profile correlation across --vars "
-        "(three or more). DATA may also be a "
-        "survey-platform or SPSS/Stata export (--source, --map); variables named in --vars "
-        "that are subscales of a shipped instrument whose items are present are scored first.",
-    )
+    p = _args.add_command(sub, "dyads", __doc__, run)
     p.add_argument(
         "action", choices=["pairwise", "dyad", "nonindependence", "discrepancy", "similarity"]
     )
@@ -36,14 +25,13 @@ def register(sub: argparse._SubParsersAction) -> None:
         "data", help="person-level table (CSV, Excel, Parquet, JSON; '-' = stdin) or an export"
     )
     p.add_argument("--vars", nargs="+", required=True, metavar="VAR", help="variables")
-    add_id_arguments(p, "dyad", "role", "person", "wave", wave=None)
-    add_map_argument(p)
-    add_source_argument(p)
-    add_missing_argument(p)
-    add_instrument_argument(p)
-    add_drop_singles_argument(p)
-    add_output_arguments(p, out=TABLE_OUT)
-    p.set_defaults(run=run)
+    _args.add_id_arguments(p, "dyad", "role", "person", "wave", wave=None)
+    _input.add_map_argument(p)
+    _input.add_source_argument(p)
+    _input.add_missing_argument(p)
+    _input.add_instrument_argument(p)
+    _args.add_drop_singles_argument(p)
+    _output.add_output_arguments(p, out=_args.TABLE_OUT)
 
 
 def run(args: argparse.Namespace) -> int:
@@ -52,8 +40,8 @@ def run(args: argparse.Namespace) -> int:
     from .. import dyads
     from ._output import save_table
 
-    data = score_named(
-        read_input(args),
+    data = _input.score_named(
+        _input.read_input(args),
         args.vars,
         person=args.person,
         source=args.data,

@@ -1,4 +1,10 @@
-"""``dyadscore instruments list|show|check|schema|export|import``: browse, lint, export, import."""
+"""``dyadscore instruments``: list, show, check, export and import questionnaire instruments.
+
+List the shipped instruments, show one in English or Dutch, check (validate and lint)
+instrument YAML files, shipped or your own, export one for Qualtrics, REDCap or SurveyJS, or
+import a REDCap data dictionary as a YAML. Your own instrument needs English text only; Dutch
+only for Dutch output (--lang nl).
+"""
 
 from __future__ import annotations
 
@@ -6,25 +12,17 @@ import argparse
 import json
 import textwrap
 
-from ._args import add_lang_argument
-from ._output import add_output_arguments
+from . import _args, _output
 
 
 def register(sub: argparse._SubParsersAction) -> None:
-    p = sub.add_parser(
-        "instruments",
-        help="list, show, check, export and import questionnaire instruments",
-        description="List the shipped instruments, show one in English or Dutch, check "
-        "(validate and lint) instrument YAML files, shipped or your own, export one for "
-        "Qualtrics, REDCap or SurveyJS, or import a REDCap data dictionary as a YAML. Your "
-        "own instrument needs English text only; Dutch only for Dutch output (--lang nl).",
-    )
+    p = _args.add_command(sub, "instruments", __doc__, run)
     isub = p.add_subparsers(dest="action", metavar="ACTION", required=True)
     ls = isub.add_parser("list", help="list shipped instruments")
-    add_lang_argument(ls, "the titles")
+    _args.add_lang_argument(ls, "the titles")
     show = isub.add_parser("show", help="display one instrument")
     show.add_argument("instrument", help="instrument id or path to a .yaml file")
-    add_lang_argument(show, "the items")
+    _args.add_lang_argument(show, "the items")
     check = isub.add_parser("check", help="validate and lint instrument files")
     check.add_argument("paths", nargs="*", help="YAML files (default: all shipped instruments)")
     check.add_argument("--strict", action="store_true", help="exit 1 when there are warnings")
@@ -39,11 +37,11 @@ def register(sub: argparse._SubParsersAction) -> None:
     )
     exp.add_argument("instrument", help="instrument id or path to a .yaml file")
     exp.add_argument("--to", required=True, choices=["qsf", "redcap", "surveyjs"])
-    add_lang_argument(exp, "the items")
+    _args.add_lang_argument(exp, "the items")
     exp.add_argument(
         "--no-dyad", action="store_true", help="leave out the couple code and role questions"
     )
-    add_output_arguments(exp, out="output file, or '-' to print it", out_required=True)
+    _output.add_output_arguments(exp, out="output file, or '-' to print it", out_required=True)
     imp = isub.add_parser(
         "import",
         help="make an instrument YAML from a REDCap data dictionary CSV",
@@ -57,8 +55,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     imp.add_argument("dictionary", help="REDCap data dictionary (CSV)")
     imp.add_argument("--id", dest="instrument_id", help="id of the new instrument")
     imp.add_argument("--form", help="take the items of this REDCap form (Form Name) only")
-    add_output_arguments(imp, out="output YAML file (default: print it)")
-    p.set_defaults(run=run)
+    _output.add_output_arguments(imp, out="output YAML file (default: print it)")
 
 
 def run(args: argparse.Namespace) -> int:

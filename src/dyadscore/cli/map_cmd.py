@@ -1,37 +1,32 @@
-"""``dyadscore map suggest``: propose a mapping file for a survey-platform export."""
+"""``dyadscore map``: suggest a mapping from an export's questions to instrument items.
+
+Match the columns of a Qualtrics, REDCap, LimeSurvey, SurveyJS, formr, SPSS or Stata export
+with the items of the named instruments by their question text (English or Dutch) or names, and
+print (or save) a mapping YAML to check and pass to 'dyadscore score --map'.
+"""
 
 from __future__ import annotations
 
 import argparse
 import sys
 
-from ._args import add_instrument_arguments
-from ._input import add_source_argument
-from ._output import add_output_arguments
+from . import _args, _input, _output
 
 
 def register(sub: argparse._SubParsersAction) -> None:
-    p = sub.add_parser(
-        "map",
-        help="suggest a mapping from an export's questions to instrument items",
-        description="Match the columns of a Qualtrics, REDCap, LimeSurvey, SurveyJS, formr, "
-        "SPSS or Stata export with the items of the named instruments by their question "
-        "text (English or Dutch) or names, and print (or save) a mapping YAML to check and "
-        "pass to 'dyadscore score --map'.",
-    )
+    p = _args.add_command(sub, "map", __doc__, run)
     msub = p.add_subparsers(dest="action", metavar="ACTION", required=True)
     s = msub.add_parser("suggest", help="propose a mapping YAML")
     s.add_argument("export", help="the platform's export file")
-    add_instrument_arguments(s, required=True)
-    add_source_argument(s)
+    _args.add_instrument_arguments(s, required=True)
+    _input.add_source_argument(s)
     s.add_argument(
         "--cutoff",
         type=float,
         default=0.6,
         help="lowest text similarity to accept (0-1, default 0.6)",
     )
-    add_output_arguments(s, out="write the YAML to FILE instead of printing it")
-    p.set_defaults(run=run)
+    _output.add_output_arguments(s, out="write the YAML to FILE instead of printing it")
 
 
 def run(args: argparse.Namespace) -> int:

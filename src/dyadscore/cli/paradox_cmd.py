@@ -1,25 +1,21 @@
-"""``dyadscore paradox``: test the dependency-paradox hypotheses on a couples file."""
+"""``dyadscore paradox``: test the dependency-paradox hypotheses (Feeney 2007) with APIMs.
+
+Test pre-declared hypotheses (default: H1-H4 of the dependency paradox) on DATA: one row per
+person with wave-specific columns (goal_progress_w1, ...), or one row per person per wave with
+scores or item responses (reshaped and scored automatically; survey-platform and SPSS/Stata
+exports too: --source, --map). Prints a plain-language summary and the result table.
+"""
 
 from __future__ import annotations
 
 import argparse
 import sys
 
-from ._args import add_id_arguments, add_lang_argument
-from ._input import add_map_argument, add_resampling_arguments, add_source_argument, read_input
-from ._output import add_output_arguments
+from . import _args, _input, _output
 
 
 def register(sub: argparse._SubParsersAction) -> None:
-    p = sub.add_parser(
-        "paradox",
-        help="test the dependency-paradox hypotheses (Feeney 2007) with APIMs",
-        description="Test pre-declared hypotheses (default: H1-H4 of the dependency paradox) on "
-        "DATA: one row per person with wave-specific columns (goal_progress_w1, ...), or one "
-        "row per person per wave with scores or item responses (reshaped and scored "
-        "automatically; survey-platform and SPSS/Stata exports too: --source, --map). "
-        "Prints a plain-language summary and the result table.",
-    )
+    p = _args.add_command(sub, "paradox", __doc__, run)
     p.add_argument(
         "data", help="couples file (CSV, Excel, Parquet, JSON), an export, or '-' for stdin"
     )
@@ -28,32 +24,28 @@ def register(sub: argparse._SubParsersAction) -> None:
         help="YAML file of hypotheses, or the name of a shipped set: default, mediation "
         "(H5, APIM mediation model), diary (daily-diary APIM); default: the shipped default set",
     )
-    add_id_arguments(p, "dyad", "role", "person", "wave", "time")
+    _args.add_id_arguments(p, "dyad", "role", "person", "wave", "time")
     p.add_argument("--covariate", action="append", help="robustness covariate (repeatable)")
     p.add_argument("--moderator", help="moderator column (e.g. avoidance_w1)")
     p.add_argument("--holm", action="store_true", help="Holm correction across hypotheses")
-    add_lang_argument(p, "the summary and the report")
-    add_resampling_arguments(
+    _args.add_lang_argument(p, "the summary and the report")
+    _input.add_resampling_arguments(
         p,
         "model: apimem hypotheses (decision by the percentile bootstrap interval; default 0: "
         "z test of the delta-method SE)",
     )
-    p.add_argument(
-        "--df-method",
-        choices=["residual", "satterthwaite"],
-        default="residual",
-        help="degrees of freedom of the t tests: residual (N - p, as nlme::gls; default) or "
-        "satterthwaite (small-sample correction)",
+    _args.add_choices(
+        p,
+        df_method=("residual|satterthwaite", "df of the t tests: N - p (default) or small-sample"),
     )
-    add_map_argument(p)
-    add_source_argument(p)
-    add_output_arguments(
+    _input.add_map_argument(p)
+    _input.add_source_argument(p)
+    _output.add_output_arguments(
         p,
         out="save the result table to FILE (.csv/.json/.parquet); with --json: everything",
         json="legacy",
         html="also write an HTML report with a forest plot to FILE",
     )
-    p.set_defaults(run=run)
 
 
 def run(args: argparse.Namespace) -> int:
@@ -63,7 +55,7 @@ def run(args: argparse.Namespace) -> int:
     from ._output import check_output_args, emit, json_text, save_table, write_json
 
     check_output_args(args)
-    data = read_input(args)
+    data = _input.read_input(args)
     try:
         res = test(
             data,

@@ -1,24 +1,21 @@
-"""``dyadscore power``: Monte Carlo power of APIM effects and paradox hypotheses."""
+"""``dyadscore power``: how many couples? Monte Carlo power of actor/partner effects and hypotheses.
+
+Estimate the power of APIM actor and partner effects (standardised) for each number of couples
+by Monte Carlo, next to the large-sample analytic value. --effect H1 H2 ... (or 'paradox')
+gives the power of the paradox hypotheses on data simulated with the planted effects of the
+sample data.
+"""
 
 from __future__ import annotations
 
 import argparse
 import sys
 
-from ._args import add_effect_arguments, add_renamed, effect_kwargs
-from ._output import add_output_arguments
-from ._power_args import add_measurement_arguments
+from . import _args, _output, _power_args
 
 
 def register(sub: argparse._SubParsersAction) -> None:
-    p = sub.add_parser(
-        "power",
-        help="how many couples? Monte Carlo power of actor/partner effects and hypotheses",
-        description="Estimate the power of APIM actor and partner effects (standardised) for "
-        "each number of couples by Monte Carlo, next to the large-sample analytic value. "
-        "--effect H1 H2 ... (or 'paradox') gives the power of the paradox hypotheses on data "
-        "simulated with the planted effects of the sample data.",
-    )
+    p = _args.add_command(sub, "power", __doc__, run)
     p.add_argument(
         "--n",
         nargs="+",
@@ -26,22 +23,13 @@ def register(sub: argparse._SubParsersAction) -> None:
         default=[50, 100, 150, 200, 250, 300],
         help="numbers of couples (default: 50 100 150 200 250 300)",
     )
-    add_effect_arguments(p)
+    _args.add_effect_arguments(p)
     p.add_argument("--alpha", type=float, default=0.05, help="significance level")
-    p.add_argument(
-        "--direction",
-        choices=["one-sided", "two-sided"],
-        default="one-sided",
-        help="one-sided tests in the direction of the true effect (default) or two-sided",
+    _args.add_choices(
+        p, direction=("one-sided|two-sided", "one-sided in the true effect's direction (default)")
     )
-    add_renamed(
-        p,
-        "--sided",
-        "direction",
-        "--direction one-sided|two-sided",
-        choices=["one", "two"],
-        values={"one": "one-sided", "two": "two-sided"},
-    )
+    values = {"one": "one-sided", "two": "two-sided"}
+    _args.add_renamed(p, "--sided", "direction", "--direction", choices=[*values], values=values)
     p.add_argument("--distinguishable", action="store_true", help="estimate per role")
     p.add_argument(
         "--effect",
@@ -49,13 +37,12 @@ def register(sub: argparse._SubParsersAction) -> None:
         default=["actor", "partner"],
         help="actor, partner, hypothesis ids (H1 ...) or 'paradox'",
     )
-    add_measurement_arguments(p)
+    _power_args.add_measurement_arguments(p)
     p.add_argument("--reps", type=int, default=1000, help="replications (default 1000)")
     p.add_argument("--seed", type=int, help="random seed")
-    add_output_arguments(
+    _output.add_output_arguments(
         p, out="also save the table to FILE (.csv/.json/.parquet)", plot="save the power curves"
     )
-    p.set_defaults(run=run)
 
 
 def _progress(done: int, total: int) -> None:
@@ -76,16 +63,11 @@ def run(args: argparse.Namespace) -> int:
     effect = args.effect[0] if args.effect == ["paradox"] else args.effect
     tab = power(
         args.n,
-        **effect_kwargs(args),
-        alpha=args.alpha,
+        **_args.from_args(args, _args.EFFECTS + " alpha distinguishable reps seed dropout"),
         sided=args.direction.removesuffix("-sided"),
-        distinguishable=args.distinguishable,
-        reps=args.reps,
-        seed=args.seed,
         effect=effect,
         analytic=True,
         reliability=parse_reliability(args.reliability),
-        dropout=args.dropout,
         progress=_progress if sys.stderr.isatty() else None,
     )
     if args.plot:

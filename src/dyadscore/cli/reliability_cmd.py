@@ -1,38 +1,27 @@
-"""``dyadscore reliability``: alpha, omega and item analysis of instrument subscales."""
+"""``dyadscore reliability``: reliability (alpha, omega, item-total r) of instrument subscales.
+
+Cronbach's alpha (Feldt CI), standardised alpha, McDonald's omega total, SEM and item
+statistics for every subscale of the named instruments, overall and per group (--by). Warns
+about likely mis-keyed items and items without variance. Prints a table; --json prints
+everything as JSON; --out saves it atomically.
+"""
 
 from __future__ import annotations
 
 import argparse
 
-from ._args import (
-    add_id_arguments,
-    add_instrument_arguments,
-    add_lang_argument,
-    add_renamed,
-)
-from ._input import add_map_argument, add_source_argument, resolve_source
-from ._output import add_output_arguments
+from . import _args, _input, _output
 
 
 def register(sub: argparse._SubParsersAction) -> None:
-    p = sub.add_parser(
-        "reliability",
-        help="reliability (alpha, omega, item-total r) of instrument subscales",
-        description="Cronbach's alpha (Feldt CI), standardised alpha, McDonald's omega total, "
-        "SEM and item statistics for every subscale of the named instruments, overall and "
-        "per group (--by). Warns about likely mis-keyed items and items without variance. "
-        "Prints a table; --json prints everything as JSON; --out saves it atomically.",
-    )
+    p = _args.add_command(sub, "reliability", __doc__, run)
     p.add_argument("data", help="item responses (CSV, Excel, Parquet, JSON; wide or long)")
-    add_instrument_arguments(p, required=True)
+    _args.add_instrument_arguments(p, required=True)
     p.add_argument("--by", help="group column, e.g. role (results per group and overall)")
-    add_map_argument(p)
-    add_source_argument(p)
-    p.add_argument(
-        "--use",
-        choices=["pairwise", "listwise"],
-        default="pairwise",
-        help="missing answers: pairwise-complete covariances (default) or complete cases",
+    _input.add_map_argument(p)
+    _input.add_source_argument(p)
+    _args.add_choices(
+        p, use=("pairwise|listwise", "missing answers: pairwise-complete (default) or listwise")
     )
     p.add_argument("--ci", type=float, default=0.95, help="level of the alpha CI (default 0.95)")
     p.add_argument("--items", action="store_true", help="also print the item statistics")
@@ -41,8 +30,8 @@ def register(sub: argparse._SubParsersAction) -> None:
         action="store_true",
         help="accept answers between the points of the response scale (e.g. 3.5 on 1-7)",
     )
-    add_lang_argument(p, "the summary")
-    add_output_arguments(p, json=True)
+    _args.add_lang_argument(p, "the summary")
+    _output.add_output_arguments(p, json=True)
     change = p.add_argument_group(
         "reliable change (--change)",
         "Jacobson & Truax reliable change index between two waves of the same persons, with "
@@ -59,18 +48,14 @@ def register(sub: argparse._SubParsersAction) -> None:
         metavar=("FIRST", "SECOND"),
         help="the two waves (values of the wave column; default 1 2)",
     )
-    add_id_arguments(change, "wave", "person")
-    add_renamed(change, "--wave-column", "wave", "--wave")
-    change.add_argument(
-        "--method",
-        choices=["jt", "maassen"],
-        default="jt",
-        help="S_diff: jt = sqrt(2) SD1 sqrt(1-alpha) (default); maassen uses SD of both waves",
+    _args.add_id_arguments(change, "wave", "person")
+    _args.add_renamed(change, "--wave-column", "wave", "--wave")
+    _args.add_choices(
+        change, method=("jt|maassen", "S_diff: jt = sqrt(2) SD1 sqrt(1-alpha) (default); maassen")
     )
     change.add_argument(
         "--z", type=float, default=1.96, help="critical |RCI| (default 1.96; 1.645 one-sided)"
     )
-    p.set_defaults(run=run)
 
 
 def _read(args: argparse.Namespace):
@@ -78,7 +63,7 @@ def _read(args: argparse.Namespace):
     from ..formats import read_responses
     from ..io import read_table
 
-    source, parsed, own = resolve_source(args, strict=False)
+    source, parsed, own = _input.resolve_source(args, strict=False)
     if own:
         return read_table(args.data), args.mapping
     return read_responses(args.data, source, parsed, instruments=args.instrument), None
@@ -94,12 +79,8 @@ def run(args: argparse.Namespace) -> int:
     res = reliability(
         data,
         args.instrument,
-        by=args.by,
-        use=args.use,
+        **_args.from_args(args, "by use ci allow_between_points", source="data"),
         mapping=mapping,
-        source=args.data,
-        ci=args.ci,
-        allow_between_points=args.allow_between_points,
     )
     emit_report(args, res, lambda: res.summary(lang=args.lang, items=args.items))
     return 0
@@ -116,14 +97,8 @@ def _run_change(args: argparse.Namespace) -> int:
     table = reliable_change_between_waves(
         data,
         args.instrument,
-        waves=args.waves,
-        person=args.person,
-        wave=args.wave,
-        by=args.by,
-        method=args.method,
-        z=args.z,
+        **_args.from_args(args, "waves person wave by method z", source="data"),
         mapping=mapping,
-        source=args.data,
     )
     if args.out:  # atomic; refuses an existing file without --force
         save_table(table, args.out, force=args.force)

@@ -1,22 +1,20 @@
-"""``dyadscore serve``: the local web form for couples (this computer only)."""
+"""``dyadscore serve``: serve the questionnaire as a local web form with a link per partner.
+
+Start a small web server on 127.0.0.1 and print one link per partner. Each link carries an
+unguessable token and opens only that partner's form. Answers are saved as they are given;
+reopening a link resumes. Requires Flask (pip install 'dyadscore[web]').
+"""
 
 from __future__ import annotations
 
 import argparse
 
-from ._args import add_session_arguments
+from . import _args
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
-    p = subparsers.add_parser(
-        "serve",
-        help="serve the questionnaire as a local web form with a link per partner",
-        description="Start a small web server on 127.0.0.1 and print one link per partner. "
-        "Each link carries an unguessable token and opens only that partner's form. Answers "
-        "are saved as they are given; reopening a link resumes. Requires Flask "
-        "(pip install 'dyadscore[web]').",
-    )
-    add_session_arguments(p, couples=True)
+    p = _args.add_command(subparsers, "serve", __doc__, run)
+    _args.add_session_arguments(p, couples=True)
     p.add_argument(
         "--roles",
         nargs="+",
@@ -37,7 +35,6 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         "(default: never); an expired link shows a page saying so",
     )
     p.add_argument("--port", type=int, default=8765, help="port (0 = any free port)")
-    p.set_defaults(run=run)
 
 
 def run(args: argparse.Namespace) -> int:
@@ -48,11 +45,6 @@ def run(args: argparse.Namespace) -> int:
         return serve(
             args.db,
             args.couple,
-            battery=args.battery,
-            wave=args.wave,
-            lang=args.lang,
+            **_args.from_args(args, "battery wave lang host port expires"),
             roles=[r.strip() for tok in args.roles for r in tok.split(",") if r.strip()],
-            host=args.host,
-            port=args.port,
-            expires=args.expires,
         )

@@ -1,49 +1,39 @@
-"""``dyadscore simulate``: synthetic couples with known actor and partner effects."""
+"""``dyadscore simulate``: simulate couples with known APIM effects (for teaching and checking).
+
+Simulate N couples: one standardised predictor x and outcome y per person with the given actor
+and partner effects (default), or, with --paradox, latent scores of all dependency-paradox
+constructs at two waves. Writes one row per person (per wave) to --out (default: standard
+output). The truth is printed to stderr.
+"""
 
 from __future__ import annotations
 
 import argparse
 import sys
 
-from ._args import TABLE_OUT, add_effect_arguments, add_renamed, effect_kwargs
-from ._output import add_output_arguments
-from ._power_args import add_measurement_arguments
+from . import _args, _output, _power_args
 
 
 def register(sub: argparse._SubParsersAction) -> None:
-    p = sub.add_parser(
-        "simulate",
-        help="simulate couples with known APIM effects (for teaching and checking)",
-        description="Simulate N couples: one standardised predictor x and outcome y per person "
-        "with the given actor and partner effects (default), or, with --paradox, latent scores "
-        "of all dependency-paradox constructs at two waves. Writes one row per person "
-        "(per wave) to --out (default: standard output). The truth is printed to stderr.",
-    )
+    p = _args.add_command(sub, "simulate", __doc__, run)
     p.add_argument("-n", "--n", type=int, default=200, help="number of couples (default 200)")
     p.add_argument("--seed", type=int, help="random seed (same seed, same data)")
-    add_effect_arguments(p)
-    p.add_argument(
-        "--roles",
-        nargs=2,
-        default=["woman", "man"],
-        metavar=("ROLE1", "ROLE2"),
-        help="role labels (default: woman man)",
-    )
+    _args.add_effect_arguments(p)
+    _args.add_roles_argument(p, ["woman", "man"])
     p.add_argument("--indistinguishable", action="store_true", help="no role column")
     p.add_argument("--waves", type=int, choices=[1, 2], default=1, help="number of waves")
     p.add_argument("--stability", type=float, default=0.5, help="wave-1 to wave-2 stability")
     p.add_argument(
         "--missing-share", type=float, default=0.0, help="share of outcomes missing (MCAR)"
     )
-    add_renamed(p, "--missing", "missing_share", "--missing-share", type=float)
-    add_measurement_arguments(p)
+    _args.add_renamed(p, "--missing", "missing_share", "--missing-share", type=float)
+    _power_args.add_measurement_arguments(p)
     p.add_argument(
         "--paradox",
         action="store_true",
         help="simulate the dependency-paradox constructs instead (two waves)",
     )
-    add_output_arguments(p, out_default="-", out=TABLE_OUT)
-    p.set_defaults(run=run)
+    _output.add_output_arguments(p, out_default="-", out=_args.TABLE_OUT)
 
 
 def run(args: argparse.Namespace) -> int:
@@ -63,14 +53,10 @@ def run(args: argparse.Namespace) -> int:
     else:
         df = simulate_dyads(
             args.n,
-            **effect_kwargs(args),
+            **_args.from_args(args, _args.EFFECTS + " waves stability seed dropout"),
             roles=roles,
-            waves=args.waves,
-            stability=args.stability,
             missing=args.missing_share,
-            seed=args.seed,
             reliability=reliability,
-            dropout=args.dropout,
         )
         truth = df.attrs["truth"]
     save_table(df, args.out, force=args.force)

@@ -1,67 +1,45 @@
-"""``dyadscore validate``: dyadic CFA and measurement invariance between partners."""
+"""``dyadscore validate``: dyadic CFA and measurement invariance between partners (lavaan/dySEM set-up).
+
+Fits the dyadic confirmatory factor model of each instrument (one factor per subscale and
+partner, correlated residuals of the same item) at the configural, loading, intercept and
+residual levels, tests each level against the previous one (likelihood ratio, change in CFI and
+RMSEA) and says which level holds and what it licenses (comparing partners' means needs
+intercept invariance). Numbers equal lavaan's. Prints a report; --json prints everything as
+JSON, --out saves it, --html writes an HTML report (atomically).
+"""
 
 from __future__ import annotations
 
 import argparse
 
-from ._args import add_id_arguments, add_instrument_arguments, add_lang_argument, add_renamed
-from ._input import add_map_argument, add_source_argument
-from ._output import add_output_arguments
+from . import _args, _input, _output
 
 
 def register(sub: argparse._SubParsersAction) -> None:
-    p = sub.add_parser(
-        "validate",
-        help="dyadic CFA and measurement invariance between partners (lavaan/dySEM set-up)",
-        description="Fits the dyadic confirmatory factor model of each instrument (one factor "
-        "per subscale and partner, correlated residuals of the same item) at the configural, "
-        "loading, intercept and residual levels, tests each level against the previous one "
-        "(likelihood ratio, change in CFI and RMSEA) and says which level holds and what it "
-        "licenses (comparing partners' means needs intercept invariance). Numbers equal "
-        "lavaan's. Prints a report; --json prints everything as JSON, --out saves it, --html "
-        "writes an HTML report (atomically).",
-    )
+    p = _args.add_command(sub, "validate", __doc__, run)
     p.add_argument("data", help="item responses, one row per person (CSV, Excel, Parquet, ...)")
-    add_instrument_arguments(p)
+    _args.add_instrument_arguments(p)
     p.add_argument(
         "--items",
         nargs="+",
         metavar="COLUMN",
         help="plain item columns (one factor) instead of an instrument",
     )
-    add_id_arguments(p, "dyad", "role", role="role")
-    p.add_argument(
-        "--waves",
-        metavar="VALUE",
-        help="the wave to analyse when the data hold several (a value of the wave column; "
-        "default: the first)",
+    _args.add_id_arguments(p, "dyad", "role", role="role")
+    p.add_argument("--waves", metavar="VALUE", help="the wave to analyse (default: the first)")
+    _args.add_renamed(p, "--wave", "waves", "--waves")
+    _args.add_choices(
+        p,
+        missing=("listwise|fiml", "couples with every item answered (default), or FIML"),
+        scaling=("FF|MV", "fixed factor (default) or marker variable (first item)"),
+        structure=("subscales|one", "one factor per subscale (default) or for all items"),
     )
-    add_renamed(p, "--wave", "waves", "--waves")
-    p.add_argument(
-        "--missing",
-        choices=["listwise", "fiml"],
-        default="listwise",
-        help="couples with every item answered (default), or full-information ML",
-    )
-    p.add_argument(
-        "--scaling",
-        choices=["FF", "MV"],
-        default="FF",
-        help="fixed factor (default) or marker variable (first item)",
-    )
-    p.add_argument(
-        "--structure",
-        choices=["subscales", "one"],
-        default="subscales",
-        help="one factor per subscale (default) or one factor for all items",
-    )
-    add_lang_argument(p, "the report")
-    add_map_argument(p)
-    add_source_argument(p)
-    add_output_arguments(
+    _args.add_lang_argument(p, "the report")
+    _input.add_map_argument(p)
+    _input.add_source_argument(p)
+    _output.add_output_arguments(
         p, json="legacy", html="also write an HTML report with the loading plots to FILE"
     )
-    p.set_defaults(run=run)
 
 
 def run(args: argparse.Namespace) -> int:
@@ -92,13 +70,8 @@ def run(args: argparse.Namespace) -> int:
         results[name] = invariance(
             data,
             spec,
-            dyad=args.dyad,
-            role=args.role,
-            scaling=args.scaling,
-            missing=args.missing,
-            structure=args.structure,
+            **_args.from_args(args, "dyad role scaling missing structure", source="data"),
             wave=wave,
-            source=args.data,
         )
     if args.html:
         write_text(_html(results, args.lang), args.html, force=args.force)
