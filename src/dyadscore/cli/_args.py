@@ -175,6 +175,8 @@ class _Renamed(argparse.Action):
         super().__init__(option_strings, dest, **kw)
 
     def __call__(self, parser, namespace, value, option_string=None):
+        if self.nargs == 0:  # an old flag
+            value = self.const
         setattr(namespace, self.dest, self.values.get(value, value))
         note_deprecated(namespace, f"{option_string} is deprecated; use {self.new}")
 

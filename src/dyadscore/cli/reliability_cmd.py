@@ -24,7 +24,8 @@ def register(sub: argparse._SubParsersAction) -> None:
         p, use=("pairwise|listwise", "missing answers: pairwise-complete (default) or listwise")
     )
     p.add_argument("--ci", type=float, default=0.95, help="level of the alpha CI (default 0.95)")
-    p.add_argument("--items", action="store_true", help="also print the item statistics")
+    p.add_argument("--item-stats", action="store_true", help="also print the item statistics")
+    _args.add_renamed(p, "--items", "item_stats", "--item-stats", nargs=0, const=True)
     p.add_argument(
         "--allow-between-points",
         action="store_true",
@@ -82,7 +83,7 @@ def run(args: argparse.Namespace) -> int:
         **_args.from_args(args, "by use ci allow_between_points", source="data"),
         mapping=mapping,
     )
-    emit_report(args, res, lambda: res.summary(lang=args.lang, items=args.items))
+    emit_report(args, res, lambda: res.summary(lang=args.lang, items=args.item_stats))
     return 0
 
 
@@ -91,8 +92,8 @@ def _run_change(args: argparse.Namespace) -> int:
     from ..psychometrics import reliable_change_between_waves, reliable_change_summary
     from ._output import save_table
 
-    if args.json or args.json_out or args.items:
-        raise InputError("--json and --items do not apply with --change; use -o FILE.json")
+    if args.json or args.json_out or args.item_stats:
+        raise InputError("--json and --item-stats do not apply with --change; use -o FILE.json")
     data, mapping = _read(args)
     table = reliable_change_between_waves(
         data,

@@ -21,7 +21,8 @@ def register(sub: argparse._SubParsersAction) -> None:
     _args.add_effect_arguments(p)
     _args.add_roles_argument(p, ["woman", "man"])
     p.add_argument("--indistinguishable", action="store_true", help="no role column")
-    p.add_argument("--waves", type=int, choices=[1, 2], default=1, help="number of waves")
+    p.add_argument("--n-waves", type=int, choices=[1, 2], default=1, help="number of waves")
+    _args.add_renamed(p, "--waves", "n_waves", "--n-waves", type=int, choices=[1, 2])
     p.add_argument("--stability", type=float, default=0.5, help="wave-1 to wave-2 stability")
     p.add_argument(
         "--missing-share", type=float, default=0.0, help="share of outcomes missing (MCAR)"
@@ -53,7 +54,8 @@ def run(args: argparse.Namespace) -> int:
     else:
         df = simulate_dyads(
             args.n,
-            **_args.from_args(args, _args.EFFECTS + " waves stability seed dropout"),
+            **_args.from_args(args, _args.EFFECTS + " stability seed dropout"),
+            waves=args.n_waves,
             roles=roles,
             missing=args.missing_share,
             reliability=reliability,
