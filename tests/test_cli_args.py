@@ -161,9 +161,7 @@ def test_old_json_path_still_works_with_one_note_after_success(tmp_path, capsys)
     base = ["apimem", data, "--x", "x", "--m", "m", "--y", "y"]
     assert main([*base, "--json", str(old)]) == 0
     cap = capsys.readouterr()
-    assert cap.err == (
-        f"dyadscore: warning: --json {old} is deprecated; use --json-out {old}\n"
-    )
+    assert cap.err == (f"dyadscore: warning: --json {old} is deprecated; use --json-out {old}\n")
     assert main([*base, "--json-out", str(new)]) == 0
     assert capsys.readouterr().err == ""
     assert json.loads(old.read_text()) == json.loads(new.read_text())
