@@ -228,9 +228,10 @@ def add_command(sub: Any, name: str, doc: str | None, run: Any = None) -> argpar
     Examples
     --------
     >>> sub = argparse.ArgumentParser().add_subparsers()
-    >>> p = add_command(sub, "x", "``dyadscore x``: do x.\n\nWhat x does,\nin two lines.\n")
-    >>> p.description
-    'What x does, in two lines.'
+    >>> doc = "``dyadscore x``: do x." + chr(10) * 2 + "What x does," + chr(10) + "in two lines."
+    >>> p = add_command(sub, "x", doc)
+    >>> p.description, sub.choices["x"] is p
+    ('What x does, in two lines.', True)
     """
     title, _, body = (doc or "").partition("\n\n")
     help = title.partition(": ")[2].strip().removesuffix(".")

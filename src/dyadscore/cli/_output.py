@@ -130,11 +130,14 @@ def add_output_arguments(
             "-o", "--out", default=out_default, required=out_required, metavar="FILE", help=out
         )
     if json:
+        legacy = json == "legacy"
         p.add_argument(
             "--json",
             action=_JsonAction,
-            legacy=json == "legacy",
-            help="print everything as JSON instead of the summary (to --out FILE when given)",
+            legacy=legacy,
+            **({"metavar": "OLD_FILE"} if legacy else {}),
+            help="print everything as JSON instead of the summary (to --out FILE when given)"
+            + ("; the old '--json FILE' means --json-out FILE" if legacy else ""),
         )
         p.add_argument("--json-out", metavar="FILE", help="also save everything as JSON to FILE")
     if html is not None:
