@@ -104,6 +104,13 @@ def add_instrument_arguments(
     )
 
 
+#: ``purpose`` of :func:`add_instrument_arguments` for commands that score named subscales.
+SCORED_FIRST = (
+    ": its subscales, when named, are scored from the items first (shipped instruments are "
+    "found without it)"
+)
+
+
 def add_fit_arguments(p: argparse.ArgumentParser, *, sem: bool = False) -> None:
     """Add ``--ml`` (and ``--sem``): the fitting method of a model (default REML)."""
     group = p.add_mutually_exclusive_group()

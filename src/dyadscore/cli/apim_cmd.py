@@ -33,7 +33,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     _input.add_map_argument(p)
     _input.add_source_argument(p)
     _input.add_missing_argument(p)
-    _input.add_instrument_argument(p)
+    _args.add_instrument_arguments(p, purpose=_args.SCORED_FIRST)
     _args.add_fit_arguments(p, sem=True)
     p.add_argument("--center", action="store_true", help="grand-mean centre the predictors")
     _input.add_resampling_arguments(p, "the CI of k")
@@ -61,7 +61,7 @@ def run(args: argparse.Namespace) -> int:
         named,
         person=args.person,
         source=args.data,
-        instruments=args.instrument,
+        instruments=args.instrument or (),
     )
     res = apim(
         data,

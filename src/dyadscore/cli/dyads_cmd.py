@@ -29,7 +29,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     _input.add_map_argument(p)
     _input.add_source_argument(p)
     _input.add_missing_argument(p)
-    _input.add_instrument_argument(p)
+    _args.add_instrument_arguments(p, purpose=_args.SCORED_FIRST)
     _args.add_drop_singles_argument(p)
     _output.add_output_arguments(p, out=_args.TABLE_OUT)
 
@@ -45,7 +45,7 @@ def run(args: argparse.Namespace) -> int:
         args.vars,
         person=args.person,
         source=args.data,
-        instruments=args.instrument,
+        instruments=args.instrument or (),
     )
     common = {"person": args.person, "drop_singles": args.drop_singles, "source": args.data}
     if args.action == "nonindependence":

@@ -108,22 +108,13 @@ def _3f(v: float) -> str:
 
 
 def _columns(res, args: argparse.Namespace) -> list[str]:
-    """The columns of the printed result table."""
+    """The columns of the printed result table (``model``, ``role`` where the table has them,
+    ``p_holm`` with ``--holm``)."""
+    wanted = (
+        "hypothesis model role effect direction estimate ci_low ci_high beta beta_ci_low "
+        "beta_ci_high p p_one_sided p_holm supported n_dyads"
+    ).split()
+    optional = {"model", "role", "p_holm"}
     return [
-        "hypothesis",
-        *(["model"] if "model" in res.table else []),
-        *(["role"] if "role" in res.table else []),
-        "effect",
-        "direction",
-        "estimate",
-        "ci_low",
-        "ci_high",
-        "beta",
-        "beta_ci_low",
-        "beta_ci_high",
-        "p",
-        "p_one_sided",
-        *(["p_holm"] if args.holm else []),
-        "supported",
-        "n_dyads",
+        c for c in wanted if c not in optional or (c in res.table and (c != "p_holm" or args.holm))
     ]
