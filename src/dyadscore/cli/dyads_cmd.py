@@ -38,8 +38,9 @@ def run(args: argparse.Namespace) -> int:
     import sys
 
     from .. import dyads
-    from ._output import save_table
+    from ._output import check_output_args, save_table
 
+    check_output_args(args)
     data = _input.score_named(
         _input.read_input(args),
         args.vars,

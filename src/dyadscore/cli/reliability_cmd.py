@@ -72,8 +72,9 @@ def _read(args: argparse.Namespace):
 
 def run(args: argparse.Namespace) -> int:
     from ..psychometrics import reliability
-    from ._output import emit_report
+    from ._output import check_output_args, emit_report
 
+    check_output_args(args)
     if args.change:
         return _run_change(args)
     data, mapping = _read(args)

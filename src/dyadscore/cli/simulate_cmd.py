@@ -41,9 +41,10 @@ def run(args: argparse.Namespace) -> int:
     import json
 
     from ..simulate import simulate_dyads, simulate_paradox
-    from ._output import save_table
+    from ._output import check_output_args, save_table
     from ._power_args import parse_reliability
 
+    check_output_args(args)
     reliability = parse_reliability(args.reliability)
     roles = None if args.indistinguishable else tuple(args.roles)
     if args.paradox:
