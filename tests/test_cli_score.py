@@ -196,7 +196,7 @@ def test_bom_only_file_is_reported_empty(tmp_path, capsys):
     "argv,part",
     [
         (["power", "--n", "abc"], "power: argument --n: invalid int value: 'abc'"),
-        (["paradox", "x.csv", "--lang", "de"], "--lang de: expected en or nl"),
+        (["paradox", "x.csv", "--lang", "de"], "argument --lang: invalid choice: 'de'"),
         (["score"], "score: the following arguments are required: data"),
         (["dyads", "melt", "x.csv", "--vars", "a", "--dyad", "d"], "invalid choice: 'melt'"),
         (["map", "suggest", "x.csv"], "map suggest: the following arguments are required"),

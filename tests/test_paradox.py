@@ -811,7 +811,10 @@ def test_cli_errors_name_the_file_and_flags(tmp_path, capsys):
     long.to_csv(path, index=False)
     assert main(["paradox", str(path), "--lang", "de"]) == 2
     err = capsys.readouterr().err.strip().splitlines()
-    assert err == ["dyadscore: error: --lang de: expected en or nl"]
+    assert err == [
+        "dyadscore: error: paradox: argument --lang: invalid choice: 'de' (choose from 'en', "
+        "'nl') (see 'dyadscore paradox --help')"
+    ]
     # a single: the advice is the flag, and the number dropped is reported
     single = long[long["person"] != 2]
     single.to_csv(path, index=False)

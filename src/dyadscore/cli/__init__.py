@@ -107,7 +107,11 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     with warnings.catch_warnings():
         warnings.showwarning = _show_warning
-        return _run(args)
+        code = _run(args)
+    if code == 0:  # an old spelling that worked: say so once, after the output (see _args)
+        for note in getattr(args, "deprecated", None) or []:
+            print(f"dyadscore: warning: {note}", file=sys.stderr)
+    return code
 
 
 def _show_warning(message, category, filename, lineno, file=None, line=None) -> None:
@@ -116,7 +120,7 @@ def _show_warning(message, category, filename, lineno, file=None, line=None) -> 
     print(f"dyadscore: warning: {text}", file=sys.stderr if file is None else file)
 
 
-_OUTPUTS = ("out", "plot", "html", "json")
+_OUTPUTS = ("out", "plot", "html", "json_out")
 _INPUTS = ("data", "export", "mapping", "instrument", "hypotheses", "norms", "db", "paths")
 
 
@@ -144,7 +148,7 @@ def _refuse_output_over_input(args: argparse.Namespace) -> None:
             except OSError:
                 continue
             if same:
-                option = "--" + key if key != "out" else "--out"
+                option = "--" + key.replace("_", "-")
                 raise InputError(
                     f"{out}: is also an input file of this command; choose another file for "
                     f"{option} (the input is never overwritten)"

@@ -125,11 +125,9 @@ def add_resampling_arguments(parser: argparse.ArgumentParser, ci_of: str) -> Non
         help=f"bootstrap resamples of couples for {ci_of} (e.g. 2000)",
     )
     parser.add_argument("--seed", type=int, help="random seed of the bootstrap")
-    parser.add_argument(
-        "--drop-singles",
-        action="store_true",
-        help="drop persons without a partner instead of stopping",
-    )
+    from ._args import add_drop_singles_argument
+
+    add_drop_singles_argument(parser)
 
 
 def add_missing_argument(parser: argparse.ArgumentParser) -> None:

@@ -1,43 +1,28 @@
-"""``dyadscore apim``: Actor-Partner Interdependence Model of one outcome."""
+"""``dyadscore apim``: actor and partner effects (APIM by GLS, as nlme::gls).
+
+Fit an Actor-Partner Interdependence Model to a person-level file (one row per person with a
+dyad id, optional role, own predictor and own outcome). Prints the APA-style summary; --json
+prints everything as JSON; --out saves it atomically. DATA may also be a survey-platform or
+SPSS/Stata export (--source, --map); variables that are subscales of a shipped instrument whose
+items are present are scored first.
+"""
 
 from __future__ import annotations
 
 import argparse
 
-from ._input import (
-    add_instrument_argument,
-    add_map_argument,
-    add_missing_argument,
-    add_resampling_arguments,
-    add_source_argument,
-    read_input,
-    score_named,
-)
+from . import _args, _input, _output
 
 
 def register(sub: argparse._SubParsersAction) -> None:
-    p = sub.add_parser(
-        "apim",
-        help="actor and partner effects (APIM by GLS, as nlme::gls)",
-        description="Fit an Actor-Partner Interdependence Model to a person-level file (one row "
-        "per person with a dyad id, optional role, own predictor and own outcome). Prints the "
-        "APA-style summary; --json prints everything as JSON; --out saves it atomically. DATA "
-        "may also be a survey-platform or SPSS/Stata export (--source, --map); variables that "
-        "are subscales of a shipped instrument whose items are present are scored first.",
-    )
+    p = _args.add_command(sub, "apim", __doc__, run)
     p.add_argument(
         "data", help="person-level table (CSV, Excel, Parquet, JSON; '-' = stdin) or an export"
     )
     p.add_argument("--x", action="append", required=True, help="predictor (repeatable)")
     p.add_argument("--y", required=True, help="outcome")
-    p.add_argument("--dyad", required=True, help="dyad (couple) id column")
-    p.add_argument("--role", help="role column (distinguishable dyads, e.g. gender)")
-    p.add_argument("--person", help="person id column (checks that nobody is in two dyads)")
-    p.add_argument(
-        "--indistinguishable",
-        action="store_true",
-        help="ignore --role: one actor and one partner effect, exchangeable residuals",
-    )
+    _args.add_id_arguments(p, "dyad", "role", "person")
+    _args.add_indistinguishable_argument(p)
     p.add_argument("--covariate", action="append", default=[], help="control (repeatable)")
     p.add_argument(
         "--covariates-as-is",
@@ -45,61 +30,51 @@ def register(sub: argparse._SubParsersAction) -> None:
         help="enter covariates with the own value only (default: actor and partner value)",
     )
     p.add_argument("--moderator", help="moderator of the actor and partner effects")
-    add_map_argument(p)
-    add_source_argument(p)
-    add_missing_argument(p)
-    add_instrument_argument(p)
-    p.add_argument("--ml", action="store_true", help="ML instead of REML (nlme conventions)")
-    p.add_argument("--sem", action="store_true", help="ML with SEM/lavaan SEs and z tests")
+    _input.add_map_argument(p)
+    _input.add_source_argument(p)
+    _input.add_missing_argument(p)
+    _args.add_instrument_arguments(p, purpose=_args.SCORED_FIRST)
+    _args.add_fit_arguments(p, sem=True)
     p.add_argument("--center", action="store_true", help="grand-mean centre the predictors")
-    add_resampling_arguments(p, "the CI of k")
-    p.add_argument("--plot", metavar="FILE", help="save the path diagram (PNG, PDF or SVG)")
-    p.add_argument("--json", action="store_true", help="print (or save) the results as JSON")
-    p.add_argument("-o", "--out", help="save the output to this file instead of printing it")
-    p.add_argument("--force", action="store_true", help="overwrite existing output files")
-    p.set_defaults(run=run)
+    _input.add_resampling_arguments(p, "the CI of k")
+    _args.add_lang_argument(p, "the summary")
+    _output.add_output_arguments(p, json=True, plot="save the path diagram")
+
+
+#: The flags passed on to :func:`dyadscore.apim` by name.
+_MODEL = "x y dyad person bootstrap seed drop_singles"
 
 
 def run(args: argparse.Namespace) -> int:
-    import json
     import sys
 
     from ..apim_gls import apim
     from ..errors import InputError
-    from ._output import check_outputs, emit, save_plot
+    from ._output import check_output_args, emit_report, save_plot
 
-    if args.ml and args.sem:
-        raise InputError("choose one of --ml and --sem")
     if args.bootstrap < 0:
         raise InputError(f"--bootstrap must be 0 or more, got {args.bootstrap}")
-    check_outputs([args.out], args.force, plot=args.plot)
+    check_output_args(args)
     named = [*args.x, args.y, *args.covariate, args.moderator]
-    data = score_named(
-        read_input(args), named, person=args.person, source=args.data, instruments=args.instrument
+    data = _input.score_named(
+        _input.read_input(args),
+        named,
+        person=args.person,
+        source=args.data,
+        instruments=args.instrument or (),
     )
     res = apim(
         data,
-        x=args.x,
-        y=args.y,
-        dyad=args.dyad,
+        **_args.from_args(args, _MODEL + " moderator center", source="data"),
         role=None if args.indistinguishable else args.role,
-        person=args.person,
         covariates=args.covariate or None,
         covariate_effects="as_is" if args.covariates_as_is else "actor_partner",
-        moderator=args.moderator,
-        method="sem" if args.sem else "ML" if args.ml else "REML",
-        center=args.center,
-        bootstrap=args.bootstrap,
-        seed=args.seed,
-        drop_singles=args.drop_singles,
-        source=args.data,
+        method=_args.fit_method(args),
     )
     dropped = res.fit.get("n_singles_dropped", 0)
     if dropped:
         print(f"dyadscore: dropped {dropped} person(s) without a partner", file=sys.stderr)
     if args.plot:
         save_plot(lambda: res.plot(), args.plot, force=args.force)
-    as_json = args.json or (args.out or "").lower().endswith(".json")
-    text = json.dumps(res.to_dict(), indent=2, ensure_ascii=False) if as_json else res.summary()
-    emit(text, args.out, force=args.force)
+    emit_report(args, res, lambda: res.summary(lang=args.lang))
     return 0

@@ -1,33 +1,30 @@
-"""``dyadscore convert``: scores or dyadic tables to SPSS, Stata, R-friendly CSV or Parquet."""
+"""``dyadscore convert``: save a score table for SPSS (.sav), Stata (.dta), R (.csv) or Parquet.
+
+Convert a score table (or a dyadic table made from one) to SPSS .sav with variable and value
+labels, Stata .dta, R-friendly CSV or Parquet, and write a codebook (<file>.codebook.md and
+.csv) beside it. Labels and instrument versions come from the <input>.meta.json that 'dyadscore
+score --out' writes, or from --instrument.
+"""
 
 from __future__ import annotations
 
 import argparse
 import sys
 
+from . import _args, _output
+
 
 def register(sub: argparse._SubParsersAction) -> None:
-    p = sub.add_parser(
-        "convert",
-        help="save a score table for SPSS (.sav), Stata (.dta), R (.csv) or Parquet",
-        description="Convert a score table (or a dyadic table made from one) to SPSS .sav "
-        "with variable and value labels, Stata .dta, R-friendly CSV or Parquet, and write "
-        "a codebook (<file>.codebook.md and .csv) beside it. Labels and instrument "
-        "versions come from the <input>.meta.json that 'dyadscore score --out' writes, or "
-        "from --instrument.",
-    )
+    p = _args.add_command(sub, "convert", __doc__, run)
     p.add_argument("data", help="score table (CSV, Excel, Parquet, JSON, .sav or .dta)")
-    p.add_argument("-o", "--out", required=True, help="output file: .sav, .dta, .csv or .parquet")
     p.add_argument("--format", choices=["spss", "stata", "csv", "parquet"], help="output format")
-    p.add_argument(
-        "-i",
-        "--instrument",
-        action="append",
-        help="instrument(s) the scores came from, for labels (default: the .meta.json)",
+    _args.add_instrument_arguments(
+        p, purpose="; the instruments the scores came from, for labels (default: the .meta.json)"
     )
     p.add_argument("--no-codebook", action="store_true", help="do not write the codebook files")
-    p.add_argument("--force", action="store_true", help="overwrite existing files")
-    p.set_defaults(run=run)
+    _output.add_output_arguments(
+        p, out="output file: .sav, .dta, .csv or .parquet", out_required=True
+    )
 
 
 def run(args: argparse.Namespace) -> int:

@@ -1,80 +1,52 @@
-"""``dyadscore diary``: the daily-diary APIM (two-intercept dyadic multilevel model)."""
+"""``dyadscore diary``: daily-diary APIM of couples (dyadic multilevel model, as nlme::lme).
+
+Fit the daily-diary APIM to a long file (one row per person per day: couple id, role, day,
+daily predictor, daily outcome). The predictor is split into its within-person (person-mean-
+centred) and between-person parts for you; actor and partner effects of both are estimated with
+random intercepts per partner, residual SDs by role and a same-day residual correlation. Prints
+the summary; --json prints everything as JSON, --out saves it.
+"""
 
 from __future__ import annotations
 
 import argparse
 
+from . import _args, _output
+
 
 def register(sub: argparse._SubParsersAction) -> None:
-    p = sub.add_parser(
-        "diary",
-        help="daily-diary APIM of couples (dyadic multilevel model, as nlme::lme)",
-        description="Fit the daily-diary APIM to a long file (one row per person per day: "
-        "couple id, role, day, daily predictor, daily outcome). The predictor is split into "
-        "its within-person (person-mean-centred) and between-person parts for you; actor and "
-        "partner effects of both are estimated with random intercepts per partner, residual "
-        "SDs by role and a same-day residual correlation. Prints the summary; --json PATH "
-        "saves everything as JSON.",
-    )
+    p = _args.add_command(sub, "diary", __doc__, run)
     p.add_argument("data", help="long table (CSV, Excel, Parquet, JSON; '-' = stdin)")
     p.add_argument("--x", required=True, help="daily predictor")
     p.add_argument("--y", required=True, help="daily outcome")
-    p.add_argument("--dyad", default="couple", help="couple id column (default: couple)")
-    p.add_argument("--role", default="role", help="role column (default: role)")
-    p.add_argument("--time", default="day", help="day number column (default: day)")
-    p.add_argument("--person", help="person id column (needed with --indistinguishable)")
-    p.add_argument(
-        "--indistinguishable",
-        action="store_true",
-        help="indistinguishable partners: one set of effects (needs --person)",
+    _args.add_id_arguments(p, "dyad", "role", "time", "person", role="role")
+    _args.add_indistinguishable_argument(p)
+    _args.add_choices(
+        p, random=("intercept|slope", "random intercepts (default) or also actor slopes")
     )
-    p.add_argument(
-        "--random",
-        choices=["intercept", "slope"],
-        default="intercept",
-        help="random intercepts (default) or also random within-person actor slopes",
-    )
-    p.add_argument("--ml", action="store_true", help="ML instead of REML")
-    p.add_argument("--lang", choices=["en", "nl"], default="en", help="summary language")
-    p.add_argument("--plot", metavar="FILE", help="save the slope plot (PNG, PDF or SVG)")
-    p.add_argument("--json", metavar="PATH", help="save the results as JSON ('-' = print)")
-    p.add_argument("--force", action="store_true", help="overwrite existing output files")
-    p.set_defaults(run=run)
+    _args.add_fit_arguments(p)
+    _args.add_lang_argument(p, "the summary")
+    _output.add_output_arguments(p, json="legacy", plot="save the slope plot")
 
 
 def run(args: argparse.Namespace) -> int:
-    import json
     import warnings
 
     from .._diary import diary_apim
-    from ..io import write_text
-    from ._output import check_outputs, save_plot
-
-    check_outputs([args.json], args.force, plot=args.plot)
     from ..io import read_table
+    from ._output import check_output_args, emit_report, save_plot
 
+    check_output_args(args)
     data = read_table(args.data)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")  # warnings are printed with the summary
         res = diary_apim(
             data,
-            x=args.x,
-            y=args.y,
-            dyad=args.dyad,
+            **_args.from_args(args, "x y dyad person time random", source="data"),
             role=None if args.indistinguishable else args.role,
-            person=args.person,
-            time=args.time,
-            random=args.random,
-            method="ML" if args.ml else "REML",
-            source=args.data,
+            method=_args.fit_method(args),
         )
     if args.plot:
         save_plot(lambda: res.plot(lang=args.lang), args.plot, force=args.force)
-    if args.json:
-        text = json.dumps(res.to_dict(), indent=2, ensure_ascii=False)
-        if args.json == "-":
-            print(text)
-            return 0
-        write_text(text + "\n", args.json, force=args.force)
-    print(res.summary(lang=args.lang))
+    emit_report(args, res, lambda: res.summary(lang=args.lang))
     return 0

@@ -1,32 +1,23 @@
-"""``dyadscore dyads``: reshape couple data, check nonindependence, compare partners."""
+"""``dyadscore dyads``: reshape couple data, test nonindependence, compare partners.
+
+pairwise: one row per person with <v>_actor and <v>_partner; dyad: one row per couple with
+<v>_<role> (or _1/_2); nonindependence: partner correlation (distinguishable) or intraclass
+correlations (indistinguishable); discrepancy: per couple and variable the signed and absolute
+difference between partners; similarity: per couple the raw and distinctive (Furr 2008) profile
+correlation across --vars (three or more). DATA may also be a survey-platform or SPSS/Stata
+export (--source, --map); variables named in --vars that are subscales of a shipped instrument
+whose items are present are scored first.
+"""
 
 from __future__ import annotations
 
 import argparse
 
-from ._input import (
-    add_instrument_argument,
-    add_map_argument,
-    add_missing_argument,
-    add_source_argument,
-    read_input,
-    score_named,
-)
+from . import _args, _input, _output
 
 
 def register(sub: argparse._SubParsersAction) -> None:
-    p = sub.add_parser(
-        "dyads",
-        help="reshape couple data, test nonindependence, compare partners",
-        description="pairwise: one row per person with <v>_actor and <v>_partner; dyad: one row "
-        "per couple with <v>_<role> (or _1/_2); nonindependence: partner correlation "
-        "(distinguishable) or intraclass correlations (indistinguishable); discrepancy: per "
-        "couple and variable the signed and absolute difference between partners; similarity: "
-        "per couple the raw and distinctive (Furr 2008) profile correlation across --vars "
-        "(three or more). DATA may also be a "
-        "survey-platform or SPSS/Stata export (--source, --map); variables named in --vars "
-        "that are subscales of a shipped instrument whose items are present are scored first.",
-    )
+    p = _args.add_command(sub, "dyads", __doc__, run)
     p.add_argument(
         "action", choices=["pairwise", "dyad", "nonindependence", "discrepancy", "similarity"]
     )
@@ -34,38 +25,28 @@ def register(sub: argparse._SubParsersAction) -> None:
         "data", help="person-level table (CSV, Excel, Parquet, JSON; '-' = stdin) or an export"
     )
     p.add_argument("--vars", nargs="+", required=True, metavar="VAR", help="variables")
-    p.add_argument("--dyad", required=True, help="dyad (couple) id column")
-    p.add_argument("--role", help="role column (distinguishable dyads)")
-    p.add_argument("--person", help="person id column")
-    p.add_argument("--wave", help="wave column (pairwise/dyad: one set per wave)")
-    add_map_argument(p)
-    add_source_argument(p)
-    add_missing_argument(p)
-    add_instrument_argument(p)
-    p.add_argument(
-        "--drop-singles",
-        action="store_true",
-        help="drop persons without a partner (reported) instead of stopping",
-    )
-    p.add_argument(
-        "-o", "--out", help="output file (.csv, .json, .parquet, .xlsx, .sav, .dta); default stdout"
-    )
-    p.add_argument("--force", action="store_true", help="overwrite an existing output file")
-    p.set_defaults(run=run)
+    _args.add_id_arguments(p, "dyad", "role", "person", "wave", wave=None)
+    _input.add_map_argument(p)
+    _input.add_source_argument(p)
+    _input.add_missing_argument(p)
+    _args.add_instrument_arguments(p, purpose=_args.SCORED_FIRST)
+    _args.add_drop_singles_argument(p)
+    _output.add_output_arguments(p, out=_args.TABLE_OUT)
 
 
 def run(args: argparse.Namespace) -> int:
     import sys
 
     from .. import dyads
-    from ..io import write_table
+    from ._output import check_output_args, save_table
 
-    data = score_named(
-        read_input(args),
+    check_output_args(args)
+    data = _input.score_named(
+        _input.read_input(args),
         args.vars,
         person=args.person,
         source=args.data,
-        instruments=args.instrument,
+        instruments=args.instrument or (),
     )
     common = {"person": args.person, "drop_singles": args.drop_singles, "source": args.data}
     if args.action == "nonindependence":
@@ -84,10 +65,6 @@ def run(args: argparse.Namespace) -> int:
         print(f"dyadscore: dropped {dropped} person(s) without a partner", file=sys.stderr)
     if args.out is None and args.action == "nonindependence":
         print(out.to_string(index=False, float_format=lambda v: f"{v:.4g}"))
-    elif args.out and args.out.lower().endswith((".sav", ".zsav", ".dta")):
-        from ..formats.writers import write_scores  # labelled SPSS/Stata, not CSV under that name
-
-        write_scores(out, args.out, force=args.force)
     else:
-        write_table(out, args.out or "-", force=args.force)
+        save_table(out, args.out, force=args.force)
     return 0

@@ -1,4 +1,10 @@
-"""``dyadscore instruments list|show|check|schema|export|import``: browse, lint, export, import."""
+"""``dyadscore instruments``: list, show, check, export and import questionnaire instruments.
+
+List the shipped instruments, show one in English or Dutch, check (validate and lint)
+instrument YAML files, shipped or your own, export one for Qualtrics, REDCap or SurveyJS, or
+import a REDCap data dictionary as a YAML. Your own instrument needs English text only; Dutch
+only for Dutch output (--lang nl).
+"""
 
 from __future__ import annotations
 
@@ -6,22 +12,17 @@ import argparse
 import json
 import textwrap
 
+from . import _args, _output
+
 
 def register(sub: argparse._SubParsersAction) -> None:
-    p = sub.add_parser(
-        "instruments",
-        help="list, show, check, export and import questionnaire instruments",
-        description="List the shipped instruments, show one in English or Dutch, check "
-        "(validate and lint) instrument YAML files, shipped or your own, export one for "
-        "Qualtrics, REDCap or SurveyJS, or import a REDCap data dictionary as a YAML. Your "
-        "own instrument needs English text only; Dutch only for Dutch output (--lang nl).",
-    )
+    p = _args.add_command(sub, "instruments", __doc__, run)
     isub = p.add_subparsers(dest="action", metavar="ACTION", required=True)
     ls = isub.add_parser("list", help="list shipped instruments")
-    ls.add_argument("--lang", choices=["en", "nl"], default="en")
+    _args.add_lang_argument(ls, "the titles")
     show = isub.add_parser("show", help="display one instrument")
     show.add_argument("instrument", help="instrument id or path to a .yaml file")
-    show.add_argument("--lang", choices=["en", "nl"], default="en")
+    _args.add_lang_argument(show, "the items")
     check = isub.add_parser("check", help="validate and lint instrument files")
     check.add_argument("paths", nargs="*", help="YAML files (default: all shipped instruments)")
     check.add_argument("--strict", action="store_true", help="exit 1 when there are warnings")
@@ -36,12 +37,11 @@ def register(sub: argparse._SubParsersAction) -> None:
     )
     exp.add_argument("instrument", help="instrument id or path to a .yaml file")
     exp.add_argument("--to", required=True, choices=["qsf", "redcap", "surveyjs"])
-    exp.add_argument("-o", "--out", required=True, help="output file, or '-' to print it")
-    exp.add_argument("--lang", choices=["en", "nl"], default="en")
+    _args.add_lang_argument(exp, "the items")
     exp.add_argument(
         "--no-dyad", action="store_true", help="leave out the couple code and role questions"
     )
-    exp.add_argument("--force", action="store_true", help="overwrite an existing file")
+    _output.add_output_arguments(exp, out="output file, or '-' to print it", out_required=True)
     imp = isub.add_parser(
         "import",
         help="make an instrument YAML from a REDCap data dictionary CSV",
@@ -53,11 +53,9 @@ def register(sub: argparse._SubParsersAction) -> None:
         "subscales, provenance) before scoring with it.",
     )
     imp.add_argument("dictionary", help="REDCap data dictionary (CSV)")
-    imp.add_argument("-o", "--out", help="output YAML file (default: print it)")
     imp.add_argument("--id", dest="instrument_id", help="id of the new instrument")
     imp.add_argument("--form", help="take the items of this REDCap form (Form Name) only")
-    imp.add_argument("--force", action="store_true", help="overwrite an existing file")
-    p.set_defaults(run=run)
+    _output.add_output_arguments(imp, out="output YAML file (default: print it)")
 
 
 def run(args: argparse.Namespace) -> int:
@@ -79,21 +77,17 @@ def run(args: argparse.Namespace) -> int:
         import sys
 
         from ..formats.export import instrument_from_redcap, instrument_yaml
-        from ..io import write_text
+        from ._output import emit
 
         inst = instrument_from_redcap(
             args.dictionary, instrument_id=args.instrument_id, form=args.form
         )
-        text = instrument_yaml(inst)
-        if args.out and args.out != "-":
-            write_text(text, args.out, force=args.force)
+        if emit(instrument_yaml(inst), args.out, force=args.force, newline=False):
             print(
                 f"imported {inst.id} ({len(inst.items)} items, scale {inst.scale_min}-"
                 f"{inst.scale_max}) -> {args.out}",
                 file=sys.stderr,
             )
-        else:
-            sys.stdout.write(text)
         return 0
     if args.action == "export":
         import sys

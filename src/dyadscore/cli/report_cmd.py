@@ -1,27 +1,28 @@
-"""``dyadscore report``: a self-contained HTML report for one couple."""
+"""``dyadscore report``: write a coach report (self-contained HTML) for one couple.
+
+Write one HTML page for a couple: each partner's scores against the scale range, their
+differences, profile similarity and, with two waves, change. Descriptive, not diagnostic; plots
+are embedded, no internet needed.
+"""
 
 from __future__ import annotations
 
 import argparse
 
+from . import _args, _output
+
 
 def register(subparsers: argparse._SubParsersAction) -> None:
-    p = subparsers.add_parser(
-        "report",
-        help="write a coach report (self-contained HTML) for one couple",
-        description="Write one HTML page for a couple: each partner's scores against the scale "
-        "range, their differences, profile similarity and, with two waves, change. Descriptive, "
-        "not diagnostic; plots are embedded, no internet needed.",
-    )
+    p = _args.add_command(subparsers, "report", __doc__, run)
     p.add_argument("couple", help="couple code")
-    p.add_argument("--db", required=True, help="answer database")
-    p.add_argument("--lang", choices=["en", "nl"], default="en")
+    _args.add_db_argument(p)
+    _args.add_lang_argument(p, "the report")
     p.add_argument(
         "--norms", default=None, help="optional norm table: subscale, mean, sd[, reliability, role]"
     )
-    p.add_argument("-o", "--out", default="-", help="output .html file or - (stdout)")
-    p.add_argument("--force", action="store_true", help="overwrite an existing --out file")
-    p.set_defaults(run=run)
+    _output.add_output_arguments(
+        p, out="save the .html page to FILE; default: print it", out_default="-"
+    )
 
 
 def run(args: argparse.Namespace) -> int:

@@ -1,29 +1,27 @@
-"""``dyadscore serve``: the local web form for couples (this computer only)."""
+"""``dyadscore serve``: serve the questionnaire as a local web form with a link per partner.
+
+Start a small web server on 127.0.0.1 and print one link per partner. Each link carries an
+unguessable token and opens only that partner's form. Answers are saved as they are given;
+reopening a link resumes. Requires Flask (pip install 'dyadscore[web]').
+"""
 
 from __future__ import annotations
 
 import argparse
 
+from . import _args
+
 
 def register(subparsers: argparse._SubParsersAction) -> None:
-    p = subparsers.add_parser(
-        "serve",
-        help="serve the questionnaire as a local web form with a link per partner",
-        description="Start a small web server on 127.0.0.1 and print one link per partner. "
-        "Each link carries an unguessable token and opens only that partner's form. Answers "
-        "are saved as they are given; reopening a link resumes. Requires Flask "
-        "(pip install 'dyadscore[web]').",
-    )
-    p.add_argument("--db", required=True, help="answer database (created, owner-only, if missing)")
-    p.add_argument("--couple", required=True, nargs="+", help="couple code(s)")
-    p.add_argument("--roles", default="A,B", help="partner roles, comma-separated (default A,B)")
-    p.add_argument("--wave", type=int, default=1)
+    p = _args.add_command(subparsers, "serve", __doc__, run)
+    _args.add_session_arguments(p, couples=True)
     p.add_argument(
-        "--battery",
-        default="intake",
-        help="battery name (intake, followup) or comma-separated instrument ids/YAML paths",
+        "--roles",
+        nargs="+",
+        default=["A", "B"],
+        metavar="ROLE",
+        help="partner roles (default: A B; 'A,B' works too)",
     )
-    p.add_argument("--lang", choices=["en", "nl"], default="en")
     p.add_argument(
         "--host",
         default="127.0.0.1",
@@ -37,7 +35,6 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         "(default: never); an expired link shows a page saying so",
     )
     p.add_argument("--port", type=int, default=8765, help="port (0 = any free port)")
-    p.set_defaults(run=run)
 
 
 def run(args: argparse.Namespace) -> int:
@@ -48,11 +45,6 @@ def run(args: argparse.Namespace) -> int:
         return serve(
             args.db,
             args.couple,
-            battery=args.battery,
-            wave=args.wave,
-            lang=args.lang,
-            roles=[r.strip() for r in args.roles.split(",") if r.strip()],
-            host=args.host,
-            port=args.port,
-            expires=args.expires,
+            **_args.from_args(args, "battery wave lang host port expires"),
+            roles=[r.strip() for tok in args.roles for r in tok.split(",") if r.strip()],
         )

@@ -1,89 +1,57 @@
-"""``dyadscore validate``: dyadic CFA and measurement invariance between partners."""
+"""``dyadscore validate``: dyadic CFA and measurement invariance between partners (lavaan/dySEM set-up).
+
+Fits the dyadic confirmatory factor model of each instrument (one factor per subscale and
+partner, correlated residuals of the same item) at the configural, loading, intercept and
+residual levels, tests each level against the previous one (likelihood ratio, change in CFI and
+RMSEA) and says which level holds and what it licenses (comparing partners' means needs
+intercept invariance). Numbers equal lavaan's. Prints a report; --json prints everything as
+JSON, --out saves it, --html writes an HTML report (atomically).
+"""
 
 from __future__ import annotations
 
 import argparse
 
-from ._input import add_map_argument, add_source_argument
+from . import _args, _input, _output
 
 
 def register(sub: argparse._SubParsersAction) -> None:
-    p = sub.add_parser(
-        "validate",
-        help="dyadic CFA and measurement invariance between partners (lavaan/dySEM set-up)",
-        description="Fits the dyadic confirmatory factor model of each instrument (one factor "
-        "per subscale and partner, correlated residuals of the same item) at the configural, "
-        "loading, intercept and residual levels, tests each level against the previous one "
-        "(likelihood ratio, change in CFI and RMSEA) and says which level holds and what it "
-        "licenses (comparing partners' means needs intercept invariance). Numbers equal "
-        "lavaan's. Prints a report; --json or --html write it to a file (atomically).",
-    )
+    p = _args.add_command(sub, "validate", __doc__, run)
     p.add_argument("data", help="item responses, one row per person (CSV, Excel, Parquet, ...)")
-    p.add_argument(
-        "-i",
-        "--instrument",
-        action="append",
-        help="instrument id or YAML path (repeatable)",
-    )
+    _args.add_instrument_arguments(p)
     p.add_argument(
         "--items",
         nargs="+",
         metavar="COLUMN",
         help="plain item columns (one factor) instead of an instrument",
     )
-    p.add_argument("--dyad", default="couple", help="couple id column (default couple)")
-    p.add_argument("--role", default="role", help="partner role column (default role)")
-    p.add_argument(
-        "--missing",
-        choices=["listwise", "fiml"],
-        default="listwise",
-        help="couples with every item answered (default), or full-information ML",
+    _args.add_id_arguments(p, "dyad", "role", role="role")
+    p.add_argument("--waves", metavar="VALUE", help="the wave to analyse (default: the first)")
+    _args.add_renamed(p, "--wave", "waves", "--waves")
+    _args.add_choices(
+        p,
+        missing=("listwise|fiml", "couples with every item answered (default), or FIML"),
+        scaling=("FF|MV", "fixed factor (default) or marker variable (first item)"),
+        structure=("subscales|one", "one factor per subscale (default) or for all items"),
     )
-    p.add_argument(
-        "--scaling",
-        choices=["FF", "MV"],
-        default="FF",
-        help="fixed factor (default) or marker variable (first item)",
+    _args.add_lang_argument(p, "the report")
+    _input.add_map_argument(p)
+    _input.add_source_argument(p)
+    _output.add_output_arguments(
+        p, json="legacy", html="also write an HTML report with the loading plots to FILE"
     )
-    p.add_argument(
-        "--structure",
-        choices=["subscales", "one"],
-        default="subscales",
-        help="one factor per subscale (default) or one factor for all items",
-    )
-    p.add_argument("--wave", help="the wave to analyse when the data hold several (default: first)")
-    p.add_argument("--lang", choices=["en", "nl"], default="en", help="report language")
-    add_map_argument(p)
-    add_source_argument(p)
-    out = p.add_mutually_exclusive_group()
-    out.add_argument(
-        "--json",
-        nargs="?",
-        const="-",
-        metavar="PATH",
-        help="write every table as JSON to PATH (no PATH: print it)",
-    )
-    out.add_argument("--html", metavar="PATH", help="write an HTML report with the loading plots")
-    p.add_argument("--force", action="store_true", help="overwrite an existing output file")
-    p.set_defaults(run=run)
 
 
 def run(args: argparse.Namespace) -> int:
-    import json
-
     from .._cfa import invariance
     from ..errors import InputError
     from ..io import write_text
     from ._input import read_input
+    from ._output import check_output_args, emit_report
 
-    for path in (args.json, args.html):
-        if path and path != "-":
-            from pathlib import Path
-
-            if Path(path).exists() and not args.force:
-                raise InputError(f"{path}: exists; use --force to overwrite it")
+    check_output_args(args)
     data = read_input(args)
-    wave = args.wave
+    wave = args.waves
     if wave is not None and "wave" in data.columns:
         values = {str(v): v for v in data["wave"].dropna().unique()}
         if wave not in values:
@@ -102,25 +70,14 @@ def run(args: argparse.Namespace) -> int:
         results[name] = invariance(
             data,
             spec,
-            dyad=args.dyad,
-            role=args.role,
-            scaling=args.scaling,
-            missing=args.missing,
-            structure=args.structure,
+            **_args.from_args(args, "dyad role scaling missing structure", source="data"),
             wave=wave,
-            source=args.data,
         )
-    if args.json:
-        text = json.dumps(
-            {k: r.to_dict() for k, r in results.items()}, indent=2, ensure_ascii=False
-        )
-        write_text(text + "\n", args.json, force=args.force)
-        return 0
     if args.html:
         write_text(_html(results, args.lang), args.html, force=args.force)
-        print(f"wrote {args.html}")
-        return 0
-    print("\n\n".join(r.summary(lang=args.lang) for r in results.values()))
+    emit_report(
+        args, results, lambda: "\n\n".join(r.summary(lang=args.lang) for r in results.values())
+    )
     return 0
 
 
