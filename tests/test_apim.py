@@ -13,7 +13,8 @@ import pytest
 from scipy import optimize
 
 import dyadscore as ds
-from dyadscore.apim_gls import _batch_fit, _build_design
+from dyadscore._apim_design import _build_design
+from dyadscore.apim_gls import _batch_fit
 from dyadscore.cli import main
 from dyadscore.errors import InputError, PairingError
 from dyadscore.simulate import simulate_dyads

@@ -37,8 +37,8 @@ _EXPORTS: dict[str, str] = {
     "nonindependence": "dyads",
     "discrepancy": "dyads",
     "profile_similarity": "dyads",
-    "apim": "apim_gls",
-    "APIMResult": "apim_gls",
+    "apim": "_apim",
+    "APIMResult": "_apim_result",
     "simulate_dyads": "simulate",
     "simulate_items": "simulate",
     "simulate_paradox": "simulate",
@@ -77,7 +77,7 @@ _EXPORTS: dict[str, str] = {
 }
 
 # Modules are named apart from the functions they export (``ds.apim`` is the function in
-# ``apim_gls``), because importing a submodule binds its name on the package.
+# ``_apim``, scipy's convention), because importing a submodule binds its name on the package.
 _SUBMODULES = {
     "paradox",
     "dyads",

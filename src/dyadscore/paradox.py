@@ -1208,7 +1208,7 @@ def test(
     >>> res.table[["hypothesis", "model", "supported"]].values.tolist()
     [['H5', 'apimem', True]]
     """
-    from .apim_gls import apim
+    from ._apim import apim
 
     lang = _check_lang(lang)
     src = source or "data"

@@ -64,7 +64,7 @@ def run(args: argparse.Namespace) -> int:
     import json
     import sys
 
-    from ..apim_gls import apim
+    from .._apim import apim
     from ..errors import InputError
     from ._output import check_outputs, emit, save_plot
 
