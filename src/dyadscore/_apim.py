@@ -53,7 +53,6 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-from scipy import stats
 
 from ._apim_design import (
     _build_design,
@@ -67,52 +66,32 @@ from ._apim_result import APIMResult
 from ._apim_tests import _distinguishability, _k_tables, _lr, _pattern_tests
 from .apim_gls import _bootstrap, _Fit, _fit, _inference, _satterthwaite_df
 from .dyads import _fill_doc
+from .results import coef_table
 
 __all__ = ["apim", "APIMResult"]
 
 
 def _effects_table(
-    design: _Design, fit: _Fit, method: str, ci: float, betas: np.ndarray
+    design: _Design, fit: _Fit, method: str, ci: float, betas: np.ndarray, dfs: Any = None
 ) -> tuple[pd.DataFrame, np.ndarray]:
+    """The effects table and the vcov under the reporting convention of ``method``.
+
+    ``dfs``: per-coefficient df of the t tests (Satterthwaite) instead of N - p.
+    """
     vcov, dist, df = _inference(fit, method)
-    se = np.sqrt(np.diag(vcov))
-    stat = fit.beta / se
-    if dist == "z":
-        p = 2 * stats.norm.sf(np.abs(stat))
-        crit = stats.norm.ppf(0.5 + ci / 2)
-        dfs = np.full(fit.p, np.nan)
-    else:
-        p = 2 * stats.t.sf(np.abs(stat), df)
-        crit = stats.t.ppf(0.5 + ci / 2, df)
-        dfs = np.full(fit.p, df)
-    eff = pd.DataFrame(
-        {
-            "effect": [c[0] for c in design.columns],
-            "predictor": [c[1] for c in design.columns],
-            "role": [c[2] for c in design.columns],
-            "estimate": fit.beta,
-            "se": se,
-            "ci_low": fit.beta - crit * se,
-            "ci_high": fit.beta + crit * se,
-            "statistic": stat,
-            "df": dfs,
-            "p": p,
-            "beta": betas,
-            "term": [_term_name(*c, design.partner_suffix) for c in design.columns],
-        }
+    labels = {
+        k: [c[i] for c in design.columns] for i, k in enumerate(("effect", "predictor", "role"))
+    }
+    terms = [_term_name(*c, design.partner_suffix) for c in design.columns]
+    eff = coef_table(
+        labels,
+        fit.beta,
+        np.sqrt(np.diag(vcov)),
+        None if dist == "z" else df if dfs is None else dfs,
+        level=ci,
+        extra={"beta": betas, "term": terms},
     )
     return eff, vcov
-
-
-def _with_df(effects: pd.DataFrame, dfs: np.ndarray, ci: float) -> pd.DataFrame:
-    """Effects table with per-coefficient df: t tests and CIs recomputed on those df."""
-    out = effects.copy()
-    out["df"] = dfs
-    out["p"] = 2 * stats.t.sf(np.abs(out["statistic"]), dfs)
-    crit = stats.t.ppf(0.5 + ci / 2, dfs)
-    out["ci_low"] = out["estimate"] - crit * out["se"]
-    out["ci_high"] = out["estimate"] + crit * out["se"]
-    return out
 
 
 def _bootstrap_draws(design: _Design, fit: _Fit, n_boot: int, seed: Any, reml: bool) -> np.ndarray:
@@ -264,9 +243,8 @@ def apim(
     reml = method == "REML"
     fit = _fit(d, hetero=hetero, corr=True, reml=reml)
     betas = _standardised(design, fit.beta)
-    effects, vcov = _effects_table(design, fit, method, ci, betas)
-    if df_method == "satterthwaite":
-        effects = _with_df(effects, _satterthwaite_df(d, fit, hetero, method), ci)
+    dfs = _satterthwaite_df(d, fit, hetero, method) if df_method == "satterthwaite" else None
+    effects, vcov = _effects_table(design, fit, method, ci, betas, dfs)
 
     ml_full = fit if not reml else _fit(d, hetero=hetero, corr=True, reml=False)
     no_corr = _fit(d, hetero=hetero, corr=False, reml=reml)

@@ -1,13 +1,9 @@
 """The numpy GLS engine of the APIM (:func:`dyadscore.apim`, :func:`dyadscore.overtime_apim`).
 
-The model is the one of ``nlme::gls`` with ``correlation = corCompSymm(form = ~ 1 | dyad)``
-(and ``weights = varIdent(form = ~ 1 | role)`` for distinguishable dyads): every dyad has a
-2 x 2 residual covariance
-
-    V = sigma^2 * [[1, rho*lam], [rho*lam, lam^2]]
-
-(``lam`` = residual SD of the second role relative to the first; ``lam = 1`` for
-indistinguishable dyads, where the model is compound symmetry and ``rho`` may be negative).
+The engine fits one residual structure: every dyad (couple, or couple-wave) has the 2 x 2
+block ``sigma^2 * [[1, rho*lam], [rho*lam, lam^2]]`` (``lam``: SD ratio of the second member
+to the first, fixed at 1 when the members are indistinguishable), as ``nlme::gls`` with
+``corCompSymm`` (and ``varIdent`` by role); :mod:`dyadscore._apim` states the model.
 
 How it is computed. Whitening a dyad's two rows with the analytic Cholesky factor of its 2 x 2
 block makes the GLS criterion a sum of per-dyad cross-products, so the data are reduced once

@@ -87,6 +87,52 @@ def matrix_dict(frame: Any) -> dict:
     return {"names": list(frame.columns), "matrix": frame.to_numpy()}
 
 
+def coef_table(
+    labels: dict[str, Any],
+    estimate: Any,
+    se: Any,
+    df: Any = None,
+    *,
+    level: float = 0.95,
+    ci_se: Any = None,
+    extra: dict[str, Any] | None = None,
+) -> Any:
+    """A model's coefficient table with the column names users know (broom/statsmodels).
+
+    Columns: the ``labels`` (e.g. effect, role), then ``estimate, se, ci_low, ci_high,
+    statistic, df, p``, then the ``extra`` columns (e.g. beta, term). With ``df=None`` the
+    tests are z tests with normal-theory intervals (``df`` is NaN); otherwise t tests and
+    intervals on ``df`` (one number, or one per coefficient). ``ci_se`` is the standard error
+    of the interval when it differs from the test's (nlme's ML ``summary`` against
+    ``intervals``).
+
+    Examples
+    --------
+    >>> t = coef_table({"effect": ["actor", "partner"]}, [0.5, 0.2], [0.1, 0.1], df=10)
+    >>> t[["effect", "statistic", "df"]].values.tolist()
+    [['actor', 5.0, 10.0], ['partner', 2.0, 10.0]]
+    >>> round(float(t["p"].iloc[1]), 4), round(float(coef_table({}, [2.0], [1.0])["p"][0]), 4)
+    (0.0734, 0.0455)
+    """
+    import numpy as np
+    import pandas as pd
+    from scipy import stats
+
+    est, se = np.asarray(estimate, dtype=float), np.asarray(se, dtype=float)
+    stat = est / se
+    if df is None:
+        dfs = np.full(est.shape, np.nan)
+        p = 2 * stats.norm.sf(np.abs(stat))
+        crit = stats.norm.ppf(0.5 + level / 2)
+    else:
+        dfs = np.broadcast_to(np.asarray(df, dtype=float), est.shape).copy()
+        p = 2 * stats.t.sf(np.abs(stat), dfs)
+        crit = stats.t.ppf(0.5 + level / 2, dfs)
+    half = crit * (se if ci_se is None else np.asarray(ci_se, dtype=float))
+    table = {"estimate": est, "se": se, "ci_low": est - half, "ci_high": est + half}
+    return pd.DataFrame({**labels, **table, "statistic": stat, "df": dfs, "p": p, **(extra or {})})
+
+
 def format_p(p: float | None) -> str:
     """APA-style p value: ``"< .001"`` or three decimals without the leading zero.
 
