@@ -100,6 +100,42 @@ def _bootstrap_draws(design: _Design, fit: _Fit, n_boot: int, seed: Any, reml: b
     return _bootstrap(units, fit, n_boot, seed, hetero=design.distinguishable, reml=reml)
 
 
+def _fit_info(design: _Design, fit: _Fit, method: str) -> dict[str, Any]:
+    """Log-likelihood, AIC and BIC (nlme's counts) and the numbers of dyads, rows and terms."""
+    n_par = fit.p + fit.n_var
+    n_bic = fit.n_obs - fit.p if fit.reml else fit.n_obs
+    return {
+        "loglik": fit.loglik,
+        "aic": -2 * fit.loglik + 2 * n_par,
+        "bic": -2 * fit.loglik + math.log(n_bic) * n_par,
+        "df_loglik": n_par,
+        "n_dyads": int((design.ok_a | design.ok_b).sum()),
+        "n_complete_dyads": int((design.ok_a & design.ok_b).sum()),
+        "n_obs": fit.n_obs,
+        "n_coef": fit.p,
+        "method": method,
+        "distinguishable": design.distinguishable,
+        "converged": fit.converged,
+        "n_rows_dropped": design.n_dropped,
+        "n_singles_dropped": design.n_singles,
+    }
+
+
+def _residual_covariance(design: _Design, fit: _Fit) -> dict[str, Any]:
+    """Residual SD and variance by role, their correlation and covariance."""
+    sd0 = math.sqrt(fit.sigma2)
+    labels = list(design.roles) if design.distinguishable else ["all"]
+    sds = [sd0, sd0 * fit.lam] if design.distinguishable else [sd0]
+    return {
+        "sigma": sd0,
+        "sd_by_role": dict(zip(labels, sds, strict=True)),
+        "variance_by_role": {k: s * s for k, s in zip(labels, sds, strict=True)},
+        "correlation": fit.rho,
+        "covariance": fit.rho * sds[0] * sds[-1],
+        "variance_ratio_sd": fit.lam,
+    }
+
+
 @_fill_doc
 def apim(
     data: pd.DataFrame,
@@ -253,35 +289,8 @@ def apim(
     draws = _bootstrap_draws(design, fit, int(bootstrap), seed, reml) if bootstrap else None
     k, pattern = _k_tables(design, xs, effects, vcov, draws, ci, alpha, tests)
 
-    n_par = fit.p + fit.n_var
-    n_bic = fit.n_obs - fit.p if reml else fit.n_obs
-    n_units = int((design.ok_a | design.ok_b).sum())
-    fit_info = {
-        "loglik": fit.loglik,
-        "aic": -2 * fit.loglik + 2 * n_par,
-        "bic": -2 * fit.loglik + math.log(n_bic) * n_par,
-        "df_loglik": n_par,
-        "n_dyads": n_units,
-        "n_complete_dyads": int((design.ok_a & design.ok_b).sum()),
-        "n_obs": fit.n_obs,
-        "n_coef": fit.p,
-        "method": method,
-        "distinguishable": design.distinguishable,
-        "converged": fit.converged,
-        "n_rows_dropped": design.n_dropped,
-        "n_singles_dropped": design.n_singles,
-    }
-    sd0 = math.sqrt(fit.sigma2)
-    labels = list(design.roles) if design.distinguishable else ["all"]
-    sds = [sd0, sd0 * fit.lam] if design.distinguishable else [sd0]
-    covariance = {
-        "sigma": sd0,
-        "sd_by_role": dict(zip(labels, sds, strict=True)),
-        "variance_by_role": {k_: s * s for k_, s in zip(labels, sds, strict=True)},
-        "correlation": fit.rho,
-        "covariance": fit.rho * sds[0] * sds[-1],
-        "variance_ratio_sd": fit.lam,
-    }
+    fit_info = _fit_info(design, fit, method)
+    covariance = _residual_covariance(design, fit)
     nonind = {
         "residual_correlation": fit.rho,
         **_lr(fit.loglik, no_corr.loglik, 1),

@@ -1,7 +1,7 @@
 """The APIM's design: input checks, the design matrices, term names and standardisation.
 
-:func:`_build_design` pairs the two members of every dyad (:func:`dyadscore.dyads.pair_members`),
-builds each person's own and partner columns (actor, partner, covariate and moderator terms;
+:func:`_build_design` pairs the two members of every dyad (:func:`dyadscore.dyads.pair_members`;
+a person-id column, given or detected, orders indistinguishable members), builds each person's own and partner columns (actor, partner, covariate and moderator terms;
 role-specific columns for distinguishable dyads) and returns a :class:`_Design`, whose
 :meth:`_Design.data` reduces it to the sufficient statistics the GLS engine
 (:mod:`dyadscore.apim_gls`) fits. The checks here give one :class:`~dyadscore.errors.InputError`
