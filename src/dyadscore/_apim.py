@@ -66,7 +66,7 @@ from ._apim_result import APIMResult
 from ._apim_tests import _distinguishability, _k_tables, _lr, _pattern_tests
 from .apim_gls import _bootstrap, _Fit, _fit, _inference, _satterthwaite_df
 from .dyads import _fill_doc
-from .results import coef_table
+from .results import effects_table
 
 __all__ = ["apim", "APIMResult"]
 
@@ -83,12 +83,12 @@ def _effects_table(
         k: [c[i] for c in design.columns] for i, k in enumerate(("effect", "predictor", "role"))
     }
     terms = [_term_name(*c, design.partner_suffix) for c in design.columns]
-    eff = coef_table(
-        labels,
+    eff = effects_table(
         fit.beta,
         np.sqrt(np.diag(vcov)),
         None if dist == "z" else df if dfs is None else dfs,
         level=ci,
+        labels=labels,
         extra={"beta": betas, "term": terms},
     )
     return eff, vcov

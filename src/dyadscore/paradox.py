@@ -1208,7 +1208,7 @@ def test(
     >>> res.table[["hypothesis", "model", "supported"]].values.tolist()
     [['H5', 'apimem', True]]
     """
-    from ._apim import apim
+    from .apim_gls import apim
 
     lang = _check_lang(lang)
     src = source or "data"

@@ -10,8 +10,12 @@ Every result of dyadscore (``APIMResult``, ``ReliabilityResult``, ``ParadoxResul
 * a short ``repr`` (one line: the type and its key numbers);
 * ``plot()`` where a plot helps (otherwise it raises ``NotImplementedError``).
 
-A subclass implements ``summary`` and ``to_dict``, and may override ``_repr_fields``
-(the few numbers its ``repr`` shows) and ``_html_tables`` (the DataFrames its HTML shows).
+A subclass implements ``summary`` and either ``to_dict`` or the class attribute
+``_dict_fields`` (the attributes ``to_dict`` returns, ``"key=attribute"`` to rename; square
+matrices named in ``_matrix_fields`` become :func:`matrix_dict`), and may override
+``_repr_fields`` (the few numbers its ``repr`` shows) and ``_html_tables`` or
+``_html_fields`` (the DataFrames its HTML shows). Regression-type models build their
+coefficient table with :func:`effects_table`.
 
 Examples
 --------
@@ -41,7 +45,16 @@ import json
 import math
 from typing import Any
 
-__all__ = ["Result", "format_p", "format_p_eq", "format_stars", "format_number", "jsonable"]
+__all__ = [
+    "Result",
+    "effects_lines",
+    "effects_table",
+    "format_p",
+    "format_p_eq",
+    "format_stars",
+    "format_number",
+    "jsonable",
+]
 
 
 def jsonable(obj: Any) -> Any:
@@ -87,50 +100,124 @@ def matrix_dict(frame: Any) -> dict:
     return {"names": list(frame.columns), "matrix": frame.to_numpy()}
 
 
-def coef_table(
-    labels: dict[str, Any],
+def effects_table(
     estimate: Any,
     se: Any,
     df: Any = None,
     *,
     level: float = 0.95,
     ci_se: Any = None,
+    labels: dict[str, Any] | None = None,
     extra: dict[str, Any] | None = None,
 ) -> Any:
-    """A model's coefficient table with the column names users know (broom/statsmodels).
+    """The coefficient table of a regression-type model, as scipy/statsmodels users expect.
 
-    Columns: the ``labels`` (e.g. effect, role), then ``estimate, se, ci_low, ci_high,
-    statistic, df, p``, then the ``extra`` columns (e.g. beta, term). With ``df=None`` the
-    tests are z tests with normal-theory intervals (``df`` is NaN); otherwise t tests and
-    intervals on ``df`` (one number, or one per coefficient). ``ci_se`` is the standard error
-    of the interval when it differs from the test's (nlme's ML ``summary`` against
-    ``intervals``).
+    Columns: the ``labels`` columns (``effect``, ``role``, ...), then ``estimate, se,
+    ci_low, ci_high, statistic, df, p``, then the ``extra`` columns (``beta``, ``term``,
+    ...). With ``df`` (a number or one per row) the statistic is t, the p value two-sided
+    on ``df`` and the interval ``estimate +- t(df) * se``; without it (None) the statistic
+    is z (normal), ``df`` is NaN.
+
+    Parameters
+    ----------
+    estimate, se : array-like
+        Coefficients and their standard errors (for the statistic and p).
+    df : float or array-like, optional
+        Degrees of freedom of the t tests; None for z tests.
+    level : float
+        Confidence level of the intervals.
+    ci_se : array-like, optional
+        Standard errors for the intervals when they differ from ``se`` (nlme's ML fits:
+        ``summary()`` scales the standard errors, ``intervals()`` does not).
+    labels, extra : dict of column name to values, optional
+        Columns placed before and after the statistics.
+
+    Returns
+    -------
+    DataFrame
 
     Examples
     --------
-    >>> t = coef_table({"effect": ["actor", "partner"]}, [0.5, 0.2], [0.1, 0.1], df=10)
-    >>> t[["effect", "statistic", "df"]].values.tolist()
-    [['actor', 5.0, 10.0], ['partner', 2.0, 10.0]]
-    >>> round(float(t["p"].iloc[1]), 4), round(float(coef_table({}, [2.0], [1.0])["p"][0]), 4)
-    (0.0734, 0.0455)
+    >>> tab = effects_table([0.5, -0.2], [0.1, 0.2], df=30, labels={"effect": ["a", "p"]})
+    >>> list(tab.columns)
+    ['effect', 'estimate', 'se', 'ci_low', 'ci_high', 'statistic', 'df', 'p']
+    >>> [round(v, 4) for v in tab["p"]]
+    [0.0, 0.3253]
+
+    In R: ``cbind(coef(summary(fit)), confint(fit))`` (t) or ``lmtest::coefci`` (z).
     """
     import numpy as np
     import pandas as pd
     from scipy import stats
 
-    est, se = np.asarray(estimate, dtype=float), np.asarray(se, dtype=float)
+    est = np.asarray(estimate, dtype=float)
+    se = np.asarray(se, dtype=float)
     stat = est / se
     if df is None:
         dfs = np.full(est.shape, np.nan)
         p = 2 * stats.norm.sf(np.abs(stat))
         crit = stats.norm.ppf(0.5 + level / 2)
     else:
-        dfs = np.broadcast_to(np.asarray(df, dtype=float), est.shape).copy()
+        dfs = np.broadcast_to(np.asarray(df), est.shape).copy()
         p = 2 * stats.t.sf(np.abs(stat), dfs)
         crit = stats.t.ppf(0.5 + level / 2, dfs)
     half = crit * (se if ci_se is None else np.asarray(ci_se, dtype=float))
-    table = {"estimate": est, "se": se, "ci_low": est - half, "ci_high": est + half}
-    return pd.DataFrame({**labels, **table, "statistic": stat, "df": dfs, "p": p, **(extra or {})})
+    return pd.DataFrame(
+        {
+            **(labels or {}),
+            "estimate": est,
+            "se": se,
+            "ci_low": est - half,
+            "ci_high": est + half,
+            "statistic": stat,
+            "df": dfs,
+            "p": p,
+            **(extra or {}),
+        }
+    )
+
+
+def effects_lines(
+    effects: Any, lang: str = "en", *, names: dict[str, str] | None = None
+) -> list[str]:
+    """An effects table (:func:`effects_table`, with ``effect`` and ``role``) as text lines.
+
+    One header line and one line per row: effect (its readable name from ``names``), role
+    (blank when missing), b, SE, the confidence interval, t(df) and p (:func:`format_p`).
+
+    Parameters
+    ----------
+    effects : DataFrame
+        With ``effect, role, estimate, se, ci_low, ci_high, statistic, df, p``.
+    lang : {"en", "nl"}
+        Language of the headers and the decimal mark.
+    names : dict, optional
+        Readable names of the effects.
+
+    Returns
+    -------
+    list of str
+
+    Examples
+    --------
+    >>> tab = effects_table([0.5], [0.1], df=30, labels={"effect": ["a"], "role": ["f"]})
+    >>> print("\\n".join(effects_lines(tab, names={"a": "actor"})))
+    Effect                Role                b       SE              95% CI           t(df)       p
+    actor                 f               0.500    0.100      [0.296, 0.704]       5.00 (30)  < .001
+    """
+    names = names or {}
+    head = ("Effect", "Role") if lang == "en" else ("Effect", "Rol")
+    lines = [f"{head[0]:<22}{head[1]:<12}{'b':>9}{'SE':>9}{'95% CI':>20}{'t(df)':>16}{'p':>8}"]
+    for r in effects.itertuples(index=False):
+        role = "" if r.role is None or r.role != r.role else str(r.role)  # None or NaN
+        ci = f"[{format_number(r.ci_low, 3, lang)}, {format_number(r.ci_high, 3, lang)}]"
+        st = f"{format_number(r.statistic, 2, lang)} ({r.df:.0f})"
+        lines.append(
+            f"{names.get(r.effect, r.effect):<22}{role:<12}"
+            f"{format_number(r.estimate, 3, lang):>9}{format_number(r.se, 3, lang):>9}"
+            f"{ci:>20}{st:>16}{format_p(r.p):>8}"
+        )
+    return lines
 
 
 def format_p(p: float | None) -> str:
@@ -198,9 +285,20 @@ class Result:
         """Readable text report in English (``"en"``) or Dutch (``"nl"``)."""
         raise NotImplementedError
 
-    def to_dict(self) -> dict:  # pragma: no cover - abstract
+    _dict_fields: tuple[str, ...] = ()
+    _matrix_fields: tuple[str, ...] = ("vcov",)
+    _html_fields: tuple[str, ...] = ()
+
+    def to_dict(self) -> dict:
         """Every table and number as a JSON-safe dictionary."""
-        raise NotImplementedError
+        if not self._dict_fields:  # pragma: no cover - abstract
+            raise NotImplementedError
+        out = {}
+        for spec in self._dict_fields:
+            key, _, attr = spec.partition("=")
+            value = getattr(self, attr or key)
+            out[key] = matrix_dict(value) if (attr or key) in self._matrix_fields else value
+        return jsonable(out)
 
     def to_json(self, path: Any = None, **kwargs: Any) -> str:
         """``json.dumps(self.to_dict())``; written to ``path`` as well when given."""
@@ -223,7 +321,11 @@ class Result:
 
     def _html_tables(self) -> dict[str, Any]:
         """Named DataFrames that ``to_html`` shows below the summary (override)."""
-        return {}
+        out = {}
+        for spec in self._html_fields:
+            key, _, attr = spec.partition("=")
+            out[key] = getattr(self, attr or key)
+        return out
 
     def __repr__(self) -> str:
         parts = []
