@@ -16,7 +16,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from .results import Result, format_p, format_p_eq, jsonable, matrix_dict
+from .results import Result, format_p, format_p_eq
 
 __all__ = ["APIMResult"]
 
@@ -80,6 +80,21 @@ class APIMResult(Result):
     vcov: pd.DataFrame
     info: dict = field(default_factory=dict)
     bootstrap_draws: pd.DataFrame | None = None
+
+    # to_dict and the HTML tables (the Result protocol; vcov becomes names + matrix)
+    _dict_fields = (
+        "model=info",
+        "effects",
+        "fit",
+        "covariance",
+        "nonindependence",
+        "k",
+        "pattern",
+        "pattern_tests",
+        "distinguishability",
+        "vcov",
+    )
+    _html_fields = ("effects", "k", "pattern")
 
     # ------------------------------------------------------------------ presentation
     def summary(self, lang: str = "en") -> str:
@@ -173,31 +188,12 @@ class APIMResult(Result):
 
         return apim_path_diagram(self, ax=ax, predictor=predictor)
 
-    def to_dict(self) -> dict:
-        """JSON-safe dictionary of every table and number (NaN -> None)."""
-        out = {
-            "model": self.info,
-            "effects": self.effects,
-            "fit": self.fit,
-            "covariance": self.covariance,
-            "nonindependence": self.nonindependence,
-            "k": self.k,
-            "pattern": self.pattern,
-            "pattern_tests": self.pattern_tests,
-            "distinguishability": self.distinguishability,
-            "vcov": matrix_dict(self.vcov),
-        }
-        return jsonable(out)
-
     def _repr_fields(self) -> dict[str, Any]:
         return {
             "y": self.info.get("y"),
             "n_dyads": self.fit.get("n_dyads"),
             "method": self.fit.get("method"),
         }
-
-    def _html_tables(self) -> dict[str, Any]:
-        return {"effects": self.effects, "k": self.k, "pattern": self.pattern}
 
 
 def _missing(value: Any) -> bool:
