@@ -13,7 +13,8 @@ import pytest
 from scipy import optimize
 
 import dyadscore as ds
-from dyadscore.apim_gls import _batch_fit, _build_design
+from dyadscore._apim_design import _build_design
+from dyadscore.apim_gls import _batch_fit
 from dyadscore.cli import main
 from dyadscore.errors import InputError, PairingError
 from dyadscore.simulate import simulate_dyads
@@ -314,12 +315,34 @@ def test_row_order_and_member_order_do_not_matter() -> None:
 
 
 def test_indistinguishable_labels_arbitrary(indist_long: pd.DataFrame) -> None:
-    # without a person id, member order = row order: reverse it within every dyad
+    # without a person id, member order = row order: reverse it within every dyad (the
+    # person column is dropped, else it would be detected and order the members itself)
     flipped = indist_long.sort_values(["dyad", "person"], ascending=[True, False])
-    a = ds.apim(indist_long, x="x_actor", y="y", dyad="dyad")
-    b = ds.apim(flipped, x="x_actor", y="y", dyad="dyad")
+    a = ds.apim(indist_long.drop(columns="person"), x="x_actor", y="y", dyad="dyad")
+    b = ds.apim(flipped.drop(columns="person"), x="x_actor", y="y", dyad="dyad")
     np.testing.assert_allclose(a.effects.estimate, b.effects.estimate, rtol=1e-10)
     np.testing.assert_allclose(a.effects.se, b.effects.se, rtol=1e-9)
+    # the detected person column (member numbers 1/2 here) changes nothing either
+    c = ds.apim(flipped, x="x_actor", y="y", dyad="dyad")
+    np.testing.assert_allclose(a.effects.estimate, c.effects.estimate, rtol=1e-10)
+    np.testing.assert_allclose(a.effects.se, c.effects.se, rtol=1e-9)
+
+
+def test_dyad_defaults_to_couple_and_old_import_path_works() -> None:
+    from dyadscore.apim_gls import apim as old_path
+
+    df = _sim(40, 3)
+    a = ds.apim(df, x="x", y="y", role="gender")
+    b = old_path(df, x="x", y="y", dyad="couple", role="gender")
+    pd.testing.assert_frame_equal(a.effects, b.effects)
+    assert old_path is ds.apim
+
+
+def test_option_errors_come_before_the_fit(dist_long: pd.DataFrame) -> None:
+    """df_method is checked with the other options (an impossible pairing is not reached)."""
+    bad = dist_long.assign(dyad=1)  # one dyad of 2n members: a PairingError if fitted
+    with pytest.raises(InputError, match="df_method 'satterthwaite'.*REML or ML"):
+        ds.apim(bad, x="x_actor", y="y", dyad="dyad", method="sem", df_method="satterthwaite")
 
 
 # ------------------------------------------------------------------ hand-worked cases

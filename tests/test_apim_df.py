@@ -14,7 +14,10 @@ import pandas as pd
 import pytest
 from scipy import stats
 
-from dyadscore.apim_gls import _build_design, _effects_table, _fit, _satterthwaite_df, apim
+from dyadscore import apim
+from dyadscore._apim import _effects_table
+from dyadscore._apim_design import _build_design
+from dyadscore.apim_gls import _fit, _satterthwaite_df
 from dyadscore.errors import InputError
 from dyadscore.simulate import simulate_dyads
 

@@ -34,6 +34,86 @@ def _couples(n: int = 4, seed: int = 0) -> pd.DataFrame:
     )
 
 
+# ------------------------------------------------------------------ the argument glossary
+DYADIC = ["to_pairwise", "to_dyad", "to_individual", "nonindependence", "discrepancy"]
+
+
+@pytest.mark.parametrize("name", [*DYADIC, "profile_similarity", "apim", "pair_members"])
+def test_dyad_defaults_to_couple(name: str) -> None:
+    import inspect
+
+    func = getattr(ds, name, None) or getattr(ds.dyads, name)
+    assert inspect.signature(func).parameters["dyad"].default == "couple"
+
+
+def test_dyadic_functions_run_without_naming_the_couple_column() -> None:
+    df = _couples(5)
+    for name in ("to_pairwise", "to_dyad", "discrepancy"):
+        func = getattr(ds, name)
+        pd.testing.assert_frame_equal(
+            func(df, "sat", role="gender"), func(df, "sat", "couple", "gender")
+        )
+    wide = ds.to_dyad(df, "sat", role="gender")
+    pd.testing.assert_frame_equal(
+        ds.to_individual(wide, "sat", suffixes=("_man", "_woman")),
+        ds.to_individual(wide, "sat", "couple", suffixes=("_man", "_woman")),
+    )
+
+
+@pytest.mark.parametrize("name", [*DYADIC, "profile_similarity", "pair_members"])
+def test_shared_argument_text_is_filled_in_every_docstring(name: str) -> None:
+    """The glossary text of dyad/role/person/wave/source is written once (dyads._DOC_PARAMS)."""
+    from dyadscore.dyads import _DOC_PARAMS
+
+    doc = getattr(ds.dyads, name).__doc__
+    assert "%(" not in doc
+    lines = [ln.strip() for ln in doc.splitlines()]
+    for key in ("dyad", "person", "wave", "role", "source"):
+        text = [ln.strip() for ln in _DOC_PARAMS[key].splitlines()]
+        if text[0] in lines:  # the parameter line is present: so is the whole shared text
+            i = lines.index(text[0])
+            assert lines[i : i + len(text)] == text, (name, key)
+    assert "dyad : str" in doc and "source : str" in doc
+
+
+def _reversed_members() -> pd.DataFrame:
+    """Two couples whose rows list the higher person id first."""
+    return pd.DataFrame(
+        {"couple": [1, 1, 2, 2], "person": [12, 11, 22, 21], "x": [5.0, 1.0, 7.0, 2.0]}
+    )
+
+
+def test_person_column_is_detected_to_order_indistinguishable_members() -> None:
+    df = _reversed_members()
+    wide = ds.to_dyad(df, "x")
+    # member 1 = lower person id (11, 21): by hand
+    assert wide[["x_1", "x_2"]].values.tolist() == [[1.0, 5.0], [2.0, 7.0]]
+    named = ds.to_dyad(df, "x", person="person")
+    pd.testing.assert_frame_equal(wide, named[["couple", "x_1", "x_2"]])
+    # a detected column only orders the members: it is not copied into the result
+    assert list(ds.to_pairwise(df, "x").columns) == ["couple", "x_actor", "x_partner"]
+    disc = ds.discrepancy(df, "x")
+    assert disc["difference"].tolist() == [-4.0, -5.0]
+    # without a person-id column the row order decides, as before
+    plain = ds.to_dyad(df.drop(columns="person"), "x")
+    assert plain[["x_1", "x_2"]].values.tolist() == [[5.0, 1.0], [7.0, 2.0]]
+
+
+def test_detected_member_numbers_order_members_and_are_not_checked() -> None:
+    """``person`` = 1/2 within each couple (Kenny's pairwise files): fine when detected;
+    named explicitly it is checked as a person id, as before."""
+    df = pd.DataFrame({"couple": [1, 1, 2, 2], "person": [2, 1, 2, 1], "x": [5.0, 1.0, 7.0, 2.0]})
+    assert ds.to_dyad(df, "x")[["x_1", "x_2"]].values.tolist() == [[1.0, 5.0], [2.0, 7.0]]
+    with pytest.raises(PairingError, match="two dyads"):
+        ds.to_dyad(df, "x", person="person")
+
+
+def test_detected_person_skips_the_named_columns() -> None:
+    """A candidate name used as the dyad or as a variable is not taken as the person id."""
+    df = pd.DataFrame({"id": [1, 1, 2, 2], "x": [5.0, 1.0, 7.0, 2.0]})
+    assert ds.to_dyad(df, "x", "id")[["x_1", "x_2"]].values.tolist() == [[5.0, 1.0], [7.0, 2.0]]
+
+
 # ------------------------------------------------------------------ shapes
 def test_to_pairwise_double_entry() -> None:
     df = _couples()

@@ -13,7 +13,7 @@ from scipy import stats
 from statsmodels.stats.multitest import multipletests
 
 import dyadscore as ds
-from dyadscore.apim_gls import apim
+from dyadscore import apim
 from dyadscore.cli import main
 from dyadscore.errors import InputError
 from dyadscore.paradox import (

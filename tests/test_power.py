@@ -10,7 +10,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from dyadscore.apim_gls import apim
+from dyadscore import apim
 from dyadscore.cli import main
 from dyadscore.errors import InputError
 from dyadscore.power_analysis import (

@@ -39,8 +39,8 @@ _EXPORTS: dict[str, str] = {
     "profile_similarity": "dyads",
     "wide_by_wave": "dyads",
     "prepare": "dyads",
-    "apim": "apim_gls",
-    "APIMResult": "apim_gls",
+    "apim": "_apim",
+    "APIMResult": "_apim_result",
     "simulate_dyads": "simulate",
     "simulate_items": "simulate",
     "simulate_paradox": "simulate",
@@ -79,7 +79,7 @@ _EXPORTS: dict[str, str] = {
 }
 
 # Modules are named apart from the functions they export (``ds.apim`` is the function in
-# ``apim_gls``), because importing a submodule binds its name on the package.
+# ``_apim``, scipy's convention), because importing a submodule binds its name on the package.
 _SUBMODULES = {
     "paradox",
     "dyads",

@@ -29,14 +29,18 @@ Examples
 
 from __future__ import annotations
 
+import re
+import textwrap
 import warnings
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from typing import Any, TypeVar
 
 import numpy as np
 import pandas as pd
 from scipy import stats
 
+from .columns import PERSON_CANDIDATES
 from .errors import InputError, PairingError
 
 __all__ = [
@@ -57,6 +61,113 @@ __all__ = [
 SUSPECT_CODES: tuple[float, ...] = (-9999.0, -999.0, -99.0, 99.0, 999.0, 9999.0)
 #: Cell text that often marks a missing value in exports (SAS and Stata write ``.``).
 MISSING_TEXT: tuple[str, ...] = (".", "-", "--", "?", "na", "n/a", "nan", "missing", "none")
+
+
+# --------------------------------------------------------------------------------------
+# the shared arguments: their checks and their documentation, written once
+# --------------------------------------------------------------------------------------
+
+_F = TypeVar("_F", bound=Callable[..., Any])
+
+#: numpydoc text of the arguments the dyadic functions share (the glossary of docs/api);
+#: a docstring line ``%(name)s`` is replaced by it (:func:`_fill_doc`).
+_DOC_PARAMS: dict[str, str] = {
+    "dyad": """dyad : str, default "couple"
+    Dyad (couple) id column.""",
+    "role": """role : str, optional
+    Role column; ``None`` means indistinguishable members (no role).""",
+    "person": "person : str, optional\n"
+    + textwrap.fill(
+        "Person id column. It orders the two members of indistinguishable dyads (member 1 = "
+        "lower id); when given, it is also checked (nobody in two dyads or listed twice) and "
+        "carried into reshaped tables. Default: the first of "
+        + ", ".join(f"``{c}``" for c in PERSON_CANDIDATES)
+        + " in the data, used for the order only (a member number 1/2 serves too); row "
+        "order when there is none.",
+        88,
+        initial_indent="    ",
+        subsequent_indent="    ",
+    ),
+    "wave": """wave : str, optional
+    Wave column: one set of dyads per wave (partners are paired within each wave).""",
+    "roles": """roles : sequence of two labels, optional
+    Role order; the first is the reference role (default: sorted role labels).""",
+    "drop_singles": """drop_singles : bool, default False
+    Drop persons whose partner has no row (their number is reported) instead of raising
+    :class:`~dyadscore.errors.PairingError`.""",
+    "source": """source : str, optional
+    Name of the input (a file name) used in error messages; default ``input``.""",
+}
+_DOC_PARAMS["pairing"] = "\n".join(
+    _DOC_PARAMS[k] for k in ("dyad", "role", "person", "wave", "roles", "drop_singles")
+)
+_DOC_LINE = re.compile(r"^([ \t]*)%\((\w+)\)s[ \t]*$", re.M)
+
+
+def _fill_doc(func: _F) -> _F:
+    """Replace every docstring line ``%(name)s`` by ``_DOC_PARAMS[name]``, indented alike."""
+    if func.__doc__:
+        func.__doc__ = _DOC_LINE.sub(
+            lambda m: textwrap.indent(_DOC_PARAMS[m.group(2)], m.group(1)), func.__doc__
+        )
+    return func
+
+
+def _person_column(data: pd.DataFrame, person: str | None, *taken: str | None) -> str | None:
+    """``person``, else the first :data:`~dyadscore.columns.PERSON_CANDIDATES` column of
+    ``data`` that is not one of the ``taken`` columns; None when there is none."""
+    if person is not None:
+        return person
+    return next((c for c in PERSON_CANDIDATES if c in data.columns and c not in taken), None)
+
+
+def _pair(data, dyad, role, person, wave, roles, drop_singles, source, *, taken=()) -> Pairing:
+    """:func:`pair_members`, with the person column detected when ``person`` is None.
+
+    A detected column (:func:`_person_column`; not one of ``dyad, role, wave, *taken``) only
+    orders the two members of indistinguishable dyads (member 1 = lower value); it is not
+    checked nor copied into results, so a member number (1/2 within each couple) serves as
+    well as a person id.
+    """
+    found = _person_column(data, person, dyad, role, wave, *taken)
+    pairing = pair_members(
+        data,
+        dyad,
+        role,
+        person=person,
+        wave=wave,
+        roles=roles,
+        drop_singles=drop_singles,
+        source=source,
+    )
+    if person is None and found is not None and role is None and pairing.n_dyads:
+        values = _trimmed(data[found])
+        try:
+            code = pd.factorize(values, sort=True)[0]
+        except TypeError:  # numbers and text mixed: order as text
+            code = pd.factorize(values.astype(str), sort=True)[0]
+        swap = code[pairing.first] > code[pairing.second]
+        first = np.where(swap, pairing.second, pairing.first)
+        second = np.where(swap, pairing.first, pairing.second)
+        pairing = Pairing(first, second, pairing.roles, pairing.singles)
+    return pairing
+
+
+def _paired(
+    data, variables, dyad, role, person, wave, roles, drop_singles, source, *, codes=False
+) -> tuple[list[str], Pairing]:
+    """The checks every dyadic function makes, then the pairing (:func:`_pair`).
+
+    The arguments are those of the public functions (:func:`to_pairwise` and the others).
+    The variables (a name or a list) must exist and, with ``codes``, are searched for
+    missing-value codes (a warning). Returns the variables as a list and the pairing.
+    """
+    variables = _as_list(variables)
+    _require_columns(data, variables, source)
+    if codes:
+        _warn_codes(data, variables, source)
+    pairing = _pair(data, dyad, role, person, wave, roles, drop_singles, source, taken=variables)
+    return variables, pairing
 
 
 # --------------------------------------------------------------------------------------
@@ -148,9 +259,10 @@ def _role_order(values: pd.Series, roles: Sequence[str] | None, source: str | No
     return ordered
 
 
+@_fill_doc
 def pair_members(
     data: pd.DataFrame,
-    dyad: str,
+    dyad: str = "couple",
     role: str | None = None,
     *,
     person: str | None = None,
@@ -164,13 +276,9 @@ def pair_members(
     Parameters
     ----------
     data : DataFrame
-        Individual format, one row per person (per wave).
-    dyad, role, person, wave : str
-        Column names. ``role=None`` means indistinguishable dyads.
-    roles : sequence of two labels, optional
-        Role order (the first is the reference role); default sorted role labels.
-    drop_singles : bool
-        Drop persons without a partner instead of raising :class:`PairingError`.
+        Individual shape: one row per person (per wave).
+    %(pairing)s
+    %(source)s
 
     Returns
     -------
@@ -500,10 +608,11 @@ def _id_columns(
 # --------------------------------------------------------------------------------------
 
 
+@_fill_doc
 def to_pairwise(
     data: pd.DataFrame,
     variables: str | Sequence[str],
-    dyad: str,
+    dyad: str = "couple",
     role: str | None = None,
     *,
     person: str | None = None,
@@ -526,24 +635,10 @@ def to_pairwise(
         Individual shape: one row per person (per wave).
     variables : str or list of str
         Columns to carry as actor and partner values.
-    dyad : str
-        Dyad (couple) id column.
-    role : str, optional
-        Role column; ``None`` means indistinguishable members.
-    person : str, optional
-        Person id column, used to order the two members of indistinguishable dyads (member 1
-        = lower person id; default: row order).
-    wave : str, optional
-        Wave column: dyads are paired within each wave.
-    roles : sequence of two labels, optional
-        Role order; the first is the reference role (default: sorted role labels).
-    drop_singles : bool
-        Drop persons whose partner has no row instead of raising
-        :class:`~dyadscore.errors.PairingError`.
+    %(pairing)s
     actor_suffix, partner_suffix : str
         Suffixes of the own and the partner's value columns.
-    source : str, optional
-        File name used in error messages.
+    %(source)s
 
     Returns
     -------
@@ -561,18 +656,8 @@ def to_pairwise(
     0  1      2.0        5.0
     1  1      5.0        2.0
     """
-    variables = _as_list(variables)
-    _require_columns(data, variables, source)
-    _warn_codes(data, variables, source)
-    pairing = pair_members(
-        data,
-        dyad,
-        role,
-        person=person,
-        wave=wave,
-        roles=roles,
-        drop_singles=drop_singles,
-        source=source,
+    variables, pairing = _paired(
+        data, variables, dyad, role, person, wave, roles, drop_singles, source, codes=True
     )
     own = np.column_stack([pairing.first, pairing.second]).ravel()
     other = np.column_stack([pairing.second, pairing.first]).ravel()
@@ -585,10 +670,11 @@ def to_pairwise(
     return out
 
 
+@_fill_doc
 def to_dyad(
     data: pd.DataFrame,
     variables: str | Sequence[str],
-    dyad: str,
+    dyad: str = "couple",
     role: str | None = None,
     *,
     person: str | None = None,
@@ -609,24 +695,10 @@ def to_dyad(
         Individual shape: one row per person (per wave).
     variables : str or list of str
         Columns to spread over the two members.
-    dyad : str
-        Dyad (couple) id column.
-    role : str, optional
-        Role column; ``None`` means indistinguishable members.
-    person : str, optional
-        Person id column, used to order the two members of indistinguishable dyads (member 1
-        = lower person id; default: row order).
-    wave : str, optional
-        Wave column: dyads are paired within each wave.
-    roles : sequence of two labels, optional
-        Role order; the first is the reference role (default: sorted role labels).
-    drop_singles : bool
-        Drop persons whose partner has no row instead of raising
-        :class:`~dyadscore.errors.PairingError`.
+    %(pairing)s
     suffixes : two strings, optional
         Column suffixes of the two members (default ``_<role label>`` or ``_1``/``_2``).
-    source : str, optional
-        File name used in error messages.
+    %(source)s
 
     Returns
     -------
@@ -643,18 +715,8 @@ def to_dyad(
     0  1  2.0  1.0
     1  2  3.0  4.0
     """
-    variables = _as_list(variables)
-    _require_columns(data, variables, source)
-    _warn_codes(data, variables, source)
-    pairing = pair_members(
-        data,
-        dyad,
-        role,
-        person=person,
-        wave=wave,
-        roles=roles,
-        drop_singles=drop_singles,
-        source=source,
+    variables, pairing = _paired(
+        data, variables, dyad, role, person, wave, roles, drop_singles, source, codes=True
     )
     if suffixes is None and role is not None and pairing.roles is None:
         raise InputError(
@@ -678,10 +740,11 @@ def to_dyad(
     return out
 
 
+@_fill_doc
 def to_individual(
     data: pd.DataFrame,
     variables: str | Sequence[str],
-    dyad: str,
+    dyad: str = "couple",
     *,
     suffixes: Sequence[str] = ("_1", "_2"),
     role: str = "role",
@@ -702,14 +765,11 @@ def to_individual(
     role : str
         Name of the role column created; its labels are ``roles`` or the suffixes
         without a leading underscore.
-    dyad : str
-        Dyad (couple) id column, repeated on both rows.
+    %(dyad)s
     roles : two labels, optional
         Role labels of the two members in ``suffixes`` order.
-    wave : str, optional
-        Wave column carried onto both rows.
-    source : str, optional
-        File name used in error messages.
+    %(wave)s
+    %(source)s
 
     Returns
     -------
@@ -808,10 +868,11 @@ def _icc_blocks(v1: np.ndarray, v2: np.ndarray) -> list[dict]:
     return [pairwise, anova]
 
 
+@_fill_doc
 def nonindependence(
     data: pd.DataFrame,
     variables: str | Sequence[str],
-    dyad: str,
+    dyad: str = "couple",
     role: str | None = None,
     *,
     person: str | None = None,
@@ -836,22 +897,14 @@ def nonindependence(
         Individual shape: one row per person (per wave).
     variables : str or list of str
         Columns to test (numeric scores).
-    dyad : str
-        Dyad (couple) id column.
-    role : str, optional
-        Role column; ``None`` means indistinguishable members.
-    person : str, optional
-        Person id column, used to order the two members of indistinguishable dyads (member 1
-        = lower person id; default: row order).
-    roles : sequence of two labels, optional
-        Role order; the first is the reference role (default: sorted role labels).
+    %(dyad)s
+    %(role)s
+    %(person)s
+    %(roles)s
     ci : float
         Level of the confidence interval of r.
-    drop_singles : bool
-        Drop persons whose partner has no row instead of raising
-        :class:`~dyadscore.errors.PairingError`.
-    source : str, optional
-        File name used in error messages.
+    %(drop_singles)s
+    %(source)s
 
     Returns
     -------
@@ -871,10 +924,8 @@ def nonindependence(
     >>> float(round(nonindependence(df, "x", "d").set_index("method").loc["anova_icc", "r"], 3))
     0.035
     """
-    variables = _as_list(variables)
-    _require_columns(data, variables, source)
-    pairing = pair_members(
-        data, dyad, role, person=person, roles=roles, drop_singles=drop_singles, source=source
+    variables, pairing = _paired(
+        data, variables, dyad, role, person, None, roles, drop_singles, source
     )
     values = _numeric(data, variables, source)
     rows = []
@@ -915,10 +966,11 @@ def _member_labels(pairing: Pairing) -> tuple[str, str]:
     return pairing.roles if pairing.roles else ("member_1", "member_2")
 
 
+@_fill_doc
 def discrepancy(
     data: pd.DataFrame,
     variables: str | Sequence[str],
-    dyad: str,
+    dyad: str = "couple",
     role: str | None = None,
     *,
     person: str | None = None,
@@ -939,22 +991,8 @@ def discrepancy(
         Individual shape: one row per person (per wave).
     variables : str or list of str
         Columns to compare (numeric scores).
-    dyad : str
-        Dyad (couple) id column.
-    role : str, optional
-        Role column; ``None`` means indistinguishable members.
-    person : str, optional
-        Person id column, used to order the two members of indistinguishable dyads (member 1
-        = lower person id; default: row order).
-    wave : str, optional
-        Wave column: dyads are paired within each wave.
-    roles : sequence of two labels, optional
-        Role order; the first is the reference role (default: sorted role labels).
-    drop_singles : bool
-        Drop persons whose partner has no row instead of raising
-        :class:`~dyadscore.errors.PairingError`.
-    source : str, optional
-        File name used in error messages.
+    %(pairing)s
+    %(source)s
 
     Returns
     -------
@@ -971,17 +1009,8 @@ def discrepancy(
       first second  difference  absolute higher
     0     m      w         1.5       1.5      m
     """
-    variables = _as_list(variables)
-    _require_columns(data, variables, source)
-    pairing = pair_members(
-        data,
-        dyad,
-        role,
-        person=person,
-        wave=wave,
-        roles=roles,
-        drop_singles=drop_singles,
-        source=source,
+    variables, pairing = _paired(
+        data, variables, dyad, role, person, wave, roles, drop_singles, source
     )
     values = _numeric(data, variables, source)
     lab1, lab2 = _member_labels(pairing)
@@ -1017,10 +1046,11 @@ def _rowwise_corr(a: np.ndarray, b: np.ndarray) -> np.ndarray:
     return r
 
 
+@_fill_doc
 def profile_similarity(
     data: pd.DataFrame,
     variables: Sequence[str],
-    dyad: str,
+    dyad: str = "couple",
     role: str | None = None,
     *,
     normative: str = "role",
@@ -1047,24 +1077,10 @@ def profile_similarity(
         Individual shape: one row per person (per wave).
     variables : str or list of str
         Columns to form the profile (at least 3).
-    dyad : str
-        Dyad (couple) id column.
-    role : str, optional
-        Role column; ``None`` means indistinguishable members.
+    %(pairing)s
     normative : {"role", "pooled"}
         Normative profile per role (with ``role``) or pooled over all paired persons.
-    person : str, optional
-        Person id column, used to order the two members of indistinguishable dyads (member 1
-        = lower person id; default: row order).
-    wave : str, optional
-        Wave column: dyads are paired within each wave.
-    roles : sequence of two labels, optional
-        Role order; the first is the reference role (default: sorted role labels).
-    drop_singles : bool
-        Drop persons whose partner has no row instead of raising
-        :class:`~dyadscore.errors.PairingError`.
-    source : str, optional
-        File name used in error messages.
+    %(source)s
 
     Returns
     -------
@@ -1085,21 +1101,12 @@ def profile_similarity(
     ...             ["raw_r"].iloc[0]), 3)
     0.961
     """
-    variables = _as_list(variables)
-    if len(variables) < 3:
+    if len(_as_list(variables)) < 3:
         raise InputError(f"{source or 'input'}: profile similarity needs at least 3 variables")
     if normative not in ("role", "pooled"):
         raise InputError(f"normative must be 'role' or 'pooled', got {normative!r}")
-    _require_columns(data, variables, source)
-    pairing = pair_members(
-        data,
-        dyad,
-        role,
-        person=person,
-        wave=wave,
-        roles=roles,
-        drop_singles=drop_singles,
-        source=source,
+    variables, pairing = _paired(
+        data, variables, dyad, role, person, wave, roles, drop_singles, source
     )
     values = _numeric(data, variables, source)
     a, b = values[pairing.first], values[pairing.second]

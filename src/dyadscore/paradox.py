@@ -778,7 +778,7 @@ def _fit_models(
 
 def _fit_apim(h: Hypothesis, data: pd.DataFrame, run: _Run, covariates: list[str]) -> Any:
     """The two-wave APIM of one hypothesis (:func:`dyadscore.apim`)."""
-    from .apim_gls import apim
+    from ._apim import apim
 
     kwargs: dict[str, Any] = {
         "covariates": covariates or None,

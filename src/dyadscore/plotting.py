@@ -142,7 +142,7 @@ def path_arrow(
 
 
 def apim_path_diagram(result: Any, ax: Any = None, predictor: str | None = None) -> Any:
-    """Draw the APIM path diagram of an :class:`~dyadscore.apim_gls.APIMResult`.
+    """Draw the APIM path diagram of an :class:`~dyadscore.APIMResult`.
 
     X boxes (person 1 / person 2, or the two roles) on the left, Y boxes on the right;
     actor paths horizontal, partner paths crossing, each labelled with its estimate and

@@ -48,7 +48,7 @@ _MODEL = "x y dyad person bootstrap seed drop_singles"
 def run(args: argparse.Namespace) -> int:
     import sys
 
-    from ..apim_gls import apim
+    from .._apim import apim
     from ..errors import InputError
     from ._output import check_output_args, emit_report, save_plot
 
