@@ -1,4 +1,4 @@
-"""Record-batch scoring of CSV files equals whole-table scoring, errors included."""
+"""score_file: its record-batch CSV road equals whole-table scoring, errors included."""
 
 from __future__ import annotations
 
@@ -38,7 +38,7 @@ def test_batches_equal_whole_table(tmp_path):
     df = _frame()
     src, out = tmp_path / "in.csv", tmp_path / "out.csv"
     df.to_csv(src, index=False)
-    meta = batch.score_csv(src, INSTRUMENTS, out)
+    res = batch.score_file(src, INSTRUMENTS, out)
     got = pd.read_csv(out)
     want = ds.score(df, INSTRUMENTS)
     assert len(got) == len(want) == 3000
@@ -47,7 +47,20 @@ def test_batches_equal_whole_table(tmp_path):
         np.testing.assert_array_equal(got[name].to_numpy(), want[name].to_numpy())
         np.testing.assert_array_equal(got[f"{name}_n"], want[f"{name}_n"])
         assert (got[f"{name}_flag"] == want[f"{name}_flag"].astype(str)).all()
+    meta = {"provenance": res["provenance"], "codebook": res["codebook"]}
     assert json.loads((tmp_path / "out.csv.meta.json").read_text()) == json.loads(json.dumps(meta))
+    assert res["rows"] == 3000
+    # the codebook beside the file covers every slice: the same as the whole table's
+    cb = pd.read_csv(tmp_path / "out.csv.codebook.csv").set_index("variable")
+    for rec in want.attrs["codebook"]:
+        name = rec["variable"]
+        assert cb.loc[name, "n_valid"] == want[name].notna().sum()
+        assert cb.loc[name, "min"] == pytest.approx(want[name].min(), rel=1e-5)
+        assert cb.loc[name, "max"] == pytest.approx(want[name].max(), rel=1e-5)
+    ds.write_scores(want, tmp_path / "whole.csv")
+    pd.testing.assert_frame_equal(
+        pd.read_csv(tmp_path / "whole.csv.codebook.csv"), cb.reset_index()
+    )
 
 
 def test_duplicate_across_batches_is_an_error_and_writes_nothing(tmp_path):
@@ -56,7 +69,7 @@ def test_duplicate_across_batches_is_an_error_and_writes_nothing(tmp_path):
     src, out = tmp_path / "in.csv", tmp_path / "out.csv"
     df.to_csv(src, index=False)
     with pytest.raises(InputError, match=r"person id 7 occurs more than once \(lines 9 and 2502\)"):
-        batch.score_csv(src, INSTRUMENTS, out)
+        batch.score_file(src, INSTRUMENTS, out)
     assert sorted(p.name for p in tmp_path.iterdir()) == ["in.csv"]
 
 
@@ -66,7 +79,7 @@ def test_out_of_range_in_a_late_batch(tmp_path):
     src, out = tmp_path / "in.csv", tmp_path / "out.csv"
     df.to_csv(src, index=False)
     with pytest.raises(InputError, match=r"row 2900, column 'fd3': value 8 is outside"):
-        batch.score_csv(src, INSTRUMENTS, out)
+        batch.score_file(src, INSTRUMENTS, out)
     assert not out.exists()
 
 
@@ -76,7 +89,7 @@ def test_text_late_in_a_numeric_column_falls_back_and_is_named(tmp_path):
     src, out = tmp_path / "in.csv", tmp_path / "out.csv"
     df.to_csv(src, index=False)
     with pytest.raises(InputError, match=r"row 2950, column 'sat2': value 'veel' is not a number"):
-        batch.score_csv(src, INSTRUMENTS, out)
+        batch.score_file(src, INSTRUMENTS, out)
     assert not out.exists()
 
 
@@ -85,7 +98,7 @@ def test_refuses_to_overwrite(tmp_path):
     _frame(50).to_csv(src, index=False)
     out.write_text("keep")
     with pytest.raises(InputError, match="--force"):
-        batch.score_csv(src, INSTRUMENTS, out)
+        batch.score_file(src, INSTRUMENTS, out)
     assert out.read_text() == "keep"
 
 
@@ -113,5 +126,5 @@ def test_stream_reader_falls_back_when_the_file_cannot_be_opened(tmp_path, monke
         raise PermissionError(13, "Permission denied")
 
     monkeypatch.setattr(batch, "open", refuse, raising=False)  # only batch's own open
-    batch.score_csv(src, [SAT.id], out)
+    batch.score_file(src, [SAT.id], out)
     np.testing.assert_allclose(pd.read_csv(out)["satisfaction"], 4.6)

@@ -408,6 +408,7 @@ def test_write_spss_with_labels_and_codebook(tmp_path, scores):
         "scores.sav",
         "scores.sav.codebook.md",
         "scores.sav.codebook.csv",
+        "scores.sav.meta.json",
     ]
     back, meta = pyreadstat.read_sav(tmp_path / "scores.sav")
     np.testing.assert_allclose(back["satisfaction"], SCORES, atol=1e-12)
@@ -448,8 +449,9 @@ def test_write_stata_csv_parquet(tmp_path, scores):
     assert meta.variable_value_labels["satisfaction_flag"] == {1: "ok", 2: "prorated", 3: "missing"}
     write_scores(scores.assign(role=["=cmd", None, "b", "a"]), tmp_path / "s.csv")
     text = (tmp_path / "s.csv").read_text()
-    assert "'=cmd" in text and ",NA," in text
+    assert "'=cmd" in text and "NA" not in text
     back = pd.read_csv(tmp_path / "s.csv", keep_default_na=False)
+    assert back["role"].tolist() == ["'=cmd", "", "b", "a"]  # missing: an empty cell
     assert back["satisfaction"].tolist() == SCORES
     write_scores(scores, tmp_path / "s.parquet")
     meta = json.loads(pq.read_schema(tmp_path / "s.parquet").metadata[b"dyadscore"])

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import argparse
 
-from ._input import add_source_argument, resolve_source
+from ._input import add_source_argument, read_scorable
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -76,13 +76,7 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 def _read(args: argparse.Namespace):
     """(data, mapping still to apply): own tables as before, platform exports via formats."""
-    from ..formats import read_responses
-    from ..io import read_table
-
-    source, parsed, own = resolve_source(args, strict=False)
-    if own:
-        return read_table(args.data), args.mapping
-    return read_responses(args.data, source, parsed, instruments=args.instrument), None
+    return read_scorable(args, strict=False, instruments=args.instrument)
 
 
 def run(args: argparse.Namespace) -> int:

@@ -19,6 +19,7 @@ Examples
 
 from __future__ import annotations
 
+import dataclasses
 import os
 from typing import TYPE_CHECKING, Any
 
@@ -36,6 +37,7 @@ __all__ = [
     "detect_source",
     "load_mapping",
     "mapping_yaml",
+    "read_for_scoring",
     "read_raw",
     "read_responses",
     "resolve_source",
@@ -45,36 +47,24 @@ __all__ = [
 _OWN = {"csv", "excel", "parquet", "json"}
 
 
+_READERS = {  # platform -> (module, reader function), imported when used
+    "qualtrics": ("qualtrics", "read_qualtrics"),
+    "redcap": ("redcap", "read_redcap"),
+    "limesurvey": ("limesurvey", "read_limesurvey"),
+    "surveyjs": ("surveyjs", "read_surveyjs"),
+    "formr": ("surveyjs", "read_formr"),
+    "spss": ("spss", "read_spss"),
+    "stata": ("spss", "read_stata"),
+}
+
+
 def _reader(source: str):
-    if source == "qualtrics":
-        from .qualtrics import read_qualtrics
+    if source not in _READERS:
+        return None
+    import importlib
 
-        return read_qualtrics
-    if source == "redcap":
-        from .redcap import read_redcap
-
-        return read_redcap
-    if source == "limesurvey":
-        from .limesurvey import read_limesurvey
-
-        return read_limesurvey
-    if source == "surveyjs":
-        from .surveyjs import read_surveyjs
-
-        return read_surveyjs
-    if source == "formr":
-        from .surveyjs import read_formr
-
-        return read_formr
-    if source == "spss":
-        from .spss import read_spss
-
-        return read_spss
-    if source == "stata":
-        from .spss import read_stata
-
-        return read_stata
-    return None
+    module, func = _READERS[source]
+    return getattr(importlib.import_module(f".{module}", __name__), func)
 
 
 def _check_source(source: str) -> str:
@@ -124,10 +114,32 @@ def resolve_source(
         source = _check_source(m.source)
     if source != "auto":
         return source
+    _check_separator(path)
     found = detect_source(path, strict=False)
     if need_person and found in _OWN and m.person is None and m.layout == "rows":
         _require_person_column(path, found, m.columns)
     return found
+
+
+def _check_separator(path: str | os.PathLike) -> None:
+    """A text table whose header is one column with another separator ('|'): say so first,
+    before platform detection reports that it recognises no platform."""
+    from pathlib import Path
+
+    from ..io import one_column_hint
+
+    p = Path(path)
+    if p.suffix.lower() not in (".csv", ".txt", ".tsv", "") or not p.is_file():
+        return
+    try:
+        with open(p, "rb") as fh:
+            first = fh.readline(65536).decode("utf-8-sig").strip()
+    except (OSError, UnicodeDecodeError):
+        return  # the reader names the problem
+    if first and not any(sep in first for sep in (",", ";", "\t")):
+        hint = one_column_hint([first])
+        if hint:
+            raise InputError(f"{path}: line 1: {hint}")
 
 
 def _require_person_column(path: str | os.PathLike, found: str, renames: dict[str, str]) -> None:
@@ -182,6 +194,15 @@ def read_raw(path: str | os.PathLike, *, source: str = "auto") -> pd.DataFrame:
     return df
 
 
+def _open(
+    path: str | os.PathLike, source: str, mapping: Any, need_person: bool
+) -> tuple[Mapping, str, pd.DataFrame]:
+    """(parsed mapping, platform, the export as the platform wrote it): one detection."""
+    m = load_mapping(mapping)
+    found = resolve_source(path, source, m, need_person=need_person)
+    return m, found, read_raw(path, source=found)
+
+
 def read_responses(
     path: str | os.PathLike,
     source: str = "auto",
@@ -225,9 +246,55 @@ def read_responses(
     >>> ds.score(df, "relationship-satisfaction")["satisfaction"].tolist()
     [4.4, 3.4, 4.8, 2.25]
     """
-    m = load_mapping(mapping)
-    source = resolve_source(path, source, m)
-    raw = read_raw(path, source=source)
-    if source in _OWN and mapping is None and instruments is None:
+    m, found, raw = _open(path, source, mapping, True)
+    if found in _OWN and mapping is None and instruments is None:
         return raw
     return apply_mapping(raw, m, instruments=instruments)
+
+
+def read_for_scoring(
+    path: str | os.PathLike,
+    source: str = "auto",
+    mapping: Mapping | dict | str | os.PathLike | None = None,
+    *,
+    instruments: Any = None,
+    need_person: bool = True,
+    keep_missing_codes: bool = False,
+) -> tuple[pd.DataFrame, Mapping | None]:
+    """:func:`read_responses` for commands: own tables keep every column, renames wait.
+
+    A table in the project's own format (CSV, Excel, Parquet, JSON) with no mapping, or
+    with one that only renames columns, comes back as read, with the renames returned
+    for the caller to apply (``ds.score(mapping=...)`` applies and checks them, naming a
+    renamed column that is absent or that would clash). Anything else (a platform's
+    export, a full mapping) is :func:`read_responses` and needs nothing more.
+
+    Parameters
+    ----------
+    path, source, mapping, instruments
+        As for :func:`read_responses`.
+    need_person : bool
+        An own table without a platform's signature must have a person id column
+        (see :func:`resolve_source`).
+    keep_missing_codes : bool
+        An own table's mapping may also list missing codes (``missing:``); they come back
+        in the returned mapping for the caller to apply.
+
+    Returns
+    -------
+    data : DataFrame
+        The response table.
+    mapping : Mapping or None
+        The renames (and codes) still to apply, or ``None``.
+
+    Examples
+    --------
+    >>> data, renames = read_for_scoring("tests/fixtures/formr/results.csv")
+    >>> renames is None and "person" in data.columns
+    True
+    """
+    m, found, raw = _open(path, source, mapping, need_person)
+    plain = dataclasses.replace(m, missing=[]) if keep_missing_codes else m
+    if found in _OWN and plain.is_plain:
+        return raw, (m if mapping is not None else None)
+    return apply_mapping(raw, m, instruments=instruments), None
