@@ -31,33 +31,29 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument(
         "-o", "--out", help="output file (.csv, .json, .parquet, .sav, .dta) or '-' for stdout"
     )
-    p.add_argument(
-        "--format", choices=["csv", "json", "parquet", "spss", "stata"], help="output format"
-    )
-    p.add_argument("--force", action="store_true", help="overwrite an existing output file")
-    p.add_argument(
-        "--allow-between-points",
-        action="store_true",
-        help="accept answers between the points of the response scale (e.g. 3.5 on 1-7)",
-    )
+    formats = ["csv", "json", "parquet", "spss", "stata"]
+    p.add_argument("--format", dest="fmt", choices=formats, help="output format")
+    for flag, text in SWITCHES:
+        p.add_argument(flag, action="store_true", help=text)
     p.set_defaults(run=run)
+
+
+SWITCHES = (
+    ("--force", "overwrite an existing output file"),
+    (
+        "--allow-between-points",
+        "accept answers between the points of the response scale (e.g. 3.5 on 1-7)",
+    ),
+)
+#: the options passed on to dyadscore.score_file under their own names
+OPTIONS = ("mapping", "source", "person", "fmt", "force", "allow_between_points")
 
 
 def run(args: argparse.Namespace) -> int:
     from ..batch import score_file
 
     check_source(args.source)
-    res = score_file(
-        args.data,
-        args.instrument,
-        args.out,
-        mapping=args.mapping,
-        source=args.source,
-        person=args.person,
-        fmt=args.format,
-        force=args.force,
-        allow_between_points=args.allow_between_points,
-    )
+    res = score_file(args.data, args.instrument, args.out, **{k: getattr(args, k) for k in OPTIONS})
     if args.out is None:
         print(summary(res))
     elif args.out != "-":
