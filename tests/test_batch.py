@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -128,3 +129,72 @@ def test_stream_reader_falls_back_when_the_file_cannot_be_opened(tmp_path, monke
     monkeypatch.setattr(batch, "open", refuse, raising=False)  # only batch's own open
     batch.score_file(src, [SAT.id], out)
     np.testing.assert_allclose(pd.read_csv(out)["satisfaction"], 4.6)
+
+
+# ------------------------------------------------------------ score_file: one path (issue 13)
+
+
+def test_score_file_without_out_returns_the_scores(tmp_path):
+    src = tmp_path / "in.csv"
+    _review_frame().to_csv(src, index=False)
+    got = batch.score_file(src)  # instruments found from the columns
+    assert got["satisfaction"].tolist() == [4.6, 4.6, 4.6]  # hand-worked, see REVIEW_ROW
+    assert got.attrs["provenance"][0]["key_hash"] == SAT.key_hash
+    assert ds.score_file is batch.score_file
+
+
+def test_score_file_names_what_to_do_when_no_instrument_is_present(tmp_path):
+    src = tmp_path / "in.csv"
+    pd.DataFrame({"person": ["p1"], "x": [1]}).to_csv(src, index=False)
+    with pytest.raises(InputError, match=r"in.csv: no shipped instrument has all its item"):
+        batch.score_file(src, out=tmp_path / "s.csv")
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["in.csv"]
+
+
+@pytest.mark.parametrize("suffix", [".csv", ".json", ".parquet", ".xlsx", ".sav", ".dta"])
+def test_every_format_gets_the_same_codebook_and_metadata(tmp_path, suffix):
+    src = tmp_path / "in.csv"
+    df = _review_frame()
+    df.loc[2, ["sat1", "sat2", "sat3"]] = np.nan  # 2 of 5 answered: a missing score
+    df.to_csv(src, index=False)
+    out = tmp_path / f"scores{suffix}"
+    res = batch.score_file(src, SAT.id, out)
+    names = [p.name for p in res["paths"]]
+    assert names == [f"scores{suffix}"] + [
+        f"scores{suffix}.{tail}" for tail in ("codebook.md", "codebook.csv", "meta.json")
+    ]
+    assert sorted(p.name for p in tmp_path.iterdir()) == sorted(["in.csv", *names])
+    meta = json.loads((tmp_path / f"scores{suffix}.meta.json").read_text())
+    assert meta["provenance"][0]["key_hash"] == SAT.key_hash
+    assert [r["variable"] for r in meta["codebook"]] == ["satisfaction"]
+    cb = pd.read_csv(tmp_path / f"scores{suffix}.codebook.csv").set_index("variable")
+    assert cb.loc["satisfaction", "n_valid"] == 2 and cb.loc["satisfaction", "max"] == 4.6
+    md = (tmp_path / f"scores{suffix}.codebook.md").read_text()
+    assert "reversed: sat3" in md and res["rows"] == 3
+
+
+def test_csv_missing_scores_are_empty_cells_on_both_roads(tmp_path):
+    df = _review_frame()
+    df.loc[2, ["sat1", "sat2", "sat3"]] = np.nan
+    plain, dutch = tmp_path / "plain.csv", tmp_path / "dutch.csv"
+    df.to_csv(plain, index=False)
+    df.to_csv(dutch, index=False, sep=";", decimal=",")  # ';' takes the whole-table road
+    for src in (plain, dutch):
+        out = tmp_path / f"{src.stem}-scores.csv"
+        batch.score_file(src, SAT.id, out)
+        line = out.read_text().splitlines()[3]  # p3: header, p1, p2, p3
+        assert line.startswith("p3,c2,,2,missing"), line
+    # both roads write the same table and the same codebook
+    a, b = (tmp_path / "plain-scores.csv"), (tmp_path / "dutch-scores.csv")
+    assert a.read_text() == b.read_text()
+    assert Path(f"{a}.codebook.csv").read_text() == Path(f"{b}.codebook.csv").read_text()
+
+
+def test_existing_sidecar_is_refused_before_anything_is_written(tmp_path):
+    src = tmp_path / "in.csv"
+    _review_frame().to_csv(src, index=False)
+    out = tmp_path / "s.csv"
+    (tmp_path / "s.csv.codebook.md").write_text("mine")
+    with pytest.raises(InputError, match=r"s.csv.codebook.md: already exists; use --force"):
+        batch.score_file(src, SAT.id, out)
+    assert not out.exists() and (tmp_path / "s.csv.codebook.md").read_text() == "mine"

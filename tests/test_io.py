@@ -12,7 +12,6 @@ import pytest
 
 from dyadscore import io as dio
 from dyadscore.errors import InputError
-from dyadscore.formats import load_mapping
 from dyadscore.formats.writers import write_scores
 from dyadscore.io import guard_formulas, read_table, write_table
 
@@ -116,17 +115,6 @@ def test_bad_files(tmp_path, content, message):
 def test_missing_file():
     with pytest.raises(InputError, match="file not found"):
         read_table("/nonexistent/data.csv")
-
-
-def test_read_mapping_file(tmp_path):
-    p = tmp_path / "m.yaml"
-    p.write_text("Q1: pa1\nQ2: pa2\n")
-    assert load_mapping(p).columns == {"Q1": "pa1", "Q2": "pa2"}
-    p.write_text("columns:\n  Q1: pa1\n")  # the 'columns:' form of the same mapping
-    assert load_mapping(p).columns == {"Q1": "pa1"}
-    p.write_text("Q1: [pa1\n")
-    with pytest.raises(InputError, match="malformed mapping"):
-        load_mapping(p)
 
 
 def test_large_csv_written_in_two_parts_reads_back_exactly(tmp_path):

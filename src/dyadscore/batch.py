@@ -27,7 +27,6 @@ import pandas as pd
 from . import formats
 from .errors import InputError
 from .formats.writers import (
-    check_targets,
     codebook_records,
     column_stats,
     merge_stats,
@@ -37,7 +36,13 @@ from .formats.writers import (
     write_sidecars,
 )
 from .instruments import load_instruments
-from .io import OrderedCsvWriter, atomic_path, csv_ready_table, csv_write_options
+from .io import (
+    OrderedCsvWriter,
+    atomic_path,
+    check_targets,
+    csv_ready_table,
+    csv_write_options,
+)
 from .scoring import _check_unique_people, drop_blank_rows, find_person_column, score
 
 BATCH_ROWS = 100_000  # rows scored and written at a time

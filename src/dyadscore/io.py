@@ -276,6 +276,39 @@ def _finish_csv(df: pd.DataFrame, name: str) -> pd.DataFrame:
 
 
 # ---------------------------------------------------------------------- writing
+def check_targets(paths: list[Path], force: bool) -> None:
+    """Refuse to write over a folder, or over any of ``paths`` without ``force``.
+
+    Every writer asks this before it writes anything, for the file and the files beside it
+    (the data file is named first).
+
+    Parameters
+    ----------
+    paths : list of Path
+        The files about to be written.
+    force : bool
+        Replacing existing files is allowed.
+
+    Returns
+    -------
+    None
+
+    Raises
+    ------
+    InputError
+        A path that is a folder, or that exists without ``force``.
+
+    Examples
+    --------
+    >>> check_targets([Path("no/such/file.csv")], force=False)
+    """
+    for t in map(Path, paths):
+        if t.is_dir():
+            raise InputError(f"{t}: is a folder; expected an output file name")
+        if t.exists() and not force:
+            raise InputError(f"{t}: already exists; use --force (Python: force) to overwrite")
+
+
 @contextlib.contextmanager
 def atomic_path(
     path: str | os.PathLike, *, force: bool = False, mode: int = 0o600
@@ -308,10 +341,7 @@ def atomic_path(
     'hello'
     """
     target = Path(path)
-    if target.is_dir():
-        raise InputError(f"{target}: is a folder; expected an output file name")
-    if target.exists() and not force:
-        raise InputError(f"{target}: already exists; use --force (Python: force) to overwrite")
+    check_targets([target], force)
     if not target.parent.exists():
         raise InputError(f"{target}: folder {target.parent} does not exist")
     try:

@@ -41,7 +41,7 @@ import numpy as np
 import pandas as pd
 
 from ..errors import InputError
-from ..io import atomic_path
+from ..io import atomic_path, check_targets
 
 FORMATS = {
     ".sav": "spss",
@@ -501,31 +501,6 @@ def score_format(path: str | os.PathLike, fmt: str | None = None) -> str:
             "or .dta (or name the format with --format)"
         )
     return FORMATS[suffix]
-
-
-def check_targets(paths: list[Path], force: bool) -> None:
-    """Refuse to replace any of ``paths`` without ``force`` (the data file is named first).
-
-    Parameters
-    ----------
-    paths : list of Path
-        The files about to be written.
-    force : bool
-        Replacing is allowed.
-
-    Returns
-    -------
-    None
-
-    Examples
-    --------
-    >>> check_targets([Path("no/such/file.csv")], force=False)
-    """
-    for t in paths:
-        if t.is_dir():
-            raise InputError(f"{t}: is a folder; expected an output file name")
-        if t.exists() and not force:
-            raise InputError(f"{t}: already exists; use --force (Python: force) to overwrite")
 
 
 def score_meta(df: pd.DataFrame) -> dict[str, Any]:
