@@ -155,12 +155,18 @@ def column_stats(df: pd.DataFrame) -> dict[str, tuple[int, float | None, float |
     out: dict[str, tuple[int, float | None, float | None]] = {}
     for col in df.columns:
         s = df[col]
-        if _kind(s) != "numeric":
+        if isinstance(s.dtype, pd.CategoricalDtype):
+            out[col] = (int(np.count_nonzero(s.cat.codes.to_numpy() >= 0)), None, None)
+        elif _kind(s) != "numeric":
             out[col] = (int(s.notna().sum()), None, None)
-            continue
-        v = pd.to_numeric(s, errors="coerce").to_numpy(dtype="float64", na_value=np.nan)
-        v = v[~np.isnan(v)]
-        out[col] = (len(v), float(v.min()), float(v.max())) if len(v) else (0, None, None)
+        elif isinstance(s.dtype, np.dtype) and s.dtype.kind in "iu":  # no missing values
+            v = s.to_numpy()
+            out[col] = (len(v), float(v.min()), float(v.max())) if len(v) else (0, None, None)
+        else:
+            v = s.to_numpy(dtype="float64", na_value=np.nan)
+            n = len(v) - int(np.count_nonzero(np.isnan(v)))
+            lo, hi = (float(np.fmin.reduce(v)), float(np.fmax.reduce(v))) if n else (None, None)
+            out[col] = (n, lo, hi)
     return out
 
 
