@@ -18,7 +18,9 @@ def add_source_argument(parser: argparse.ArgumentParser) -> None:
     )
 
 
-def read_scorable(args: argparse.Namespace, *, strict: bool = True, instruments=None):
+def read_scorable(
+    args: argparse.Namespace, *, strict: bool = True, instruments=None, keep_missing_codes=False
+):
     """``(data, mapping still to apply)`` of ``args.data`` for a command that scores it.
 
     One reader: :func:`dyadscore.formats.read_for_scoring` (``--source``, else the
@@ -29,7 +31,12 @@ def read_scorable(args: argparse.Namespace, *, strict: bool = True, instruments=
 
     check_source(args.source)
     return read_for_scoring(
-        args.data, args.source, args.mapping, instruments=instruments, need_person=strict
+        args.data,
+        args.source,
+        args.mapping,
+        instruments=instruments,
+        need_person=strict,
+        keep_missing_codes=keep_missing_codes,
     )
 
 
@@ -59,13 +66,10 @@ def read_input(args: argparse.Namespace):
     ``wave`` and one column per item. Missing codes (``--missing-codes``, the mapping's
     ``missing:``) become empty cells.
     """
-    from ..formats import load_mapping, read_for_scoring
+    from ..formats import load_mapping
     from ..scoring import rename_columns
 
-    check_source(args.source)
-    data, renames = read_for_scoring(
-        args.data, args.source, args.mapping, need_person=False, keep_missing_codes=True
-    )
+    data, renames = read_scorable(args, strict=False, keep_missing_codes=True)
     if renames is not None:
         data = rename_columns(data, renames, args.data)
     parsed = load_mapping(args.mapping)
