@@ -43,7 +43,7 @@ from .io import (
     csv_ready_table,
     csv_write_options,
 )
-from .scoring import _check_unique_people, drop_blank_rows, find_person_column, score
+from .scoring import check_unique_people, drop_blank_rows, find_person_column, score
 
 BATCH_ROWS = 100_000  # rows scored and written at a time
 
@@ -250,7 +250,7 @@ def _stream(source, insts, out, *, person, force, allow_between_points=False) ->
                 writer.abandon()
         every = pd.concat(ids)
         every.attrs["_labels_are_rows"] = True  # the index holds the rows of the file
-        _check_unique_people(every, keys[0], source)
+        check_unique_people(every, keys[0], source)
         records = codebook_records(first, stats=stats)
         write_sidecars(out, first, "csv", records=records, rows=rows)
     return {"rows": rows, "paths": targets, **score_meta(first)}

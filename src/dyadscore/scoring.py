@@ -330,7 +330,34 @@ def drop_blank_rows(df: pd.DataFrame, person: str, source: str | None = None) ->
     return out
 
 
-def _check_unique_people(df: pd.DataFrame, person: str, source: str | None) -> None:
+def check_unique_people(df: pd.DataFrame, person: str, source: str | None) -> None:
+    """One row per person (and wave): a repeated id is an error naming both lines.
+
+    Parameters
+    ----------
+    df : DataFrame
+        The response table, or its id columns (``wave`` included when present).
+    person : str
+        Person id column.
+    source : str, optional
+        File name for messages; the lines are the file's when the index holds its rows.
+
+    Returns
+    -------
+    None
+
+    Raises
+    ------
+    InputError
+        The first id that occurs twice, with the two lines.
+
+    Examples
+    --------
+    >>> check_unique_people(pd.DataFrame({"person": ["p1", "p2", "p1"]}), "person", "in.csv")
+    Traceback (most recent call last):
+    ...
+    dyadscore.errors.InputError: in.csv: row 'p1', column 'person': person id 'p1' occurs more than once (lines 2 and 4); expected one row per person
+    """
     keys = [person, "wave"] if "wave" in df.columns else [person]
     dup = df.duplicated(keys, keep=False)
     if dup.any():
@@ -745,7 +772,7 @@ def score(
     pid = find_person_column(df, person, source)
     df = drop_blank_rows(df, pid, source)
     id_cols = _id_columns(df, pid, keep)
-    _check_unique_people(df, pid, source)
+    check_unique_people(df, pid, source)
     ids = df[pid]
 
     columns: dict[str, Any] = {c: df[c].to_numpy() for c in id_cols}

@@ -1,13 +1,16 @@
-"""Survey-platform exports in, SPSS/Stata/R/Parquet out, instruments to the platforms.
+"""Survey-platform exports in, score tables out, instruments to the platforms.
 
 :func:`read_responses` reads an export of Qualtrics, REDCap, LimeSurvey, SurveyJS, formr,
 SPSS or Stata (or the project's own CSV/Excel/Parquet/JSON) and returns the project's
 wide response table (:func:`resolve_source` is the one platform detection it and every
 command use): ``person`` (+ ``couple``, ``role``, ``wave``) and one column per item,
-ready for :func:`dyadscore.score`. A mapping file (:mod:`.mapping`) says which column is
-which item; :func:`suggest_mapping` proposes one. :mod:`.writers` saves scores and dyadic
-tables for SPSS, Stata, R and Parquet with a codebook beside each file; :mod:`.export`
-writes instruments as a Qualtrics ``.qsf``, a REDCap data dictionary or SurveyJS JSON.
+ready for :func:`dyadscore.score`. Commands read through :func:`read_for_scoring`, the
+same reader that leaves the renames of a plain mapping of an own table to the scorer. A
+mapping file (:mod:`.mapping`, parsed by :func:`load_mapping` only) says which column is
+which item; :func:`suggest_mapping` proposes one. :mod:`.writers` is the one writer of
+score and dyadic tables (CSV, JSON, Excel, Parquet, SPSS, Stata) with the same codebook
+and metadata beside each file; :mod:`.export` writes instruments as a Qualtrics ``.qsf``,
+a REDCap data dictionary or SurveyJS JSON.
 
 Examples
 --------
