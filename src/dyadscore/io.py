@@ -32,7 +32,7 @@ if TYPE_CHECKING:
     import pandas as pd
 
 FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
-_FORMATS = {
+TABLE_FORMATS = {  # file extension -> format, for reading and writing tables
     ".csv": "csv",
     ".txt": "csv",
     ".tsv": "csv",
@@ -51,7 +51,7 @@ def _detect_format(path: str, fmt: str | None) -> str:
     suffix = Path(path).suffix.lower()
     if suffix == ".xls":
         raise InputError(f"{path}: old Excel .xls files are not supported; save as .xlsx or CSV")
-    return _FORMATS.get(suffix, "csv")
+    return TABLE_FORMATS.get(suffix, "csv")
 
 
 def _sniff_csv(head: bytes, name: str) -> tuple[str, str]:
@@ -585,12 +585,12 @@ def table_format(path: str | os.PathLike, fmt: str | None = None) -> str:
     ('parquet', 'csv')
     """
     suffix = Path(path).suffix.lower()
-    if fmt is None and suffix and suffix not in _FORMATS:
+    if fmt is None and suffix and suffix not in TABLE_FORMATS:
         raise InputError(
             f"{path}: cannot write {suffix} files here; expected .csv, .json, .parquet or .xlsx "
             "(SPSS .sav and Stata .dta: dyadscore score/convert)"
         )
-    kind = fmt or _FORMATS.get(suffix, "csv")
+    kind = fmt or TABLE_FORMATS.get(suffix, "csv")
     if kind not in {"csv", "json", "parquet", "excel"}:
         raise InputError(f"{path}: unknown output format {kind!r}; expected csv, json or parquet")
     return kind

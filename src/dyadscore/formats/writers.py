@@ -41,19 +41,9 @@ import numpy as np
 import pandas as pd
 
 from ..errors import InputError
-from ..io import atomic_path, check_targets
+from ..io import TABLE_FORMATS, atomic_path, check_targets
 
-FORMATS = {
-    ".sav": "spss",
-    ".zsav": "spss",
-    ".dta": "stata",
-    ".csv": "csv",
-    ".txt": "csv",
-    ".json": "json",
-    ".xlsx": "excel",
-    ".parquet": "parquet",
-    ".pq": "parquet",
-}
+FORMATS = {**TABLE_FORMATS, ".sav": "spss", ".zsav": "spss", ".dta": "stata"}
 FLAG_CODES = {"ok": 1, "prorated": 2, "missing": 3}
 ID_LABELS = {
     "person": "Person id",
