@@ -133,7 +133,9 @@ def score_file(
             )
         except _Fallback:
             pass
-    data, renames = formats.read_for_scoring(name, source, mapping, instruments=instruments)
+    data, renames = formats.read_for_scoring(
+        name, source, mapping, instruments=instruments, arrow=True
+    )
     instruments = (
         instruments
         or m.instruments

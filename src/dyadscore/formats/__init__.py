@@ -175,8 +175,11 @@ def _require_person_column(path: str | os.PathLike, found: str, renames: dict[st
     )
 
 
-def read_raw(path: str | os.PathLike, *, source: str = "auto") -> pd.DataFrame:
+def read_raw(path: str | os.PathLike, *, source: str = "auto", arrow: bool = False) -> pd.DataFrame:
     """Read an export as the platform wrote it (platform column names, metadata in attrs).
+
+    ``arrow`` keeps the columns of a comma-separated own table Arrow-backed (see
+    :func:`dyadscore.io.read_table`): faster for large files that are only scored.
 
     Examples
     --------
@@ -192,18 +195,17 @@ def read_raw(path: str | os.PathLike, *, source: str = "auto") -> pd.DataFrame:
     from ..io import read_table
 
     fmt = {"excel": "excel", "parquet": "parquet", "json": "json", "csv": "csv"}[source]
-    df = read_table(path, fmt=fmt)
+    df = read_table(path, fmt=fmt, arrow=arrow)
     df.attrs.update(source=str(path), platform=source)
     return df
 
 
 def _open(
     path: str | os.PathLike, source: str, mapping: Any, need_person: bool
-) -> tuple[Mapping, str, pd.DataFrame]:
-    """(parsed mapping, platform, the export as the platform wrote it): one detection."""
+) -> tuple[Mapping, str]:
+    """(parsed mapping, platform): the one detection of every reader."""
     m = load_mapping(mapping)
-    found = resolve_source(path, source, m, need_person=need_person)
-    return m, found, read_raw(path, source=found)
+    return m, resolve_source(path, source, m, need_person=need_person)
 
 
 def read_responses(
@@ -249,7 +251,8 @@ def read_responses(
     >>> ds.score(df, "relationship-satisfaction")["satisfaction"].tolist()
     [4.4, 3.4, 4.8, 2.25]
     """
-    m, found, raw = _open(path, source, mapping, True)
+    m, found = _open(path, source, mapping, True)
+    raw = read_raw(path, source=found)
     if found in _OWN and mapping is None and instruments is None:
         return raw
     return apply_mapping(raw, m, instruments=instruments)
@@ -263,6 +266,7 @@ def read_for_scoring(
     instruments: Any = None,
     need_person: bool = True,
     keep_missing_codes: bool = False,
+    arrow: bool = False,
 ) -> tuple[pd.DataFrame, Mapping | None]:
     """:func:`read_responses` for commands: own tables keep every column, renames wait.
 
@@ -282,6 +286,8 @@ def read_for_scoring(
     keep_missing_codes : bool
         An own table's mapping may also list missing codes (``missing:``); they come back
         in the returned mapping for the caller to apply.
+    arrow : bool
+        Read an own comma-separated table Arrow-backed (see :func:`read_raw`).
 
     Returns
     -------
@@ -296,8 +302,8 @@ def read_for_scoring(
     >>> renames is None and "person" in data.columns
     True
     """
-    m, found, raw = _open(path, source, mapping, need_person)
+    m, found = _open(path, source, mapping, need_person)
     plain = dataclasses.replace(m, missing=[]) if keep_missing_codes else m
     if found in _OWN and plain.is_plain:
-        return raw, (m if mapping is not None else None)
-    return apply_mapping(raw, m, instruments=instruments), None
+        return read_raw(path, source=found, arrow=arrow), (m if mapping is not None else None)
+    return apply_mapping(read_raw(path, source=found), m, instruments=instruments), None
