@@ -342,10 +342,6 @@ def check_unique_people(df: pd.DataFrame, person: str, source: str | None) -> No
     source : str, optional
         File name for messages; the lines are the file's when the index holds its rows.
 
-    Returns
-    -------
-    None
-
     Raises
     ------
     InputError
