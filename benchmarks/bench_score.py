@@ -106,8 +106,8 @@ def main() -> None:
         "targets": "ratio <= 2, peak < 4096 MB, help < 0.5 s",
     }
     print(json.dumps(result, indent=2))
-    out.unlink(missing_ok=True)
-    Path(str(out) + ".meta.json").unlink(missing_ok=True)
+    for tail in ("", ".codebook.md", ".codebook.csv", ".meta.json"):  # the file and its sidecars
+        Path(f"{out}{tail}").unlink(missing_ok=True)
 
 
 if __name__ == "__main__":

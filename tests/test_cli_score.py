@@ -383,3 +383,50 @@ def test_existing_output_is_named_before_its_sidecar(tmp_path, capsys, suffix):
     code, _, err = _run(["score", src, "-i", SAT.id, "-o", out], capsys)
     _one_line_error(code, err)
     assert f"{out}: already exists; use --force" in err
+
+
+# ------------------------------------------------------------ one path (issue 13)
+
+
+@pytest.mark.parametrize("suffix", [".csv", ".json", ".sav"])
+def test_score_writes_the_same_files_for_every_format(tmp_path, capsys, suffix):
+    src = tmp_path / "in.csv"
+    _review_frame().to_csv(src, index=False)
+    out = tmp_path / f"scores{suffix}"
+    code, stdout, err = _run(["score", src, "-i", SAT.id, "-o", out], capsys)
+    assert code == 0 and stdout == "", err
+    assert err == f"scored 3 rows on 1 subscales -> {out} (codebook: {out}.codebook.md)\n"
+    tails = ("", ".codebook.md", ".codebook.csv", ".meta.json")
+    assert sorted(p.name for p in tmp_path.iterdir()) == sorted(
+        ["in.csv", *(f"scores{suffix}{t}" for t in tails)]
+    )
+    meta = json.loads((tmp_path / f"scores{suffix}.meta.json").read_text())
+    assert meta["provenance"][0]["key_hash"] == SAT.key_hash
+
+
+def test_score_is_score_file(tmp_path, capsys, monkeypatch):
+    """The command parses its arguments and calls dyadscore.score_file, nothing else."""
+    from dyadscore import batch
+
+    seen = {}
+
+    def fake(path, instruments=None, out=None, **kw):
+        seen.update(path=path, instruments=instruments, out=out, **kw)
+        return {"rows": 0, "codebook": []}
+
+    monkeypatch.setattr(batch, "score_file", fake)
+    argv = ["score", "x.csv", "-i", "a", "--map", "m.yaml", "--source", "csv", "--person", "id"]
+    argv += ["-o", "s.sav", "--format", "spss", "--force", "--allow-between-points"]
+    code, _, err = _run(argv, capsys)
+    assert code == 0, err
+    assert seen == {
+        "path": "x.csv",
+        "instruments": ["a"],
+        "out": "s.sav",
+        "mapping": "m.yaml",
+        "source": "csv",
+        "person": "id",
+        "fmt": "spss",
+        "force": True,
+        "allow_between_points": True,
+    }

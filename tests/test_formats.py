@@ -408,6 +408,7 @@ def test_write_spss_with_labels_and_codebook(tmp_path, scores):
         "scores.sav",
         "scores.sav.codebook.md",
         "scores.sav.codebook.csv",
+        "scores.sav.meta.json",
     ]
     back, meta = pyreadstat.read_sav(tmp_path / "scores.sav")
     np.testing.assert_allclose(back["satisfaction"], SCORES, atol=1e-12)
@@ -448,8 +449,9 @@ def test_write_stata_csv_parquet(tmp_path, scores):
     assert meta.variable_value_labels["satisfaction_flag"] == {1: "ok", 2: "prorated", 3: "missing"}
     write_scores(scores.assign(role=["=cmd", None, "b", "a"]), tmp_path / "s.csv")
     text = (tmp_path / "s.csv").read_text()
-    assert "'=cmd" in text and ",NA," in text
+    assert "'=cmd" in text and "NA" not in text
     back = pd.read_csv(tmp_path / "s.csv", keep_default_na=False)
+    assert back["role"].tolist() == ["'=cmd", "", "b", "a"]  # missing: an empty cell
     assert back["satisfaction"].tolist() == SCORES
     write_scores(scores, tmp_path / "s.parquet")
     meta = json.loads(pq.read_schema(tmp_path / "s.parquet").metadata[b"dyadscore"])
@@ -1192,3 +1194,41 @@ def test_real_spss_and_stata_files_from_haven(name, cols):
         }
     df = read_responses(p)
     assert len(df) == 150 and df.attrs["person_ids"].startswith("numbered")
+
+
+# ------------------------------------------------ one reader, one mapping parser (issue 13)
+def test_load_mapping_plain_and_columns_forms(tmp_path):
+    p = tmp_path / "m.yaml"
+    p.write_text("Q1: pa1\nQ2: pa2\n")
+    assert load_mapping(p).columns == {"Q1": "pa1", "Q2": "pa2"}
+    p.write_text("columns:\n  Q1: pa1\n")  # the 'columns:' form of the same mapping
+    assert load_mapping(p).columns == {"Q1": "pa1"}
+    p.write_text("Q1: [pa1\n")
+    with pytest.raises(InputError, match="malformed mapping"):
+        load_mapping(p)
+
+
+def test_read_for_scoring_defers_renames_of_own_tables_only(tmp_path):
+    from dyadscore.formats import read_for_scoring
+
+    own = tmp_path / "own.csv"
+    pd.DataFrame({"person": ["a", "b"], "Q1": [3, 4], "extra": ["x", "y"]}).to_csv(own, index=False)
+    data, renames = read_for_scoring(own, mapping={"Q1": "sat1"})
+    assert list(data.columns) == ["person", "Q1", "extra"]  # every column, as read
+    assert renames.columns == {"Q1": "sat1"}
+    data, renames = read_for_scoring(own)
+    assert renames is None and list(data.columns) == ["person", "Q1", "extra"]
+    # a platform export: the mapping is applied by the reader, nothing is left to do
+    data, renames = read_for_scoring(FIX / "qualtrics/numeric.csv", mapping=QMAP)
+    assert renames is None
+    pd.testing.assert_frame_equal(data, read_responses(FIX / "qualtrics/numeric.csv", mapping=QMAP))
+    # missing codes stay with the caller only when asked
+    coded = {"columns": {"Q1": "sat1"}, "missing": [-99]}
+    assert read_for_scoring(own, mapping=coded, keep_missing_codes=True)[1].missing == [-99.0]
+
+
+def test_reader_names_a_foreign_separator_before_detection(tmp_path):
+    pipe = tmp_path / "pipe.csv"
+    pipe.write_text("person|sat1|sat2\np1|3|4\n")
+    with pytest.raises(InputError, match=r"pipe.csv: line 1: .*separated by '\|'"):
+        read_responses(pipe)

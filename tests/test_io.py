@@ -12,7 +12,8 @@ import pytest
 
 from dyadscore import io as dio
 from dyadscore.errors import InputError
-from dyadscore.io import guard_formulas, read_mapping, read_table, write_table
+from dyadscore.formats.writers import write_scores
+from dyadscore.io import guard_formulas, read_table, write_table
 
 FRAME = pd.DataFrame({"person": ["p1", "p2"], "x": [3.5, 4.0], "i": [1, 2]})
 
@@ -50,7 +51,9 @@ def test_parquet_and_sidecar_keep_metadata(tmp_path):
     import pyarrow.parquet as pq
 
     path = tmp_path / "s.parquet"
-    write_table(FRAME, path, meta={"provenance": [{"instrument": "x", "key_hash": "abc"}]})
+    frame = FRAME.copy()
+    frame.attrs["provenance"] = [{"instrument": "x", "key_hash": "abc"}]
+    write_scores(frame, path)  # the score writer; write_table writes no sidecar
     md = pq.read_schema(path).metadata[b"dyadscore"]
     assert json.loads(md)["provenance"][0]["key_hash"] == "abc"
     assert json.loads((tmp_path / "s.parquet.meta.json").read_text())["provenance"]
@@ -112,15 +115,6 @@ def test_bad_files(tmp_path, content, message):
 def test_missing_file():
     with pytest.raises(InputError, match="file not found"):
         read_table("/nonexistent/data.csv")
-
-
-def test_read_mapping_file(tmp_path):
-    p = tmp_path / "m.yaml"
-    p.write_text("Q1: pa1\nQ2: pa2\n")
-    assert read_mapping(p) == {"Q1": "pa1", "Q2": "pa2"}
-    p.write_text("Q1: [pa1\n")
-    with pytest.raises(InputError, match="malformed mapping"):
-        read_mapping(p)
 
 
 def test_large_csv_written_in_two_parts_reads_back_exactly(tmp_path):

@@ -53,6 +53,7 @@ _EXPORTS: dict[str, str] = {
     "read_responses": "formats",
     "suggest_mapping": "formats",
     "write_scores": "formats.writers",
+    "score_file": "batch",
     "couple_report": "report",
     "export_answers": "administer.export",
     "keyed_items": "scoring",

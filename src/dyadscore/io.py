@@ -32,7 +32,7 @@ if TYPE_CHECKING:
     import pandas as pd
 
 FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
-_FORMATS = {
+TABLE_FORMATS = {  # file extension -> format, for reading and writing tables
     ".csv": "csv",
     ".txt": "csv",
     ".tsv": "csv",
@@ -51,7 +51,7 @@ def _detect_format(path: str, fmt: str | None) -> str:
     suffix = Path(path).suffix.lower()
     if suffix == ".xls":
         raise InputError(f"{path}: old Excel .xls files are not supported; save as .xlsx or CSV")
-    return _FORMATS.get(suffix, "csv")
+    return TABLE_FORMATS.get(suffix, "csv")
 
 
 def _sniff_csv(head: bytes, name: str) -> tuple[str, str]:
@@ -276,6 +276,39 @@ def _finish_csv(df: pd.DataFrame, name: str) -> pd.DataFrame:
 
 
 # ---------------------------------------------------------------------- writing
+def check_targets(paths: list[Path], force: bool) -> None:
+    """Refuse to write over a folder, or over any of ``paths`` without ``force``.
+
+    Every writer asks this before it writes anything, for the file and the files beside it
+    (the data file is named first).
+
+    Parameters
+    ----------
+    paths : list of Path
+        The files about to be written.
+    force : bool
+        Replacing existing files is allowed.
+
+    Returns
+    -------
+    None
+
+    Raises
+    ------
+    InputError
+        A path that is a folder, or that exists without ``force``.
+
+    Examples
+    --------
+    >>> check_targets([Path("no/such/file.csv")], force=False)
+    """
+    for t in map(Path, paths):
+        if t.is_dir():
+            raise InputError(f"{t}: is a folder; expected an output file name")
+        if t.exists() and not force:
+            raise InputError(f"{t}: already exists; use --force (Python: force) to overwrite")
+
+
 @contextlib.contextmanager
 def atomic_path(
     path: str | os.PathLike, *, force: bool = False, mode: int = 0o600
@@ -308,10 +341,7 @@ def atomic_path(
     'hello'
     """
     target = Path(path)
-    if target.is_dir():
-        raise InputError(f"{target}: is a folder; expected an output file name")
-    if target.exists() and not force:
-        raise InputError(f"{target}: already exists; use --force (Python: force) to overwrite")
+    check_targets([target], force)
     if not target.parent.exists():
         raise InputError(f"{target}: folder {target.parent} does not exist")
     try:
@@ -385,19 +415,6 @@ def guard_formulas(df: pd.DataFrame) -> pd.DataFrame:
             out = df.copy() if out is None else out
             out[col] = text.mask(risky, "'" + text)
     return df if out is None else out
-
-
-def _fmt_for(path: str, fmt: str | None) -> str:
-    suffix = Path(path).suffix.lower()
-    if fmt is None and suffix and suffix not in _FORMATS:
-        raise InputError(
-            f"{path}: cannot write {suffix} files here; expected .csv, .json, .parquet or .xlsx "
-            "(SPSS .sav and Stata .dta: dyadscore score/convert)"
-        )
-    kind = fmt or _FORMATS.get(suffix, "csv")
-    if kind not in {"csv", "json", "parquet", "excel"}:
-        raise InputError(f"{path}: unknown output format {kind!r}; expected csv, json or parquet")
-    return kind
 
 
 def _compact(column, *, always: bool = False):
@@ -547,18 +564,91 @@ def _write_csv(df: pd.DataFrame, tmp: Path) -> None:
             writer.abandon()
 
 
+def table_format(path: str | os.PathLike, fmt: str | None = None) -> str:
+    """The output format of ``path``: ``fmt`` when given, else by the file's extension.
+
+    Parameters
+    ----------
+    path : path
+        The output file.
+    fmt : {"csv", "json", "parquet", "excel"}, optional
+        The format, overriding the extension.
+
+    Returns
+    -------
+    str
+        ``"csv"``, ``"json"``, ``"parquet"`` or ``"excel"``; a file without an extension is CSV.
+
+    Examples
+    --------
+    >>> table_format("scores.parquet"), table_format("scores")
+    ('parquet', 'csv')
+    """
+    suffix = Path(path).suffix.lower()
+    if fmt is None and suffix and suffix not in TABLE_FORMATS:
+        raise InputError(
+            f"{path}: cannot write {suffix} files here; expected .csv, .json, .parquet or .xlsx "
+            "(SPSS .sav and Stata .dta: dyadscore score/convert)"
+        )
+    kind = fmt or TABLE_FORMATS.get(suffix, "csv")
+    if kind not in {"csv", "json", "parquet", "excel"}:
+        raise InputError(f"{path}: unknown output format {kind!r}; expected csv, json or parquet")
+    return kind
+
+
+def write_frame(df: pd.DataFrame, tmp: Path, kind: str, meta: dict[str, Any] | None = None) -> None:
+    """Write ``df`` to the open temporary file ``tmp`` as ``kind`` (csv, json, parquet, excel).
+
+    CSV is written by pyarrow with empty cells for missing values and formula-like text
+    guarded; ``meta`` goes into a Parquet file's schema metadata (key ``dyadscore``).
+
+    Parameters
+    ----------
+    df : DataFrame
+        The table.
+    tmp : pathlib.Path
+        The file to write (usually from :func:`atomic_path`).
+    kind : {"csv", "json", "parquet", "excel"}
+        The format.
+    meta : dict, optional
+        JSON-serialisable metadata for Parquet.
+
+    Returns
+    -------
+    None
+
+    Examples
+    --------
+    >>> import pandas as pd, tempfile, pathlib
+    >>> tmp = pathlib.Path(tempfile.mkdtemp()) / "t.csv"
+    >>> write_frame(pd.DataFrame({"a": [1.5, None]}), tmp, "csv")
+    >>> tmp.read_text().splitlines()
+    ['"a"', '1.5', '']
+    """
+    if kind == "csv":
+        _write_csv(df, tmp)
+    elif kind == "json":
+        tmp.write_text(
+            df.to_json(orient="records", force_ascii=False, double_precision=15),
+            encoding="utf-8",
+        )
+    elif kind == "excel":
+        guard_formulas(df).to_excel(tmp, index=False, engine="openpyxl")
+    else:
+        _write_parquet(df, tmp, meta)
+
+
 def write_table(
     df: pd.DataFrame,
     path: str | os.PathLike,
     *,
     force: bool = False,
     fmt: str | None = None,
-    meta: dict[str, Any] | None = None,
 ) -> Path:
-    """Write ``df`` atomically as CSV, JSON (records) or Parquet; ``"-"`` writes CSV to stdout.
+    """Write ``df`` atomically as CSV, JSON (records), Parquet or Excel; ``"-"`` writes CSV to stdout.
 
-    ``meta`` (e.g. provenance and codebook) is stored beside the file as
-    ``<path>.meta.json`` and, for Parquet, also in the file's schema metadata.
+    The generic writer for any table (a model's estimates, a reshaped data set). Score
+    tables go through :func:`dyadscore.write_scores`, which adds their codebook.
 
     Parameters
     ----------
@@ -568,10 +658,8 @@ def write_table(
         Output file; the extension picks the format unless ``fmt`` is given.
     force : bool
         Overwrite an existing file.
-    fmt : {"csv", "json", "parquet"}, optional
+    fmt : {"csv", "json", "parquet", "excel"}, optional
         Output format.
-    meta : dict, optional
-        JSON-serialisable metadata written to ``<path>.meta.json``.
 
     Returns
     -------
@@ -594,26 +682,9 @@ def write_table(
     if name == "-":
         guard_formulas(df).to_csv(sys.stdout, index=False)
         return Path("-")
-    kind = _fmt_for(name, fmt)
-    meta_path = Path(name + ".meta.json") if meta else None
-    if Path(name).is_file() and not force:  # name the file itself before its sidecar
-        raise InputError(f"{name}: already exists; use --force (Python: force) to overwrite")
-    if meta_path is not None and meta_path.exists() and not force:
-        raise InputError(f"{meta_path}: already exists; use --force (Python: force) to overwrite")
+    kind = table_format(name, fmt)
     with atomic_path(name, force=force) as tmp:
-        if kind == "csv":
-            _write_csv(df, tmp)
-        elif kind == "json":
-            tmp.write_text(
-                df.to_json(orient="records", force_ascii=False, double_precision=15),
-                encoding="utf-8",
-            )
-        elif kind == "excel":
-            guard_formulas(df).to_excel(tmp, index=False, engine="openpyxl")
-        else:
-            _write_parquet(df, tmp, meta)
-        if meta_path is not None:
-            write_text(json.dumps(meta, indent=2, default=str), meta_path, force=True)
+        write_frame(df, tmp, kind)
     return Path(name)
 
 
@@ -658,48 +729,3 @@ def write_text(text: str, path: str | os.PathLike, *, force: bool = False) -> Pa
     with atomic_path(path, force=force) as tmp:
         tmp.write_text(text, encoding="utf-8")
     return Path(path)
-
-
-def read_mapping(spec: str | os.PathLike | dict | None) -> dict[str, str]:
-    """Column mapping ``{export column: item id}`` from a dict or a YAML/JSON file.
-
-    The file is either a plain mapping or has a ``columns:`` key holding one.
-
-    Parameters
-    ----------
-    spec : dict, path or None
-        The mapping itself, or its YAML/JSON file; ``None`` gives ``{}``.
-
-    Returns
-    -------
-    dict
-        ``{export column: item id}``.
-
-    Examples
-    --------
-    >>> read_mapping({"Q1": "pa1"})
-    {'Q1': 'pa1'}
-    """
-    if spec is None:
-        return {}
-    if isinstance(spec, dict):
-        data: Any = spec
-        name = "mapping"
-    else:
-        import yaml
-
-        name = str(spec)
-        p = Path(name)
-        if not p.is_file():
-            raise InputError(f"{name}: mapping file not found")
-        try:
-            data = yaml.safe_load(p.read_text(encoding="utf-8"))
-        except (yaml.YAMLError, UnicodeDecodeError) as exc:
-            mark = getattr(exc, "problem_mark", None)
-            line = f" line {mark.line + 1}" if mark is not None else ""
-            raise InputError(f"{name}:{line}: malformed mapping file") from None
-    if isinstance(data, dict) and isinstance(data.get("columns"), dict):
-        data = data["columns"]
-    if not isinstance(data, dict) or not all(isinstance(v, str) for v in data.values()):
-        raise InputError(f"{name}: expected a mapping 'export column: item id'")
-    return {str(k): v for k, v in data.items()}

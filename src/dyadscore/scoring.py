@@ -32,7 +32,7 @@ import pandas as pd
 from .columns import ID_CANDIDATES, PERSON_CANDIDATES
 from .errors import InputError, where
 from .instruments import Instrument, load_instrument, load_instruments
-from .io import one_column_hint, read_mapping, read_table
+from .io import one_column_hint, read_table
 
 if TYPE_CHECKING:
     from numpy.typing import NDArray
@@ -211,7 +211,7 @@ def response_table(
     """
     df, src = _as_frame(data)
     source = source or src
-    df = _apply_mapping(df, mapping, source)
+    df = rename_columns(df, mapping, source)
     dup = df.columns[df.columns.duplicated()]
     if len(dup):
         raise InputError(
@@ -330,7 +330,30 @@ def drop_blank_rows(df: pd.DataFrame, person: str, source: str | None = None) ->
     return out
 
 
-def _check_unique_people(df: pd.DataFrame, person: str, source: str | None) -> None:
+def check_unique_people(df: pd.DataFrame, person: str, source: str | None) -> None:
+    """One row per person (and wave): a repeated id is an error naming both lines.
+
+    Parameters
+    ----------
+    df : DataFrame
+        The response table, or its id columns (``wave`` included when present).
+    person : str
+        Person id column.
+    source : str, optional
+        File name for messages; the lines are the file's when the index holds its rows.
+
+    Raises
+    ------
+    InputError
+        The first id that occurs twice, with the two lines.
+
+    Examples
+    --------
+    >>> check_unique_people(pd.DataFrame({"person": ["p1", "p2", "p1"]}), "person", "in.csv")
+    Traceback (most recent call last):
+    ...
+    dyadscore.errors.InputError: in.csv: row 'p1', column 'person': person id 'p1' occurs more than once (lines 2 and 4); expected one row per person
+    """
     keys = [person, "wave"] if "wave" in df.columns else [person]
     dup = df.duplicated(keys, keep=False)
     if dup.any():
@@ -511,11 +534,44 @@ def _check_points(
     )
 
 
-def _apply_mapping(df: pd.DataFrame, mapping: Any, source: str | None = None) -> pd.DataFrame:
-    cmap = read_mapping(mapping)
+def _renames(mapping: Any) -> tuple[dict[str, str], str]:
+    """``({export column: item id}, name for messages)`` of a mapping (see formats.load_mapping)."""
+    from .formats.mapping import load_mapping
+
+    m = load_mapping(mapping)
+    return m.columns, m.name
+
+
+def rename_columns(df: pd.DataFrame, mapping: Any, source: str | None = None) -> pd.DataFrame:
+    """Rename an export's columns to item ids as ``mapping`` says, checking both ways.
+
+    Parameters
+    ----------
+    df : DataFrame
+        The table as read.
+    mapping : dict, path or Mapping
+        ``{export column: item id}`` (see :func:`dyadscore.formats.load_mapping`).
+    source : str, optional
+        File name for messages.
+
+    Returns
+    -------
+    DataFrame
+        ``df`` with the mapped columns renamed.
+
+    Raises
+    ------
+    InputError
+        A mapped column that is absent, or two columns that would get the same name.
+
+    Examples
+    --------
+    >>> rename_columns(pd.DataFrame({"Q1": [3]}), {"Q1": "sat1"}).columns.tolist()
+    ['sat1']
+    """
+    cmap, name = _renames(mapping)
     if not cmap:
         return df
-    name = mapping if isinstance(mapping, str | os.PathLike) else "mapping"
     absent = [k for k in cmap if k not in df.columns]
     if absent:
         raise InputError(
@@ -539,8 +595,7 @@ def _check_mapping_targets(df: pd.DataFrame, insts: list[Instrument], mapping: A
     if not any(i not in df.columns for inst in insts for i in inst.item_ids):
         return
     items = {i for inst in insts for i in inst.item_ids}
-    cmap = read_mapping(mapping)
-    name = mapping if isinstance(mapping, str | os.PathLike) else "mapping"
+    cmap, name = _renames(mapping)
     for col, target in cmap.items():
         if target not in items and target not in (*PERSON_CANDIDATES, *ID_CANDIDATES):
             ids = ", ".join(inst.id for inst in insts)
@@ -601,7 +656,7 @@ def keyed_items(
     df, src = _as_frame(data)
     source = source or src
     inst = load_instrument(instrument)
-    df = _apply_mapping(df, mapping, source)
+    df = rename_columns(df, mapping, source)
     try:
         ids = df[find_person_column(df, person, source)]
     except InputError:
@@ -720,7 +775,7 @@ def score(
     pid = find_person_column(df, person, source)
     df = drop_blank_rows(df, pid, source)
     id_cols = _id_columns(df, pid, keep)
-    _check_unique_people(df, pid, source)
+    check_unique_people(df, pid, source)
     ids = df[pid]
 
     columns: dict[str, Any] = {c: df[c].to_numpy() for c in id_cols}

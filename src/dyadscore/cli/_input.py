@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import argparse
 
-from ..sources import OWN_FORMATS, SOURCES
+from ..sources import SOURCES
 
 
 def add_source_argument(parser: argparse.ArgumentParser) -> None:
@@ -18,51 +18,34 @@ def add_source_argument(parser: argparse.ArgumentParser) -> None:
     )
 
 
-def resolve_source(args: argparse.Namespace, *, strict: bool = True):
-    """Return ``(source, parsed mapping or None, own)``; ``own`` means our own table format.
+def read_scorable(
+    args: argparse.Namespace, *, strict: bool = True, instruments=None, keep_missing_codes=False
+):
+    """``(data, mapping still to apply)`` of ``args.data`` for a command that scores it.
 
-    The platform comes from :func:`dyadscore.formats.resolve_source`, the one detection
-    that :func:`~dyadscore.formats.read_responses` uses too (``--source``, else the
-    mapping's ``source:``, else the file), so every command sees the same platform for
-    the same file and mapping. ``strict``: the command needs person ids, so a file of
-    no known platform must have a person id column.
+    One reader: :func:`dyadscore.formats.read_for_scoring` (``--source``, else the
+    mapping's ``source:``, else the file's platform). ``strict``: the command needs person
+    ids, so a file of no known platform must have a person id column.
     """
-    from ..errors import InputError
-    from ..formats import load_mapping
-    from ..formats import resolve_source as platform_of
+    from ..formats import read_for_scoring
 
-    if args.source not in SOURCES:  # checked here, not by argparse: one line, exit 2
-        raise InputError(
-            f"--source {args.source!r} is unknown; expected one of: {', '.join(SOURCES)}"
-        )
-    mapping = load_mapping(args.mapping) if args.mapping else None
-    if args.source == "auto":
-        _check_separator(args.data)
-    source = platform_of(args.data, args.source, mapping, need_person=strict)
-    own = source in OWN_FORMATS and (mapping is None or mapping.is_plain)
-    return source, mapping, own
+    check_source(args.source)
+    return read_for_scoring(
+        args.data,
+        args.source,
+        args.mapping,
+        instruments=instruments,
+        need_person=strict,
+        keep_missing_codes=keep_missing_codes,
+    )
 
 
-def _check_separator(path: str) -> None:
-    """A text table whose header is one column with another separator ('|'): say so first,
-    before platform detection reports that it recognises no platform."""
-    from pathlib import Path
+def check_source(source: str) -> None:
+    """``--source`` is checked here, not by argparse: one line, exit 2."""
+    if source not in SOURCES:
+        from ..errors import InputError
 
-    from ..errors import InputError
-    from ..io import one_column_hint
-
-    p = Path(path)
-    if p.suffix.lower() not in (".csv", ".txt", ".tsv", "") or not p.is_file():
-        return
-    try:
-        with open(p, "rb") as fh:
-            first = fh.readline(65536).decode("utf-8-sig").strip()
-    except (OSError, UnicodeDecodeError):
-        return  # the reader names the problem
-    if first and not any(sep in first for sep in (",", ";", "\t")):
-        hint = one_column_hint([first])
-        if hint:
-            raise InputError(f"{path}: line 1: {hint}")
+        raise InputError(f"--source {source!r} is unknown; expected one of: {', '.join(SOURCES)}")
 
 
 def add_map_argument(parser: argparse.ArgumentParser) -> None:
@@ -80,30 +63,17 @@ def read_input(args: argparse.Namespace):
     The project's own tables come back as :func:`dyadscore.io.read_table` reads them (a
     plain ``--map`` renames their columns); survey-platform and SPSS/Stata exports as
     :func:`dyadscore.formats.read_responses` makes them: ``person``, ``couple``, ``role``,
-    ``wave`` and one column per item.
+    ``wave`` and one column per item. Missing codes (``--missing-codes``, the mapping's
+    ``missing:``) become empty cells.
     """
-    import dataclasses
+    from ..formats import load_mapping
+    from ..scoring import rename_columns
 
-    from ..errors import InputError
-    from ..formats import read_responses
-    from ..io import read_table
-    from ..sources import OWN_FORMATS
-
-    source, parsed, own = resolve_source(args, strict=False)
-    if not own and source in OWN_FORMATS and dataclasses.replace(parsed, missing=[]).is_plain:
-        own = True  # a score file with a mapping of columns and missing codes only
-    if not own:
-        data = read_responses(args.data, source, parsed)
-    else:
-        data = read_table(args.data)
-        if parsed is not None and parsed.columns:
-            absent = [c for c in parsed.columns if c not in data.columns]
-            if absent:
-                raise InputError(
-                    f"{parsed.name}: names column {absent[0]!r}, which is not in {args.data}"
-                )
-            data = data.rename(columns=parsed.columns)
-    codes = [*(getattr(args, "missing_codes", None) or []), *(parsed.missing if parsed else [])]
+    data, renames = read_scorable(args, strict=False, keep_missing_codes=True)
+    if renames is not None:
+        data = rename_columns(data, renames, args.data)
+    parsed = load_mapping(args.mapping)
+    codes = [*(getattr(args, "missing_codes", None) or []), *parsed.missing]
     if codes:
         from ..dyads import replace_missing_codes
 

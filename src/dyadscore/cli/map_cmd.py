@@ -34,7 +34,7 @@ def run(args: argparse.Namespace) -> int:
     from ._output import emit
 
     if args.source == "auto":
-        from ._input import _check_separator
+        from ..formats import _check_separator
 
         _check_separator(args.export)
     suggestion = suggest_mapping(

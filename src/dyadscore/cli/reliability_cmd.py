@@ -61,13 +61,7 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 def _read(args: argparse.Namespace):
     """(data, mapping still to apply): own tables as before, platform exports via formats."""
-    from ..formats import read_responses
-    from ..io import read_table
-
-    source, parsed, own = _input.resolve_source(args, strict=False)
-    if own:
-        return read_table(args.data), args.mapping
-    return read_responses(args.data, source, parsed, instruments=args.instrument), None
+    return _input.read_scorable(args, strict=False, instruments=args.instrument)
 
 
 def run(args: argparse.Namespace) -> int:

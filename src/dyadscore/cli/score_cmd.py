@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 import sys
 
-from ._input import add_source_argument, resolve_source
+from ._input import add_map_argument, add_source_argument, check_source
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -25,111 +25,44 @@ def register(sub: argparse._SubParsersAction) -> None:
         action="append",
         help="instrument id or YAML path (repeatable; default: all whose items are present)",
     )
-    p.add_argument(
-        "--map",
-        dest="mapping",
-        help="mapping YAML: 'export column: item id', or a full mapping (see 'dyadscore map')",
-    )
+    add_map_argument(p)
     add_source_argument(p)
     p.add_argument("--person", help="person id column (default: 'person')")
     p.add_argument(
         "-o", "--out", help="output file (.csv, .json, .parquet, .sav, .dta) or '-' for stdout"
     )
-    p.add_argument(
-        "--format", choices=["csv", "json", "parquet", "spss", "stata"], help="output format"
-    )
-    p.add_argument("--force", action="store_true", help="overwrite an existing output file")
-    p.add_argument(
-        "--allow-between-points",
-        action="store_true",
-        help="accept answers between the points of the response scale (e.g. 3.5 on 1-7)",
-    )
+    formats = ["csv", "json", "parquet", "spss", "stata"]
+    p.add_argument("--format", dest="fmt", choices=formats, help="output format")
+    for flag, text in SWITCHES:
+        p.add_argument(flag, action="store_true", help=text)
     p.set_defaults(run=run)
 
 
+SWITCHES = (
+    ("--force", "overwrite an existing output file"),
+    (
+        "--allow-between-points",
+        "accept answers between the points of the response scale (e.g. 3.5 on 1-7)",
+    ),
+)
+#: the options passed on to dyadscore.score_file under their own names
+OPTIONS = ("mapping", "source", "person", "fmt", "force", "allow_between_points")
+
+
 def run(args: argparse.Namespace) -> int:
-    from ..columns import present_instruments
-    from ..errors import InputError
-    from ..io import read_mapping, read_table, write_table
-    from ..scoring import score
+    from ..batch import score_file
 
-    args.source, parsed, own = resolve_source(args, strict=args.person is None)
-    if own and _streamable(args):
-        from ..batch import score_csv
-
-        meta = score_csv(
-            args.data,
-            args.instrument,
-            args.out,
-            person=args.person,
-            mapping=args.mapping,
-            force=args.force,
-            allow_between_points=args.allow_between_points,
+    check_source(args.source)
+    res = score_file(args.data, args.instrument, args.out, **{k: getattr(args, k) for k in OPTIONS})
+    if args.out is None:
+        print(summary(res))
+    elif args.out != "-":
+        print(
+            f"scored {res['rows']} rows on {len(res['codebook'])} subscales -> {args.out} "
+            f"(codebook: {args.out}.codebook.md)",
+            file=sys.stderr,
         )
-        print(f"scored {len(meta['codebook'])} subscales -> {args.out}", file=sys.stderr)
-        return 0
-    mapping = args.mapping
-    if own:
-        data = read_table(args.data, arrow=args.source == "csv")
-        data.attrs["source"] = args.data
-    else:
-        from ..formats import read_responses
-
-        data = read_responses(args.data, args.source, parsed, instruments=args.instrument)
-        mapping = None
-    instruments = (
-        args.instrument
-        or (parsed.instruments if parsed is not None else None)  # the mapping's instruments:
-        or present_instruments(data, read_mapping(mapping))
-    )
-    if not instruments:
-        raise InputError(
-            f"{args.data}: no shipped instrument has all its item columns here; "
-            "name one with --instrument or map the columns with --map"
-        )
-    out = score(
-        data,
-        instruments,
-        person=args.person,
-        mapping=mapping,
-        source=args.data,
-        allow_between_points=args.allow_between_points,
-    )
-    if args.out and (
-        args.format in ("spss", "stata") or args.out.lower().endswith((".sav", ".zsav", ".dta"))
-    ):
-        from ..formats.writers import write_scores
-
-        paths = write_scores(out, args.out, fmt=args.format, force=args.force)
-        print(f"scored {len(out)} rows -> {', '.join(map(str, paths))}", file=sys.stderr)
-        return 0
-    if args.out:
-        meta = {"provenance": out.attrs["provenance"], "codebook": out.attrs["codebook"]}
-        if out.attrs.get("renamed"):
-            meta["renamed"] = out.attrs["renamed"]
-        write_table(
-            out, args.out, force=args.force, fmt=args.format, meta=meta if args.out != "-" else None
-        )
-        if args.out != "-":
-            print(
-                f"scored {len(out)} rows on {len(out.attrs['codebook'])} subscales -> {args.out}",
-                file=sys.stderr,
-            )
-        return 0
-    print(summary(out))
     return 0
-
-
-def _streamable(args: argparse.Namespace) -> bool:
-    """CSV to CSV with named instruments: score in record batches (see dyadscore.batch)."""
-    return bool(
-        args.instrument
-        and args.out
-        and args.out != "-"
-        and args.data.lower().endswith(".csv")
-        and args.out.lower().endswith(".csv")
-        and args.format in (None, "csv")
-    )
 
 
 def summary(out) -> str:

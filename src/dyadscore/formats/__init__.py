@@ -1,13 +1,16 @@
-"""Survey-platform exports in, SPSS/Stata/R/Parquet out, instruments to the platforms.
+"""Survey-platform exports in, score tables out, instruments to the platforms.
 
 :func:`read_responses` reads an export of Qualtrics, REDCap, LimeSurvey, SurveyJS, formr,
 SPSS or Stata (or the project's own CSV/Excel/Parquet/JSON) and returns the project's
 wide response table (:func:`resolve_source` is the one platform detection it and every
 command use): ``person`` (+ ``couple``, ``role``, ``wave``) and one column per item,
-ready for :func:`dyadscore.score`. A mapping file (:mod:`.mapping`) says which column is
-which item; :func:`suggest_mapping` proposes one. :mod:`.writers` saves scores and dyadic
-tables for SPSS, Stata, R and Parquet with a codebook beside each file; :mod:`.export`
-writes instruments as a Qualtrics ``.qsf``, a REDCap data dictionary or SurveyJS JSON.
+ready for :func:`dyadscore.score`. Commands read through :func:`read_for_scoring`, the
+same reader that leaves the renames of a plain mapping of an own table to the scorer. A
+mapping file (:mod:`.mapping`, parsed by :func:`load_mapping` only) says which column is
+which item; :func:`suggest_mapping` proposes one. :mod:`.writers` is the one writer of
+score and dyadic tables (CSV, JSON, Excel, Parquet, SPSS, Stata) with the same codebook
+and metadata beside each file; :mod:`.export` writes instruments as a Qualtrics ``.qsf``,
+a REDCap data dictionary or SurveyJS JSON.
 
 Examples
 --------
@@ -19,6 +22,7 @@ Examples
 
 from __future__ import annotations
 
+import dataclasses
 import os
 from typing import TYPE_CHECKING, Any
 
@@ -36,6 +40,7 @@ __all__ = [
     "detect_source",
     "load_mapping",
     "mapping_yaml",
+    "read_for_scoring",
     "read_raw",
     "read_responses",
     "resolve_source",
@@ -45,36 +50,24 @@ __all__ = [
 _OWN = {"csv", "excel", "parquet", "json"}
 
 
+_READERS = {  # platform -> (module, reader function), imported when used
+    "qualtrics": ("qualtrics", "read_qualtrics"),
+    "redcap": ("redcap", "read_redcap"),
+    "limesurvey": ("limesurvey", "read_limesurvey"),
+    "surveyjs": ("surveyjs", "read_surveyjs"),
+    "formr": ("surveyjs", "read_formr"),
+    "spss": ("spss", "read_spss"),
+    "stata": ("spss", "read_stata"),
+}
+
+
 def _reader(source: str):
-    if source == "qualtrics":
-        from .qualtrics import read_qualtrics
+    if source not in _READERS:
+        return None
+    import importlib
 
-        return read_qualtrics
-    if source == "redcap":
-        from .redcap import read_redcap
-
-        return read_redcap
-    if source == "limesurvey":
-        from .limesurvey import read_limesurvey
-
-        return read_limesurvey
-    if source == "surveyjs":
-        from .surveyjs import read_surveyjs
-
-        return read_surveyjs
-    if source == "formr":
-        from .surveyjs import read_formr
-
-        return read_formr
-    if source == "spss":
-        from .spss import read_spss
-
-        return read_spss
-    if source == "stata":
-        from .spss import read_stata
-
-        return read_stata
-    return None
+    module, func = _READERS[source]
+    return getattr(importlib.import_module(f".{module}", __name__), func)
 
 
 def _check_source(source: str) -> str:
@@ -124,10 +117,32 @@ def resolve_source(
         source = _check_source(m.source)
     if source != "auto":
         return source
+    _check_separator(path)
     found = detect_source(path, strict=False)
     if need_person and found in _OWN and m.person is None and m.layout == "rows":
         _require_person_column(path, found, m.columns)
     return found
+
+
+def _check_separator(path: str | os.PathLike) -> None:
+    """A text table whose header is one column with another separator ('|'): say so first,
+    before platform detection reports that it recognises no platform."""
+    from pathlib import Path
+
+    from ..io import one_column_hint
+
+    p = Path(path)
+    if p.suffix.lower() not in (".csv", ".txt", ".tsv", "") or not p.is_file():
+        return
+    try:
+        with open(p, "rb") as fh:
+            first = fh.readline(65536).decode("utf-8-sig").strip()
+    except (OSError, UnicodeDecodeError):
+        return  # the reader names the problem
+    if first and not any(sep in first for sep in (",", ";", "\t")):
+        hint = one_column_hint([first])
+        if hint:
+            raise InputError(f"{path}: line 1: {hint}")
 
 
 def _require_person_column(path: str | os.PathLike, found: str, renames: dict[str, str]) -> None:
@@ -160,8 +175,11 @@ def _require_person_column(path: str | os.PathLike, found: str, renames: dict[st
     )
 
 
-def read_raw(path: str | os.PathLike, *, source: str = "auto") -> pd.DataFrame:
+def read_raw(path: str | os.PathLike, *, source: str = "auto", arrow: bool = False) -> pd.DataFrame:
     """Read an export as the platform wrote it (platform column names, metadata in attrs).
+
+    ``arrow`` keeps the columns of a comma-separated own table Arrow-backed (see
+    :func:`dyadscore.io.read_table`): faster for large files that are only scored.
 
     Examples
     --------
@@ -177,9 +195,17 @@ def read_raw(path: str | os.PathLike, *, source: str = "auto") -> pd.DataFrame:
     from ..io import read_table
 
     fmt = {"excel": "excel", "parquet": "parquet", "json": "json", "csv": "csv"}[source]
-    df = read_table(path, fmt=fmt)
+    df = read_table(path, fmt=fmt, arrow=arrow)
     df.attrs.update(source=str(path), platform=source)
     return df
+
+
+def _open(
+    path: str | os.PathLike, source: str, mapping: Any, need_person: bool
+) -> tuple[Mapping, str]:
+    """(parsed mapping, platform): the one detection of every reader."""
+    m = load_mapping(mapping)
+    return m, resolve_source(path, source, m, need_person=need_person)
 
 
 def read_responses(
@@ -225,9 +251,59 @@ def read_responses(
     >>> ds.score(df, "relationship-satisfaction")["satisfaction"].tolist()
     [4.4, 3.4, 4.8, 2.25]
     """
-    m = load_mapping(mapping)
-    source = resolve_source(path, source, m)
-    raw = read_raw(path, source=source)
-    if source in _OWN and mapping is None and instruments is None:
+    m, found = _open(path, source, mapping, True)
+    raw = read_raw(path, source=found)
+    if found in _OWN and mapping is None and instruments is None:
         return raw
     return apply_mapping(raw, m, instruments=instruments)
+
+
+def read_for_scoring(
+    path: str | os.PathLike,
+    source: str = "auto",
+    mapping: Mapping | dict | str | os.PathLike | None = None,
+    *,
+    instruments: Any = None,
+    need_person: bool = True,
+    keep_missing_codes: bool = False,
+    arrow: bool = False,
+) -> tuple[pd.DataFrame, Mapping | None]:
+    """:func:`read_responses` for commands: own tables keep every column, renames wait.
+
+    A table in the project's own format (CSV, Excel, Parquet, JSON) with no mapping, or
+    with one that only renames columns, comes back as read, with the renames returned
+    for the caller to apply (``ds.score(mapping=...)`` applies and checks them, naming a
+    renamed column that is absent or that would clash). Anything else (a platform's
+    export, a full mapping) is :func:`read_responses` and needs nothing more.
+
+    Parameters
+    ----------
+    path, source, mapping, instruments
+        As for :func:`read_responses`.
+    need_person : bool
+        An own table without a platform's signature must have a person id column
+        (see :func:`resolve_source`).
+    keep_missing_codes : bool
+        An own table's mapping may also list missing codes (``missing:``); they come back
+        in the returned mapping for the caller to apply.
+    arrow : bool
+        Read an own comma-separated table Arrow-backed (see :func:`read_raw`).
+
+    Returns
+    -------
+    data : DataFrame
+        The response table.
+    mapping : Mapping or None
+        The renames (and codes) still to apply, or ``None``.
+
+    Examples
+    --------
+    >>> data, renames = read_for_scoring("tests/fixtures/formr/results.csv")
+    >>> renames is None and "person" in data.columns
+    True
+    """
+    m, found = _open(path, source, mapping, need_person)
+    plain = dataclasses.replace(m, missing=[]) if keep_missing_codes else m
+    if found in _OWN and plain.is_plain:
+        return read_raw(path, source=found, arrow=arrow), (m if mapping is not None else None)
+    return apply_mapping(read_raw(path, source=found), m, instruments=instruments), None

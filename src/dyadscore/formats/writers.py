@@ -1,4 +1,4 @@
-"""Scores and dyadic tables for SPSS, Stata, R and Parquet, each with a codebook beside it.
+"""The one writer of score tables: CSV, JSON, Excel, Parquet, SPSS and Stata, with a codebook.
 
 :func:`write_scores` writes a score table (``ds.score`` output) or any dyadic shape made
 from it (``to_pairwise``: ``<v>_actor``/``<v>_partner``; ``to_dyad``: ``<v>_<role>``) to
@@ -7,13 +7,17 @@ from it (``to_pairwise``: ``<v>_actor``/``<v>_partner``; ``to_dyad``: ``<v>_<rol
   3 missing) and measurement levels,
 - Stata ``.dta`` (version 15) with variable and value labels; names longer than 32
   characters are shortened (the codebook lists the original),
-- R-friendly CSV: UTF-8 without BOM, ``.`` decimals, ``NA`` for missing values, text
+- CSV: UTF-8 without BOM, ``.`` decimals, empty cells for missing values (what SPSS,
+  Stata, Excel, pandas and R's ``read.csv(na.strings = "")`` read as missing), text
   cells that a spreadsheet would run as formulas prefixed with ``'``,
+- JSON records and Excel ``.xlsx``,
 - Parquet, with provenance and codebook in the schema metadata,
 
-and always a codebook ``<file>.codebook.md`` and ``<file>.codebook.csv`` beside it:
-every variable's label, type, value labels, instrument, version, key hash and scoring
-rule. Writes are atomic; existing files are kept unless ``force=True``.
+and always the same three files beside it: a codebook ``<file>.codebook.md`` and
+``<file>.codebook.csv`` (every variable's label, type, value labels, instrument, version,
+key hash and scoring rule) and ``<file>.meta.json`` (provenance and scoring codebook, read
+back by ``dyadscore convert``). Writes are atomic; existing files are kept unless
+``force=True``.
 
 Examples
 --------
@@ -22,7 +26,7 @@ Examples
 ...                             "sat4": [5], "sat5": [4]}), "relationship-satisfaction")
 >>> paths = write_scores(df, os.path.join(tempfile.mkdtemp(), "scores.sav"))
 >>> [p.name for p in paths]
-['scores.sav', 'scores.sav.codebook.md', 'scores.sav.codebook.csv']
+['scores.sav', 'scores.sav.codebook.md', 'scores.sav.codebook.csv', 'scores.sav.meta.json']
 """
 
 from __future__ import annotations
@@ -37,16 +41,9 @@ import numpy as np
 import pandas as pd
 
 from ..errors import InputError
-from ..io import atomic_path, guard_formulas
+from ..io import TABLE_FORMATS, atomic_path, check_targets
 
-FORMATS = {
-    ".sav": "spss",
-    ".zsav": "spss",
-    ".dta": "stata",
-    ".csv": "csv",
-    ".parquet": "parquet",
-    ".pq": "parquet",
-}
+FORMATS = {**TABLE_FORMATS, ".sav": "spss", ".zsav": "spss", ".dta": "stata"}
 FLAG_CODES = {"ok": 1, "prorated": 2, "missing": 3}
 ID_LABELS = {
     "person": "Person id",
@@ -58,20 +55,6 @@ ID_LABELS = {
     "wave": "Wave (measurement occasion)",
 }
 _SUFFIX_WORDS = {"actor": "actor", "partner": "partner", "1": "member 1", "2": "member 2"}
-
-
-def _fmt(path: str, fmt: str | None) -> str:
-    if fmt:
-        if fmt not in set(FORMATS.values()):
-            raise InputError(f"unknown output format {fmt!r}; expected spss, stata, csv or parquet")
-        return fmt
-    kind = FORMATS.get(Path(path).suffix.lower())
-    if kind is None:
-        raise InputError(
-            f"{path}: cannot tell the output format from the extension; use .sav, .dta, .csv "
-            "or .parquet (or name the format with --format)"
-        )
-    return kind
 
 
 # ------------------------------------------------------------------ codebook
@@ -137,10 +120,95 @@ def _kind(s: pd.Series) -> str:
     return "text"
 
 
-def codebook_records(df: pd.DataFrame, names: dict[str, str] | None = None) -> list[dict[str, Any]]:
+def column_stats(df: pd.DataFrame) -> dict[str, tuple[int, float | None, float | None]]:
+    """``{column: (n valid, min, max)}``; min and max of numeric columns only.
+
+    Stats of parts of a table (slices scored one after another) combine with
+    :func:`merge_stats`.
+
+    Parameters
+    ----------
+    df : DataFrame
+        The table.
+
+    Returns
+    -------
+    dict
+        Per column: the number of non-missing cells, and the smallest and largest value
+        (``None`` for text, flags and columns without values).
+
+    Examples
+    --------
+    >>> column_stats(pd.DataFrame({"x": [1.5, None, 3.0], "t": ["a", None, "b"]}))
+    {'x': (2, 1.5, 3.0), 't': (2, None, None)}
+    """
+    out: dict[str, tuple[int, float | None, float | None]] = {}
+    for col in df.columns:
+        s = df[col]
+        if isinstance(s.dtype, pd.CategoricalDtype):
+            out[col] = (int(np.count_nonzero(s.cat.codes.to_numpy() >= 0)), None, None)
+        elif _kind(s) != "numeric":
+            out[col] = (int(s.notna().sum()), None, None)
+        elif isinstance(s.dtype, np.dtype) and s.dtype.kind in "iu":  # no missing values
+            v = s.to_numpy()
+            out[col] = (len(v), float(v.min()), float(v.max())) if len(v) else (0, None, None)
+        else:
+            v = s.to_numpy(dtype="float64", na_value=np.nan)
+            n = len(v) - int(np.count_nonzero(np.isnan(v)))
+            lo, hi = (float(np.fmin.reduce(v)), float(np.fmax.reduce(v))) if n else (None, None)
+            out[col] = (n, lo, hi)
+    return out
+
+
+def merge_stats(a: dict[str, tuple], b: dict[str, tuple]) -> dict[str, tuple]:
+    """The :func:`column_stats` of two parts of one table, combined.
+
+    Parameters
+    ----------
+    a, b : dict
+        Stats of two parts with the same columns.
+
+    Returns
+    -------
+    dict
+        Stats of the whole.
+
+    Examples
+    --------
+    >>> merge_stats({"x": (2, 1.0, 3.0)}, {"x": (1, 0.5, 2.0)})
+    {'x': (3, 0.5, 3.0)}
+    """
+
+    def pick(f, x, y):
+        return y if x is None else x if y is None else f(x, y)
+
+    return {
+        col: (n + b[col][0], pick(min, lo, b[col][1]), pick(max, hi, b[col][2]))
+        for col, (n, lo, hi) in a.items()
+    }
+
+
+def codebook_records(
+    df: pd.DataFrame,
+    names: dict[str, str] | None = None,
+    stats: dict[str, tuple] | None = None,
+) -> list[dict[str, Any]]:
     """One codebook record per column of ``df`` (label, type, values, instrument, rule).
 
-    ``names`` maps original column names to the names written (Stata shortening).
+    Parameters
+    ----------
+    df : DataFrame
+        The table written (its ``attrs["codebook"]`` gives labels and rules).
+    names : dict, optional
+        Original column names to the names written (Stata shortening).
+    stats : dict, optional
+        :func:`column_stats` of the whole table when ``df`` is only a part of it.
+
+    Returns
+    -------
+    list of dict
+        ``variable, original_name, label, label_nl, type, values, n_valid, min, max,
+        instrument, version, key_hash, scoring`` per column.
 
     Examples
     --------
@@ -148,23 +216,23 @@ def codebook_records(df: pd.DataFrame, names: dict[str, str] | None = None) -> l
     'Person id'
     """
     base = _base_records(df)
+    stats = stats if stats is not None else column_stats(df)
     out = []
     for col in df.columns:
-        s = df[col]
         rec = _describe(str(col), base)
         values = rec.pop("values", None)
-        num = pd.to_numeric(s, errors="coerce") if _kind(s) == "numeric" else None
+        n_valid, lo, hi = stats[col]
         out.append(
             {
                 "variable": (names or {}).get(col, col),
                 "original_name": col if names and names.get(col, col) != col else "",
                 "label": rec.get("label", ""),
                 "label_nl": rec.get("label_nl", ""),
-                "type": _kind(s),
+                "type": _kind(df[col]),
                 "values": "; ".join(f"{v} = {k}" for k, v in values.items()) if values else "",
-                "n_valid": int(s.notna().sum()),
-                "min": "" if num is None or num.notna().sum() == 0 else f"{num.min():g}",
-                "max": "" if num is None or num.notna().sum() == 0 else f"{num.max():g}",
+                "n_valid": n_valid,
+                "min": "" if lo is None else f"{lo:g}",
+                "max": "" if hi is None else f"{hi:g}",
                 "instrument": rec.get("instrument", ""),
                 "version": rec.get("version", ""),
                 "key_hash": rec.get("key_hash", ""),
@@ -179,14 +247,44 @@ def _md_cell(v: Any) -> str:
 
 
 def codebook_markdown(
-    records: list[dict[str, Any]], df: pd.DataFrame, filename: str, fmt: str
+    records: list[dict[str, Any]],
+    df: pd.DataFrame,
+    filename: str,
+    fmt: str,
+    rows: int | None = None,
 ) -> str:
-    """The codebook as Markdown: provenance, variables, how to open the file."""
+    """The codebook as Markdown: provenance, variables, how to open the file.
+
+    Parameters
+    ----------
+    records : list of dict
+        :func:`codebook_records` of the table.
+    df : DataFrame
+        The table (or its first part: ``rows`` then gives the whole table's length).
+    filename : str
+        The data file's name.
+    fmt : {"csv", "json", "parquet", "excel", "spss", "stata"}
+        Its format.
+    rows : int, optional
+        Number of rows written (default ``len(df)``).
+
+    Returns
+    -------
+    str
+        Markdown text.
+
+    Examples
+    --------
+    >>> df = pd.DataFrame({"person": ["p1"]})
+    >>> codebook_markdown(codebook_records(df), df, "s.csv", "csv").splitlines()[0]
+    '# Codebook: s.csv'
+    """
     from .. import __version__
 
     lines = [f"# Codebook: {filename}", ""]
     lines.append(
-        f"{len(df)} rows, {len(df.columns)} variables; written by dyadscore {__version__}"
+        f"{len(df) if rows is None else rows} rows, {len(df.columns)} variables; "
+        f"written by dyadscore {__version__}"
         + (f" from {df.attrs['source']}" if df.attrs.get("source") else "")
         + "."
     )
@@ -243,7 +341,9 @@ def codebook_markdown(
     how = {
         "spss": f"SPSS: `GET FILE='{filename}'.`; R: `haven::read_sav(\"{filename}\")`",
         "stata": f'Stata: `use "{filename}"`; R: `haven::read_dta("{filename}")`',
-        "csv": f'R: `read.csv("{filename}", na.strings = "NA")`; missing values are `NA`',
+        "csv": f'R: `read.csv("{filename}", na.strings = "")`; missing values are empty cells',
+        "json": f'R: `jsonlite::fromJSON("{filename}")`; Python: `pandas.read_json`',
+        "excel": f'R: `readxl::read_excel("{filename}")`; missing values are empty cells',
         "parquet": f'R: `arrow::read_parquet("{filename}")`; Python: `pandas.read_parquet`',
     }[fmt]
     lines += ["", "## Opening the file", "", how, ""]
@@ -290,19 +390,29 @@ def _labelled_frame(df: pd.DataFrame) -> tuple[pd.DataFrame, dict[str, dict[int,
     return pd.DataFrame(out, index=df.index), value_labels
 
 
-def _write_spss(df: pd.DataFrame, tmp: Path, records: list[dict], names: dict[str, str]) -> None:
+def _write_labelled(
+    df: pd.DataFrame, tmp: Path, kind: str, records: list[dict], names: dict[str, str]
+) -> None:
+    """SPSS (labels up to 255 characters, measurement levels) or Stata 15 (80 characters)."""
     import pyreadstat
 
     frame, vlabels = _labelled_frame(df)
     frame = frame.rename(columns=names)
+    width = 255 if kind == "spss" else 80
     labels = {
-        names[c]: (r["label"] or None) and r["label"][:255]
+        names[c]: (r["label"] or None) and r["label"][:width]
         for c, r in zip(df.columns, records, strict=True)
     }
-    measure = {}
-    for c in df.columns:
-        kind = _kind(df[c])
-        measure[names[c]] = "scale" if kind == "numeric" and c not in ID_LABELS else "nominal"
+    if kind == "stata":
+        value_labels = {names[c]: vl for c, vl in vlabels.items()}
+        pyreadstat.write_dta(
+            frame, str(tmp), column_labels=labels, version=15, variable_value_labels=value_labels
+        )
+        return
+    measure = {
+        names[c]: "scale" if _kind(df[c]) == "numeric" and c not in ID_LABELS else "nominal"
+        for c in df.columns
+    }
     pyreadstat.write_sav(
         frame,
         str(tmp),
@@ -312,40 +422,6 @@ def _write_spss(df: pd.DataFrame, tmp: Path, records: list[dict], names: dict[st
         },
         variable_measure=measure,
     )
-
-
-def _write_stata(df: pd.DataFrame, tmp: Path, records: list[dict], names: dict[str, str]) -> None:
-    import pyreadstat
-
-    frame, vlabels = _labelled_frame(df)
-    frame = frame.rename(columns=names)
-    labels = {
-        names[c]: (r["label"] or None) and r["label"][:80]
-        for c, r in zip(df.columns, records, strict=True)
-    }
-    pyreadstat.write_dta(
-        frame,
-        str(tmp),
-        column_labels=labels,
-        version=15,
-        variable_value_labels={names[c]: vl for c, vl in vlabels.items()},
-    )
-
-
-def _write_csv(df: pd.DataFrame, tmp: Path) -> None:
-    frame = guard_formulas(df)
-    frame.to_csv(tmp, index=False, na_rep="NA", encoding="utf-8", lineterminator="\n")
-
-
-def _write_parquet(df: pd.DataFrame, tmp: Path, records: list[dict]) -> None:
-    import pyarrow as pa
-    import pyarrow.parquet as pq
-
-    table = pa.Table.from_pandas(df, preserve_index=False)
-    meta = {"provenance": df.attrs.get("provenance") or [], "codebook": records}
-    merged = dict(table.schema.metadata or {})
-    merged[b"dyadscore"] = json.dumps(meta, default=str).encode()
-    pq.write_table(table.replace_schema_metadata(merged), str(tmp))
 
 
 def _restore_flags(df: pd.DataFrame) -> pd.DataFrame:
@@ -365,9 +441,136 @@ def _restore_flags(df: pd.DataFrame) -> pd.DataFrame:
     return out
 
 
-def codebook_paths(path: str | os.PathLike) -> tuple[Path, Path]:
-    """``scores.sav`` -> (``scores.sav.codebook.md``, ``scores.sav.codebook.csv``)."""
-    return Path(f"{path}.codebook.md"), Path(f"{path}.codebook.csv")
+def sidecar_paths(path: str | os.PathLike) -> tuple[Path, Path, Path]:
+    """The files written beside a score file: its codebook (Markdown, CSV) and metadata.
+
+    Parameters
+    ----------
+    path : path
+        The score file.
+
+    Returns
+    -------
+    tuple of Path
+        ``<file>.codebook.md``, ``<file>.codebook.csv``, ``<file>.meta.json``.
+
+    Examples
+    --------
+    >>> [p.name for p in sidecar_paths("scores.sav")]
+    ['scores.sav.codebook.md', 'scores.sav.codebook.csv', 'scores.sav.meta.json']
+    """
+    return Path(f"{path}.codebook.md"), Path(f"{path}.codebook.csv"), Path(f"{path}.meta.json")
+
+
+def score_format(path: str | os.PathLike, fmt: str | None = None) -> str:
+    """The format a score file is written in: ``fmt``, else by the extension (none: CSV).
+
+    Parameters
+    ----------
+    path : path
+        The output file.
+    fmt : {"csv", "json", "parquet", "excel", "spss", "stata"}, optional
+        The format, overriding the extension.
+
+    Returns
+    -------
+    str
+        One of the formats above.
+
+    Examples
+    --------
+    >>> score_format("scores.dta"), score_format("scores.csv"), score_format("s", "spss")
+    ('stata', 'csv', 'spss')
+    """
+    if fmt:
+        if fmt not in set(FORMATS.values()):
+            raise InputError(
+                f"unknown output format {fmt!r}; expected spss, stata, csv, json, parquet or excel"
+            )
+        return fmt
+    suffix = Path(path).suffix.lower()
+    if not suffix:
+        return "csv"
+    if suffix not in FORMATS:
+        raise InputError(
+            f"{path}: cannot write {suffix} files; expected .csv, .json, .parquet, .xlsx, .sav "
+            "or .dta (or name the format with --format)"
+        )
+    return FORMATS[suffix]
+
+
+def score_meta(df: pd.DataFrame) -> dict[str, Any]:
+    """The metadata saved with a score table: provenance, codebook and renamed columns.
+
+    Parameters
+    ----------
+    df : DataFrame
+        ``ds.score`` output (or a reshaped copy).
+
+    Returns
+    -------
+    dict
+        ``provenance`` and ``codebook`` (from ``df.attrs``), and ``renamed`` when the
+        export's repeated column names were made unique on reading.
+
+    Examples
+    --------
+    >>> score_meta(pd.DataFrame({"person": ["p1"]}))
+    {'provenance': [], 'codebook': []}
+    """
+    meta = {
+        "provenance": list(df.attrs.get("provenance") or []),
+        "codebook": list(df.attrs.get("codebook") or []),
+    }
+    if df.attrs.get("renamed"):
+        meta["renamed"] = dict(df.attrs["renamed"])
+    return meta
+
+
+def write_sidecars(
+    path: str | os.PathLike,
+    df: pd.DataFrame,
+    kind: str,
+    *,
+    records: list[dict[str, Any]] | None = None,
+    rows: int | None = None,
+) -> list[Path]:
+    """Write the codebook (``.codebook.md``, ``.codebook.csv``) and ``.meta.json`` of a score file.
+
+    Parameters
+    ----------
+    path : path
+        The score file they describe.
+    df : DataFrame
+        The score table (or its first part, with ``records`` and ``rows`` of the whole).
+    kind : str
+        The score file's format (:func:`score_format`).
+    records : list of dict, optional
+        :func:`codebook_records` (default: computed from ``df``).
+    rows : int, optional
+        Rows in the score file (default ``len(df)``).
+
+    Returns
+    -------
+    list of Path
+        The three files written.
+
+    Examples
+    --------
+    >>> import tempfile, os
+    >>> out = os.path.join(tempfile.mkdtemp(), "s.csv")
+    >>> [p.name for p in write_sidecars(out, pd.DataFrame({"person": ["p1"]}), "csv")]
+    ['s.csv.codebook.md', 's.csv.codebook.csv', 's.csv.meta.json']
+    """
+    from ..io import write_text
+
+    md_path, csv_path, meta_path = sidecar_paths(path)
+    records = codebook_records(df) if records is None else records
+    write_text(codebook_markdown(records, df, Path(path).name, kind, rows), md_path, force=True)
+    with atomic_path(csv_path, force=True) as tmp:
+        pd.DataFrame(records).to_csv(tmp, index=False, encoding="utf-8")
+    write_text(json.dumps(score_meta(df), indent=2, default=str), meta_path, force=True)
+    return [md_path, csv_path, meta_path]
 
 
 def write_scores(
@@ -378,25 +581,35 @@ def write_scores(
     force: bool = False,
     codebook: bool = True,
 ) -> list[Path]:
-    """Write a score or dyadic table for SPSS, Stata, R (CSV) or Parquet, plus its codebook.
+    """Write a score or dyadic table, with its codebook and metadata beside it.
+
+    The one writer of score tables: CSV (UTF-8, ``.`` decimals, empty cells for missing
+    values, formula-like text guarded with ``'``), JSON records, Excel, Parquet
+    (provenance and codebook also in the schema metadata), SPSS ``.sav`` and Stata
+    ``.dta`` (variable and value labels). Beside the file: ``<file>.codebook.md``,
+    ``<file>.codebook.csv`` and ``<file>.meta.json`` (provenance, the scoring codebook;
+    what ``dyadscore convert`` reads back).
 
     Parameters
     ----------
     df : DataFrame
         ``ds.score`` output or a reshaped copy; ``attrs["codebook"]`` and
         ``attrs["provenance"]`` (set by ``ds.score``) give labels and instrument versions.
-    path : output file; the extension picks the format (``.sav``, ``.dta``, ``.csv``,
-        ``.parquet``) unless ``fmt`` is given
-    fmt : {"spss", "stata", "csv", "parquet"}, optional
+    path : path or ``"-"``
+        Output file; the extension picks the format (``.csv``, ``.json``, ``.parquet``,
+        ``.xlsx``, ``.sav``, ``.dta``; none: CSV) unless ``fmt`` is given. ``"-"`` writes
+        CSV to standard output, without codebook.
+    fmt : {"csv", "json", "parquet", "excel", "spss", "stata"}, optional
+        The format.
     force : bool
         Overwrite existing files.
     codebook : bool
-        Write ``<file>.codebook.md`` and ``<file>.codebook.csv`` beside the file.
+        Write the codebook and metadata files beside the file.
 
     Returns
     -------
     list of Path
-        The data file, then the codebook files.
+        The data file, then ``.codebook.md``, ``.codebook.csv`` and ``.meta.json``.
 
     Raises
     ------
@@ -408,38 +621,28 @@ def write_scores(
     >>> write_scores(pd.DataFrame({"person": ["p1"]}), "out.xyz")
     Traceback (most recent call last):
     ...
-    dyadscore.errors.InputError: out.xyz: cannot tell the output format from the extension; ...
+    dyadscore.errors.InputError: out.xyz: cannot write .xyz files; expected .csv, ...
     """
+    from ..io import write_frame, write_table
+
     name = str(path)
-    kind = _fmt(name, fmt)
+    if name == "-":
+        return [write_table(df, "-")]
+    kind = score_format(name, fmt)
     df = _restore_flags(df)
-    md_path, csv_path = codebook_paths(name)
-    targets = [Path(name)] + ([md_path, csv_path] if codebook else [])
-    if not force:
-        for t in targets:
-            if t.exists():
-                raise InputError(f"{t}: already exists; use --force (Python: force) to overwrite")
+    targets = [Path(name), *(sidecar_paths(name) if codebook else ())]
+    check_targets(targets, force)
     names = {c: c for c in df.columns}
-    if kind == "spss":
-        names = _safe_names(list(df.columns), 64)
-    elif kind == "stata":
-        names = _safe_names(list(df.columns), 32)
+    if kind in ("spss", "stata"):
+        names = _safe_names(list(df.columns), 64 if kind == "spss" else 32)
     records = codebook_records(df, names)
     with atomic_path(name, force=force) as tmp:
-        if kind == "spss":
-            _write_spss(df, tmp, records, names)
-        elif kind == "stata":
-            _write_stata(df, tmp, records, names)
-        elif kind == "csv":
-            _write_csv(df, tmp)
+        if kind in ("spss", "stata"):
+            _write_labelled(df, tmp, kind, records, names)
         else:
-            _write_parquet(df, tmp, records)
+            write_frame(df, tmp, kind, score_meta(df))
     if codebook:
-        from ..io import write_text
-
-        write_text(codebook_markdown(records, df, Path(name).name, kind), md_path, force=True)
-        with atomic_path(csv_path, force=True) as tmp:
-            pd.DataFrame(records).to_csv(tmp, index=False, encoding="utf-8")
+        write_sidecars(name, df, kind, records=records)
     return targets
 
 
