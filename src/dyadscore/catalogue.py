@@ -18,7 +18,6 @@ Examples
 from __future__ import annotations
 
 from functools import cache
-from importlib import resources
 
 from .errors import InputError
 
@@ -27,6 +26,8 @@ LANGS = ("en", "nl")
 
 @cache
 def _part(name: str) -> dict[str, dict[str, str]]:
+    from importlib import resources
+
     import yaml
 
     raw = resources.files("dyadscore").joinpath("strings", f"{name}.yaml").read_text("utf-8")
