@@ -10,6 +10,7 @@ uses these names (the lowest layer, beside :mod:`dyadscore.errors`).
   (couple/dyad, role, gender, partner, wave);
 * :data:`RESPONSE_KEYS`: the key of the long response table (``person, couple, role, wave``);
 * :data:`ID_COLUMNS`: every name above: columns that are never items;
+* :func:`person_column`: the person-id column of a table, found the one way;
 * :func:`present_instruments`: the shipped instruments whose items are all in a table.
 
 Examples
@@ -33,6 +34,7 @@ __all__ = [
     "RESPONSE_KEYS",
     "ID_COLUMNS",
     "is_id_column",
+    "person_column",
     "present_instruments",
 ]
 
@@ -70,6 +72,42 @@ def is_id_column(name: Any) -> bool:
     (True, False)
     """
     return isinstance(name, str) and name in ID_COLUMNS
+
+
+def person_column(columns: Any, taken: Any = ()) -> str | None:
+    """The person-id column among ``columns``: the first of :data:`PERSON_CANDIDATES`
+    present, else the first present in another case (SPSS and Stata names are
+    case-insensitive: ``ID``, ``Person``), skipping the names in ``taken``.
+
+    Parameters
+    ----------
+    columns : iterable of str
+        The column names of a table (``df.columns``).
+    taken : iterable of str, optional
+        Columns already used for something else (the couple, role or wave column).
+
+    Returns
+    -------
+    str or None
+        The column name as the table spells it, or None when there is none.
+
+    Examples
+    --------
+    >>> person_column(["couple", "respondent", "sat1"])
+    'respondent'
+    >>> person_column(["ID", "sat1"]), person_column(["couple", "sat1"])
+    ('ID', None)
+    >>> person_column(["id", "person"], taken=["person"])
+    'id'
+    """
+    names = [c for c in columns if isinstance(c, str) and c not in set(taken)]
+    for cand in PERSON_CANDIDATES:
+        if cand in names:
+            return cand
+    lower = {}
+    for c in names:
+        lower.setdefault(c.lower(), c)
+    return next((lower[c] for c in PERSON_CANDIDATES if c in lower), None)
 
 
 def present_instruments(
