@@ -145,6 +145,23 @@ def add_effect_arguments(p: argparse.ArgumentParser) -> None:
 EFFECTS = "actor partner r_x r_e"
 
 
+def add_alternative_argument(p: argparse.ArgumentParser) -> None:
+    """Add ``--alternative greater|less|two-sided`` (scipy's ``alternative`` of one test;
+    default: one-sided in the direction of the assumed effect) and its old spellings
+    ``--sided one|two`` and ``--direction one-sided|two-sided``."""
+    p.add_argument(
+        "--alternative",
+        choices=["greater", "less", "two-sided"],
+        help="the test's alternative hypothesis: greater (effect > 0), less (effect < 0) or "
+        "two-sided (default: one-sided in the direction of the assumed effect)",
+    )
+    for old, values in (
+        ("--sided", {"one": None, "two": "two-sided"}),
+        ("--direction", {"one-sided": None, "two-sided": "two-sided"}),
+    ):
+        add_renamed(p, old, "alternative", "--alternative", choices=[*values], values=values)
+
+
 def add_session_arguments(p: argparse.ArgumentParser, *, couples: bool = False) -> None:
     """Add what the commands that fill an answer database share: ``--db``, ``--couple``
     (one code, or several with ``couples``), ``--wave N``, ``--battery`` and ``--lang``."""
