@@ -469,18 +469,7 @@ def observed_effects(
 
 
 def _analytic_rows(
-    n,
-    effects,
-    a,
-    p,
-    r_x,
-    r_e,
-    alpha,
-    alternative,
-    distinguishable,
-    roles,
-    rel=(1.0, 1.0),
-    dropout=0.0,
+    n, effects, a, p, r_x, r_e, alpha, alternative, distinguishable, roles, rel, dropout
 ):
     z = stats.norm.ppf(1 - alpha / (2 if alternative == "two-sided" else 1))
     n_eff = n * (1 - dropout)
