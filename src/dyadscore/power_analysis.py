@@ -593,11 +593,11 @@ def n_required(
     r_e: float = 0.3,
     alpha: float = 0.05,
     alternative: str | None = None,
+    sided: str | None = None,
     distinguishable: bool = False,
     effect: str = "partner",
     reliability: float | Mapping[str, float] | None = None,
     dropout: float = 0.0,
-    sided: str | None = None,
 ) -> int:
     """Couples needed for ``target`` power (normal approximation, rounded up).
 
@@ -607,7 +607,7 @@ def n_required(
         Power wanted (0-1).
     actor, partner : float
         Standardised actor and partner effects (one value for both roles).
-    r_x, r_e, alpha, alternative, distinguishable, reliability, dropout, sided
+    r_x, r_e, alpha, alternative, sided, distinguishable, reliability, dropout
         As in :func:`power_analytic`. ``"greater"`` needs a positive (observed) effect and
         ``"less"`` a negative one: no number of couples gives power otherwise.
     effect : {"actor", "partner"}
@@ -818,8 +818,7 @@ def power(
     progress : callable, optional
         Called as ``progress(done, total)`` after each sample size.
     sided : {"one", "two"}, optional
-        Deprecated spelling (removed in the next release): ``"one"`` is the default
-        ``alternative``, ``"two"`` is ``"two-sided"``.
+        The deprecated spelling of ``alternative``, as in :func:`power_analytic`.
 
     Returns
     -------
