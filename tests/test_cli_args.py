@@ -182,16 +182,30 @@ def test_paradox_json_flag_prints_and_out_keeps_the_table(tmp_path, capsys):
 
 
 # --------------------------------------------------------------- renamed flags
-def test_power_direction_and_the_old_sided(capsys):
+def test_power_alternative_and_the_old_sided_and_direction(capsys):
     base = ["power", "--n", "60", "--reps", "30", "--seed", "4"]
-    assert main([*base, "--direction", "two-sided"]) == 0
+    assert main([*base, "--alternative", "two-sided"]) == 0
     two = capsys.readouterr()
-    assert main([*base, "--sided", "two"]) == 0
-    old = capsys.readouterr()
-    assert old.out == two.out and "--sided is deprecated; use --direction" in old.err
+    assert two.err == ""
+    for flag, value in (("--sided", "two"), ("--direction", "two-sided")):
+        assert main([*base, flag, value]) == 0
+        old = capsys.readouterr()
+        assert old.out == two.out
+        assert old.err == f"dyadscore: warning: {flag} is deprecated; use --alternative\n"
     assert main(base) == 0
     one = capsys.readouterr().out
     assert one != two.out  # one-sided (default) is another test
+    for flag, value in (
+        ("--sided", "one"),
+        ("--direction", "one-sided"),
+        ("--alternative", "greater"),
+    ):
+        assert main([*base, flag, value]) == 0
+        assert capsys.readouterr().out == one  # positive effects: the default is "greater"
+    assert main([*base, "--actor=-.3", "--partner=-.1", "--alternative", "less"]) == 0
+    less = capsys.readouterr().out
+    assert main([*base, "--actor=-.3", "--partner=-.1"]) == 0
+    assert capsys.readouterr().out == less  # negative effects: the default is "less"
 
     def analytic(text):
         rows = [line.split() for line in text.splitlines()[1:]]
@@ -222,6 +236,7 @@ def test_simulate_renamed_flags_give_the_same_data(tmp_path, capsys):
 def test_argument_errors_stay_one_line(capsys):
     for argv in (
         ["apim", "x.csv", "--x", "a", "--y", "b", "--ml", "--sem"],
+        ["power", "--alternative", "both"],
         ["power", "--direction", "both"],
         ["diary", "x.csv", "--x", "a", "--y", "b", "--lang", "fr"],
     ):

@@ -45,7 +45,7 @@ def test_n_required_matches_science_table(ap, expect):
     got = (
         n_required(actor=a, partner=p, effect="actor"),
         n_required(actor=a, partner=p, effect="partner"),
-        n_required(actor=a, partner=p, effect="partner", sided="two"),
+        n_required(actor=a, partner=p, effect="partner", alternative="two-sided"),
         n_required(actor=a, partner=p, effect="actor", distinguishable=True),
         n_required(actor=a, partner=p, effect="partner", distinguishable=True),
     )
@@ -128,7 +128,7 @@ def test_mc_matches_science_monte_carlo_check():
 @pytest.mark.parametrize(
     "kwargs",
     [
-        {"actor": 0.2, "partner": 0.2, "sided": "two"},
+        {"actor": 0.2, "partner": 0.2, "alternative": "two-sided"},
         {"actor": 0.15, "partner": 0.1, "r_e": -0.2},
         {"actor": (0.3, 0.2), "partner": (0.1, 0.15), "distinguishable": True},
     ],
@@ -144,7 +144,15 @@ def test_mc_agrees_with_analytic_within_mc_error(kwargs):
 
 
 def test_false_positive_rate_near_alpha():
-    tab = power((80, 200), actor=0.3, partner=0.0, effect="partner", sided="two", reps=4000, seed=7)
+    tab = power(
+        (80, 200),
+        actor=0.3,
+        partner=0.0,
+        effect="partner",
+        alternative="two-sided",
+        reps=4000,
+        seed=7,
+    )
     assert np.all(np.abs(tab["power"] - 0.05) < 4 * np.sqrt(0.05 * 0.95 / 4000))
 
 
@@ -188,7 +196,9 @@ def test_power_matches_repeated_apim_fits_on_small_mc():
 def test_power_input_errors():
     with pytest.raises(InputError, match="5 couples"):
         power(5)
-    with pytest.raises(InputError, match="sided"):
+    with pytest.raises(InputError, match="alternative 'left'"):
+        power(50, alternative="left")
+    with pytest.warns(DeprecationWarning), pytest.raises(InputError, match="sided 'left'"):
         power(50, sided="left")
     with pytest.raises(InputError, match="reps"):
         power(50, reps=3)
@@ -347,3 +357,89 @@ def test_cli_power_no_half_written_outputs(tmp_path: Path) -> None:
     argv = ["power", "--n", "50", "--reps", "20", "--seed", "1", "--plot", str(png)]
     assert main([*argv, "-o", str(existing)]) == 2
     assert not png.exists() and existing.read_text() == "keep"
+
+
+# ------------------------------------------- alternative (scipy) and the old sided=
+def _se1(a, p, r_x, r_e):
+    """SE of the indistinguishable actor/partner estimate for one couple (SCIENCE.md 4.4)."""
+    s2 = 1 - (a**2 + p**2 + 2 * a * p * r_x)
+    return np.sqrt(s2 / 4 * ((1 + r_e) / (1 + r_x) + (1 - r_e) / (1 - r_x)))
+
+
+@pytest.mark.parametrize(("sided", "alternative"), [("one", None), ("two", "two-sided")])
+@pytest.mark.parametrize(
+    "effects",
+    [
+        {"actor": 0.3, "partner": 0.1},
+        {"actor": -0.3, "partner": 0.15},  # mixed signs: one-sided follows each effect's sign
+        {"actor": (0.3, -0.2), "partner": (-0.1, 0.15), "distinguishable": True},
+    ],
+)
+def test_old_sided_gives_the_same_results_as_alternative(sided, alternative, effects):
+    sizes = (60, 200)
+    with pytest.warns(DeprecationWarning, match="sided= is deprecated"):
+        old_mc = power(sizes, sided=sided, reps=300, seed=3, analytic=True, **effects)
+    new_mc = power(sizes, alternative=alternative, reps=300, seed=3, analytic=True, **effects)
+    pd.testing.assert_frame_equal(old_mc, new_mc, check_exact=True)
+    with pytest.warns(DeprecationWarning):
+        old_n = n_required(actor=0.3, partner=-0.1, sided=sided)
+    assert old_n == n_required(actor=0.3, partner=-0.1, alternative=alternative)
+    with pytest.raises(InputError, match="only alternative"), pytest.warns(DeprecationWarning):
+        power_analytic(60, sided=sided, alternative="greater")
+
+
+def test_one_sided_default_is_greater_or_less_by_the_effects_sign():
+    pos = {"actor": 0.3, "partner": 0.1}
+    neg = {"actor": -0.3, "partner": -0.1}
+    for kw, side in ((pos, "greater"), (neg, "less")):
+        a = power((60, 200), reps=300, seed=8, analytic=True, **kw)
+        b = power((60, 200), reps=300, seed=8, analytic=True, alternative=side, **kw)
+        pd.testing.assert_frame_equal(a, b, check_exact=True)
+    # mirrored effects with mirrored alternatives: the same power
+    np.testing.assert_array_equal(
+        power_analytic((60, 200), alternative="less", **neg)["power"],
+        power_analytic((60, 200), alternative="greater", **pos)["power"],
+    )
+
+
+def test_less_against_the_normal_formula_by_hand():
+    from scipy import stats
+
+    sizes = np.array([60, 150, 400])
+    z = stats.norm.ppf(0.95)
+    for a, p, side in ((-0.3, -0.1, "less"), (0.3, 0.1, "less"), (-0.3, -0.1, "greater")):
+        se = _se1(a, p, 0.3, 0.3) / np.sqrt(sizes)
+        tab = power_analytic(sizes, actor=a, partner=p, alternative=side, effect="partner")
+        sign = -1 if side == "less" else 1
+        # P(Z > z_.95) for Z ~ N(sign * b / se, 1): the level-.05 test of H1 sign * beta > 0
+        want = stats.norm.sf(z, loc=sign * p / se)
+        np.testing.assert_allclose(tab["power"], want, rtol=1e-12)
+    # the wrong side has power below alpha; the right side's n_required reaches the target
+    assert (power_analytic(sizes, actor=0.3, partner=0.1, alternative="less")["power"] < 0.05).all()
+    n = n_required(actor=-0.3, partner=-0.1, alternative="less", effect="partner")
+    se = _se1(-0.3, -0.1, 0.3, 0.3)
+    assert stats.norm.sf(z, loc=0.1 / se * np.sqrt(n)) >= 0.8
+    assert stats.norm.sf(z, loc=0.1 / se * np.sqrt(n - 1)) < 0.8
+    with pytest.raises(InputError, match="alternative 'greater' with a negative partner"):
+        n_required(actor=-0.3, partner=-0.1, alternative="greater")
+
+
+def test_less_monte_carlo_agrees_with_t_tests_and_analytic():
+    from scipy import stats
+
+    # the MC decision of "less" is the lower-tail t test of each replication's estimate
+    rng = np.random.default_rng(11)
+    x = rng.standard_normal((1, 80, 2, 1))
+    y = -0.3 * x[..., 0] + rng.standard_normal((1, 80, 2))
+    fit = apim_indist(x, y)
+    t = fit["actor"][0, 0] / fit["se_actor"][0, 0]
+    from dyadscore.power_analysis import decision_p
+
+    p_less = decision_p(fit["actor"], fit["se_actor"], fit["df"], "negative")[0, 0]
+    assert p_less == pytest.approx(stats.t.cdf(t, fit["df"]), rel=1e-12)
+    # and the MC power of "less" for negative effects matches the normal approximation
+    mc = power((80, 250), actor=-0.2, partner=-0.1, alternative="less", reps=2000, seed=6)
+    ana = power_analytic((80, 250), actor=-0.2, partner=-0.1, alternative="less")
+    assert np.all(np.abs(mc["power"] - ana["power"]) < 4 * mc["mc_se"] + 0.015)
+    wrong = power(150, actor=0.2, partner=0.1, alternative="less", reps=2000, seed=6)
+    assert (wrong["power"] < 0.05).all()

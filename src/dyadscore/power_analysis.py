@@ -34,6 +34,7 @@ Examples
 from __future__ import annotations
 
 import re
+import warnings
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
@@ -56,6 +57,8 @@ __all__ = [
 
 DEFAULT_N: tuple[int, ...] = (50, 100, 150, 200, 250, 300)
 _BASIC = ("actor", "partner")
+#: scipy's ``alternative``: H1 beta > 0, beta < 0, beta != 0.
+ALTERNATIVES = ("greater", "less", "two-sided")
 
 
 # -------------------------------------------------------------- estimators
@@ -349,13 +352,42 @@ def _check_sizes(n_dyads: int | Iterable[int]) -> list[int]:
     return out
 
 
-def _check_common(alpha: float, sided: str, reps: int | None = None) -> None:
+def _check_common(alpha: float, reps: int | None = None) -> None:
     if not 0 < float(alpha) < 1:
         raise InputError(f"alpha {alpha!r}: expected a probability between 0 and 1")
-    if sided not in ("one", "two"):
-        raise InputError(f"sided {sided!r}: expected 'one' or 'two'")
     if reps is not None and (int(reps) != reps or reps < 10):
         raise InputError(f"reps {reps!r}: expected a whole number of at least 10")
+
+
+def _alternative(alternative: str | None, sided: str | None) -> str | None:
+    """The checked ``alternative``, or the one the deprecated ``sided`` spells.
+
+    ``sided="one"`` was the one-sided test in the direction of the assumed effect, which is
+    ``alternative=None`` (``"greater"`` for a positive effect, ``"less"`` for a negative
+    one); ``sided="two"`` is ``"two-sided"``.
+    """
+    if sided is not None:
+        warnings.warn(
+            "sided= is deprecated and will be removed in the next release; use alternative= "
+            "('two-sided' for sided='two'; leave it out for sided='one')",
+            DeprecationWarning,
+            stacklevel=3,
+        )
+        if alternative is not None:
+            raise InputError("sided: the old spelling of alternative; expected only alternative")
+        if sided not in ("one", "two"):
+            raise InputError(f"sided {sided!r}: expected 'one' or 'two'")
+        return None if sided == "one" else "two-sided"
+    if alternative is not None and alternative not in ALTERNATIVES:
+        raise InputError(f"alternative {alternative!r}: expected 'greater', 'less' or 'two-sided'")
+    return alternative
+
+
+def _rule(alternative: str | None, effect: float) -> str:
+    """:func:`decision_p`'s rule for ``alternative``; ``None``: the assumed effect's sign."""
+    if alternative is None:
+        return "negative" if effect < 0 else "positive"
+    return {"greater": "positive", "less": "negative"}.get(alternative, alternative)
 
 
 def _basic_effects(effect: Any) -> list[str] | None:
@@ -437,19 +469,21 @@ def observed_effects(
 
 
 def _analytic_rows(
-    n, effects, a, p, r_x, r_e, alpha, sided, distinguishable, roles, rel=(1.0, 1.0), dropout=0.0
+    n, effects, a, p, r_x, r_e, alpha, alternative, distinguishable, roles, rel, dropout
 ):
-    z = stats.norm.ppf(1 - alpha / (1 if sided == "one" else 2))
+    z = stats.norm.ppf(1 - alpha / (2 if alternative == "two-sided" else 1))
     n_eff = n * (1 - dropout)
     rows = []
     for k in range(2 if distinguishable else 1):
         obs = observed_effects(float(a[k]), float(p[k]), r_x, r_e, *rel)
         unit = _se_unit(obs["actor"], obs["partner"], obs["r_x"], obs["r_e"], distinguishable)
         for eff in effects:
-            theta = abs(obs[eff])
-            delta = theta * np.sqrt(n_eff) / unit
+            # delta: the expected z of the (observed) effect, signed as the test's H1
+            delta = obs[eff] * np.sqrt(n_eff) / unit
+            if _rule(alternative, obs[eff]) == "negative":
+                delta = -delta
             pw = stats.norm.cdf(delta - z)
-            if sided == "two":
+            if alternative == "two-sided":
                 pw = pw + stats.norm.cdf(-delta - z)
             row = {"n_dyads": n, "effect": eff, "power": float(pw)}
             if distinguishable:
@@ -466,12 +500,13 @@ def power_analytic(
     r_x: float = 0.3,
     r_e: float = 0.3,
     alpha: float = 0.05,
-    sided: str = "one",
+    alternative: str | None = None,
     distinguishable: bool = False,
     effect: str | Sequence[str] = ("actor", "partner"),
     roles: Sequence[str] = ("woman", "man"),
     reliability: float | Mapping[str, float] | None = None,
     dropout: float = 0.0,
+    sided: str | None = None,
 ) -> pd.DataFrame:
     """Large-sample power of APIM actor/partner effects (normal approximation, SCIENCE.md 4.4).
 
@@ -493,8 +528,10 @@ def power_analytic(
         Correlation of the partners' predictors and of their residuals.
     alpha : float
         Significance level.
-    sided : {"one", "two"}
-        One-sided tests are in the direction of the true effect.
+    alternative : {None, "greater", "less", "two-sided"}
+        The alternative hypothesis of the test, as in scipy: ``"greater"`` (beta > 0),
+        ``"less"`` (beta < 0) or ``"two-sided"``. Default: one-sided in the direction of
+        the assumed effect (``"greater"`` for a positive effect, ``"less"`` for a negative one).
     distinguishable : bool
         Per-role effects (distinguishable dyads) instead of pooled ones.
     effect : {"actor", "partner"} or both
@@ -505,6 +542,9 @@ def power_analytic(
         Reliability of the predictor and outcome scores (default: error-free).
     dropout : float
         Share of persons whose outcome is missing.
+    sided : {"one", "two"}, optional
+        Deprecated spelling (removed in the next release): ``"one"`` is the default
+        ``alternative``, ``"two"`` is ``"two-sided"``.
 
     Returns
     -------
@@ -513,8 +553,8 @@ def power_analytic(
 
     Notes
     -----
-    In R: `pnorm(abs(b) / se - qnorm(1 - alpha))` (one-sided), with ``se = sqrt(var)`` above;
-    this is the power of the APIM's Wald test that `nlme::gls` reports in large samples.
+    In R: `pnorm(b / se - qnorm(1 - alpha))` (``"greater"``; ``"less"``: `pnorm(-b / se -
+    qnorm(1 - alpha))`; default: `abs(b)`), with ``se = sqrt(var)`` above; this is the power of the APIM's Wald test that `nlme::gls` reports in large samples.
 
     Examples
     --------
@@ -525,8 +565,9 @@ def power_analytic(
     [0.71]
     """
     check_finite(actor=actor, partner=partner, r_x=r_x, r_e=r_e, alpha=alpha)
+    alternative = _alternative(alternative, sided)
     sizes = _check_sizes(n_dyads)
-    _check_common(alpha, sided)
+    _check_common(alpha)
     effects = _basic_effects(effect)
     if effects is None:
         raise InputError(f"effect={effect!r}: expected 'actor', 'partner' or both")
@@ -537,7 +578,7 @@ def power_analytic(
     rows = []
     for n in sizes:
         rows += _analytic_rows(
-            n, effects, a, p, r_x, r_e, alpha, sided, distinguishable, roles, rel, dropout
+            n, effects, a, p, r_x, r_e, alpha, alternative, distinguishable, roles, rel, dropout
         )
     cols = ["n_dyads", "effect", *(["role"] if distinguishable else []), "power"]
     return pd.DataFrame(rows)[cols]
@@ -551,7 +592,8 @@ def n_required(
     r_x: float = 0.3,
     r_e: float = 0.3,
     alpha: float = 0.05,
-    sided: str = "one",
+    alternative: str | None = None,
+    sided: str | None = None,
     distinguishable: bool = False,
     effect: str = "partner",
     reliability: float | Mapping[str, float] | None = None,
@@ -565,8 +607,9 @@ def n_required(
         Power wanted (0-1).
     actor, partner : float
         Standardised actor and partner effects (one value for both roles).
-    r_x, r_e, alpha, sided, distinguishable, reliability, dropout
-        As in :func:`power_analytic`.
+    r_x, r_e, alpha, alternative, sided, distinguishable, reliability, dropout
+        As in :func:`power_analytic`. ``"greater"`` needs a positive (observed) effect and
+        ``"less"`` a negative one: no number of couples gives power otherwise.
     effect : {"actor", "partner"}
         The effect to power.
 
@@ -587,9 +630,12 @@ def n_required(
     273
     >>> n_required(actor=.3, partner=.1, effect="partner", reliability=.8, dropout=.15)
     379
+    >>> n_required(actor=-.3, partner=-.1, effect="partner", alternative="less")
+    273
     """
     check_finite(target=target, actor=actor, partner=partner, r_x=r_x, r_e=r_e, alpha=alpha)
-    _check_common(alpha, sided)
+    alternative = _alternative(alternative, sided)
+    _check_common(alpha)
     if not 0 < target < 1:
         raise InputError(f"target={target!r}: expected a power between 0 and 1")
     if effect not in _BASIC:
@@ -600,8 +646,16 @@ def n_required(
     theta = abs(obs[effect])
     if theta == 0:
         raise InputError(f"{effect}=0: no number of couples gives power for a zero effect")
+    if alternative in ("greater", "less") and _rule(alternative, 0) != _rule(None, obs[effect]):
+        raise InputError(
+            f"alternative {alternative!r} with a {'negative' if obs[effect] < 0 else 'positive'} "
+            f"{effect} effect ({obs[effect]:.3g}): no number of couples gives power; expected "
+            "the effect's side or 'two-sided'"
+        )
     unit = _se_unit(obs["actor"], obs["partner"], obs["r_x"], obs["r_e"], distinguishable)
-    z = stats.norm.ppf(1 - alpha / (1 if sided == "one" else 2)) + stats.norm.ppf(target)
+    z = stats.norm.ppf(1 - alpha / (2 if alternative == "two-sided" else 1)) + stats.norm.ppf(
+        target
+    )
     return int(np.ceil((z * unit / theta) ** 2 / (1 - dropout) - 1e-9))
 
 
@@ -623,7 +677,7 @@ def _dropped(rng, reps, n, dropout):
 
 
 def _mc_basic(
-    n, reps, rng, effects, a, p, r_x, r_e, alpha, sided, distinguishable, roles, rel, dropout
+    n, reps, rng, effects, a, p, r_x, r_e, alpha, alternative, distinguishable, roles, rel, dropout
 ):
     sd_e = np.sqrt(1 - (a**2 + p**2 + 2 * a * p * r_x))
     x = _pair_normals(rng, n, r_x, size=(reps,))
@@ -637,9 +691,7 @@ def _mc_basic(
         est, se = fit[eff][..., 0], fit[f"se_{eff}"][..., 0]
         df = fit["df"]
         for k in range(2 if distinguishable else 1):
-            direction = (
-                "two-sided" if sided == "two" else ("negative" if truth[k] < 0 else "positive")
-            )
+            direction = _rule(alternative, truth[k])
             e_k = est[:, k] if distinguishable else est
             s_k = se[:, k] if distinguishable else se
             rej = _reject(e_k, s_k, df, alpha, direction)
@@ -710,13 +762,14 @@ def power(
     distinguishable: bool = False,
     roles: Sequence[str] = ("woman", "man"),
     alpha: float = 0.05,
-    sided: str = "one",
+    alternative: str | None = None,
     reliability: float | Mapping[str, float] | None = None,
     dropout: float = 0.0,
     reps: int = 1000,
     seed: int | np.random.Generator | None = None,
     analytic: bool = False,
     progress: Any = None,
+    sided: str | None = None,
 ) -> pd.DataFrame:
     """Monte Carlo power of APIM effects or paradox hypotheses as a function of couples.
 
@@ -730,7 +783,7 @@ def power(
         a list of those, or ``"paradox"`` for the whole default set. Hypotheses are tested
         on data of :func:`~dyadscore.simulate.simulate_paradox` (``planted`` overrides its
         planted effects) with each hypothesis's own direction, alpha and SESOI;
-        ``actor``, ``partner``, ``r_x``, ``r_e`` and ``sided`` are then not used.
+        ``actor``, ``partner``, ``r_x``, ``r_e`` and ``alternative`` are then not used.
     actor, partner, r_x, r_e : float (or per role)
         Standardised effects, correlation of partners' predictors and of residuals
         (the model of :func:`dyadscore.simulate.simulate_dyads`).
@@ -741,8 +794,10 @@ def power(
     roles : pair of str
         Role labels (distinguishable only).
     alpha : float
-    sided : {"one", "two"}
-        One-sided tests are in the direction of the true effect.
+    alternative : {None, "greater", "less", "two-sided"}
+        The alternative hypothesis of the test, as in scipy: ``"greater"`` (beta > 0),
+        ``"less"`` (beta < 0) or ``"two-sided"``. Default: one-sided in the direction of
+        the assumed effect (``"greater"`` for a positive effect, ``"less"`` for a negative one).
     reliability : float or dict, optional
         Reliability of the analysed scale scores (default: error-free latent scores, an
         optimistic assumption). A number applies to every score; a dict maps constructs
@@ -762,6 +817,8 @@ def power(
         Add a column ``analytic`` with :func:`power_analytic` (actor/partner effects only).
     progress : callable, optional
         Called as ``progress(done, total)`` after each sample size.
+    sided : {"one", "two"}, optional
+        The deprecated spelling of ``alternative``, as in :func:`power_analytic`.
 
     Returns
     -------
@@ -782,8 +839,9 @@ def power(
     True
     """
     check_finite(actor=actor, partner=partner, r_x=r_x, r_e=r_e, alpha=alpha, planted=planted)
+    alternative = _alternative(alternative, sided)
     sizes = _check_sizes(n_dyads)
-    _check_common(alpha, sided, reps)
+    _check_common(alpha, reps)
     reps = int(reps)
     rng = _rng(seed)
     dropout = _check_dropout(dropout)
@@ -807,7 +865,7 @@ def power(
                 r_x,
                 r_e,
                 alpha,
-                sided,
+                alternative,
                 distinguishable,
                 roles,
                 rel,
@@ -838,7 +896,7 @@ def power(
             r_x=r_x,
             r_e=r_e,
             alpha=alpha,
-            sided=sided,
+            alternative=alternative,
             distinguishable=distinguishable,
             effect=effects,
             roles=roles,
@@ -850,7 +908,7 @@ def power(
     out.attrs["settings"] = {
         "reps": reps,
         "alpha": alpha,
-        "sided": sided,
+        "alternative": alternative or "the assumed effect's side",
         "distinguishable": distinguishable,
         "reliability": reliability if reliability is not None else 1.0,
         "dropout": dropout,

@@ -28,6 +28,7 @@ import argparse
 from typing import Any
 
 from ..catalogue import LANGS
+from ..sources import SOURCES
 
 #: Defaults of the id-column flags: the same as the API's (``dyad="couple"``, ``person``
 #: detected from the :mod:`dyadscore.columns` vocabulary). A command may give ``role``,
@@ -143,6 +144,23 @@ def add_effect_arguments(p: argparse.ArgumentParser) -> None:
 
 #: The flags of :func:`add_effect_arguments` (API names), for :func:`from_args`.
 EFFECTS = "actor partner r_x r_e"
+
+
+def add_alternative_argument(p: argparse.ArgumentParser) -> None:
+    """Add ``--alternative greater|less|two-sided`` (scipy's ``alternative`` of one test;
+    default: one-sided in the direction of the assumed effect) and its old spellings
+    ``--sided one|two`` and ``--direction one-sided|two-sided``."""
+    p.add_argument(
+        "--alternative",
+        choices=["greater", "less", "two-sided"],
+        help="the test's alternative hypothesis: greater (effect > 0), less (effect < 0) or "
+        "two-sided (default: one-sided in the direction of the assumed effect)",
+    )
+    for old, values in (
+        ("--sided", {"one": None, "two": "two-sided"}),
+        ("--direction", {"one-sided": None, "two-sided": "two-sided"}),
+    ):
+        add_renamed(p, old, "alternative", "--alternative", choices=[*values], values=values)
 
 
 def add_session_arguments(p: argparse.ArgumentParser, *, couples: bool = False) -> None:
@@ -278,3 +296,52 @@ def from_args(args: argparse.Namespace, names: str, **renamed: str) -> dict[str,
     out = {name: getattr(args, name) for name in names.split()}
     out.update({name: getattr(args, attr) for name, attr in renamed.items()})
     return out
+
+
+# ------------------------------------------------------------ reading DATA
+def add_source_argument(parser: argparse.ArgumentParser) -> None:
+    """Add ``--source`` (platform of the export; detected by default)."""
+    parser.add_argument(
+        "--source",
+        default="auto",
+        metavar="SOURCE",
+        help="where the data come from (default: detect): a survey platform, SPSS/Stata, or our "
+        f"own table; one of {', '.join(SOURCES)}",
+    )
+
+
+def add_map_argument(parser: argparse.ArgumentParser) -> None:
+    """Add ``--map`` (mapping YAML from an export's columns to items and id columns)."""
+    parser.add_argument(
+        "--map",
+        dest="mapping",
+        help="mapping YAML: 'export column: item id', or a full mapping (see 'dyadscore map')",
+    )
+
+
+def add_missing_argument(parser: argparse.ArgumentParser) -> None:
+    """Add ``--missing-codes`` (cell values of a score file that mean "no answer")."""
+    parser.add_argument(
+        "--missing-codes",
+        nargs="+",
+        default=[],
+        metavar="CODE",
+        help="values that mean 'no answer' in the data columns, e.g. -99 -999 . "
+        "(a mapping's 'missing:' list applies too)",
+    )
+
+
+def add_resampling_arguments(parser: argparse.ArgumentParser, ci_of: str) -> None:
+    """Add ``--bootstrap N``, ``--seed`` and ``--drop-singles`` (couple-level model fits).
+
+    ``ci_of`` completes the help text "bootstrap resamples of couples for ...".
+    """
+    parser.add_argument(
+        "--bootstrap",
+        type=int,
+        default=0,
+        metavar="N",
+        help=f"bootstrap resamples of couples for {ci_of} (e.g. 2000)",
+    )
+    parser.add_argument("--seed", type=int, help="random seed of the bootstrap")
+    add_drop_singles_argument(parser)

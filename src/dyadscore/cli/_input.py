@@ -1,21 +1,14 @@
-"""Shared handling of ``--source`` and ``--map`` for subcommands that read responses."""
+"""Reading DATA for the subcommands that read responses.
+
+Their flags (``--source``, ``--map``, ``--missing-codes``) are declared in
+:mod:`dyadscore.cli._args`, the one home of shared arguments.
+"""
 
 from __future__ import annotations
 
 import argparse
 
 from ..sources import SOURCES
-
-
-def add_source_argument(parser: argparse.ArgumentParser) -> None:
-    """Add ``--source`` (platform of the export; detected by default)."""
-    parser.add_argument(
-        "--source",
-        default="auto",
-        metavar="SOURCE",
-        help="where the data come from (default: detect): a survey platform, SPSS/Stata, or our "
-        f"own table; one of {', '.join(SOURCES)}",
-    )
 
 
 def read_scorable(
@@ -48,15 +41,6 @@ def check_source(source: str) -> None:
         raise InputError(f"--source {source!r} is unknown; expected one of: {', '.join(SOURCES)}")
 
 
-def add_map_argument(parser: argparse.ArgumentParser) -> None:
-    """Add ``--map`` (mapping YAML from an export's columns to items and id columns)."""
-    parser.add_argument(
-        "--map",
-        dest="mapping",
-        help="mapping YAML: 'export column: item id', or a full mapping (see 'dyadscore map')",
-    )
-
-
 def read_input(args: argparse.Namespace):
     """Read ``args.data`` for a command that analyses it (not only scores it).
 
@@ -80,48 +64,6 @@ def read_input(args: argparse.Namespace):
         ids = {getattr(args, k, None) for k in ("dyad", "role", "person", "wave")}
         data = replace_missing_codes(data, codes, [c for c in data.columns if c not in ids])
     return data
-
-
-def add_resampling_arguments(parser: argparse.ArgumentParser, ci_of: str) -> None:
-    """Add ``--bootstrap N``, ``--seed`` and ``--drop-singles`` (couple-level model fits).
-
-    ``ci_of`` completes the help text "bootstrap resamples of couples for ...".
-    """
-    parser.add_argument(
-        "--bootstrap",
-        type=int,
-        default=0,
-        metavar="N",
-        help=f"bootstrap resamples of couples for {ci_of} (e.g. 2000)",
-    )
-    parser.add_argument("--seed", type=int, help="random seed of the bootstrap")
-    from ._args import add_drop_singles_argument
-
-    add_drop_singles_argument(parser)
-
-
-def add_missing_argument(parser: argparse.ArgumentParser) -> None:
-    """Add ``--missing-codes`` (cell values of a score file that mean "no answer")."""
-    parser.add_argument(
-        "--missing-codes",
-        nargs="+",
-        default=[],
-        metavar="CODE",
-        help="values that mean 'no answer' in the data columns, e.g. -99 -999 . "
-        "(a mapping's 'missing:' list applies too)",
-    )
-
-
-def add_instrument_argument(parser: argparse.ArgumentParser) -> None:
-    """Add ``-i/--instrument`` (own instruments whose subscales may be scored first)."""
-    parser.add_argument(
-        "-i",
-        "--instrument",
-        action="append",
-        default=[],
-        help="instrument id or YAML path whose subscales, when named, are scored from the "
-        "items first (repeatable; shipped instruments are found without it)",
-    )
 
 
 def score_named(

@@ -30,13 +30,13 @@ def register(sub: argparse._SubParsersAction) -> None:
         help="enter covariates with the own value only (default: actor and partner value)",
     )
     p.add_argument("--moderator", help="moderator of the actor and partner effects")
-    _input.add_map_argument(p)
-    _input.add_source_argument(p)
-    _input.add_missing_argument(p)
+    _args.add_map_argument(p)
+    _args.add_source_argument(p)
+    _args.add_missing_argument(p)
     _args.add_instrument_arguments(p, purpose=_args.SCORED_FIRST)
     _args.add_fit_arguments(p, sem=True)
     p.add_argument("--center", action="store_true", help="grand-mean centre the predictors")
-    _input.add_resampling_arguments(p, "the CI of k")
+    _args.add_resampling_arguments(p, "the CI of k")
     _args.add_lang_argument(p, "the summary")
     _output.add_output_arguments(p, json=True, plot="save the path diagram")
 

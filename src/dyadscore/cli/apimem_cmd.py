@@ -24,10 +24,10 @@ def register(sub: argparse._SubParsersAction) -> None:
     _args.add_id_arguments(p, "dyad", "role", "person", role="role")
     _args.add_roles_argument(p)
     _args.add_indistinguishable_argument(p)
-    _input.add_resampling_arguments(p, "percentile CIs")
+    _args.add_resampling_arguments(p, "percentile CIs")
     _args.add_lang_argument(p, "the summary")
-    _input.add_map_argument(p)
-    _input.add_source_argument(p)
+    _args.add_map_argument(p)
+    _args.add_source_argument(p)
     _output.add_output_arguments(p, json="legacy", plot="save the path diagram")
 
 

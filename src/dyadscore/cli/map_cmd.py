@@ -10,7 +10,7 @@ from __future__ import annotations
 import argparse
 import sys
 
-from . import _args, _input, _output
+from . import _args, _output
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -19,7 +19,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     s = msub.add_parser("suggest", help="propose a mapping YAML")
     s.add_argument("export", help="the platform's export file")
     _args.add_instrument_arguments(s, required=True)
-    _input.add_source_argument(s)
+    _args.add_source_argument(s)
     s.add_argument(
         "--cutoff",
         type=float,

@@ -29,7 +29,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--moderator", help="moderator column (e.g. avoidance_w1)")
     p.add_argument("--holm", action="store_true", help="Holm correction across hypotheses")
     _args.add_lang_argument(p, "the summary and the report")
-    _input.add_resampling_arguments(
+    _args.add_resampling_arguments(
         p,
         "model: apimem hypotheses (decision by the percentile bootstrap interval; default 0: "
         "z test of the delta-method SE)",
@@ -38,8 +38,8 @@ def register(sub: argparse._SubParsersAction) -> None:
         p,
         df_method=("residual|satterthwaite", "df of the t tests: N - p (default) or small-sample"),
     )
-    _input.add_map_argument(p)
-    _input.add_source_argument(p)
+    _args.add_map_argument(p)
+    _args.add_source_argument(p)
     _output.add_output_arguments(
         p,
         out="save the result table to FILE (.csv/.json/.parquet); with --json: everything",

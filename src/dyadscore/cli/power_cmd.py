@@ -25,11 +25,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     )
     _args.add_effect_arguments(p)
     p.add_argument("--alpha", type=float, default=0.05, help="significance level")
-    _args.add_choices(
-        p, direction=("one-sided|two-sided", "one-sided in the true effect's direction (default)")
-    )
-    values = {"one": "one-sided", "two": "two-sided"}
-    _args.add_renamed(p, "--sided", "direction", "--direction", choices=[*values], values=values)
+    _args.add_alternative_argument(p)
     p.add_argument("--distinguishable", action="store_true", help="estimate per role")
     p.add_argument(
         "--effect",
@@ -63,8 +59,9 @@ def run(args: argparse.Namespace) -> int:
     effect = args.effect[0] if args.effect == ["paradox"] else args.effect
     tab = power(
         args.n,
-        **_args.from_args(args, _args.EFFECTS + " alpha distinguishable reps seed dropout"),
-        sided=args.direction.removesuffix("-sided"),
+        **_args.from_args(
+            args, _args.EFFECTS + " alpha alternative distinguishable reps seed dropout"
+        ),
         effect=effect,
         analytic=True,
         reliability=parse_reliability(args.reliability),

@@ -18,8 +18,8 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("data", help="item responses (CSV, Excel, Parquet, JSON; wide or long)")
     _args.add_instrument_arguments(p, required=True)
     p.add_argument("--by", help="group column, e.g. role (results per group and overall)")
-    _input.add_map_argument(p)
-    _input.add_source_argument(p)
+    _args.add_map_argument(p)
+    _args.add_source_argument(p)
     _args.add_choices(
         p, use=("pairwise|listwise", "missing answers: pairwise-complete (default) or listwise")
     )

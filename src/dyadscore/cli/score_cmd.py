@@ -1,50 +1,40 @@
-"""``dyadscore score``: batch-score questionnaire responses from a file."""
+"""``dyadscore score``: score questionnaire responses (CSV, Excel, Parquet, JSON).
+
+Score every person in DATA on one or more instruments. Without --instrument, every shipped
+instrument whose items are all present is scored. Without --out, prints a short summary;
+'--out -' writes CSV to standard output.
+"""
 
 from __future__ import annotations
 
 import argparse
 import sys
 
-from ._input import add_map_argument, add_source_argument, check_source
+from . import _args, _output
+from ._input import check_source
 
 
 def register(sub: argparse._SubParsersAction) -> None:
-    p = sub.add_parser(
-        "score",
-        help="score questionnaire responses (CSV, Excel, Parquet, JSON)",
-        description="Score every person in DATA on one or more instruments. Without "
-        "--instrument, every shipped instrument whose items are all present is scored. "
-        "Without --out, prints a short summary; '--out -' writes CSV to standard output.",
-    )
+    p = _args.add_command(sub, "score", __doc__, run)
     p.add_argument(
         "data", help="responses file (wide: one row per person; or long: person,item,value)"
     )
-    p.add_argument(
-        "-i",
-        "--instrument",
-        action="append",
-        help="instrument id or YAML path (repeatable; default: all whose items are present)",
-    )
-    add_map_argument(p)
-    add_source_argument(p)
-    p.add_argument("--person", help="person id column (default: 'person')")
-    p.add_argument(
-        "-o", "--out", help="output file (.csv, .json, .parquet, .sav, .dta) or '-' for stdout"
+    _args.add_instrument_arguments(p, purpose="; default: all whose items are present")
+    _args.add_map_argument(p)
+    _args.add_source_argument(p)
+    _args.add_id_arguments(p, "person")
+    _output.add_output_arguments(
+        p, out="output file (.csv, .json, .parquet, .sav, .dta) or '-' for stdout"
     )
     formats = ["csv", "json", "parquet", "spss", "stata"]
     p.add_argument("--format", dest="fmt", choices=formats, help="output format")
-    for flag, text in SWITCHES:
-        p.add_argument(flag, action="store_true", help=text)
-    p.set_defaults(run=run)
-
-
-SWITCHES = (
-    ("--force", "overwrite an existing output file"),
-    (
+    p.add_argument(
         "--allow-between-points",
-        "accept answers between the points of the response scale (e.g. 3.5 on 1-7)",
-    ),
-)
+        action="store_true",
+        help="accept answers between the points of the response scale (e.g. 3.5 on 1-7)",
+    )
+
+
 #: the options passed on to dyadscore.score_file under their own names
 OPTIONS = ("mapping", "source", "person", "fmt", "force", "allow_between_points")
 

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import argparse
 
-from . import _args, _input, _output
+from . import _args, _output
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -35,8 +35,8 @@ def register(sub: argparse._SubParsersAction) -> None:
         structure=("subscales|one", "one factor per subscale (default) or for all items"),
     )
     _args.add_lang_argument(p, "the report")
-    _input.add_map_argument(p)
-    _input.add_source_argument(p)
+    _args.add_map_argument(p)
+    _args.add_source_argument(p)
     _output.add_output_arguments(
         p, json="legacy", html="also write an HTML report with the loading plots to FILE"
     )
