@@ -159,7 +159,6 @@ def apim(
     drop_singles: bool = False,
     partner_suffix: str = "_partner",
     missing_codes: Sequence[float | str] | None = None,
-    source: str | None = None,
     df_method: str = "residual",
 ) -> APIMResult:
     """Fit an Actor-Partner Interdependence Model by GLS (as ``nlme::gls``).
@@ -216,7 +215,6 @@ def apim(
         :class:`~dyadscore.errors.DataWarning`.
     partner_suffix : str
         Suffix of partner terms in the R-style ``term`` names (``x_partner``).
-    %(source)s
 
     Returns
     -------
@@ -254,7 +252,7 @@ def apim(
         "missing_codes": missing_codes,
     }
     data, xs, covs, method = _check_apim_input(
-        data, x, y, dyad, role, person, covariates, moderator, options, source
+        data, x, y, dyad, role, person, covariates, moderator, options
     )
     design = _build_design(
         data,
@@ -271,10 +269,9 @@ def apim(
         center=center,
         partner_suffix=partner_suffix,
         drop_singles=drop_singles,
-        source=source,
     )
     d = design.data()
-    _check_estimable(design, d, y, source)
+    _check_estimable(design, d, y)
     hetero = design.distinguishable
     reml = method == "REML"
     fit = _fit(d, hetero=hetero, corr=True, reml=reml)

@@ -14,6 +14,13 @@ dyadscore.errors.InputError: scores.csv: row 'p7', column 'pa1': value 9 is outs
 
 from __future__ import annotations
 
+import contextlib
+from collections.abc import Iterator
+from contextvars import ContextVar
+
+#: The name of the input being read (a file name), set by :func:`reading`.
+_INPUT_NAME: ContextVar[str | None] = ContextVar("dyadscore_input_name", default=None)
+
 
 class DyadscoreError(Exception):
     """Base class of every error dyadscore raises on purpose.
@@ -83,8 +90,86 @@ class DataWarning(UserWarning):
     """
 
 
-def where(source: str | None = None, row: object = None, column: object = None) -> str:
+@contextlib.contextmanager
+def reading(name: object) -> Iterator[None]:
+    """Name the input that error messages inside the block refer to.
+
+    The command line wraps each command in ``with reading(args.data)``; functions that
+    open a file themselves (:func:`dyadscore.io.read_table`, ...) name it the same way.
+    Messages then start with the file name (:func:`where`, :func:`input_name`). A name
+    of ``None`` or ``""`` keeps the name already set (if any). Blocks nest; the name is
+    restored on leaving, also after an error.
+
+    Parameters
+    ----------
+    name : str, path or None
+        The file name as the user typed it.
+
+    Returns
+    -------
+    context manager
+        Use in a ``with`` statement; yields nothing.
+
+    Examples
+    --------
+    >>> input_name()
+    'input'
+    >>> with reading("scores.csv"):
+    ...     print(where(None, "p7", "pa1"))
+    scores.csv: row 'p7', column 'pa1'
+    >>> print(where(None, "p7", "pa1"))
+    row 'p7', column 'pa1'
+    """
+    if name is None or name == "":
+        yield
+        return
+    token = _INPUT_NAME.set(str(name))
+    try:
+        yield
+    finally:
+        _INPUT_NAME.reset(token)
+
+
+def input_name(default: str | None = "input") -> str | None:
+    """The name set by :func:`reading`, else ``default``.
+
+    Parameters
+    ----------
+    default : str or None
+        What messages call the input when no file name is known (``"input"``,
+        ``"data"``, ... as each message words it).
+
+    Returns
+    -------
+    str or None
+        The file name, or ``default``.
+
+    Examples
+    --------
+    >>> input_name("data")
+    'data'
+    >>> with reading("d.csv"):
+    ...     input_name("data")
+    'd.csv'
+    """
+    name = _INPUT_NAME.get()
+    return name if name else default
+
+
+def where(name: str | None = None, row: object = None, column: object = None) -> str:
     """Format the location prefix of an error message.
+
+    Parameters
+    ----------
+    name : str, optional
+        The input's name; by default the one set by :func:`reading` (if any).
+    row, column : object, optional
+        The row (person) and column, shown with ``repr``.
+
+    Returns
+    -------
+    str
+        ``"<name>: row ..., column ..."``; ``"input"`` when nothing is known.
 
     Examples
     --------
@@ -94,6 +179,7 @@ def where(source: str | None = None, row: object = None, column: object = None) 
     >>> where("data.csv", np.int64(3), "pa2")
     "data.csv: row 3, column 'pa2'"
     """
+    name = name or _INPUT_NAME.get()
     parts = []
     if hasattr(row, "item") and callable(row.item):  # numpy scalar -> plain Python value
         row = row.item()
@@ -102,9 +188,9 @@ def where(source: str | None = None, row: object = None, column: object = None) 
     if column is not None:
         parts.append(f"column {column!r}")
     loc = ", ".join(parts)
-    if source and loc:
-        return f"{source}: {loc}"
-    return source or loc or "input"
+    if name and loc:
+        return f"{name}: {loc}"
+    return name or loc or "input"
 
 
 def check_finite(**values: object) -> None:
