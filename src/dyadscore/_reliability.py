@@ -1082,7 +1082,7 @@ def _item_shifts(
         if item not in df.columns:
             return None
         try:
-            values = _numeric_column(df[item], item, ids, None)
+            values = _numeric_column(df[item], item, ids)
         except InputError:
             return None
         delta = _item_shift(values, lo, hi)
