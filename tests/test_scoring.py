@@ -8,6 +8,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
+
+from dyadscore import errors
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from hypothesis.extra.numpy import arrays
@@ -251,7 +253,8 @@ def _sat(**cells) -> pd.DataFrame:
 @pytest.mark.parametrize("value,shown", [(3.5, "3.5"), ("4,5", "'4,5'"), ("2.25", "'2.25'")])
 def test_answers_between_scale_points_are_errors(value, shown) -> None:
     with pytest.raises(InputError) as err:
-        ds.score(_sat(sat2=(1, value)), "relationship-satisfaction", source="in.csv")
+        with errors.reading("in.csv"):
+            ds.score(_sat(sat2=(1, value)), "relationship-satisfaction")
     msg = str(err.value)
     assert msg.startswith("in.csv: row 'p2', column 'sat2': value " + shown)
     assert "between the points" in msg and "--allow-between-points" in msg

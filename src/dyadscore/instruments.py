@@ -39,7 +39,7 @@ from pydantic import (
     model_validator,
 )
 
-from .errors import InstrumentError
+from .errors import InstrumentError, input_name
 
 LANGUAGES: tuple[str, ...] = ("en", "nl")
 _ID_RE = r"^[a-z0-9]+(-[a-z0-9]+)*$"
@@ -559,15 +559,16 @@ def _line_of(text: str, loc: tuple) -> int | None:
     return line
 
 
-def parse_instrument(text: str, name: str = "<string>") -> Instrument:
+def parse_instrument(text: str, name: str | None = None) -> Instrument:
     """Parse and validate instrument YAML text.
 
     Parameters
     ----------
     text : str
         The YAML text of one instrument.
-    name : str
-        The text's name in error messages (its file name).
+    name : str, optional
+        The text's name in error messages (its file name); default the name set by
+        :func:`dyadscore.errors.reading`, else ``<string>``.
 
     Returns
     -------
@@ -585,6 +586,7 @@ def parse_instrument(text: str, name: str = "<string>") -> Instrument:
     >>> parse_instrument(text, "felt-dependence.yaml").id
     'felt-dependence'
     """
+    name = input_name("<string>") if name is None else name
     try:
         data = yaml.load(text, Loader=_LineLoader)  # noqa: S506 - SafeLoader subclass
     except yaml.YAMLError as exc:
