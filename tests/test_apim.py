@@ -10,11 +10,10 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
-
-from dyadscore import errors
 from scipy import optimize
 
 import dyadscore as ds
+from dyadscore import errors
 from dyadscore._apim_design import _build_design
 from dyadscore.apim_gls import _batch_fit
 from dyadscore.cli import main

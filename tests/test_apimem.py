@@ -9,10 +9,9 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from dyadscore import errors
-
 import dyadscore as ds
 from dyadscore import _apimem as A
+from dyadscore import errors
 from dyadscore.errors import InputError
 
 HERE = Path(__file__).parent / "oracle" / "apimem"

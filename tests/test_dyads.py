@@ -9,13 +9,12 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
-
-from dyadscore import errors
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from scipy import stats
 
 import dyadscore as ds
+from dyadscore import errors
 from dyadscore.cli import main
 from dyadscore.errors import InputError, PairingError
 from dyadscore.simulate import simulate_dyads

@@ -12,9 +12,8 @@ from pathlib import Path
 
 import pytest
 
-from dyadscore import errors
-
 import dyadscore as ds
+from dyadscore import errors
 from dyadscore.errors import InputError, InstrumentError
 from dyadscore.instruments import (
     LANGUAGES,

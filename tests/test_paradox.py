@@ -9,13 +9,11 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
-
-from dyadscore import errors
 from scipy import stats
 from statsmodels.stats.multitest import multipletests
 
 import dyadscore as ds
-from dyadscore import apim
+from dyadscore import apim, errors
 from dyadscore.cli import main
 from dyadscore.errors import InputError
 from dyadscore.paradox import (

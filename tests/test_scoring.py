@@ -8,13 +8,12 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
-
-from dyadscore import errors
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from hypothesis.extra.numpy import arrays
 
 import dyadscore as ds
+from dyadscore import errors
 from dyadscore.errors import InputError
 from dyadscore.instruments import parse_instrument
 from dyadscore.scoring import keyed_items, score_matrix

@@ -71,7 +71,7 @@ def read_input(args: argparse.Namespace):
 
     data, renames = read_scorable(args, strict=False, keep_missing_codes=True)
     if renames is not None:
-        data = rename_columns(data, renames, args.data)
+        data = rename_columns(data, renames)
     parsed = load_mapping(args.mapping)
     codes = [*(getattr(args, "missing_codes", None) or []), *parsed.missing]
     if codes:

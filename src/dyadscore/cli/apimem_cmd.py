@@ -54,9 +54,7 @@ def run(args: argparse.Namespace) -> int:
         )
     res = apimem(
         data,
-        **_args.from_args(
-            args, "x m y dyad roles person bootstrap seed drop_singles", source="data"
-        ),
+        **_args.from_args(args, "x m y dyad roles person bootstrap seed drop_singles"),
         role=role,
         distinguishable=False if args.indistinguishable else None,
     )
