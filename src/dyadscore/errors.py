@@ -4,6 +4,9 @@ Every problem with a user's input raises :class:`InputError` (or a subclass) who
 message names the file, row, column and value involved and what was expected. The
 command line prints the message and exits with code 2; Python users get the exception.
 
+The file name reaches messages through :func:`reading` (a context), never through a
+function argument: ``source`` is always a survey platform (see the argument glossary).
+
 Examples
 --------
 >>> raise InputError("scores.csv: row 'p7', column 'pa1': value 9 is outside the scale 1-7")
