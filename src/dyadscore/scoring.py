@@ -339,7 +339,9 @@ def check_unique_people(df: pd.DataFrame, person: str) -> None:
 
     Examples
     --------
-    >>> check_unique_people(pd.DataFrame({"person": ["p1", "p2", "p1"]}), "person", "in.csv")
+    >>> from dyadscore.errors import reading
+    >>> with reading("in.csv"):
+    ...     check_unique_people(pd.DataFrame({"person": ["p1", "p2", "p1"]}), "person")
     Traceback (most recent call last):
     ...
     dyadscore.errors.InputError: in.csv: row 'p1', column 'person': person id 'p1' occurs more than once (lines 2 and 4); expected one row per person
