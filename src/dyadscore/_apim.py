@@ -66,6 +66,7 @@ from ._apim_result import APIMResult
 from ._apim_tests import _distinguishability, _k_tables, _lr, _pattern_tests
 from .apim_gls import _bootstrap, _Fit, _fit, _inference, _satterthwaite_df
 from .dyads import _fill_doc
+from .errors import _file_name_as_source
 from .results import effects_table
 
 __all__ = ["apim", "APIMResult"]
@@ -136,6 +137,7 @@ def _residual_covariance(design: _Design, fit: _Fit) -> dict[str, Any]:
     }
 
 
+@_file_name_as_source
 @_fill_doc
 def apim(
     data: pd.DataFrame,

@@ -62,7 +62,7 @@ import numpy as np
 import pandas as pd
 
 from .catalogue import check_lang
-from .errors import InputError, input_name
+from .errors import InputError, _file_name_as_source, input_name
 from .results import Result, format_number, format_p_eq, format_stars
 
 __all__ = [
@@ -1088,6 +1088,7 @@ def apimem_effect(result: APIMeMResult, effect_name: str, role: str | None = Non
     return out
 
 
+@_file_name_as_source
 def apimem(
     data: pd.DataFrame,
     x: str | Sequence[str] = "x",

@@ -33,7 +33,7 @@ import numpy as np
 import pandas as pd
 
 from .catalogue import check_lang
-from .errors import InputError, input_name, reading
+from .errors import InputError, _file_name_as_source, input_name, reading
 from .results import Result, format_number, format_p_eq
 
 __all__ = [
@@ -365,6 +365,7 @@ def _omega(fit, factor: str, items: list[str]) -> dict:
 
 
 # ============================================================================ cfa()
+@_file_name_as_source
 def cfa(
     data: Any,
     instrument: Any,
@@ -481,6 +482,7 @@ def _check_factors(factors: dict, single: bool) -> None:
 
 
 # ============================================================================ invariance()
+@_file_name_as_source
 def invariance(
     data: Any,
     instrument: Any,

@@ -47,7 +47,7 @@ from scipy import stats
 from ._lme import LMEFit, containment_df, fit_lme
 from .catalogue import check_lang
 from .dyads import _numeric, _require_columns
-from .errors import InputError, input_name
+from .errors import InputError, _file_name_as_source, input_name
 from .results import (
     Result,
     effects_lines,
@@ -689,6 +689,7 @@ def _fit_prepared(
     return _Fitted(fit, X, names, zn, uniq, u, distinguishable, random, roles)
 
 
+@_file_name_as_source
 def diary_apim(
     data: pd.DataFrame,
     x: str,
@@ -1207,6 +1208,7 @@ def power_diary(
 # --------------------------------------------------------------------------------------
 
 
+@_file_name_as_source
 def diary_book_model(
     data: pd.DataFrame,
     x: str,

@@ -53,7 +53,7 @@ from ._diary import (
 from .apim_gls import _Data, _fit
 from .catalogue import check_lang
 from .dyads import _numeric, _require_columns
-from .errors import InputError, input_name
+from .errors import InputError, _file_name_as_source, input_name
 from .results import Result, effects_table, format_number
 
 __all__ = ["overtime_apim", "OvertimeAPIMResult"]
@@ -248,6 +248,7 @@ _TEXT = {
 }
 
 
+@_file_name_as_source
 def overtime_apim(
     data: pd.DataFrame,
     x: str,

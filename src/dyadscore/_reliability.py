@@ -43,7 +43,7 @@ import numpy as np
 import pandas as pd
 from scipy import optimize, stats
 
-from .errors import InputError, input_name, reading
+from .errors import InputError, _file_name_as_source, input_name, reading
 from .results import Result, format_number
 
 USES = ("pairwise", "listwise")
@@ -889,6 +889,7 @@ def _keying_warnings(items: pd.DataFrame, label: str) -> list[str]:
 
 
 # ------------------------------------------------------------------- public
+@_file_name_as_source
 def reliability(
     data: pd.DataFrame | str | os.PathLike,
     instruments: Any,

@@ -23,7 +23,7 @@ import numpy as np
 import pandas as pd
 
 from ._reliability import ALL_GROUP, _n_persons
-from .errors import InputError, input_name, reading
+from .errors import InputError, _file_name_as_source, input_name, reading
 from .results import format_number
 
 __all__ = [
@@ -160,6 +160,7 @@ CHANGE_CATEGORIES = (
 )
 
 
+@_file_name_as_source
 def reliable_change_between_waves(
     data: pd.DataFrame | str | os.PathLike,
     instruments: Any,

@@ -41,7 +41,7 @@ import pandas as pd
 from scipy import stats
 
 from .columns import PERSON_CANDIDATES
-from .errors import InputError, PairingError, input_name
+from .errors import InputError, PairingError, _file_name_as_source, input_name
 
 __all__ = [
     "Pairing",
@@ -258,6 +258,7 @@ def _role_order(values: pd.Series, roles: Sequence[str] | None) -> list:
     return ordered
 
 
+@_file_name_as_source
 @_fill_doc
 def pair_members(
     data: pd.DataFrame,
@@ -455,6 +456,7 @@ def _not_number(value: object) -> str:
     return f"value {text!r} is not a number; expected a number or an empty cell"
 
 
+@_file_name_as_source
 def check_missing_codes(
     data: pd.DataFrame,
     columns: Sequence[str] | None = None,
@@ -600,6 +602,7 @@ def _id_columns(
 # --------------------------------------------------------------------------------------
 
 
+@_file_name_as_source
 @_fill_doc
 def to_pairwise(
     data: pd.DataFrame,
@@ -660,6 +663,7 @@ def to_pairwise(
     return out
 
 
+@_file_name_as_source
 @_fill_doc
 def to_dyad(
     data: pd.DataFrame,
@@ -728,6 +732,7 @@ def to_dyad(
     return out
 
 
+@_file_name_as_source
 @_fill_doc
 def to_individual(
     data: pd.DataFrame,
@@ -854,6 +859,7 @@ def _icc_blocks(v1: np.ndarray, v2: np.ndarray) -> list[dict]:
     return [pairwise, anova]
 
 
+@_file_name_as_source
 @_fill_doc
 def nonindependence(
     data: pd.DataFrame,
@@ -948,6 +954,7 @@ def _member_labels(pairing: Pairing) -> tuple[str, str]:
     return pairing.roles if pairing.roles else ("member_1", "member_2")
 
 
+@_file_name_as_source
 @_fill_doc
 def discrepancy(
     data: pd.DataFrame,
@@ -1024,6 +1031,7 @@ def _rowwise_corr(a: np.ndarray, b: np.ndarray) -> np.ndarray:
     return r
 
 
+@_file_name_as_source
 @_fill_doc
 def profile_similarity(
     data: pd.DataFrame,
@@ -1166,6 +1174,7 @@ def wave_numbers(values: pd.Series, name: str | None = None, column: str = "wave
     return values.map(mapping).astype(int)
 
 
+@_file_name_as_source
 def wide_by_wave(
     scores: pd.DataFrame,
     waves: Sequence[object] = (1, 2),
@@ -1316,6 +1325,7 @@ def _require_scores(data: pd.DataFrame, src: str) -> None:
         )
 
 
+@_file_name_as_source
 def prepare(
     data: pd.DataFrame,
     waves: Sequence[object] | None = None,

@@ -18,7 +18,8 @@ dyadscore.errors.InputError: scores.csv: row 'p7', column 'pa1': value 9 is outs
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Iterator
+import functools
+from collections.abc import Callable, Iterator
 from contextvars import ContextVar
 
 #: The name of the input being read (a file name), set by :func:`reading`.
@@ -194,6 +195,32 @@ def where(name: str | None = None, row: object = None, column: object = None) ->
     if name and loc:
         return f"{name}: {loc}"
     return name or loc or "input"
+
+
+def _file_name_as_source(func: Callable) -> Callable:
+    """Accept the old ``source=`` file-name argument for one release (DeprecationWarning).
+
+    ``func(..., source="f.csv")`` runs as ``with reading("f.csv"): func(...)``.
+    """
+
+    @functools.wraps(func)
+    def wrapper(*args, **kwargs):
+        if "source" not in kwargs:
+            return func(*args, **kwargs)
+        import warnings
+
+        name = kwargs.pop("source")
+        warnings.warn(
+            f"{func.__name__}: the source argument as a file name is deprecated and will be "
+            "removed; name the file with dyadscore.errors.reading (source means a survey "
+            "platform only)",
+            DeprecationWarning,
+            stacklevel=2,
+        )
+        with reading(name):
+            return func(*args, **kwargs)
+
+    return wrapper
 
 
 def check_finite(**values: object) -> None:

@@ -53,7 +53,7 @@ from .catalogue import LANGS, check_lang
 from .catalogue import text as _catalogue_text
 from .columns import PERSON_CANDIDATES
 from .dyads import _require_scores, _wave_value, prepare, wave_numbers, wide_by_wave
-from .errors import InputError, input_name
+from .errors import InputError, _file_name_as_source, input_name
 from .power_analysis import decision_p
 from .results import Result, format_number, format_p_eq, jsonable
 
@@ -1045,6 +1045,7 @@ def ci_level(direction: str, alpha: float) -> float:
     return round(1 - alpha if direction == "two-sided" else 1 - 2 * alpha, 10)
 
 
+@_file_name_as_source
 def test(
     data: pd.DataFrame,
     hypotheses: Any = None,

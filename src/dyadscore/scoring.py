@@ -30,7 +30,7 @@ import numpy as np
 import pandas as pd
 
 from .columns import ID_CANDIDATES, PERSON_CANDIDATES
-from .errors import InputError, input_name, reading, where
+from .errors import InputError, _file_name_as_source, input_name, reading, where
 from .instruments import Instrument, load_instrument, load_instruments
 from .io import one_column_hint, read_table
 
@@ -164,6 +164,7 @@ def _id_columns(
     return [person, *dict.fromkeys(found)]
 
 
+@_file_name_as_source
 def response_table(
     data: Any,
     *,
@@ -593,6 +594,7 @@ def _check_mapping_targets(df: pd.DataFrame, insts: list[Instrument], mapping: A
             )
 
 
+@_file_name_as_source
 def keyed_items(
     data: Any,
     instrument: InstrumentSpec,
@@ -703,6 +705,7 @@ def score_matrix(keyed: NDArray, inst: Instrument) -> dict[str, tuple[NDArray, N
     return out
 
 
+@_file_name_as_source
 def score(
     data: Any,
     instruments: InstrumentSpec | Iterable[InstrumentSpec],
