@@ -13,6 +13,7 @@ import pytest
 from scipy import optimize
 
 import dyadscore as ds
+from dyadscore import errors
 from dyadscore._apim_design import _build_design
 from dyadscore.apim_gls import _batch_fit
 from dyadscore.cli import main
@@ -251,7 +252,6 @@ def _design_arrays(df: pd.DataFrame, role: str | None, **kw) -> tuple:
         center=kw.get("center", False),
         partner_suffix="_partner",
         drop_singles=False,
-        source=None,
     )
     m = design.Za.shape[0]
     Z = np.vstack([design.Za[design.ok_a], design.Zb[design.ok_b]])
@@ -438,7 +438,6 @@ def test_batch_refit_equals_weighted_per_role_ols() -> None:
         center=False,
         partner_suffix="_partner",
         drop_singles=False,
-        source=None,
     )
     units, _ = design.unit_data()
     rng = np.random.default_rng(1)
@@ -679,14 +678,16 @@ def test_inf_predictor_is_an_error_not_missing(dist_long: pd.DataFrame, value) -
     df = dist_long.astype({"x_actor": object})
     df.loc[6, "x_actor"] = value
     with pytest.raises(InputError, match=r"row 7, column 'x_actor': value -?inf is not a finite"):
-        ds.apim(df, x="x_actor", y="y", dyad="dyad", role="role", source="d.csv")
+        with errors.reading("d.csv"):
+            ds.apim(df, x="x_actor", y="y", dyad="dyad", role="role")
 
 
 def test_partner_column_as_x_in_double_entry_file_is_an_error(dist_long: pd.DataFrame) -> None:
     # the oracle file is double entry (x_actor, x_partner); x_partner as x would swap the
     # actor and partner effects silently
     with pytest.raises(InputError, match="'x_partner'.*partner's 'x_actor'") as err:
-        ds.apim(dist_long, x="x_partner", y="y", dyad="dyad", role="role", source="d.csv")
+        with errors.reading("d.csv"):
+            ds.apim(dist_long, x="x_partner", y="y", dyad="dyad", role="role")
     assert "pass 'x_actor'" in str(err.value)
     df = dist_long.rename(columns={"x_actor": "x_A", "x_partner": "x_P"})
     with pytest.raises(InputError, match="'x_P'"):
@@ -698,7 +699,8 @@ def test_partner_column_as_x_in_double_entry_file_is_an_error(dist_long: pd.Data
 
 def test_column_not_found_hints_to_score_first(dist_long: pd.DataFrame) -> None:
     with pytest.raises(InputError, match="'anxiety' not found.*score the items first"):
-        ds.apim(dist_long, x="anxiety", y="y", dyad="dyad", source="d.csv")
+        with errors.reading("d.csv"):
+            ds.apim(dist_long, x="anxiety", y="y", dyad="dyad")
 
 
 def test_role_labels_with_spaces_are_trimmed(dist_long: pd.DataFrame) -> None:
@@ -715,7 +717,8 @@ def test_missing_codes_warn_and_can_be_declared(dist_long: pd.DataFrame) -> None
     coded = dist_long.copy()
     coded.loc[[3, 10, 41], "y"] = -99
     with pytest.warns(DataWarning, match=r"column 'y': 3 value\(s\) of -99"):
-        ds.apim(coded, x="x_actor", y="y", dyad="dyad", role="role", source="d.csv")
+        with errors.reading("d.csv"):
+            ds.apim(coded, x="x_actor", y="y", dyad="dyad", role="role")
     blank = dist_long.copy()
     blank.loc[[3, 10, 41], "y"] = np.nan
     expected = ds.apim(blank, x="x_actor", y="y", dyad="dyad", role="role")

@@ -99,7 +99,6 @@ def _partner_p(data: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
         center=False,
         partner_suffix="_partner",
         drop_singles=False,
-        source=None,
     )
     d = design.data()
     fit = _fit(d, hetero=True, corr=True, reml=True)

@@ -11,6 +11,7 @@ import pytest
 
 import dyadscore as ds
 from dyadscore import _apimem as A
+from dyadscore import errors
 from dyadscore.errors import InputError
 
 HERE = Path(__file__).parent / "oracle" / "apimem"
@@ -335,7 +336,8 @@ def test_bad_arguments(kwargs, match):
     args = dict(x="x", m="m", y="y")
     args.update(kwargs)
     with pytest.raises(InputError, match=match):
-        ds.apimem(_long(), **args, source="d.csv")
+        with errors.reading("d.csv"):
+            ds.apimem(_long(), **args)
 
 
 def test_bad_data():
@@ -346,13 +348,16 @@ def test_bad_data():
     with pytest.raises(
         InputError, match=r"d.csv: row 6, column 'm': value 'n/a\?' is not a number"
     ):
-        ds.apimem(bad, source="d.csv")
+        with errors.reading("d.csv"):
+            ds.apimem(bad)
     const = df.copy()
     const.loc[const.role == "male", "y"] = 3.0
     with pytest.raises(InputError, match=r"column 'y\[male\]', value 3.0000: the same in every"):
-        ds.apimem(const, source="d.csv")
+        with errors.reading("d.csv"):
+            ds.apimem(const)
     with pytest.raises(InputError, match="9 complete couples: expected at least 10"):
-        ds.apimem(df[df.couple <= 9], source="d.csv")
+        with errors.reading("d.csv"):
+            ds.apimem(df[df.couple <= 9])
     res = ds.apimem(df.assign(m=df.m.where(df.couple != 3)))
     assert any("1 couple(s) with a missing" in w for w in res.warnings)
     assert any("only 39 couples" in w for w in res.warnings)
@@ -519,7 +524,8 @@ def test_singles_are_an_error_or_dropped():
     df = _long()
     one = df[~((df.couple == 4) & (df.role == "male"))]
     with pytest.raises(InputError, match="has only one member"):
-        ds.apimem(one, source="d.csv")
+        with errors.reading("d.csv"):
+            ds.apimem(one)
     res = ds.apimem(one, drop_singles=True)
     assert res.info["n_couples"] == 39
     assert any("1 person(s) without a partner" in w for w in res.warnings)

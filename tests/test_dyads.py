@@ -14,6 +14,7 @@ from hypothesis import strategies as st
 from scipy import stats
 
 import dyadscore as ds
+from dyadscore import errors
 from dyadscore.cli import main
 from dyadscore.errors import InputError, PairingError
 from dyadscore.simulate import simulate_dyads
@@ -68,12 +69,12 @@ def test_shared_argument_text_is_filled_in_every_docstring(name: str) -> None:
     doc = getattr(ds.dyads, name).__doc__
     assert "%(" not in doc
     lines = [ln.strip() for ln in doc.splitlines()]
-    for key in ("dyad", "person", "wave", "role", "source"):
+    for key in ("dyad", "person", "wave", "role"):
         text = [ln.strip() for ln in _DOC_PARAMS[key].splitlines()]
         if text[0] in lines:  # the parameter line is present: so is the whole shared text
             i = lines.index(text[0])
             assert lines[i : i + len(text)] == text, (name, key)
-    assert "dyad : str" in doc and "source : str" in doc
+    assert "dyad : str" in doc and "source : str" not in doc
 
 
 def _reversed_members() -> pd.DataFrame:
@@ -481,7 +482,8 @@ def test_single_message_names_the_cli_option() -> None:
 
     df = pd.DataFrame({"d": [1, 1, 2], "x": [1.0, 2, 3]})
     with pytest.raises(PairingError, match="--drop-singles") as err:
-        pair_members(df, "d", source="f.csv")
+        with errors.reading("f.csv"):
+            pair_members(df, "d")
     assert "=True" not in str(err.value)
 
 
@@ -493,7 +495,8 @@ def test_inf_is_an_error_in_analyses(value) -> None:
     df = pd.DataFrame({"d": [1, 1, 2, 2], "x": [1.0, 2, 3, 4]}).astype({"x": object})
     df.loc[2, "x"] = value
     with pytest.raises(InputError, match=r"f.csv: row 3, column 'x': value -?inf is not a finite"):
-        discrepancy(df, "x", "d", source="f.csv")
+        with errors.reading("f.csv"):
+            discrepancy(df, "x", "d")
 
 
 def test_dot_cells_say_how_to_declare_them() -> None:
@@ -502,7 +505,8 @@ def test_dot_cells_say_how_to_declare_them() -> None:
 
     df = pd.DataFrame({"d": [1, 1], "x": ["2", "."]})
     with pytest.raises(InputError, match=r"row 2, column 'x': value '\.' .*--missing-codes \."):
-        discrepancy(df, "x", "d", source="f.csv")
+        with errors.reading("f.csv"):
+            discrepancy(df, "x", "d")
 
 
 def test_check_missing_codes_finds_far_codes_only() -> None:
@@ -517,7 +521,8 @@ def test_check_missing_codes_finds_far_codes_only() -> None:
         }
     )
     with pytest.warns(DataWarning, match=r"f.csv: column 'sat': 3 value\(s\) of -99"):
-        found = check_missing_codes(df, source="f.csv")
+        with errors.reading("f.csv"):
+            found = check_missing_codes(df)
     assert found == {"sat": (-99.0, 3)}
     assert check_missing_codes(pd.DataFrame({"x": [-99.0, -99.0]}), warn=False) == {}
 
@@ -538,7 +543,8 @@ def test_reshape_warns_about_missing_codes_too() -> None:
 
     df = pd.DataFrame({"d": [1, 1, 2, 2, 3, 3], "x": [3.1, 4.0, -999, 2.5, 3.3, 4.4]})
     with pytest.warns(DataWarning, match=r"f.csv: column 'x': 1 value\(s\) of -999"):
-        to_dyad(df, "x", "d", source="f.csv")
+        with errors.reading("f.csv"):
+            to_dyad(df, "x", "d")
 
 
 def test_stacked_waves_get_a_hint() -> None:

@@ -13,6 +13,7 @@ from pathlib import Path
 import pytest
 
 import dyadscore as ds
+from dyadscore import errors
 from dyadscore.errors import InputError, InstrumentError
 from dyadscore.instruments import (
     LANGUAGES,
@@ -244,7 +245,8 @@ references: ["Someone (2020). A paper."]
 
 def _error(text: str) -> str:
     with pytest.raises(InstrumentError) as info:
-        parse_instrument(text, source="mine.yaml")
+        with errors.reading("mine.yaml"):
+            parse_instrument(text)
     msg = str(info.value)
     assert "\n" not in msg
     assert msg.startswith("mine.yaml")

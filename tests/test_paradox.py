@@ -13,7 +13,7 @@ from scipy import stats
 from statsmodels.stats.multitest import multipletests
 
 import dyadscore as ds
-from dyadscore import apim
+from dyadscore import apim, errors
 from dyadscore.cli import main
 from dyadscore.errors import InputError
 from dyadscore.paradox import (
@@ -404,7 +404,8 @@ def test_sample_items_are_scored_first_then_tested():
     with pytest.raises(
         InputError, match=r"^items\.csv: item responses of"
     ):  # one wave, no wave column
-        paradox_test(items[items["wave"] == 1].drop(columns="wave"), source="items.csv")
+        with errors.reading("items.csv"):
+            paradox_test(items[items["wave"] == 1].drop(columns="wave"))
     scores = ds.score(items, ds.present_instruments(items))
     wide = prepare(scores)
     assert {"goal_progress_w1", "goal_progress_w2", "perceived_acceptance_w1"} <= set(wide.columns)
@@ -529,7 +530,8 @@ def test_singles_are_an_error_naming_the_file_unless_dropped():
     scores = ds.score(items, ds.present_instruments(items))
     wide = ds.prepare(scores).iloc[1:]  # the first person's partner is now single
     with pytest.raises(PairingError, match=r"^couples\.csv: dyad 1 has only one member"):
-        ds.paradox.test(wide, source="couples.csv")
+        with errors.reading("couples.csv"):
+            ds.paradox.test(wide)
     full = ds.paradox.test(ds.prepare(scores))
     dropped = ds.paradox.test(wide, drop_singles=True)
     assert (dropped.table["n_dyads"] == full.table["n_dyads"] - 1).all()
@@ -796,7 +798,8 @@ def test_wave_labels_t1_t2_are_understood():
         InputError,
         match=r"^couples\.csv: row 1, column 'wave', value 'baseline': expected a wave number",
     ):
-        paradox_test(bad, ["H1"], source="couples.csv")
+        with errors.reading("couples.csv"):
+            paradox_test(bad, ["H1"])
 
 
 def test_cli_errors_name_the_file_and_flags(tmp_path, capsys):

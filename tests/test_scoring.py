@@ -13,6 +13,7 @@ from hypothesis import strategies as st
 from hypothesis.extra.numpy import arrays
 
 import dyadscore as ds
+from dyadscore import errors
 from dyadscore.errors import InputError
 from dyadscore.instruments import parse_instrument
 from dyadscore.scoring import keyed_items, score_matrix
@@ -251,7 +252,8 @@ def _sat(**cells) -> pd.DataFrame:
 @pytest.mark.parametrize("value,shown", [(3.5, "3.5"), ("4,5", "'4,5'"), ("2.25", "'2.25'")])
 def test_answers_between_scale_points_are_errors(value, shown) -> None:
     with pytest.raises(InputError) as err:
-        ds.score(_sat(sat2=(1, value)), "relationship-satisfaction", source="in.csv")
+        with errors.reading("in.csv"):
+            ds.score(_sat(sat2=(1, value)), "relationship-satisfaction")
     msg = str(err.value)
     assert msg.startswith("in.csv: row 'p2', column 'sat2': value " + shown)
     assert "between the points" in msg and "--allow-between-points" in msg

@@ -66,6 +66,7 @@ from ._apim_result import APIMResult
 from ._apim_tests import _distinguishability, _k_tables, _lr, _pattern_tests
 from .apim_gls import _bootstrap, _Fit, _fit, _inference, _satterthwaite_df
 from .dyads import _fill_doc
+from .errors import _file_name_as_source
 from .results import effects_table
 
 __all__ = ["apim", "APIMResult"]
@@ -136,6 +137,7 @@ def _residual_covariance(design: _Design, fit: _Fit) -> dict[str, Any]:
     }
 
 
+@_file_name_as_source
 @_fill_doc
 def apim(
     data: pd.DataFrame,
@@ -159,7 +161,6 @@ def apim(
     drop_singles: bool = False,
     partner_suffix: str = "_partner",
     missing_codes: Sequence[float | str] | None = None,
-    source: str | None = None,
     df_method: str = "residual",
 ) -> APIMResult:
     """Fit an Actor-Partner Interdependence Model by GLS (as ``nlme::gls``).
@@ -216,7 +217,6 @@ def apim(
         :class:`~dyadscore.errors.DataWarning`.
     partner_suffix : str
         Suffix of partner terms in the R-style ``term`` names (``x_partner``).
-    %(source)s
 
     Returns
     -------
@@ -254,7 +254,7 @@ def apim(
         "missing_codes": missing_codes,
     }
     data, xs, covs, method = _check_apim_input(
-        data, x, y, dyad, role, person, covariates, moderator, options, source
+        data, x, y, dyad, role, person, covariates, moderator, options
     )
     design = _build_design(
         data,
@@ -271,10 +271,9 @@ def apim(
         center=center,
         partner_suffix=partner_suffix,
         drop_singles=drop_singles,
-        source=source,
     )
     d = design.data()
-    _check_estimable(design, d, y, source)
+    _check_estimable(design, d, y)
     hetero = design.distinguishable
     reml = method == "REML"
     fit = _fit(d, hetero=hetero, corr=True, reml=reml)

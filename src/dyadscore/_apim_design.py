@@ -15,7 +15,7 @@ Examples
 >>> design = _build_design(df, ["x"], "y", "couple", None, person=None, roles=None,
 ...                        covariates=[], covariate_effects="actor_partner", moderator=None,
 ...                        moderator_level="actor", center=False, partner_suffix="_partner",
-...                        drop_singles=False, source=None)
+...                        drop_singles=False)
 >>> [_term_name(*c) for c in design.columns]
 ['(Intercept)', 'x', 'x_partner']
 """
@@ -31,7 +31,7 @@ import pandas as pd
 
 from .apim_gls import _Data
 from .dyads import Pairing, _as_list, _numeric, _pair, replace_missing_codes
-from .errors import InputError
+from .errors import InputError, input_name
 
 _PARTNER_SUFFIXES = ("_partner", "_P", "_p", "_Partner")
 _ACTOR_SUFFIXES = ("", "_actor", "_A", "_a", "_Actor")
@@ -53,7 +53,6 @@ def _check_apim_input(
     covariates: Any,
     moderator: Any,
     options: dict[str, Any],
-    source: str | None,
 ) -> tuple[pd.DataFrame, list[str], list[str], str]:
     """Argument and input checks of :func:`~dyadscore.apim`: one InputError line a problem.
 
@@ -62,7 +61,7 @@ def _check_apim_input(
     (missing-value codes set missing), the predictors, the covariates and the method in its
     canonical spelling.
     """
-    src = source or "input"
+    src = input_name("input")
     if not isinstance(data, pd.DataFrame):
         raise InputError(f"{src}: expected a pandas DataFrame, got {type(data).__name__}")
     bootstrap, alpha = options["bootstrap"], options["alpha"]
@@ -160,10 +159,10 @@ def _check_not_partner_column(
             )
 
 
-def _check_estimable(design: _Design, d: _Data, y: str, source: str | None) -> None:
+def _check_estimable(design: _Design, d: _Data, y: str) -> None:
     """One-line InputError for data GLS cannot fit: too few rows, a term that is constant or a
     linear combination of others (or a role without usable rows), no residual variance."""
-    src = source or "input"
+    src = input_name("input")
     p = d.p
     if int(d.n_obs) <= p:
         raise InputError(
@@ -291,14 +290,13 @@ def _build_design(
     center: bool,
     partner_suffix: str,
     drop_singles: bool,
-    source: str | None,
 ) -> _Design:
     names = [y, *xs, *covariates, *([moderator] if moderator else [])]
-    pairing = _pair(data, dyad, role, person, None, roles, drop_singles, source, taken=names)
+    pairing = _pair(data, dyad, role, person, None, roles, drop_singles, taken=names)
     if pairing.n_dyads == 0:
-        raise InputError(f"{source or 'input'}: no complete dyads to analyse")
-    _check_not_partner_column(data, xs, y, pairing, source or "input")
-    vals = _numeric(data, names, source)
+        raise InputError(f"{input_name('input')}: no complete dyads to analyse")
+    _check_not_partner_column(data, xs, y, pairing, input_name("input"))
+    vals = _numeric(data, names)
     first, second = vals[pairing.first], vals[pairing.second]
     col = {name: j for j, name in enumerate(names)}
     if center:

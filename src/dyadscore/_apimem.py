@@ -62,7 +62,7 @@ import numpy as np
 import pandas as pd
 
 from .catalogue import check_lang
-from .errors import InputError
+from .errors import InputError, _file_name_as_source, input_name
 from .results import Result, format_number, format_p_eq, format_stars
 
 __all__ = [
@@ -636,12 +636,11 @@ def _prepare(
     roles: Sequence[str] | None,
     person: str | None,
     distinguishable: bool | None,
-    source: str | None,
     drop_singles: bool = False,
 ) -> _Prepared:
     from .dyads import _label, _numeric, pair_members
 
-    src = source or "input"
+    src = input_name("input")
     if not isinstance(data, pd.DataFrame):
         raise InputError(f"{src}: expected a pandas DataFrame, got {type(data).__name__}")
     names = {"x": x, "m": m, "y": y}
@@ -668,10 +667,10 @@ def _prepare(
         if dyad not in cols:
             raise InputError(f"{src}: column {dyad!r} (the couple id) not found")
         pairing = pair_members(
-            data, dyad, role, person=person, roles=roles, drop_singles=drop_singles, source=source
+            data, dyad, role, person=person, roles=roles, drop_singles=drop_singles
         )
         n_singles = int(pairing.singles.size)
-        vals = _numeric(data, [x, m, y], source)
+        vals = _numeric(data, [x, m, y])
         first, second = pairing.first, pairing.second
         X = np.column_stack(
             [vals[first, 0], vals[second, 0], vals[first, 1], vals[second, 1]]
@@ -715,7 +714,7 @@ def _prepare(
                 f"({bad}1/{bad}2 or {bad}_1/{bad}_2) (columns: {have})"
             )
         flat = [c for v in "xmy" for c in pairs[v]]
-        X = _numeric(data, flat, source)
+        X = _numeric(data, flat)
         couples = data[dyad].to_numpy() if dyad in cols else np.arange(1, len(data) + 1)
         if dyad in cols and data[dyad].duplicated().any():
             pos = int(np.flatnonzero(data[dyad].duplicated().to_numpy())[0])
@@ -1089,6 +1088,7 @@ def apimem_effect(result: APIMeMResult, effect_name: str, role: str | None = Non
     return out
 
 
+@_file_name_as_source
 def apimem(
     data: pd.DataFrame,
     x: str | Sequence[str] = "x",
@@ -1105,7 +1105,6 @@ def apimem(
     ci: float = 0.95,
     boot_indices: np.ndarray | None = None,
     drop_singles: bool = False,
-    source: str | None = None,
 ) -> APIMeMResult:
     """Fit the actor-partner interdependence mediation model (Ledermann, Macho & Kenny, 2011).
 
@@ -1139,8 +1138,6 @@ def apimem(
     boot_indices : array (R, N) of int, optional
         0-based resample row numbers to use instead of drawing them (e.g. lavaan's, to
         reproduce its bootstrap); rows refer to the complete couples in input order.
-    source : str, optional
-        File name used in error messages.
 
     Returns
     -------
@@ -1171,7 +1168,7 @@ def apimem(
     >>> list(res.tests["test"])
     ['indistinguishability', 'equal_paths']
     """
-    src = source or "input"
+    src = input_name("input")
     try:
         n_boot = int(bootstrap)
     except (TypeError, ValueError):
@@ -1180,7 +1177,7 @@ def apimem(
         raise InputError(f"bootstrap={bootstrap!r}: expected 0 or a positive whole number")
     if not 0 < ci < 1:
         raise InputError(f"ci={ci!r}: expected a confidence level between 0 and 1")
-    prep = _prepare(data, x, m, y, dyad, role, roles, person, distinguishable, source, drop_singles)
+    prep = _prepare(data, x, m, y, dyad, role, roles, person, distinguishable, drop_singles)
     X, n = prep.X, prep.X.shape[0]
     warnings: list[str] = []
     if prep.n_dropped:

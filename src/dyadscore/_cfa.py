@@ -33,7 +33,7 @@ import numpy as np
 import pandas as pd
 
 from .catalogue import check_lang
-from .errors import InputError
+from .errors import InputError, _file_name_as_source, input_name, reading
 from .results import Result, format_number, format_p_eq
 
 __all__ = [
@@ -227,15 +227,15 @@ def _check_choice(name: str, value: Any, allowed: tuple) -> None:
         raise InputError(f"{name} {value!r}: expected one of {', '.join(map(str, allowed))}")
 
 
-def _item_spec(data: pd.DataFrame, instrument: Any, structure: str, source: str | None):
+def _item_spec(data: pd.DataFrame, instrument: Any, structure: str):
     """(keyed item frame, {factor: [items]}, instrument id or None)."""
     if isinstance(instrument, dict):
         factors = {str(k): [str(c) for c in v] for k, v in instrument.items()}
         items = [c for v in factors.values() for c in v]
-        return _numeric_items(data, items, source), factors, None
+        return _numeric_items(data, items), factors, None
     if isinstance(instrument, list | tuple):
         items = [str(c) for c in instrument]
-        return _numeric_items(data, items, source), {"F": items}, None
+        return _numeric_items(data, items), {"F": items}, None
     from .instruments import load_instrument
     from .scoring import keyed_items
 
@@ -243,10 +243,10 @@ def _item_spec(data: pd.DataFrame, instrument: Any, structure: str, source: str 
     missing_cols = [c for c in inst.item_ids if c not in data.columns]
     if missing_cols:
         raise InputError(
-            f"{source or 'data'}: column {missing_cols[0]!r}: not found; the instrument "
+            f"{input_name('data')}: column {missing_cols[0]!r}: not found; the instrument "
             f"{inst.id!r} needs the item columns {', '.join(inst.item_ids)}"
         )
-    keyed = keyed_items(data, inst, source=source)
+    keyed = keyed_items(data, inst)
     if structure == "one":
         factors = {inst.id.replace("-", "_"): list(inst.item_ids)}
     else:
@@ -261,8 +261,8 @@ def _item_spec(data: pd.DataFrame, instrument: Any, structure: str, source: str 
     return keyed, factors, inst.id
 
 
-def _numeric_items(data: pd.DataFrame, items: list[str], source: str | None) -> pd.DataFrame:
-    src = source or "data"
+def _numeric_items(data: pd.DataFrame, items: list[str]) -> pd.DataFrame:
+    src = input_name("data")
     for c in items:
         if c not in data.columns:
             raise InputError(f"{src}: column {c!r}: not found; expected an item column")
@@ -365,6 +365,7 @@ def _omega(fit, factor: str, items: list[str]) -> dict:
 
 
 # ============================================================================ cfa()
+@_file_name_as_source
 def cfa(
     data: Any,
     instrument: Any,
@@ -373,7 +374,6 @@ def cfa(
     scaling: str = "FF",
     missing: str = "listwise",
     structure: str = "subscales",
-    source: str | None = None,
 ) -> CFAResult:
     """Confirmatory factor analysis of an instrument's items by maximum likelihood.
 
@@ -396,8 +396,6 @@ def cfa(
     missing : {"listwise", "fiml"}
         Complete rows only, or full-information ML on every row with an answer.
     structure : {"subscales", "one"}
-    source : str, optional
-        File name for error messages.
 
     Returns
     -------
@@ -420,8 +418,9 @@ def cfa(
     _check_choice("scaling", scaling, ("FF", "MV"))
     _check_choice("missing", missing, ("listwise", "fiml"))
     _check_choice("structure", structure, ("subscales", "one"))
-    df, src = _as_frame(data, source)
-    keyed, factors, inst_id = _item_spec(df, instrument, structure, src)
+    df, src = _as_frame(data)
+    with reading(src):
+        keyed, factors, inst_id = _item_spec(df, instrument, structure)
     _check_factors(factors, single=True)
     if by is not None and by not in df.columns:
         raise InputError(f"{src}: column {by!r} (the group column): not found")
@@ -463,12 +462,12 @@ def cfa(
     )
 
 
-def _as_frame(data: Any, source: str | None) -> tuple[pd.DataFrame, str]:
+def _as_frame(data: Any) -> tuple[pd.DataFrame, str]:
     if isinstance(data, pd.DataFrame):
-        return data, source or "data"
+        return data, input_name("data")
     from .io import read_table
 
-    return read_table(data), source or str(data)
+    return read_table(data), input_name(None) or str(data)
 
 
 def _check_factors(factors: dict, single: bool) -> None:
@@ -483,6 +482,7 @@ def _check_factors(factors: dict, single: bool) -> None:
 
 
 # ============================================================================ invariance()
+@_file_name_as_source
 def invariance(
     data: Any,
     instrument: Any,
@@ -495,7 +495,6 @@ def invariance(
     structure: str = "subscales",
     roles: tuple[Any, Any] | None = None,
     wave: Any = None,
-    source: str | None = None,
 ) -> InvarianceResult:
     """Dyadic CFA and measurement invariance between partners (dySEM set-up).
 
@@ -529,8 +528,6 @@ def invariance(
     wave : optional
         The wave to analyse when ``data`` has a ``wave`` column with several waves
         (default: the first).
-    source : str, optional
-        File name for error messages.
 
     Returns
     -------
@@ -569,7 +566,7 @@ def invariance(
         raise InputError(
             f"levels {', '.join(levels)}: expected levels in the order {', '.join(LEVELS)}"
         )
-    df, src = _as_frame(data, source)
+    df, src = _as_frame(data)
     if role not in df.columns:
         df = _wide_to_long(df, instrument, dyad, role)
     for col, what in ((dyad, "dyad"), (role, "role")):
@@ -586,7 +583,8 @@ def invariance(
                 f"{len(waves)} waves in the data; wave {w} analysed (choose the wave to analyse)"
             )
         df = df[df["wave"] == w]
-    keyed, factors, inst_id = _item_spec(df, instrument, structure, src)
+    with reading(src):
+        keyed, factors, inst_id = _item_spec(df, instrument, structure)
     _check_factors(factors, single=False)
     role_values = list(pd.unique(df[role].dropna()))
     if roles is None:

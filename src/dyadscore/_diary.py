@@ -47,7 +47,7 @@ from scipy import stats
 from ._lme import LMEFit, containment_df, fit_lme
 from .catalogue import check_lang
 from .dyads import _numeric, _require_columns
-from .errors import InputError
+from .errors import InputError, _file_name_as_source, input_name
 from .results import (
     Result,
     effects_lines,
@@ -132,7 +132,6 @@ def prepare_diary(
     role: str | None = "role",
     person: str | None = None,
     time: str = "day",
-    source: str | None = None,
 ) -> tuple[pd.DataFrame, dict, list[str]]:
     """Person-mean centring and partner columns exactly as ``diary/README.md`` (steps 1-9).
 
@@ -149,17 +148,17 @@ def prepare_diary(
     >>> prep[["x_w", "x_w_partner", "x_b", "x_b_partner"]].to_numpy().tolist()[0]
     [-1.0, -2.0, -1.0, 1.0]
     """
-    src = source or "input"
+    src = input_name("input")
     if role is None and person is None:
         raise InputError(
             f"{src}: indistinguishable partners (no role column) need a person column "
             "to tell the two partners apart"
         )
     cols = [dyad, time, x, y] + [c for c in (role, person) if c]
-    _require_columns(data, cols, source)
+    _require_columns(data, cols)
     if x == y:
         raise InputError(f"{src}: column {x!r} is both the predictor and the outcome")
-    vals = _numeric(data, [x, y], source)
+    vals = _numeric(data, [x, y])
     t_num = _numbers(data, time, src, "a number (day or occasion)")
     for col in [dyad] + [c for c in (role, person) if c]:
         miss = data[col].isna().to_numpy()
@@ -673,14 +672,13 @@ def _fit_prepared(
     random: str,
     reml: bool,
     roles: list[str],
-    source: str | None = None,
 ) -> _Fitted:
     X, names, Z, zn = _design(u, distinguishable, random, roles)
     codes, uniq = pd.factorize(u["couple"], sort=True)
     occ, _ = pd.factorize(u["day"], sort=True)
     if np.linalg.matrix_rank(X) < X.shape[1]:
         raise InputError(
-            f"{source or 'input'}: the fixed effects cannot all be estimated (a predictor is "
+            f"{input_name('input')}: the fixed effects cannot all be estimated (a predictor is "
             "constant or two are identical in the used rows); need variation in the within "
             "and between parts"
         )
@@ -691,6 +689,7 @@ def _fit_prepared(
     return _Fitted(fit, X, names, zn, uniq, u, distinguishable, random, roles)
 
 
+@_file_name_as_source
 def diary_apim(
     data: pd.DataFrame,
     x: str,
@@ -706,7 +705,6 @@ def diary_apim(
     distinguishable: bool | None = None,
     test_distinguishability: bool = True,
     level: float = 0.95,
-    source: str | None = None,
 ) -> DiaryAPIMResult:
     """Fit the daily-diary APIM (two-intercept dyadic multilevel model) as ``nlme::lme``.
 
@@ -743,8 +741,6 @@ def diary_apim(
         the likelihood-ratio test (df = 7).
     level : float
         Confidence level of the intervals.
-    source : str, optional
-        File name used in error messages.
 
     Returns
     -------
@@ -787,14 +783,14 @@ def diary_apim(
             "random slopes are available for distinguishable partners only (give a role column)"
         )
     prep, cinfo, warn = prepare_diary(
-        data, x=x, y=y, dyad=dyad, role=role, person=person, time=time, roles=roles, source=source
+        data, x=x, y=y, dyad=dyad, role=role, person=person, time=time, roles=roles
     )
     u = prep[prep["used"]].sort_values("couple", kind="stable").reset_index(drop=True)
     role_names = cinfo["roles"] or ["partner 1", "partner 2"]
     n_c = int(u["couple"].nunique())
     q = 4 if random == "slope" else 2
     n_cov = q * (q + 1) // 2 if distinguishable else 2
-    src = source or "input"
+    src = input_name("input")
     if n_c <= n_cov:
         raise InputError(
             f"{src}: {n_c} couple(s) with days on which both partners reported; the "
@@ -803,7 +799,7 @@ def diary_apim(
         )
     reml = method == "REML"
     opts = {"random": random, "roles": role_names}
-    fitted = _fit_prepared(u, distinguishable=distinguishable, reml=reml, source=source, **opts)
+    fitted = _fit_prepared(u, distinguishable=distinguishable, reml=reml, **opts)
     fit, zn = fitted.fit, fitted.zn
     sd_rel = np.sqrt(np.maximum(np.diag(fit.M), 0.0))
     if (sd_rel < 1e-3).any():
@@ -1212,6 +1208,7 @@ def power_diary(
 # --------------------------------------------------------------------------------------
 
 
+@_file_name_as_source
 def diary_book_model(
     data: pd.DataFrame,
     x: str,
@@ -1223,7 +1220,6 @@ def diary_book_model(
     *,
     roles: Sequence[str] | None = None,
     level: float = 0.95,
-    source: str | None = None,
 ) -> DiaryAPIMResult:
     """Replicate the R model of Bolger & Laurenceau (2013, ch. 8, ``dmod1``) exactly.
 
@@ -1237,7 +1233,7 @@ def diary_book_model(
 
     Parameters
     ----------
-    data, x, y, dyad, role, person, time, roles, level, source
+    data, x, y, dyad, role, person, time, roles, level
         As in :func:`diary_apim`; ``roles`` = (first role in the row order, second role);
         the columns follow the book: second role first (``male``, ``female``, ...).
 
@@ -1261,7 +1257,7 @@ def diary_book_model(
     (20, 'corAR1 (row position within couple)')
     """
     prep, cinfo, warn = prepare_diary(
-        data, x=x, y=y, dyad=dyad, role=role, person=person, time=time, roles=roles, source=source
+        data, x=x, y=y, dyad=dyad, role=role, person=person, time=time, roles=roles
     )
     r0, r1 = cinfo["roles"]
     mid = (prep["day"].min() + prep["day"].max()) / 2
@@ -1272,7 +1268,7 @@ def diary_book_model(
     n_c = int(u["couple"].nunique())
     if n_c <= 10:
         raise InputError(
-            f"{source or 'input'}: {n_c} couple(s); the model has 10 random-effect "
+            f"{input_name('input')}: {n_c} couple(s); the model has 10 random-effect "
             "(co)variances and needs at least 11 couples"
         )
     a = (u["member"] == 1).to_numpy(float)  # second role ("male") first, as the book
@@ -1292,7 +1288,7 @@ def diary_book_model(
     Z = np.column_stack([a, b, a * xw, b * xw])
     zn = [r1, r0, f"{r1}:x_w", f"{r0}:x_w"]
     if np.linalg.matrix_rank(X) < X.shape[1]:
-        raise InputError(f"{source or 'input'}: the fixed effects cannot all be estimated")
+        raise InputError(f"{input_name('input')}: the fixed effects cannot all be estimated")
     codes, uniq = pd.factorize(u["couple"], sort=True)
     fit = fit_lme(X, u["y"].to_numpy(), Z, codes, structure="ar1", reml=True, hetero=False)
     if not fit.converged:

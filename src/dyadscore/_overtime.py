@@ -53,7 +53,7 @@ from ._diary import (
 from .apim_gls import _Data, _fit
 from .catalogue import check_lang
 from .dyads import _numeric, _require_columns
-from .errors import InputError
+from .errors import InputError, _file_name_as_source, input_name
 from .results import Result, effects_table, format_number
 
 __all__ = ["overtime_apim", "OvertimeAPIMResult"]
@@ -75,7 +75,6 @@ def prepare_overtime(
     role: str,
     wave: str,
     roles: Sequence[str] | None = None,
-    source: str | None = None,
 ) -> tuple[pd.DataFrame, list[str]]:
     """Lagged own and partner columns (as ``overtime_prepared.csv``) and the role order.
 
@@ -88,11 +87,11 @@ def prepare_overtime(
     >>> prep["x_lag_partner"].tolist()
     [nan, nan, 2.0, 1.0, 4.0, 3.0]
     """
-    src = source or "input"
-    _require_columns(data, [dyad, role, wave, x, y], source)
+    src = input_name("input")
+    _require_columns(data, [dyad, role, wave, x, y])
     if x == y:
         raise InputError(f"{src}: column {x!r} is both the predictor and the outcome")
-    vals = _numeric(data, [x, y], source)
+    vals = _numeric(data, [x, y])
     w = _numbers(data, wave, src, "a wave number")
     present = sorted(pd.unique(data[role].dropna()), key=str)
     order = list(roles) if roles is not None else present
@@ -249,6 +248,7 @@ _TEXT = {
 }
 
 
+@_file_name_as_source
 def overtime_apim(
     data: pd.DataFrame,
     x: str,
@@ -260,7 +260,6 @@ def overtime_apim(
     *,
     roles: Sequence[str] | None = None,
     level: float = 0.95,
-    source: str | None = None,
 ) -> OvertimeAPIMResult:
     """Fit the over-time (lagged) APIM with actor and partner stability, as ``nlme::gls``.
 
@@ -284,8 +283,6 @@ def overtime_apim(
         Role order (default sorted labels).
     level : float
         Confidence level.
-    source : str, optional
-        File name for error messages.
 
     Returns
     -------
@@ -306,12 +303,10 @@ def overtime_apim(
     (300, 13)
     """
     method = _reml_or_ml(method)
-    prep, order = prepare_overtime(
-        data, x=x, y=y, dyad=dyad, role=role, wave=wave, roles=roles, source=source
-    )
+    prep, order = prepare_overtime(data, x=x, y=y, dyad=dyad, role=role, wave=wave, roles=roles)
     u = prep[prep["used"]].reset_index(drop=True)
     if len(u) == 0:
-        raise InputError(f"{source or 'input'}: no person-wave has y and all lagged values")
+        raise InputError(f"{input_name('input')}: no person-wave has y and all lagged values")
     # units = couple-waves; first member row a, second member row b
     unit, _ = pd.factorize(pd.MultiIndex.from_arrays([u["couple"], u["wave"]]))
     m = u["member"].to_numpy()
@@ -341,7 +336,7 @@ def overtime_apim(
     d = _Data(G, np.float64(both.sum()), np.float64(ob.sum()), np.float64(len(u)))
     if np.linalg.matrix_rank(Xfull[:, :p]) < p:
         raise InputError(
-            f"{source or 'input'}: the lagged effects cannot all be estimated (a lagged "
+            f"{input_name('input')}: the lagged effects cannot all be estimated (a lagged "
             "column is constant within a role or two are identical)"
         )
     reml = method == "REML"

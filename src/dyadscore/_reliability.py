@@ -43,7 +43,7 @@ import numpy as np
 import pandas as pd
 from scipy import optimize, stats
 
-from .errors import InputError
+from .errors import InputError, _file_name_as_source, input_name, reading
 from .results import Result, format_number
 
 USES = ("pairwise", "listwise")
@@ -889,6 +889,7 @@ def _keying_warnings(items: pd.DataFrame, label: str) -> list[str]:
 
 
 # ------------------------------------------------------------------- public
+@_file_name_as_source
 def reliability(
     data: pd.DataFrame | str | os.PathLike,
     instruments: Any,
@@ -896,7 +897,6 @@ def reliability(
     by: str | None = None,
     use: str = "pairwise",
     mapping: Any = None,
-    source: str | None = None,
     ci: float = 0.95,
     allow_between_points: bool = False,
 ) -> ReliabilityResult:
@@ -924,8 +924,6 @@ def reliability(
         Pairwise-complete covariances (psych's default) or complete cases per subscale.
     mapping : dict or path, optional
         ``{export column: item id}``.
-    source : str, optional
-        File name used in error messages.
     ci : float
         Level of the Feldt interval for alpha.
     allow_between_points : bool
@@ -964,75 +962,72 @@ def reliability(
     from .instruments import load_instruments
 
     _check_use(use)
-    df, source = _wide_items(data, mapping=mapping, source=source, by=by)
-    if by is not None and by not in df.columns:
-        raise InputError(
-            f"{source or 'data'}: column {by!r} (--by) not found; columns are "
-            f"{', '.join(map(str, df.columns[:12]))}"
+    df, found = _wide_items(data, mapping=mapping, by=by)
+    with reading(found):  # error messages name the file
+        if by is not None and by not in df.columns:
+            raise InputError(
+                f"{input_name('data')}: column {by!r} (--by) not found; columns are "
+                f"{', '.join(map(str, df.columns[:12]))}"
+            )
+        insts = load_instruments(instruments)
+
+        warnings: list[str] = []
+        if by != "wave" and "wave" in df.columns and df["wave"].nunique() > 1:
+            warnings.append(
+                f"{input_name('data')}: {df['wave'].nunique()} waves pooled (people count once per "
+                "wave); use by='wave' (--by wave) or select one wave"
+            )
+        scale_rows: list[dict[str, Any]] = []
+        item_frames: list[pd.DataFrame] = []
+        groups = _groups(df, by)
+        for inst in insts:
+            keyed, shift_warns = _keyed(df, inst, allow_between_points)
+            warnings += shift_warns
+            rev = set(inst.reverse_items)
+            for sub_name, sub in inst.subscales.items():
+                for gname, mask in groups:
+                    x = keyed.loc[_align(mask, keyed.index), sub.items]
+                    label = f"{inst.id}/{sub_name}" + (
+                        "" if gname == ALL_GROUP else f" [{by}={gname}]"
+                    )
+                    row, items, warns = _subscale_stats(
+                        x, reversed_items=rev, method=sub.method, use=use, ci=ci, label=label
+                    )
+                    ids = dict(instrument=inst.id, subscale=sub_name, group=gname)
+                    scale_rows.append({**ids, **row})
+                    item_frames.append(items.assign(**ids))
+                    warnings += warns
+        scale_cols = [
+            "instrument", "subscale", "group", "n", "k", "alpha", "alpha_ci_low", "alpha_ci_high",
+            "std_alpha", "omega_total", "omega_cfa", "average_r", "g6", "mean", "sd", "sem",
+        ]  # fmt: skip
+        item_cols = [
+            "instrument", "subscale", "group", "item", "reversed", "n", "mean", "sd", "r_drop",
+            "alpha_if_deleted", "std_alpha_if_deleted", "loading",
+        ]  # fmt: skip
+        scales = pd.DataFrame(scale_rows, columns=scale_cols)
+        items = (
+            pd.concat(item_frames, ignore_index=True)[item_cols]
+            if item_frames
+            else pd.DataFrame(columns=item_cols)
         )
-    insts = load_instruments(instruments)
-
-    warnings: list[str] = []
-    if by != "wave" and "wave" in df.columns and df["wave"].nunique() > 1:
-        warnings.append(
-            f"{source or 'data'}: {df['wave'].nunique()} waves pooled (people count once per "
-            "wave); use by='wave' (--by wave) or select one wave"
+        return ReliabilityResult(
+            scales=scales,
+            items=items,
+            warnings=list(dict.fromkeys(warnings)),
+            settings={"use": use, "ci": ci, "by": by},
+            provenance=[inst.provenance_record() for inst in insts],
         )
-    scale_rows: list[dict[str, Any]] = []
-    item_frames: list[pd.DataFrame] = []
-    groups = _groups(df, by)
-    for inst in insts:
-        keyed, shift_warns = _keyed(df, inst, source, allow_between_points)
-        warnings += shift_warns
-        rev = set(inst.reverse_items)
-        for sub_name, sub in inst.subscales.items():
-            for gname, mask in groups:
-                x = keyed.loc[_align(mask, keyed.index), sub.items]
-                label = f"{inst.id}/{sub_name}" + ("" if gname == ALL_GROUP else f" [{by}={gname}]")
-                row, items, warns = _subscale_stats(
-                    x, reversed_items=rev, method=sub.method, use=use, ci=ci, label=label
-                )
-                ids = dict(instrument=inst.id, subscale=sub_name, group=gname)
-                scale_rows.append({**ids, **row})
-                item_frames.append(items.assign(**ids))
-                warnings += warns
-    scale_cols = [
-        "instrument", "subscale", "group", "n", "k", "alpha", "alpha_ci_low", "alpha_ci_high",
-        "std_alpha", "omega_total", "omega_cfa", "average_r", "g6", "mean", "sd", "sem",
-    ]  # fmt: skip
-    item_cols = [
-        "instrument", "subscale", "group", "item", "reversed", "n", "mean", "sd", "r_drop",
-        "alpha_if_deleted", "std_alpha_if_deleted", "loading",
-    ]  # fmt: skip
-    scales = pd.DataFrame(scale_rows, columns=scale_cols)
-    items = (
-        pd.concat(item_frames, ignore_index=True)[item_cols]
-        if item_frames
-        else pd.DataFrame(columns=item_cols)
-    )
-    return ReliabilityResult(
-        scales=scales,
-        items=items,
-        warnings=list(dict.fromkeys(warnings)),
-        settings={"use": use, "ci": ci, "by": by},
-        provenance=[inst.provenance_record() for inst in insts],
-    )
 
 
-def _wide_items(
-    data: Any, *, mapping: Any, source: str | None, by: str | None
-) -> tuple[pd.DataFrame, str | None]:
+def _wide_items(data: Any, *, mapping: Any, by: str | None) -> tuple[pd.DataFrame, str | None]:
     """Data as a wide frame with item columns named by item id (mapping applied)."""
     from .scoring import response_table
 
-    return response_table(
-        data, mapping=mapping, source=source, extra_ids=[by] if by is not None else []
-    )
+    return response_table(data, mapping=mapping, extra_ids=[by] if by is not None else [])
 
 
-def _keyed(
-    df: pd.DataFrame, inst: Any, source: str | None, between: bool = False
-) -> tuple[pd.DataFrame, list[str]]:
+def _keyed(df: pd.DataFrame, inst: Any, between: bool = False) -> tuple[pd.DataFrame, list[str]]:
     """Keyed items and shift warnings.
 
     Values off the scale are an error unless every one of them is explained by a one-point
@@ -1044,7 +1039,7 @@ def _keyed(
     from .scoring import keyed_items
 
     try:
-        return keyed_items(df, inst, source=source, allow_between_points=between), []
+        return keyed_items(df, inst, allow_between_points=between), []
     except InputError as exc:
         shifts = _item_shifts(df, inst)
         if shifts is None:
@@ -1055,7 +1050,7 @@ def _keyed(
     recoded = df.copy(deep=False)
     for item, (delta, values, _, _) in shifts.items():
         recoded[item] = values - delta
-    keyed = keyed_items(recoded, inst, source=source, allow_between_points=between)
+    keyed = keyed_items(recoded, inst, allow_between_points=between)
     lo, hi = inst.scale_min, inst.scale_max
     warns = []
     for item, (delta, _, vmin, vmax) in shifts.items():
@@ -1088,7 +1083,7 @@ def _item_shifts(
         if item not in df.columns:
             return None
         try:
-            values = _numeric_column(df[item], item, ids, None)
+            values = _numeric_column(df[item], item, ids)
         except InputError:
             return None
         delta = _item_shift(values, lo, hi)

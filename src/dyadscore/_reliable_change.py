@@ -23,7 +23,7 @@ import numpy as np
 import pandas as pd
 
 from ._reliability import ALL_GROUP, _n_persons
-from .errors import InputError
+from .errors import InputError, _file_name_as_source, input_name, reading
 from .results import format_number
 
 __all__ = [
@@ -160,6 +160,7 @@ CHANGE_CATEGORIES = (
 )
 
 
+@_file_name_as_source
 def reliable_change_between_waves(
     data: pd.DataFrame | str | os.PathLike,
     instruments: Any,
@@ -171,7 +172,6 @@ def reliable_change_between_waves(
     method: str = "jt",
     z: float = 1.96,
     mapping: Any = None,
-    source: str | None = None,
 ) -> pd.DataFrame:
     """Reliable change index of every subscale between two waves of the same persons.
 
@@ -203,8 +203,6 @@ def reliable_change_between_waves(
         Critical value (1.96 two-sided 5 %, 1.645 one-sided 5 %).
     mapping : dict or path, optional
         ``{export column: item id}``.
-    source : str, optional
-        File name used in error messages.
 
     Returns
     -------
@@ -249,55 +247,54 @@ def reliable_change_between_waves(
             f"--waves {' '.join(map(str, waves))}: expected two different waves, e.g. 1 2"
         )
     extra = [wave] + ([by] if by is not None else [])
-    df, source = response_table(
-        data, mapping=mapping, source=source, person=person, extra_ids=extra
-    )
-    name = source or "data"
-    for col, what in ((wave, "wave"), (by, "group (by)")):
-        if col is not None and col not in df.columns:
-            raise InputError(
-                f"{name}: column {col!r} not found; expected the {what} column; columns are "
-                f"{', '.join(map(str, df.columns[:12]))}"
-            )
-    pid = find_person_column(df, person, source)
-    if by in (pid, wave):
-        raise InputError(f"--by {by!r}: expected a group column other than the person and wave")
-    insts = load_instruments(instruments)
-    rows = [df[_wave_rows(df[wave], w, wave, name)] for w in waves]
-    keep = [pid] + ([by] if by is not None else [])
-    scored = [score(r, insts, person=pid, keep=keep, source=source) for r in rows]
+    df, found = response_table(data, mapping=mapping, person=person, extra_ids=extra)
+    with reading(found):  # error messages name the file
+        name = input_name("data")
+        for col, what in ((wave, "wave"), (by, "group (by)")):
+            if col is not None and col not in df.columns:
+                raise InputError(
+                    f"{name}: column {col!r} not found; expected the {what} column; columns are "
+                    f"{', '.join(map(str, df.columns[:12]))}"
+                )
+        pid = find_person_column(df, person)
+        if by in (pid, wave):
+            raise InputError(f"--by {by!r}: expected a group column other than the person and wave")
+        insts = load_instruments(instruments)
+        rows = [df[_wave_rows(df[wave], w, wave, name)] for w in waves]
+        keep = [pid] + ([by] if by is not None else [])
+        scored = [score(r, insts, person=pid, keep=keep) for r in rows]
 
-    # persons: first wave's order, then those only in the second wave
-    ids1, ids2 = scored[0][pid], scored[1][pid]
-    persons = pd.Index(pd.concat([ids1, ids2[~ids2.isin(ids1)]], ignore_index=True), name=pid)
-    groups = _person_groups(scored, pid, by, persons, name)
-    records = scored[0].attrs["codebook"]
-    settings = {"waves": waves, "method": method, "z": z, "by": by}
-    frames, warns = [], []
-    keyed = {inst.id: keyed_items(rows[0], inst, source=source, person=pid) for inst in insts}
-    g1 = rows[0][by].to_numpy() if by is not None else None  # group of first-wave rows
-    for rec in records:
-        var, inst_id, items = rec["variable"], rec["instrument"], rec["items"].split()
-        t1 = pd.Series(scored[0][var].to_numpy(), index=ids1.to_numpy()).reindex(persons)
-        t2 = pd.Series(scored[1][var].to_numpy(), index=ids2.to_numpy()).reindex(persons)
-        for gname, in_group in _group_masks(groups):
-            x = keyed[inst_id][items].loc[g1 == gname if by is not None else slice(None)]
-            label = f"{inst_id}/{var}" + ("" if by is None else f" [{by}={gname}]")
-            out, warn = _change_block(
-                t1[in_group], t2[in_group], x, method=method, z=z, label=label
-            )
-            warns += warn
-            ids = {"instrument": inst_id, "subscale": var}
-            if by is not None:
-                ids = {by: groups[in_group].to_numpy(), **ids}
-            frames.append(out.assign(**ids).reset_index())
-    cols = [pid] + ([by] if by is not None else []) + [
-        "instrument", "subscale", "score_t1", "score_t2", "diff", "s_diff", "rci", "category",
-        "alpha", "sd",
-    ] + (["sd_t2"] if method == "maassen" else [])  # fmt: skip
-    table = pd.concat(frames, ignore_index=True)[cols] if frames else pd.DataFrame(columns=cols)
-    table.attrs = {"settings": settings, "warnings": list(dict.fromkeys(warns))}
-    return table
+        # persons: first wave's order, then those only in the second wave
+        ids1, ids2 = scored[0][pid], scored[1][pid]
+        persons = pd.Index(pd.concat([ids1, ids2[~ids2.isin(ids1)]], ignore_index=True), name=pid)
+        groups = _person_groups(scored, pid, by, persons, name)
+        records = scored[0].attrs["codebook"]
+        settings = {"waves": waves, "method": method, "z": z, "by": by}
+        frames, warns = [], []
+        keyed = {inst.id: keyed_items(rows[0], inst, person=pid) for inst in insts}
+        g1 = rows[0][by].to_numpy() if by is not None else None  # group of first-wave rows
+        for rec in records:
+            var, inst_id, items = rec["variable"], rec["instrument"], rec["items"].split()
+            t1 = pd.Series(scored[0][var].to_numpy(), index=ids1.to_numpy()).reindex(persons)
+            t2 = pd.Series(scored[1][var].to_numpy(), index=ids2.to_numpy()).reindex(persons)
+            for gname, in_group in _group_masks(groups):
+                x = keyed[inst_id][items].loc[g1 == gname if by is not None else slice(None)]
+                label = f"{inst_id}/{var}" + ("" if by is None else f" [{by}={gname}]")
+                out, warn = _change_block(
+                    t1[in_group], t2[in_group], x, method=method, z=z, label=label
+                )
+                warns += warn
+                ids = {"instrument": inst_id, "subscale": var}
+                if by is not None:
+                    ids = {by: groups[in_group].to_numpy(), **ids}
+                frames.append(out.assign(**ids).reset_index())
+        cols = [pid] + ([by] if by is not None else []) + [
+            "instrument", "subscale", "score_t1", "score_t2", "diff", "s_diff", "rci", "category",
+            "alpha", "sd",
+        ] + (["sd_t2"] if method == "maassen" else [])  # fmt: skip
+        table = pd.concat(frames, ignore_index=True)[cols] if frames else pd.DataFrame(columns=cols)
+        table.attrs = {"settings": settings, "warnings": list(dict.fromkeys(warns))}
+        return table
 
 
 def _wave_rows(col: pd.Series, value: Any, wave: str, name: str) -> np.ndarray:

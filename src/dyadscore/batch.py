@@ -25,7 +25,7 @@ from typing import Any
 import pandas as pd
 
 from . import formats
-from .errors import InputError
+from .errors import InputError, reading
 from .formats.writers import (
     codebook_records,
     column_stats,
@@ -119,45 +119,47 @@ def score_file(
     from .columns import present_instruments
 
     name = str(path)
-    m = formats.load_mapping(mapping)
-    source = formats.resolve_source(name, source, m, need_person=person is None)  # one detection
-    if source == "csv" and mapping is None and instruments and _csv_to_csv(name, out, fmt):
-        try:
-            return _stream(
-                name,
-                load_instruments(instruments),
-                str(out),
-                person=person,
-                force=force,
-                allow_between_points=allow_between_points,
-            )
-        except _Fallback:
-            pass
-    data, renames = formats.read_for_scoring(
-        name, source, mapping, instruments=instruments, arrow=True
-    )
-    instruments = (
-        instruments
-        or m.instruments
-        or present_instruments(data, renames.columns if renames is not None else None)
-    )
-    if not instruments:
-        raise InputError(
-            f"{name}: no shipped instrument has all its item columns here; name one with "
-            "--instrument (Python: instruments) or map the columns with --map (Python: mapping)"
+    with reading(name):  # error messages name the file
+        m = formats.load_mapping(mapping)
+        source = formats.resolve_source(
+            name, source, m, need_person=person is None
+        )  # one detection
+        if source == "csv" and mapping is None and instruments and _csv_to_csv(name, out, fmt):
+            try:
+                return _stream(
+                    name,
+                    load_instruments(instruments),
+                    str(out),
+                    person=person,
+                    force=force,
+                    allow_between_points=allow_between_points,
+                )
+            except _Fallback:
+                pass
+        data, renames = formats.read_for_scoring(
+            name, source, mapping, instruments=instruments, arrow=True
         )
-    scores = score(
-        data,
-        instruments,
-        person=person,
-        mapping=renames,
-        source=name,
-        allow_between_points=allow_between_points,
-    )
-    if out is None:
-        return scores
-    paths = write_scores(scores, out, fmt=fmt, force=force)
-    return {"rows": len(scores), "paths": paths, **score_meta(scores)}
+        instruments = (
+            instruments
+            or m.instruments
+            or present_instruments(data, renames.columns if renames is not None else None)
+        )
+        if not instruments:
+            raise InputError(
+                f"{name}: no shipped instrument has all its item columns here; name one with "
+                "--instrument (Python: instruments) or map the columns with --map (Python: mapping)"
+            )
+        scores = score(
+            data,
+            instruments,
+            person=person,
+            mapping=renames,
+            allow_between_points=allow_between_points,
+        )
+        if out is None:
+            return scores
+        paths = write_scores(scores, out, fmt=fmt, force=force)
+        return {"rows": len(scores), "paths": paths, **score_meta(scores)}
 
 
 def _csv_to_csv(path: str, out: Any, fmt: str | None) -> bool:
@@ -180,12 +182,12 @@ class _Fallback(Exception):
     """The stream cannot be scored batch by batch; read the whole file instead."""
 
 
-def _stream(source, insts, out, *, person, force, allow_between_points=False) -> dict[str, Any]:
+def _stream(path, insts, out, *, person, force, allow_between_points=False) -> dict[str, Any]:
     import pyarrow as pa
     import pyarrow.csv as pacsv
 
     try:
-        with open(source, "rb") as fh:
+        with open(path, "rb") as fh:
             head = fh.read(4096)
     except OSError:
         raise _Fallback from None  # the full reader names the problem
@@ -196,7 +198,7 @@ def _stream(source, insts, out, *, person, force, allow_between_points=False) ->
     check_targets(targets, force)
     try:
         # pyarrow's multi-threaded reader is 2x faster than its block-by-block stream
-        whole = pacsv.read_csv(source)
+        whole = pacsv.read_csv(path)
     except (pa.ArrowInvalid, OSError, UnicodeDecodeError):
         raise _Fallback from None
     if any(pa.types.is_binary(f.type) for f in whole.schema):
@@ -218,13 +220,12 @@ def _stream(source, insts, out, *, person, force, allow_between_points=False) ->
                 if {"item", "value"} <= set(frame.columns):
                     raise _Fallback  # long format needs the whole file
                 frame.index = pd.RangeIndex(start, start + len(frame))  # rows of the file
-                pid = find_person_column(frame, person, source)
-                frame = drop_blank_rows(frame, pid, source)
+                pid = find_person_column(frame, person)
+                frame = drop_blank_rows(frame, pid)
                 scores = score(
                     frame,
                     insts,
                     person=person,
-                    source=source,
                     allow_between_points=allow_between_points,
                 )
                 table = csv_ready_table(scores, compact_always=True)
@@ -242,7 +243,7 @@ def _stream(source, insts, out, *, person, force, allow_between_points=False) ->
                 ids.append(frame[keys])
                 rows += len(scores)
             if writer is None:
-                raise InputError(f"{source}: no data rows; expected a header row and data")
+                raise InputError(f"{path}: no data rows; expected a header row and data")
             try:
                 writer.close()
             except _arrow_errors():
@@ -252,7 +253,7 @@ def _stream(source, insts, out, *, person, force, allow_between_points=False) ->
                 writer.abandon()
         every = pd.concat(ids)
         every.attrs["_labels_are_rows"] = True  # the index holds the rows of the file
-        check_unique_people(every, keys[0], source)
+        check_unique_people(every, keys[0])
         records = codebook_records(first, stats=stats)
         write_sidecars(out, first, "csv", records=records, rows=rows)
     return {"rows": rows, "paths": targets, **score_meta(first)}

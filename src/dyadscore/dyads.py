@@ -41,7 +41,7 @@ import pandas as pd
 from scipy import stats
 
 from .columns import PERSON_CANDIDATES
-from .errors import InputError, PairingError
+from .errors import InputError, PairingError, _file_name_as_source, input_name
 
 __all__ = [
     "Pairing",
@@ -95,8 +95,6 @@ _DOC_PARAMS: dict[str, str] = {
     "drop_singles": """drop_singles : bool, default False
     Drop persons whose partner has no row (their number is reported) instead of raising
     :class:`~dyadscore.errors.PairingError`.""",
-    "source": """source : str, optional
-    Name of the input (a file name) used in error messages; default ``input``.""",
 }
 _DOC_PARAMS["pairing"] = "\n".join(
     _DOC_PARAMS[k] for k in ("dyad", "role", "person", "wave", "roles", "drop_singles")
@@ -121,7 +119,7 @@ def _person_column(data: pd.DataFrame, person: str | None, *taken: str | None) -
     return next((c for c in PERSON_CANDIDATES if c in data.columns and c not in taken), None)
 
 
-def _pair(data, dyad, role, person, wave, roles, drop_singles, source, *, taken=()) -> Pairing:
+def _pair(data, dyad, role, person, wave, roles, drop_singles, *, taken=()) -> Pairing:
     """:func:`pair_members`, with the person column detected when ``person`` is None.
 
     A detected column (:func:`_person_column`; not one of ``dyad, role, wave, *taken``) only
@@ -138,7 +136,6 @@ def _pair(data, dyad, role, person, wave, roles, drop_singles, source, *, taken=
         wave=wave,
         roles=roles,
         drop_singles=drop_singles,
-        source=source,
     )
     if person is None and found is not None and role is None and pairing.n_dyads:
         values = _trimmed(data[found])
@@ -154,7 +151,7 @@ def _pair(data, dyad, role, person, wave, roles, drop_singles, source, *, taken=
 
 
 def _paired(
-    data, variables, dyad, role, person, wave, roles, drop_singles, source, *, codes=False
+    data, variables, dyad, role, person, wave, roles, drop_singles, *, codes=False
 ) -> tuple[list[str], Pairing]:
     """The checks every dyadic function makes, then the pairing (:func:`_pair`).
 
@@ -163,10 +160,10 @@ def _paired(
     missing-value codes (a warning). Returns the variables as a list and the pairing.
     """
     variables = _as_list(variables)
-    _require_columns(data, variables, source)
+    _require_columns(data, variables)
     if codes:
-        _warn_codes(data, variables, source)
-    pairing = _pair(data, dyad, role, person, wave, roles, drop_singles, source, taken=variables)
+        _warn_codes(data, variables)
+    pairing = _pair(data, dyad, role, person, wave, roles, drop_singles, taken=variables)
     return variables, pairing
 
 
@@ -215,13 +212,15 @@ def _label(value: object) -> str:
     return repr(value.item() if isinstance(value, np.generic) else value)
 
 
-def _require_columns(data: pd.DataFrame, columns: Sequence[str], source: str | None) -> None:
+def _require_columns(data: pd.DataFrame, columns: Sequence[str]) -> None:
     if not isinstance(data, pd.DataFrame):
-        raise InputError(f"{source or 'input'}: expected a pandas DataFrame, got {type(data)!r}")
+        raise InputError(f"{input_name('input')}: expected a pandas DataFrame, got {type(data)!r}")
     missing = [c for c in columns if c not in data.columns]
     if missing:
         have = ", ".join(map(str, list(data.columns)[:12]))
-        raise InputError(f"{source or 'input'}: column {missing[0]!r} not found (columns: {have})")
+        raise InputError(
+            f"{input_name('input')}: column {missing[0]!r} not found (columns: {have})"
+        )
 
 
 def _as_list(value: str | Sequence[str] | None) -> list[str]:
@@ -232,7 +231,7 @@ def _as_list(value: str | Sequence[str] | None) -> list[str]:
     return list(value)
 
 
-def _role_order(values: pd.Series, roles: Sequence[str] | None, source: str | None) -> list:
+def _role_order(values: pd.Series, roles: Sequence[str] | None) -> list:
     """Role labels, reference role first; ``[]`` for no rows (unless ``roles`` or a
     categorical dtype names them)."""
     present = pd.unique(values.dropna())
@@ -242,23 +241,24 @@ def _role_order(values: pd.Series, roles: Sequence[str] | None, source: str | No
         roles = list(roles)
         if len(roles) != 2:
             raise InputError(
-                f"{source or 'input'}: roles must name exactly two roles, got {roles!r}"
+                f"{input_name('input')}: roles must name exactly two roles, got {roles!r}"
             )
         extra = [r for r in present if r not in roles]
         if extra:
             raise InputError(
-                f"{source or 'input'}: role {_label(extra[0])} is not one of {roles!r}"
+                f"{input_name('input')}: role {_label(extra[0])} is not one of {roles!r}"
             )
         return roles
     ordered = sorted(present, key=lambda v: str(v))
     if len(ordered) > 2:
         raise InputError(
-            f"{source or 'input'}: column {values.name!r} has {len(ordered)} values "
+            f"{input_name('input')}: column {values.name!r} has {len(ordered)} values "
             f"({', '.join(map(str, ordered[:5]))}); distinguishable dyads need exactly two roles"
         )
     return ordered
 
 
+@_file_name_as_source
 @_fill_doc
 def pair_members(
     data: pd.DataFrame,
@@ -269,7 +269,6 @@ def pair_members(
     wave: str | None = None,
     roles: Sequence[str] | None = None,
     drop_singles: bool = False,
-    source: str | None = None,
 ) -> Pairing:
     """Find the two members of every dyad and check the pairing.
 
@@ -278,7 +277,6 @@ def pair_members(
     data : DataFrame
         Individual shape: one row per person (per wave).
     %(pairing)s
-    %(source)s
 
     Returns
     -------
@@ -293,8 +291,8 @@ def pair_members(
     ([2, 1], [3, 0], ('a', 'b'))
     """
     cols = [dyad] + [c for c in (role, person, wave) if c is not None]
-    _require_columns(data, cols, source)
-    src = source or "input"
+    _require_columns(data, cols)
+    src = input_name("input")
     n = len(data)
     dyad_vals = _trimmed(data[dyad])
     if dyad_vals.isna().any():
@@ -369,7 +367,7 @@ def pair_members(
         if rvals.isna().any():
             pos = int(np.flatnonzero(rvals.isna().to_numpy())[0])
             raise InputError(f"{src}: row {pos + 1}, column {role!r}: role is missing")
-        order = _role_order(rvals, roles, source)
+        order = _role_order(rvals, roles)
         role_code = pd.Categorical(rvals, categories=order).codes.astype(np.int64)
         if len(order) == 2:
             role_labels = tuple(order)
@@ -409,16 +407,14 @@ def _trimmed(values: pd.Series) -> pd.Series:
     return text.mask(text.map(lambda v: isinstance(v, str) and v == ""))
 
 
-def _numeric(
-    data: pd.DataFrame, columns: Sequence[str], source: str | None, *, warn: bool = True
-) -> np.ndarray:
+def _numeric(data: pd.DataFrame, columns: Sequence[str], *, warn: bool = True) -> np.ndarray:
     """Float matrix of the columns; text, ``inf`` and ``-inf`` are InputErrors naming the cell.
 
     Values that look like missing-value codes (see :func:`check_missing_codes`) give a
     warning naming the column and the count.
     """
     out = np.empty((len(data), len(columns)))
-    src = source or "input"
+    src = input_name("input")
     for j, col in enumerate(columns):
         s = data[col]
         if pd.api.types.is_bool_dtype(s.dtype):
@@ -439,14 +435,14 @@ def _numeric(
         out[:, j] = arr
     if warn:
         first = {c: j for j, c in reversed(list(enumerate(columns)))}  # a name used twice
-        check_missing_codes(pd.DataFrame({c: out[:, j] for c, j in first.items()}), source=source)
+        check_missing_codes(pd.DataFrame({c: out[:, j] for c, j in first.items()}))
     return out
 
 
-def _warn_codes(data: pd.DataFrame, variables: Sequence[str], source: str | None) -> None:
+def _warn_codes(data: pd.DataFrame, variables: Sequence[str]) -> None:
     """Missing-value codes in the numeric variables a reshape carries (see check_missing_codes)."""
     numeric = [v for v in dict.fromkeys(variables) if pd.api.types.is_numeric_dtype(data[v].dtype)]
-    check_missing_codes(data, numeric, source=source)
+    check_missing_codes(data, numeric)
 
 
 def _not_number(value: object) -> str:
@@ -460,11 +456,11 @@ def _not_number(value: object) -> str:
     return f"value {text!r} is not a number; expected a number or an empty cell"
 
 
+@_file_name_as_source
 def check_missing_codes(
     data: pd.DataFrame,
     columns: Sequence[str] | None = None,
     *,
-    source: str | None = None,
     codes: Sequence[float] = SUSPECT_CODES,
     warn: bool = True,
 ) -> dict[str, tuple[float, int]]:
@@ -482,8 +478,6 @@ def check_missing_codes(
     data : DataFrame
     columns : list of str, optional
         Columns to check (default: every numeric column).
-    source : str, optional
-        File name used in the messages.
     codes : sequence of float
         Candidate codes.
     warn : bool
@@ -527,7 +521,7 @@ def check_missing_codes(
     if warn:
         for col, (code, count) in found.items():
             warnings.warn(
-                f"{source or 'input'}: column {col!r}: {count} value(s) of {code:g} far outside "
+                f"{input_name('input')}: column {col!r}: {count} value(s) of {code:g} far outside "
                 f"the other values look like a missing-value code and are analysed as numbers; "
                 f"declare it with --missing-codes {code:g} or 'missing: [{code:g}]' in a "
                 "mapping (Python: replace_missing_codes)",
@@ -608,6 +602,7 @@ def _id_columns(
 # --------------------------------------------------------------------------------------
 
 
+@_file_name_as_source
 @_fill_doc
 def to_pairwise(
     data: pd.DataFrame,
@@ -621,7 +616,6 @@ def to_pairwise(
     drop_singles: bool = False,
     actor_suffix: str = "_actor",
     partner_suffix: str = "_partner",
-    source: str | None = None,
 ) -> pd.DataFrame:
     """Individual -> pairwise (double-entry) shape.
 
@@ -638,7 +632,6 @@ def to_pairwise(
     %(pairing)s
     actor_suffix, partner_suffix : str
         Suffixes of the own and the partner's value columns.
-    %(source)s
 
     Returns
     -------
@@ -657,7 +650,7 @@ def to_pairwise(
     1  1      5.0        2.0
     """
     variables, pairing = _paired(
-        data, variables, dyad, role, person, wave, roles, drop_singles, source, codes=True
+        data, variables, dyad, role, person, wave, roles, drop_singles, codes=True
     )
     own = np.column_stack([pairing.first, pairing.second]).ravel()
     other = np.column_stack([pairing.second, pairing.first]).ravel()
@@ -670,6 +663,7 @@ def to_pairwise(
     return out
 
 
+@_file_name_as_source
 @_fill_doc
 def to_dyad(
     data: pd.DataFrame,
@@ -682,7 +676,6 @@ def to_dyad(
     roles: Sequence[str] | None = None,
     drop_singles: bool = False,
     suffixes: Sequence[str] | None = None,
-    source: str | None = None,
 ) -> pd.DataFrame:
     """Individual -> dyad shape (one row per dyad, or per dyad and wave).
 
@@ -698,7 +691,6 @@ def to_dyad(
     %(pairing)s
     suffixes : two strings, optional
         Column suffixes of the two members (default ``_<role label>`` or ``_1``/``_2``).
-    %(source)s
 
     Returns
     -------
@@ -716,17 +708,17 @@ def to_dyad(
     1  2  3.0  4.0
     """
     variables, pairing = _paired(
-        data, variables, dyad, role, person, wave, roles, drop_singles, source, codes=True
+        data, variables, dyad, role, person, wave, roles, drop_singles, codes=True
     )
     if suffixes is None and role is not None and pairing.roles is None:
         raise InputError(
-            f"{source or 'input'}: no rows, so the role labels that name the columns are "
+            f"{input_name('input')}: no rows, so the role labels that name the columns are "
             "unknown; pass roles=(first, second) or suffixes=(...)"
         )
     if suffixes is None:
         suffixes = [f"_{r}" for r in pairing.roles] if pairing.roles else ["_1", "_2"]
     if len(suffixes) != 2:
-        raise InputError(f"{source or 'input'}: suffixes must be two strings, got {suffixes!r}")
+        raise InputError(f"{input_name('input')}: suffixes must be two strings, got {suffixes!r}")
     out = _id_columns(data, pairing.first, dyad, wave, [])
     if person is not None:
         pid = data[person].to_numpy()
@@ -740,6 +732,7 @@ def to_dyad(
     return out
 
 
+@_file_name_as_source
 @_fill_doc
 def to_individual(
     data: pd.DataFrame,
@@ -750,7 +743,6 @@ def to_individual(
     role: str = "role",
     roles: Sequence[str] | None = None,
     wave: str | None = None,
-    source: str | None = None,
 ) -> pd.DataFrame:
     """Dyad shape -> individual shape (two rows per dyad).
 
@@ -769,7 +761,6 @@ def to_individual(
     roles : two labels, optional
         Role labels of the two members in ``suffixes`` order.
     %(wave)s
-    %(source)s
 
     Returns
     -------
@@ -789,7 +780,7 @@ def to_individual(
     variables = _as_list(variables)
     suffixes = list(suffixes)
     cols = [f"{v}{s}" for v in variables for s in suffixes]
-    _require_columns(data, [dyad] + ([wave] if wave else []) + cols, source)
+    _require_columns(data, [dyad] + ([wave] if wave else []) + cols)
     labels = list(roles) if roles is not None else [s.lstrip("_") for s in suffixes]
     n, m = len(data), len(suffixes)
     rows = np.repeat(np.arange(n), m)
@@ -868,6 +859,7 @@ def _icc_blocks(v1: np.ndarray, v2: np.ndarray) -> list[dict]:
     return [pairwise, anova]
 
 
+@_file_name_as_source
 @_fill_doc
 def nonindependence(
     data: pd.DataFrame,
@@ -879,7 +871,6 @@ def nonindependence(
     roles: Sequence[str] | None = None,
     ci: float = 0.95,
     drop_singles: bool = False,
-    source: str | None = None,
 ) -> pd.DataFrame:
     """Dependence between partners' scores, one or more rows per variable.
 
@@ -904,7 +895,6 @@ def nonindependence(
     ci : float
         Level of the confidence interval of r.
     %(drop_singles)s
-    %(source)s
 
     Returns
     -------
@@ -924,10 +914,8 @@ def nonindependence(
     >>> float(round(nonindependence(df, "x", "d").set_index("method").loc["anova_icc", "r"], 3))
     0.035
     """
-    variables, pairing = _paired(
-        data, variables, dyad, role, person, None, roles, drop_singles, source
-    )
-    values = _numeric(data, variables, source)
+    variables, pairing = _paired(data, variables, dyad, role, person, None, roles, drop_singles)
+    values = _numeric(data, variables)
     rows = []
     for j, v in enumerate(variables):
         v1, v2 = values[pairing.first, j], values[pairing.second, j]
@@ -935,7 +923,7 @@ def nonindependence(
         v1, v2 = v1[ok], v2[ok]
         if v1.size < 3:
             raise InputError(
-                f"{source or 'input'}: column {v!r}: {v1.size} complete dyads; need at least 3"
+                f"{input_name('input')}: column {v!r}: {v1.size} complete dyads; need at least 3"
             )
         flat = [
             lab
@@ -944,12 +932,12 @@ def nonindependence(
         ]
         if role is None and np.ptp(np.concatenate([v1, v2])) == 0:
             raise InputError(
-                f"{source or 'input'}: column {v!r}: every score is {v1[0]:g}; "
+                f"{input_name('input')}: column {v!r}: every score is {v1[0]:g}; "
                 "nonindependence is undefined for a constant"
             )
         if role is not None and flat:
             raise InputError(
-                f"{source or 'input'}: column {v!r}: every score of role {flat[0]!r} is equal; "
+                f"{input_name('input')}: column {v!r}: every score of role {flat[0]!r} is equal; "
                 "the partner correlation is undefined for a constant"
             )
         blocks = [_pearson_block(v1, v2, ci)] if role is not None else _icc_blocks(v1, v2)
@@ -966,6 +954,7 @@ def _member_labels(pairing: Pairing) -> tuple[str, str]:
     return pairing.roles if pairing.roles else ("member_1", "member_2")
 
 
+@_file_name_as_source
 @_fill_doc
 def discrepancy(
     data: pd.DataFrame,
@@ -977,7 +966,6 @@ def discrepancy(
     wave: str | None = None,
     roles: Sequence[str] | None = None,
     drop_singles: bool = False,
-    source: str | None = None,
 ) -> pd.DataFrame:
     """Per dyad and variable: both scores, signed and absolute difference, who is higher.
 
@@ -992,7 +980,6 @@ def discrepancy(
     variables : str or list of str
         Columns to compare (numeric scores).
     %(pairing)s
-    %(source)s
 
     Returns
     -------
@@ -1009,10 +996,8 @@ def discrepancy(
       first second  difference  absolute higher
     0     m      w         1.5       1.5      m
     """
-    variables, pairing = _paired(
-        data, variables, dyad, role, person, wave, roles, drop_singles, source
-    )
-    values = _numeric(data, variables, source)
+    variables, pairing = _paired(data, variables, dyad, role, person, wave, roles, drop_singles)
+    values = _numeric(data, variables)
     lab1, lab2 = _member_labels(pairing)
     ids = _id_columns(data, pairing.first, dyad, wave, [])
     frames = []
@@ -1046,6 +1031,7 @@ def _rowwise_corr(a: np.ndarray, b: np.ndarray) -> np.ndarray:
     return r
 
 
+@_file_name_as_source
 @_fill_doc
 def profile_similarity(
     data: pd.DataFrame,
@@ -1058,7 +1044,6 @@ def profile_similarity(
     wave: str | None = None,
     roles: Sequence[str] | None = None,
     drop_singles: bool = False,
-    source: str | None = None,
 ) -> pd.DataFrame:
     """Profile similarity of the two partners across a set of variables (Furr 2008).
 
@@ -1080,7 +1065,6 @@ def profile_similarity(
     %(pairing)s
     normative : {"role", "pooled"}
         Normative profile per role (with ``role``) or pooled over all paired persons.
-    %(source)s
 
     Returns
     -------
@@ -1102,13 +1086,11 @@ def profile_similarity(
     0.961
     """
     if len(_as_list(variables)) < 3:
-        raise InputError(f"{source or 'input'}: profile similarity needs at least 3 variables")
+        raise InputError(f"{input_name('input')}: profile similarity needs at least 3 variables")
     if normative not in ("role", "pooled"):
         raise InputError(f"normative must be 'role' or 'pooled', got {normative!r}")
-    variables, pairing = _paired(
-        data, variables, dyad, role, person, wave, roles, drop_singles, source
-    )
-    values = _numeric(data, variables, source)
+    variables, pairing = _paired(data, variables, dyad, role, person, wave, roles, drop_singles)
+    values = _numeric(data, variables)
     a, b = values[pairing.first], values[pairing.second]
     with warnings.catch_warnings():  # a variable nobody answered gets a NaN norm, not a warning
         warnings.simplefilter("ignore", RuntimeWarning)
@@ -1153,15 +1135,16 @@ def _wave_value(value: object) -> int | None:
     return int(m.group(1)) if m else None
 
 
-def wave_numbers(values: pd.Series, source: str = "data", column: str = "wave") -> pd.Series:
+def wave_numbers(values: pd.Series, name: str | None = None, column: str = "wave") -> pd.Series:
     """Wave values (``1``, ``"T1"``, ``"w2"``, ``"wave 3"``) as integers; one-line error otherwise.
 
     Parameters
     ----------
     values : Series
         The wave column.
-    source : str
-        File name used in error messages.
+    name : str, optional
+        The input's name in error messages; default the name set by
+        :func:`dyadscore.errors.reading`, else ``data``.
     column : str
         Column name used in error messages.
 
@@ -1175,23 +1158,23 @@ def wave_numbers(values: pd.Series, source: str = "data", column: str = "wave") 
     >>> wave_numbers(pd.Series(["T1", "T2", "t1"])).tolist()
     [1, 2, 1]
     """
+    src = name or input_name("data")
     uniq = pd.unique(values.dropna())
     mapping = {v: _wave_value(v) for v in uniq}
     bad = [v for v, w in mapping.items() if w is None]
     if bad:
         pos = int(np.flatnonzero((values == bad[0]).to_numpy())[0])
         raise InputError(
-            f"{source}: row {pos + 1}, column {column!r}, value {str(bad[0])!r}: expected a wave "
+            f"{src}: row {pos + 1}, column {column!r}, value {str(bad[0])!r}: expected a wave "
             "number like 1, 2 or T1, T2"
         )
     if values.isna().any():
         pos = int(np.flatnonzero(values.isna().to_numpy())[0])
-        raise InputError(
-            f"{source}: row {pos + 1}, column {column!r}: empty; expected a wave number"
-        )
+        raise InputError(f"{src}: row {pos + 1}, column {column!r}: empty; expected a wave number")
     return values.map(mapping).astype(int)
 
 
+@_file_name_as_source
 def wide_by_wave(
     scores: pd.DataFrame,
     waves: Sequence[object] = (1, 2),
@@ -1200,7 +1183,6 @@ def wide_by_wave(
     wave: str = "wave",
     columns: Sequence[str] | None = None,
     keep: Sequence[str] = (),
-    source: str | None = None,
 ) -> pd.DataFrame:
     """Long-by-wave scores (one row per person per wave) -> one row per person, ``<col>_w<wave>``.
 
@@ -1225,8 +1207,6 @@ def wide_by_wave(
         ``<sub>_n``/``<sub>_flag`` bookkeeping of :func:`dyadscore.score`.
     keep : list of str
         Further id columns to carry (for example a couple id named ``pair``).
-    source : str, optional
-        File name used in error messages.
 
     Returns
     -------
@@ -1242,7 +1222,7 @@ def wide_by_wave(
     """
     from .columns import DYAD_CANDIDATES, ID_CANDIDATES, PERSON_CANDIDATES
 
-    src = source or "scores"
+    src = input_name("scores")
     if not isinstance(scores, pd.DataFrame):
         raise InputError(f"{src}: expected a table with one row per person per wave")
     person = person or next((c for c in PERSON_CANDIDATES if c in scores.columns), "person")
@@ -1345,6 +1325,7 @@ def _require_scores(data: pd.DataFrame, src: str) -> None:
         )
 
 
+@_file_name_as_source
 def prepare(
     data: pd.DataFrame,
     waves: Sequence[object] | None = None,
@@ -1352,7 +1333,6 @@ def prepare(
     person: str | None = None,
     wave: str = "wave",
     keep: Sequence[str] = (),
-    source: str | None = None,
 ) -> pd.DataFrame:
     """Make the person table (one row per person, ``<col>_w<wave>`` columns) from scores.
 
@@ -1375,8 +1355,6 @@ def prepare(
         Wave column of long data.
     keep : list of str
         Further id columns to carry (see :func:`wide_by_wave`).
-    source : str, optional
-        File name used in error messages.
 
     Returns
     -------
@@ -1389,11 +1367,11 @@ def prepare(
     >>> prepare(simulate_paradox(5, seed=1)).filter(like="goal_progress").columns.tolist()
     ['goal_progress_w1', 'goal_progress_w2']
     """
-    src = source or "data"
+    src = input_name("data")
     if not isinstance(data, pd.DataFrame):
         raise InputError(f"{src}: expected a table")
     if wave not in data.columns:
         return data
     _require_scores(data, src)
     waves = waves or sorted(pd.unique(wave_numbers(data[wave], src, wave)))
-    return wide_by_wave(data, waves, person=person, wave=wave, keep=keep, source=src)
+    return wide_by_wave(data, waves, person=person, wave=wave, keep=keep)

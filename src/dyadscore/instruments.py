@@ -39,7 +39,7 @@ from pydantic import (
     model_validator,
 )
 
-from .errors import InstrumentError
+from .errors import InstrumentError, input_name
 
 LANGUAGES: tuple[str, ...] = ("en", "nl")
 _ID_RE = r"^[a-z0-9]+(-[a-z0-9]+)*$"
@@ -403,7 +403,7 @@ class Instrument(_Strict):
                 return f"item {it.id!r}"
         return None
 
-    def require_language(self, lang: str, source: str | None = None) -> Instrument:
+    def require_language(self, lang: str, name: str | None = None) -> Instrument:
         """The instrument itself when it has text in ``lang``, else an InstrumentError.
 
         A user's own instrument needs English text only; Dutch is needed when Dutch
@@ -412,7 +412,7 @@ class Instrument(_Strict):
         Parameters
         ----------
         lang : {"en", "nl"}
-        source : str, optional
+        name : str, optional
             File name for the message (default: the instrument id).
 
         Returns
@@ -434,7 +434,7 @@ class Instrument(_Strict):
         if where_ is not None:
             names = {"en": "English", "nl": "Dutch"}
             raise InstrumentError(
-                f"{source or self.id}: {where_} has no text in {lang}; add the "
+                f"{name or self.id}: {where_} has no text in {lang}; add the "
                 f"{names.get(lang, lang)} text ({lang}: ...) or ask for output in a language "
                 "the instrument has"
             )
@@ -559,15 +559,16 @@ def _line_of(text: str, loc: tuple) -> int | None:
     return line
 
 
-def parse_instrument(text: str, source: str = "<string>") -> Instrument:
+def parse_instrument(text: str, name: str | None = None) -> Instrument:
     """Parse and validate instrument YAML text.
 
     Parameters
     ----------
     text : str
         The YAML text of one instrument.
-    source : str
-        Name used in error messages (a file name).
+    name : str, optional
+        The text's name in error messages (its file name); default the name set by
+        :func:`dyadscore.errors.reading`, else ``<string>``.
 
     Returns
     -------
@@ -577,7 +578,7 @@ def parse_instrument(text: str, source: str = "<string>") -> Instrument:
     Raises
     ------
     InstrumentError
-        One line naming ``source``, the YAML line and what is wrong.
+        One line naming ``name``, the YAML line and what is wrong.
 
     Examples
     --------
@@ -585,15 +586,16 @@ def parse_instrument(text: str, source: str = "<string>") -> Instrument:
     >>> parse_instrument(text, "felt-dependence.yaml").id
     'felt-dependence'
     """
+    name = input_name("<string>") if name is None else name
     try:
         data = yaml.load(text, Loader=_LineLoader)  # noqa: S506 - SafeLoader subclass
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None) or getattr(exc, "context_mark", None)
-        where = f"{source}: line {mark.line + 1}" if mark is not None else source
+        where = f"{name}: line {mark.line + 1}" if mark is not None else name
         problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
         raise InstrumentError(f"{where}: malformed YAML: {problem}") from None
     if not isinstance(data, dict):
-        raise InstrumentError(f"{source}: expected a YAML mapping with id, items, subscales, ...")
+        raise InstrumentError(f"{name}: expected a YAML mapping with id, items, subscales, ...")
     try:
         return Instrument.model_validate(data)
     except ValidationError as exc:
@@ -602,7 +604,7 @@ def parse_instrument(text: str, source: str = "<string>") -> Instrument:
         line = _line_of(text, loc)
         where = ".".join(str(p) for p in loc) or "instrument"
         msg = err["msg"].removeprefix("Value error, ")
-        at = f"{source}: line {line}" if line else source
+        at = f"{name}: line {line}" if line else name
         raise InstrumentError(f"{at}: {where}: {msg}") from None
 
 
@@ -613,7 +615,7 @@ def _load_path(path: str, mtime: float) -> Instrument:
         text = p.read_text(encoding="utf-8")
     except UnicodeDecodeError:
         raise InstrumentError(f"{path}: not UTF-8 text; save the instrument as UTF-8") from None
-    return parse_instrument(text, source=str(path))
+    return parse_instrument(text, name=str(path))
 
 
 def load_instrument(spec: str | os.PathLike | Instrument) -> Instrument:

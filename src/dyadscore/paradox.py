@@ -53,7 +53,7 @@ from .catalogue import LANGS, check_lang
 from .catalogue import text as _catalogue_text
 from .columns import PERSON_CANDIDATES
 from .dyads import _require_scores, _wave_value, prepare, wave_numbers, wide_by_wave
-from .errors import InputError
+from .errors import InputError, _file_name_as_source, input_name
 from .power_analysis import decision_p
 from .results import Result, format_number, format_p_eq, jsonable
 
@@ -396,12 +396,12 @@ def _looks_waved(column: str) -> bool:
     return _wave_of(column) is None and bool(re.search(r"\d$", str(column)))
 
 
-def _validate(item: Any, source: str, index: int) -> Hypothesis:
+def _validate(item: Any, name: str, index: int) -> Hypothesis:
     if isinstance(item, Hypothesis):
         return item
     if not isinstance(item, Mapping):
         raise InputError(
-            f"{source}: hypothesis {index + 1}: expected a mapping with id, outcome, predictor, ..."
+            f"{name}: hypothesis {index + 1}: expected a mapping with id, outcome, predictor, ..."
         )
     try:
         return Hypothesis.model_validate(dict(item))
@@ -417,7 +417,7 @@ def _validate(item: Any, source: str, index: int) -> Hypothesis:
         elif err["type"] == "literal_error":
             expected = str(err.get("ctx", {}).get("expected", "")).replace("'", "")
             msg = f"{err['input']}: expected {expected}"
-        raise InputError(f"{source}: hypothesis {hid!r}: {loc}: {msg}") from None
+        raise InputError(f"{name}: hypothesis {hid!r}: {loc}: {msg}") from None
 
 
 def load_hypotheses(spec: str | os.PathLike | Iterable[Any] | None = None) -> list[Hypothesis]:
@@ -470,17 +470,17 @@ def load_hypotheses(spec: str | os.PathLike | Iterable[Any] | None = None) -> li
             raise InputError(
                 f"{path}: expected a YAML list of hypotheses (- id: ..., outcome: ...)"
             )
-        source = str(path)
+        name = str(path)
     else:
         data = list(spec)
-        source = "hypotheses"
+        name = "hypotheses"
         if not data:
             raise InputError("hypotheses: expected at least one hypothesis")
-    hyps = [_validate(item, source, i) for i, item in enumerate(data)]
+    hyps = [_validate(item, name, i) for i, item in enumerate(data)]
     ids = [h.id for h in hyps]
     dup = [i for i in ids if ids.count(i) > 1]
     if dup:
-        raise InputError(f"{source}: hypothesis id {dup[0]!r} is used twice")
+        raise InputError(f"{name}: hypothesis id {dup[0]!r} is used twice")
     return hyps
 
 
@@ -671,7 +671,6 @@ class _Run:
     bootstrap: int
     seed: Any
     drop_singles: bool
-    source: str | None
     covariates: list[str]
     moderator: str | None
     holm: bool
@@ -679,7 +678,7 @@ class _Run:
 
     @property
     def src(self) -> str:
-        return self.source or "data"
+        return input_name("data")
 
 
 def _labelled_hypotheses(spec: Any, lang: str) -> list[Hypothesis]:
@@ -690,10 +689,10 @@ def _labelled_hypotheses(spec: Any, lang: str) -> list[Hypothesis]:
     return hyps
 
 
-def _resolve_data(data: Any, source: str | None, person: str | None) -> tuple[pd.DataFrame, Any]:
+def _resolve_data(data: Any, person: str | None) -> tuple[pd.DataFrame, Any]:
     """The data as a table, and its person id column (given, or the first usual name present)."""
     if not isinstance(data, pd.DataFrame):
-        src = source or "data"
+        src = input_name("data")
         raise InputError(f"{src}: expected a table with one row per person (see wide_by_wave)")
     return data, person or next((c for c in PERSON_CANDIDATES if c in data.columns), None)
 
@@ -714,7 +713,7 @@ def _prepare_columns(data: pd.DataFrame, hyps: list[Hypothesis], run: _Run) -> p
     if run.wave in data.columns:
         _check_waves(data, apim_hyps, run.wave, src)
         keep = [c for c in (run.dyad, run.role) if c]
-        data = prepare(data, person=run.person, wave=run.wave, keep=keep, source=src)
+        data = prepare(data, person=run.person, wave=run.wave, keep=keep)
     extra = [c for c in [*run.covariates, *filter(None, [run.moderator])] if c not in data.columns]
     if extra:
         raise InputError(f"{src}: no column {extra[0]!r} (covariate or moderator)")
@@ -786,7 +785,6 @@ def _fit_apim(h: Hypothesis, data: pd.DataFrame, run: _Run, covariates: list[str
         "method": run.method,
         "person": run.person if run.person in data.columns else None,
         "drop_singles": run.drop_singles,
-        "source": run.source,
     }
     if run.df_method != "residual":
         kwargs["df_method"] = run.df_method
@@ -805,7 +803,7 @@ def _fit_other(h: Hypothesis, data: pd.DataFrame, run: _Run) -> Any:
             tail = f"; expected {what}" if what else f", which hypothesis {h.id} needs"
             raise InputError(f"{src}: no column {col!r}{tail}")
     pid = run.person if run.person in data.columns else None
-    common = {"x": h.predictor, "y": h.outcome, "dyad": run.dyad, "source": run.source}
+    common = {"x": h.predictor, "y": h.outcome, "dyad": run.dyad}
     if h.model == "diary":
         from ._diary import diary_apim
 
@@ -1047,6 +1045,7 @@ def ci_level(direction: str, alpha: float) -> float:
     return round(1 - alpha if direction == "two-sided" else 1 - 2 * alpha, 10)
 
 
+@_file_name_as_source
 def test(
     data: pd.DataFrame,
     hypotheses: Any = None,
@@ -1061,7 +1060,6 @@ def test(
     df_method: str = "residual",
     lang: str = "en",
     drop_singles: bool = False,
-    source: str | None = None,
     time: str = "day",
     wave: str = "wave",
     bootstrap: int = 0,
@@ -1102,8 +1100,6 @@ def test(
     drop_singles : bool
         Leave out persons whose partner is not in the data (otherwise an error names them);
         the number left out is ``result.n_singles_dropped``.
-    source : str, optional
-        File name used in error messages.
     time : str
         Day column of diary data (hypotheses with ``model: diary``).
     wave : str
@@ -1156,7 +1152,7 @@ def test(
     """
     lang = check_lang(lang)
     hyps = _labelled_hypotheses(hypotheses, lang)
-    data, person = _resolve_data(data, source, person)
+    data, person = _resolve_data(data, person)
     run = _Run(
         dyad=dyad,
         role=role,
@@ -1168,7 +1164,6 @@ def test(
         bootstrap=bootstrap,
         seed=seed,
         drop_singles=drop_singles,
-        source=source,
         covariates=list(covariates or []),
         moderator=moderator,
         holm=holm,

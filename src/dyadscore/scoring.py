@@ -30,7 +30,7 @@ import numpy as np
 import pandas as pd
 
 from .columns import ID_CANDIDATES, PERSON_CANDIDATES
-from .errors import InputError, where
+from .errors import InputError, _file_name_as_source, input_name, reading, where
 from .instruments import Instrument, load_instrument, load_instruments
 from .io import one_column_hint, read_table
 
@@ -106,9 +106,7 @@ def _score_dask(data: Any, instruments: Any, **kw: Any) -> Any:
     return data.map_partitions(score, instruments, meta=meta, **kw)
 
 
-def find_person_column(
-    df: pd.DataFrame, person: str | None = None, source: str | None = None
-) -> str:
+def find_person_column(df: pd.DataFrame, person: str | None = None) -> str:
     """Name of the person-id column (``person`` or a common alternative).
 
     Parameters
@@ -117,8 +115,6 @@ def find_person_column(
         The response table.
     person : str, optional
         The column to use; checked to exist. Default: the first of the usual names present.
-    source : str, optional
-        File name used in error messages.
 
     Returns
     -------
@@ -139,7 +135,7 @@ def find_person_column(
         if person not in df.columns:
             have = ", ".join(map(str, list(df.columns)[:12]))
             raise InputError(
-                f"{source or 'data'}: person id column {person!r} not found (columns: {have})"
+                f"{input_name('data')}: person id column {person!r} not found (columns: {have})"
             )
         return person
     for cand in PERSON_CANDIDATES:
@@ -149,9 +145,9 @@ def find_person_column(
     if df.index.name in (person, *PERSON_CANDIDATES) and df.index.name is not None:
         hint = f" ({df.index.name!r} is the index: use df.reset_index())"
     if one_column_hint(list(map(str, df.columns))):
-        raise InputError(f"{source or 'data'}: line 1: {one_column_hint(list(df.columns))}")
+        raise InputError(f"{input_name('data')}: line 1: {one_column_hint(list(df.columns))}")
     raise InputError(
-        f"{source or 'data'}: no person id column; expected one named 'person' (or name it "
+        f"{input_name('data')}: no person id column; expected one named 'person' (or name it "
         f"with --person; Python: person){hint}"
     )
 
@@ -168,11 +164,11 @@ def _id_columns(
     return [person, *dict.fromkeys(found)]
 
 
+@_file_name_as_source
 def response_table(
     data: Any,
     *,
     mapping: Any = None,
-    source: str | None = None,
     person: str | None = None,
     keep: Sequence[str] | None = None,
     extra_ids: Sequence[str] = (),
@@ -180,7 +176,7 @@ def response_table(
     """Responses as a wide table (one row per person or person-wave), mapping applied.
 
     Accepts what :func:`score` accepts (a DataFrame or a path; wide or long) and
-    returns ``(table, source name)``. A long table keeps the id columns (``keep``, or
+    returns ``(table, input name)``. A long table keeps the id columns (``keep``, or
     person, the usual id columns and ``extra_ids``) when it is pivoted.
 
     Parameters
@@ -189,8 +185,6 @@ def response_table(
         Wide or long responses.
     mapping : dict or path, optional
         ``{export column: item id}``.
-    source : str, optional
-        File name used in error messages (default: the file name of a path).
     person : str, optional
         Person id column (default: auto-detected).
     keep : list of str, optional
@@ -201,7 +195,7 @@ def response_table(
     Returns
     -------
     tuple of (DataFrame, str or None)
-        The wide table and the source name.
+        The wide table and the input's name (a file name, or None).
 
     Examples
     --------
@@ -210,25 +204,24 @@ def response_table(
     [{'person': 1, 'a': 3, 'b': 4}]
     """
     df, src = _as_frame(data)
-    source = source or src
-    df = rename_columns(df, mapping, source)
-    dup = df.columns[df.columns.duplicated()]
-    if len(dup):
-        raise InputError(
-            f"{where(source, None, dup[0])}: the column name occurs more than once; expected "
-            "one column per item (check the header and the mapping)"
-        )
-    if {"item", "value"} <= set(df.columns):
-        pid = find_person_column(df, person, source)
-        df = drop_blank_rows(df, pid, source)
-        id_cols = _id_columns(df, pid, keep, extra_ids)
-        df = long_to_wide(df, person=pid, id_cols=id_cols, source=source)
-    return df, source
+    name = input_name(None) or src  # a name set by the caller wins over the frame's own
+    with reading(name):
+        df = rename_columns(df, mapping)
+        dup = df.columns[df.columns.duplicated()]
+        if len(dup):
+            raise InputError(
+                f"{where(None, None, dup[0])}: the column name occurs more than once; "
+                "expected one column per item (check the header and the mapping)"
+            )
+        if {"item", "value"} <= set(df.columns):
+            pid = find_person_column(df, person)
+            df = drop_blank_rows(df, pid)
+            id_cols = _id_columns(df, pid, keep, extra_ids)
+            df = long_to_wide(df, person=pid, id_cols=id_cols)
+    return df, name
 
 
-def long_to_wide(
-    df: pd.DataFrame, *, person: str, id_cols: list[str], source: str | None = None
-) -> pd.DataFrame:
+def long_to_wide(df: pd.DataFrame, *, person: str, id_cols: list[str]) -> pd.DataFrame:
     """Pivot a long response table (``person, item, value`` + ids) to one row per person(-wave).
 
     Parameters
@@ -239,8 +232,6 @@ def long_to_wide(
         Person id column.
     id_cols : list of str
         Id columns that identify a row of the result (person, and e.g. wave).
-    source : str, optional
-        File name used in error messages.
 
     Returns
     -------
@@ -258,7 +249,7 @@ def long_to_wide(
     if dup.any():
         row = df[dup].iloc[0]
         raise InputError(
-            f"{where(source, row[person], 'item')}: item {row['item']!r} appears twice for this "
+            f"{where(None, row[person], 'item')}: item {row['item']!r} appears twice for this "
             "person; expected one answer per person and item"
         )
     wide = df.pivot(index=keys, columns="item", values="value").reset_index()
@@ -281,7 +272,7 @@ def _blank(col: pd.Series) -> NDArray:
     return blank
 
 
-def drop_blank_rows(df: pd.DataFrame, person: str, source: str | None = None) -> pd.DataFrame:
+def drop_blank_rows(df: pd.DataFrame, person: str) -> pd.DataFrame:
     """Drop rows with every cell empty (spreadsheet exports end with ``;;;`` lines).
 
     A row with answers but no person id is an :class:`InputError` naming its line.
@@ -292,8 +283,6 @@ def drop_blank_rows(df: pd.DataFrame, person: str, source: str | None = None) ->
         The response table.
     person : str
         Person id column.
-    source : str, optional
-        File name used in error messages.
 
     Returns
     -------
@@ -318,9 +307,13 @@ def drop_blank_rows(df: pd.DataFrame, person: str, source: str | None = None) ->
     bad = no_id & ~blank_row
     if bad.any():
         r = np.flatnonzero(bad)[:1]
-        at = f"line {_lines(df, r)[0]}" if source else f"the row at index {df.index[r[0]]!r}"
+        at = (
+            f"line {_lines(df, r)[0]}"
+            if input_name(None)
+            else f"the row at index {df.index[r[0]]!r}"
+        )
         raise InputError(
-            f"{where(source, None, person)}: {at} has answers but no person id; expected an id "
+            f"{where(None, None, person)}: {at} has answers but no person id; expected an id "
             "in every row"
         )
     out = df[~blank_row]
@@ -330,7 +323,7 @@ def drop_blank_rows(df: pd.DataFrame, person: str, source: str | None = None) ->
     return out
 
 
-def check_unique_people(df: pd.DataFrame, person: str, source: str | None) -> None:
+def check_unique_people(df: pd.DataFrame, person: str) -> None:
     """One row per person (and wave): a repeated id is an error naming both lines.
 
     Parameters
@@ -339,8 +332,6 @@ def check_unique_people(df: pd.DataFrame, person: str, source: str | None) -> No
         The response table, or its id columns (``wave`` included when present).
     person : str
         Person id column.
-    source : str, optional
-        File name for messages; the lines are the file's when the index holds its rows.
 
     Raises
     ------
@@ -349,7 +340,9 @@ def check_unique_people(df: pd.DataFrame, person: str, source: str | None) -> No
 
     Examples
     --------
-    >>> check_unique_people(pd.DataFrame({"person": ["p1", "p2", "p1"]}), "person", "in.csv")
+    >>> from dyadscore.errors import reading
+    >>> with reading("in.csv"):
+    ...     check_unique_people(pd.DataFrame({"person": ["p1", "p2", "p1"]}), "person")
     Traceback (most recent call last):
     ...
     dyadscore.errors.InputError: in.csv: row 'p1', column 'person': person id 'p1' occurs more than once (lines 2 and 4); expected one row per person
@@ -361,17 +354,17 @@ def check_unique_people(df: pd.DataFrame, person: str, source: str | None) -> No
         rows = np.flatnonzero(dup.to_numpy())[:2]
         lines = _lines(df, rows)
         raise InputError(
-            f"{where(source, first, person)}: person id {first!r} occurs more than once "
+            f"{where(None, first, person)}: person id {first!r} occurs more than once "
             f"(lines {lines[0]} and {lines[1]}); expected one row per person"
             + (" and wave" if "wave" in df.columns else "")
         )
 
 
 # ------------------------------------------------------------ item validation
-def _numeric_column(col: pd.Series, name: str, ids: pd.Series, source: str | None) -> NDArray:
+def _numeric_column(col: pd.Series, name: str, ids: pd.Series) -> NDArray:
     """Column as float64 with NaN for blanks; non-numeric text is an error."""
     if pd.api.types.is_bool_dtype(col.dtype):
-        raise InputError(f"{where(source, None, name)}: true/false values; expected numbers")
+        raise InputError(f"{where(None, None, name)}: true/false values; expected numbers")
     if isinstance(col.dtype, pd.ArrowDtype) and pd.api.types.is_numeric_dtype(col.dtype):
         import pyarrow as pa
         import pyarrow.compute as pc
@@ -388,7 +381,7 @@ def _numeric_column(col: pd.Series, name: str, ids: pd.Series, source: str | Non
     if bad.any():
         i = int(np.flatnonzero(bad.to_numpy())[0])
         raise InputError(
-            f"{where(source, ids.iloc[i], name)}: value {text.iloc[i]!r} is not a number; "
+            f"{where(None, ids.iloc[i], name)}: value {text.iloc[i]!r} is not a number; "
             "expected a number on the response scale or an empty cell"
         )
     return numeric.to_numpy(dtype="float64", na_value=np.nan)
@@ -440,7 +433,6 @@ def _validated_matrix(
     df: pd.DataFrame,
     inst: Instrument,
     ids: pd.Series,
-    source: str | None,
     *,
     keyed: bool = True,
     allow_between_points: bool = False,
@@ -448,7 +440,7 @@ def _validated_matrix(
     """Items as a column-major float matrix, checked against the scale, optionally keyed."""
     missing = [i for i in inst.item_ids if i not in df.columns]
     if missing and one_column_hint(list(map(str, df.columns))):
-        raise InputError(f"{source or 'data'}: line 1: {one_column_hint(list(df.columns))}")
+        raise InputError(f"{input_name('data')}: line 1: {one_column_hint(list(df.columns))}")
     if missing:
         long_hint = (
             "; a long table needs the columns person, item and value"
@@ -456,7 +448,7 @@ def _validated_matrix(
             else ""
         )
         raise InputError(
-            f"{where(source, None, missing[0])}: item column of instrument {inst.id!r} not found "
+            f"{where(None, None, missing[0])}: item column of instrument {inst.id!r} not found "
             f"({len(missing)} of {len(inst.item_ids)} missing); expected columns named by item id "
             f"or a mapping (--map){long_hint}"
         )
@@ -466,7 +458,7 @@ def _validated_matrix(
     scratch = None
     for j, item in enumerate(inst.items):
         col = mat[:, j]
-        col[:] = _numeric_column(df[item.id], item.id, ids, source)
+        col[:] = _numeric_column(df[item.id], item.id, ids)
         # fmin/fmax skip NaN in one pass without temporaries
         if col.size and (np.fmin.reduce(col) < lo or np.fmax.reduce(col) > hi):
             r = int(np.flatnonzero((col < lo) | (col > hi))[0])
@@ -477,13 +469,13 @@ def _validated_matrix(
                     f"('missing: [{col[r]:g}]', --map) or leave the cell empty"
                 )
             raise InputError(
-                f"{where(source, ids.iloc[r], item.id)}: value {col[r]:g} is outside the "
+                f"{where(None, ids.iloc[r], item.id)}: value {col[r]:g} is outside the "
                 f"response scale {lo}-{hi} of {inst.id!r}" + (f"; {hint}" if hint else "")
             )
         if not allow_between_points:
             if scratch is None:
                 scratch = np.empty(len(df))
-            _check_points(col, df[item.id], inst, item.id, ids, source, scratch)
+            _check_points(col, df[item.id], inst, item.id, ids, scratch)
         if keyed and item.reverse:
             np.subtract(lo + hi, col, out=col)
     return mat
@@ -495,7 +487,6 @@ def _check_points(
     inst: Instrument,
     name: str,
     ids: pd.Series,
-    source: str | None,
     scratch: NDArray,
 ) -> None:
     """Answers must be points of the response scale (whole numbers, or ``min + k * step``).
@@ -527,7 +518,7 @@ def _check_points(
         else f"{inst.scale_min}-{inst.scale_max} in steps of {step:g}"
     )
     raise InputError(
-        f"{where(source, ids.iloc[r], name)}: value {shown} lies between the points of the "
+        f"{where(None, ids.iloc[r], name)}: value {shown} lies between the points of the "
         f"response scale of {inst.id!r} ({points}); if such answers are valid, declare "
         "response_scale.step in the instrument or pass --allow-between-points (Python: "
         "allow_between_points)"
@@ -542,7 +533,7 @@ def _renames(mapping: Any) -> tuple[dict[str, str], str]:
     return m.columns, m.name
 
 
-def rename_columns(df: pd.DataFrame, mapping: Any, source: str | None = None) -> pd.DataFrame:
+def rename_columns(df: pd.DataFrame, mapping: Any) -> pd.DataFrame:
     """Rename an export's columns to item ids as ``mapping`` says, checking both ways.
 
     Parameters
@@ -551,8 +542,6 @@ def rename_columns(df: pd.DataFrame, mapping: Any, source: str | None = None) ->
         The table as read.
     mapping : dict, path or Mapping
         ``{export column: item id}`` (see :func:`dyadscore.formats.load_mapping`).
-    source : str, optional
-        File name for messages.
 
     Returns
     -------
@@ -575,14 +564,14 @@ def rename_columns(df: pd.DataFrame, mapping: Any, source: str | None = None) ->
     absent = [k for k in cmap if k not in df.columns]
     if absent:
         raise InputError(
-            f"{name}: names column {absent[0]!r}, which is not in {source or 'the data'}"
+            f"{name}: names column {absent[0]!r}, which is not in {input_name('the data')}"
         )
     targets: dict[str, str] = {}
     for col in df.columns:
         new = cmap.get(col, col)
         if new in targets and (col in cmap or targets[new] in cmap):
             raise InputError(
-                f"{name}: columns {targets[new]!r} and {col!r} of {source or 'the data'} would "
+                f"{name}: columns {targets[new]!r} and {col!r} of {input_name('the data')} would "
                 f"both become {new!r}; expected one column per item"
             )
         targets[new] = col
@@ -605,12 +594,12 @@ def _check_mapping_targets(df: pd.DataFrame, insts: list[Instrument], mapping: A
             )
 
 
+@_file_name_as_source
 def keyed_items(
     data: Any,
     instrument: InstrumentSpec,
     *,
     mapping: Any = None,
-    source: str | None = None,
     person: str | None = None,
     allow_between_points: bool = False,
 ) -> pd.DataFrame:
@@ -628,8 +617,6 @@ def keyed_items(
         One instrument.
     mapping : dict or path, optional
         ``{export column: item id}``.
-    source : str, optional
-        File name used in error messages.
     person : str, optional
         Person id column used to name rows in error messages (default: auto-detected).
     allow_between_points : bool
@@ -654,14 +641,14 @@ def keyed_items(
     [5.0]
     """
     df, src = _as_frame(data)
-    source = source or src
     inst = load_instrument(instrument)
-    df = rename_columns(df, mapping, source)
-    try:
-        ids = df[find_person_column(df, person, source)]
-    except InputError:
-        ids = pd.Series(np.arange(2, len(df) + 2), index=df.index).map(lambda n: f"line {n}")
-    mat = _validated_matrix(df, inst, ids, source, allow_between_points=allow_between_points)
+    with reading(input_name(None) or src):
+        df = rename_columns(df, mapping)
+        try:
+            ids = df[find_person_column(df, person)]
+        except InputError:
+            ids = pd.Series(np.arange(2, len(df) + 2), index=df.index).map(lambda n: f"line {n}")
+        mat = _validated_matrix(df, inst, ids, allow_between_points=allow_between_points)
     return pd.DataFrame(mat, index=df.index, columns=inst.item_ids)
 
 
@@ -718,6 +705,7 @@ def score_matrix(keyed: NDArray, inst: Instrument) -> dict[str, tuple[NDArray, N
     return out
 
 
+@_file_name_as_source
 def score(
     data: Any,
     instruments: InstrumentSpec | Iterable[InstrumentSpec],
@@ -725,7 +713,6 @@ def score(
     person: str | None = None,
     keep: Sequence[str] | None = None,
     mapping: Any = None,
-    source: str | None = None,
     allow_between_points: bool = False,
 ) -> pd.DataFrame:
     """Score one or more instruments for every person (row) in ``data``.
@@ -743,8 +730,6 @@ def score(
         ``couple, dyad, role, gender, partner, wave`` present).
     mapping : dict or path, optional
         ``{export column: item id}`` for exports whose columns are named differently.
-    source : str, optional
-        Name used in error messages (default: the file name).
     allow_between_points : bool
         Accept answers between the points of the response scale (3.5 on a 1-7 scale, or
         the text ``"4,5"``). By default they are an :class:`InputError` naming the person,
@@ -765,24 +750,33 @@ def score(
     [4.6]
     """
     if _is_dask(data):  # Dask DataFrame: the same function on every partition
-        kw = {"person": person, "keep": keep, "mapping": mapping, "source": source}
+        kw = {"person": person, "keep": keep, "mapping": mapping}
         kw["allow_between_points"] = allow_between_points
         return _score_dask(data, instruments, **kw)
-    df, source = response_table(data, mapping=mapping, source=source, person=person, keep=keep)
+    df, name = response_table(data, mapping=mapping, person=person, keep=keep)
+    with reading(name):
+        out = _score_table(df, data, instruments, person, keep, mapping, allow_between_points)
+    if name:
+        out.attrs["source"] = name
+    return out
+
+
+def _score_table(df, data, instruments, person, keep, mapping, allow_between_points):
+    """:func:`score` after reading: the table, with the input's name set (``reading``)."""
     insts = load_instruments(instruments)
     if mapping is not None:
         _check_mapping_targets(df, insts, mapping)
-    pid = find_person_column(df, person, source)
-    df = drop_blank_rows(df, pid, source)
+    pid = find_person_column(df, person)
+    df = drop_blank_rows(df, pid)
     id_cols = _id_columns(df, pid, keep)
-    check_unique_people(df, pid, source)
+    check_unique_people(df, pid)
     ids = df[pid]
 
     columns: dict[str, Any] = {c: df[c].to_numpy() for c in id_cols}
     names_seen: dict[str, str] = {}
     flag_categories = pd.CategoricalDtype(list(FLAGS))
     for inst in insts:
-        mat = _validated_matrix(df, inst, ids, source, allow_between_points=allow_between_points)
+        mat = _validated_matrix(df, inst, ids, allow_between_points=allow_between_points)
         for name, (value, n, flag) in score_matrix(mat, inst).items():
             out_name = name
             if name in names_seen or name in columns:
@@ -797,8 +791,6 @@ def score(
     renamed = getattr(data, "attrs", {}).get("renamed") or df.attrs.get("renamed")
     if renamed:  # repeated export names made unique on reading: the codebook says so
         out.attrs["renamed"] = dict(renamed)
-    if source:
-        out.attrs["source"] = source
     return out
 
 

@@ -21,7 +21,7 @@ import warnings
 from typing import NoReturn
 
 from .. import __version__
-from ..errors import DyadscoreError
+from ..errors import DyadscoreError, reading
 
 # Subcommand modules, in the order `dyadscore --help` lists them.
 SUBCOMMANDS: tuple[str, ...] = (
@@ -158,7 +158,9 @@ def _refuse_output_over_input(args: argparse.Namespace) -> None:
 def _run(args: argparse.Namespace) -> int:
     try:
         _refuse_output_over_input(args)
-        return int(args.run(args) or 0)
+        name = getattr(args, "data", None)  # error messages name the DATA file
+        with reading(name if isinstance(name, str) else None):
+            return int(args.run(args) or 0)
     except DyadscoreError as exc:
         print(f"dyadscore: error: {exc}", file=sys.stderr)
         return 2

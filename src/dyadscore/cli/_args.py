@@ -285,13 +285,13 @@ def add_choices(p: Any, **flags: tuple[str, str]) -> None:
 def from_args(args: argparse.Namespace, names: str, **renamed: str) -> dict[str, Any]:
     """The API's keyword arguments from the flags of the same name (``names``, separated by
     spaces) or of another name (``renamed``: API name = the flag's ``dest``), so that a
-    command passes its flags on by name; ``source="data"`` passes the DATA argument.
+    command passes its flags on by name; ``covariates="covariate"`` passes ``--covariate``.
 
     Examples
     --------
-    >>> ns = argparse.Namespace(dyad="couple", seed=1, data="d.csv")
-    >>> from_args(ns, "dyad seed", source="data")
-    {'dyad': 'couple', 'seed': 1, 'source': 'd.csv'}
+    >>> ns = argparse.Namespace(dyad="couple", seed=1, covariate=["age"])
+    >>> from_args(ns, "dyad seed", covariates="covariate")
+    {'dyad': 'couple', 'seed': 1, 'covariates': ['age']}
     """
     out = {name: getattr(args, name) for name in names.split()}
     out.update({name: getattr(args, attr) for name, attr in renamed.items()})

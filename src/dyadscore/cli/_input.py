@@ -55,7 +55,7 @@ def read_input(args: argparse.Namespace):
 
     data, renames = read_scorable(args, strict=False, keep_missing_codes=True)
     if renames is not None:
-        data = rename_columns(data, renames, args.data)
+        data = rename_columns(data, renames)
     parsed = load_mapping(args.mapping)
     codes = [*(getattr(args, "missing_codes", None) or []), *parsed.missing]
     if codes:
@@ -71,7 +71,6 @@ def score_named(
     names,
     *,
     person: str | None = None,
-    source: str | None = None,
     instruments=(),
 ):
     """Score the subscales among ``names`` that are not columns but whose items are.
@@ -84,7 +83,7 @@ def score_named(
     """
     import sys
 
-    from ..errors import InputError
+    from ..errors import InputError, input_name
     from ..instruments import list_instruments, load_instrument
 
     long = {"item", "value"} <= set(data.columns)
@@ -102,7 +101,7 @@ def score_named(
         absent = [i for i in inst.item_ids if i not in have]
         if absent and any(i in have for i in inst.item_ids):
             raise InputError(
-                f"{source or 'data'}: {named[0]!r} is not a column and cannot be scored: item "
+                f"{input_name('data')}: {named[0]!r} is not a column and cannot be scored: item "
                 f"{absent[0]!r} of {inst.id} is missing; map the export's columns with --map"
             )
         if not absent:
@@ -111,11 +110,11 @@ def score_named(
         return data
     from ..scoring import find_person_column, score
 
-    pid = find_person_column(data, person, source)
+    pid = find_person_column(data, person)
     items = {i for inst in insts for i in inst.item_ids}
     drop = {pid, "item", "value"} if long else {pid, *items}
     keep = [c for c in data.columns if c not in drop]
-    out = score(data, insts, person=pid, keep=keep, source=source)
+    out = score(data, insts, person=pid, keep=keep)
     done = [n for n in wanted if n in out.columns]
     print(
         f"dyadscore: scored {', '.join(done)} from the items of "

@@ -60,12 +60,11 @@ def run(args: argparse.Namespace) -> int:
         _input.read_input(args),
         named,
         person=args.person,
-        source=args.data,
         instruments=args.instrument or (),
     )
     res = apim(
         data,
-        **_args.from_args(args, _MODEL + " moderator center", source="data"),
+        **_args.from_args(args, _MODEL + " moderator center"),
         role=None if args.indistinguishable else args.role,
         covariates=args.covariate or None,
         covariate_effects="as_is" if args.covariates_as_is else "actor_partner",

@@ -39,9 +39,7 @@ def run(args: argparse.Namespace) -> int:
     if args.bootstrap < 0:
         raise InputError(f"--bootstrap must be 0 or more, got {args.bootstrap}")
     check_output_args(args)
-    data = _input.score_named(
-        _input.read_input(args), [args.x, args.m, args.y], person=args.person, source=args.data
-    )
+    data = _input.score_named(_input.read_input(args), [args.x, args.m, args.y], person=args.person)
     wide = not {args.x, args.m, args.y} <= set(data.columns)
     if wide:  # member columns x1/x2 ...: roles come from the column suffixes (or --roles)
         role = None if args.indistinguishable else "role"
@@ -56,9 +54,7 @@ def run(args: argparse.Namespace) -> int:
         )
     res = apimem(
         data,
-        **_args.from_args(
-            args, "x m y dyad roles person bootstrap seed drop_singles", source="data"
-        ),
+        **_args.from_args(args, "x m y dyad roles person bootstrap seed drop_singles"),
         role=role,
         distinguishable=False if args.indistinguishable else None,
     )

@@ -42,7 +42,7 @@ def run(args: argparse.Namespace) -> int:
         warnings.simplefilter("ignore")  # warnings are printed with the summary
         res = diary_apim(
             data,
-            **_args.from_args(args, "x y dyad person time random", source="data"),
+            **_args.from_args(args, "x y dyad person time random"),
             role=None if args.indistinguishable else args.role,
             method=_args.fit_method(args),
         )

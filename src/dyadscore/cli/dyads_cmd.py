@@ -45,10 +45,9 @@ def run(args: argparse.Namespace) -> int:
         _input.read_input(args),
         args.vars,
         person=args.person,
-        source=args.data,
         instruments=args.instrument or (),
     )
-    common = {"person": args.person, "drop_singles": args.drop_singles, "source": args.data}
+    common = {"person": args.person, "drop_singles": args.drop_singles}
     if args.action == "nonindependence":
         out = dyads.nonindependence(data, args.vars, args.dyad, args.role, **common)
     elif args.action == "discrepancy":

@@ -63,7 +63,7 @@ def run(args: argparse.Namespace) -> int:
     if todo:  # item responses: scored here, the statistics take scores
         keep = [c for c in dict.fromkeys((args.dyad, args.role, args.wave, *ID_CANDIDATES)) if c]
         keep = [c for c in keep if c in data.columns]
-        data = score(data, todo, person=args.person, keep=keep, source=args.data)
+        data = score(data, todo, person=args.person, keep=keep)
     try:
         res = test(
             data,
@@ -73,7 +73,6 @@ def run(args: argparse.Namespace) -> int:
                 "dyad role person holm moderator lang drop_singles df_method time wave "
                 "bootstrap seed",
                 covariates="covariate",
-                source="data",
             ),
         )
     except PairingError as exc:  # the API's advice in command-line words

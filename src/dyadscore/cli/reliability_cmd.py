@@ -75,7 +75,7 @@ def run(args: argparse.Namespace) -> int:
     res = reliability(
         data,
         args.instrument,
-        **_args.from_args(args, "by use ci allow_between_points", source="data"),
+        **_args.from_args(args, "by use ci allow_between_points"),
         mapping=mapping,
     )
     emit_report(args, res, lambda: res.summary(lang=args.lang, items=args.item_stats))
@@ -93,7 +93,7 @@ def _run_change(args: argparse.Namespace) -> int:
     table = reliable_change_between_waves(
         data,
         args.instrument,
-        **_args.from_args(args, "waves person wave by method z", source="data"),
+        **_args.from_args(args, "waves person wave by method z"),
         mapping=mapping,
     )
     if args.out:  # atomic; refuses an existing file without --force

@@ -70,7 +70,7 @@ def run(args: argparse.Namespace) -> int:
         results[name] = invariance(
             data,
             spec,
-            **_args.from_args(args, "dyad role scaling missing structure", source="data"),
+            **_args.from_args(args, "dyad role scaling missing structure"),
             wave=wave,
         )
     if args.html:

@@ -3,7 +3,7 @@
 Every platform reader returns a :class:`pandas.DataFrame` of the export as it is
 (one row per response, the platform's own column names) with these ``attrs``:
 
-``source``         file name used in error messages
+``source``         the file name, for error messages (a frame attribute, not an argument)
 ``platform``       ``"qualtrics"``, ``"redcap"``, ...
 ``labels``         ``{column: question text}`` where the export carries it
 ``value_labels``   ``{column: {code: label}}`` (SPSS, Stata, REDCap dictionaries)
@@ -226,7 +226,7 @@ def coerce_frame(df: pd.DataFrame, skip: set[str] | None = None) -> pd.DataFrame
 def finish(
     df: pd.DataFrame,
     *,
-    source: str,
+    name: str,
     platform: str,
     labels: dict[str, str] | None = None,
     value_labels: dict[str, dict[Any, str]] | None = None,
@@ -239,16 +239,16 @@ def finish(
 ) -> pd.DataFrame:
     """Attach the reader metadata (see module docstring) and check there are rows."""
     if df.shape[0] == 0:
-        raise InputError(f"{source}: no responses in the export (only header rows)")
+        raise InputError(f"{name}: no responses in the export (only header rows)")
     dup = pd.Index(df.columns)[pd.Index(df.columns).duplicated()]
     if len(dup):
         raise InputError(
-            f"{source}: column {dup[0]!r} appears twice in the header; give every column a "
+            f"{name}: column {dup[0]!r} appears twice in the header; give every column a "
             "unique name"
         )
     renamed = dict(extra.pop("renamed", None) or df.attrs.get("renamed") or {})
     df.attrs.update(
-        source=source,
+        source=name,
         platform=platform,
         labels=dict(labels or {}),
         value_labels=dict(value_labels or {}),

@@ -671,7 +671,7 @@ def instrument_from_redcap(
     from ..errors import InstrumentError
 
     try:
-        return parse_instrument(instrument_yaml(data), source="")
+        return parse_instrument(instrument_yaml(data), name="")
     except InstrumentError as exc:  # say what is wrong in the dictionary's own terms
         msg = re.sub(r"^:?\s*(line \d+: )?", "", str(exc))
         raise InputError(f"{name}: cannot make an instrument of it: {msg}") from None

@@ -186,7 +186,7 @@ def read_limesurvey(path: str | os.PathLike) -> pd.DataFrame:
     df = coerce_frame(df, skip={"id", "token"})
     return finish(
         df,
-        source=str(path),
+        name=str(path),
         platform="limesurvey",
         labels=labels,
         person=["id"],

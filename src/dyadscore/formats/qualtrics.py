@@ -148,7 +148,7 @@ def read_qualtrics(path: str | os.PathLike, *, legacy: bool | None = None) -> pd
     data = coerce_frame(data, skip=set(ids))
     return finish(
         data,
-        source=name,
+        name=name,
         platform="qualtrics",
         labels=labels,
         person=person,

@@ -190,7 +190,7 @@ def read_redcap(path: str | os.PathLike) -> pd.DataFrame:
             df[col] = df[col].replace("", np.nan)
     return finish(
         df,
-        source=name,
+        name=name,
         platform="redcap",
         labels=labels,
         person=[record],

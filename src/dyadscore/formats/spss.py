@@ -86,7 +86,7 @@ def _read(path: str | os.PathLike, kind: str) -> pd.DataFrame:
     value_labels: dict[str, dict[Any, str]] = dict(meta.variable_value_labels or {})
     return finish(
         df,
-        source=str(p),
+        name=str(p),
         platform=kind,
         labels=labels,
         value_labels=value_labels,

@@ -101,7 +101,7 @@ def read_surveyjs(path: str | os.PathLike) -> pd.DataFrame:
     df = _flatten(records)
     df = coerce_frame(df.astype(object).where(df.notna(), ""), skip=set())
     person = [k for k in PERSON_KEYS if k in df.columns]
-    return finish(df, source=str(p), platform="surveyjs", person=person)
+    return finish(df, name=str(p), platform="surveyjs", person=person)
 
 
 def strip_reverse_suffix(columns: list[str]) -> tuple[dict[str, str], list[str]]:
@@ -145,7 +145,7 @@ def read_formr(path: str | os.PathLike) -> pd.DataFrame:
     df = coerce_frame(df.rename(columns=rename), skip={"session"})
     return finish(
         df,
-        source=str(p),
+        name=str(p),
         platform="formr",
         person=["session"],
         meta=FORMR_SESSION,
