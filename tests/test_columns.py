@@ -45,3 +45,20 @@ def test_one_list_of_person_candidates() -> None:
         if p.name not in ("columns.py", "paradox.py") and spelled in p.read_text(encoding="utf-8")
     ]
     assert offenders == []
+
+
+def test_upper_case_person_id_of_spss_and_stata_files_is_found() -> None:
+    """SPSS and Stata variable names are case-insensitive: an ``ID`` column is the person id,
+    the same way in scoring, the dyadic functions and the paradox test."""
+    import pandas as pd
+
+    import dyadscore as ds
+    from dyadscore.columns import person_column
+    from dyadscore.dyads import _person_column
+
+    items = ds.read_table(Path(__file__).parents[1] / "data/sample/couples_items.csv").head(20)
+    items = items.rename(columns={"person": "ID"})
+    scores = ds.score(items, "relationship-satisfaction")
+    assert "ID" in scores.columns and scores["ID"].tolist() == items["ID"].tolist()
+    assert person_column(["Person", "person_id"]) == "person_id"  # exact names first
+    assert _person_column(pd.DataFrame(columns=["ID", "couple"]), None) == "ID"

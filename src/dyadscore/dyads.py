@@ -40,7 +40,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from .columns import PERSON_CANDIDATES
+from .columns import PERSON_CANDIDATES, person_column
 from .errors import InputError, PairingError, _file_name_as_source, input_name
 
 __all__ = [
@@ -116,7 +116,7 @@ def _person_column(data: pd.DataFrame, person: str | None, *taken: str | None) -
     ``data`` that is not one of the ``taken`` columns; None when there is none."""
     if person is not None:
         return person
-    return next((c for c in PERSON_CANDIDATES if c in data.columns and c not in taken), None)
+    return person_column(data.columns, taken)
 
 
 def _pair(data, dyad, role, person, wave, roles, drop_singles, *, taken=()) -> Pairing:
@@ -1220,12 +1220,12 @@ def wide_by_wave(
     >>> wide_by_wave(long).to_dict("list")
     {'person': [1, 2], 'couple': [1, 1], 'sat_w1': [3.0, 5.0], 'sat_w2': [4.0, nan]}
     """
-    from .columns import DYAD_CANDIDATES, ID_CANDIDATES, PERSON_CANDIDATES
+    from .columns import DYAD_CANDIDATES, ID_CANDIDATES
 
     src = input_name("scores")
     if not isinstance(scores, pd.DataFrame):
         raise InputError(f"{src}: expected a table with one row per person per wave")
-    person = person or next((c for c in PERSON_CANDIDATES if c in scores.columns), "person")
+    person = person or person_column(scores.columns) or "person"
     for col in (person, wave):
         if col not in scores.columns:
             raise InputError(f"{src}: no column {col!r}; expected one row per {person} per {wave}")

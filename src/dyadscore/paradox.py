@@ -51,7 +51,7 @@ from scipy import stats
 
 from .catalogue import LANGS, check_lang
 from .catalogue import text as _catalogue_text
-from .columns import PERSON_CANDIDATES
+from .columns import person_column
 from .dyads import _require_scores, _wave_value, prepare, wave_numbers, wide_by_wave
 from .errors import InputError, _file_name_as_source, input_name
 from .power_analysis import decision_p
@@ -694,7 +694,7 @@ def _resolve_data(data: Any, person: str | None) -> tuple[pd.DataFrame, Any]:
     if not isinstance(data, pd.DataFrame):
         src = input_name("data")
         raise InputError(f"{src}: expected a table with one row per person (see wide_by_wave)")
-    return data, person or next((c for c in PERSON_CANDIDATES if c in data.columns), None)
+    return data, person or person_column(data.columns)
 
 
 def _prepare_columns(data: pd.DataFrame, hyps: list[Hypothesis], run: _Run) -> pd.DataFrame:

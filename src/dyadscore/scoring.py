@@ -29,7 +29,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
-from .columns import ID_CANDIDATES, PERSON_CANDIDATES
+from .columns import ID_CANDIDATES, PERSON_CANDIDATES, person_column
 from .errors import InputError, _file_name_as_source, input_name, reading, where
 from .instruments import Instrument, load_instrument, load_instruments
 from .io import one_column_hint, read_table
@@ -138,9 +138,9 @@ def find_person_column(df: pd.DataFrame, person: str | None = None) -> str:
                 f"{input_name('data')}: person id column {person!r} not found (columns: {have})"
             )
         return person
-    for cand in PERSON_CANDIDATES:
-        if cand in df.columns:
-            return cand
+    found = person_column(df.columns)
+    if found is not None:
+        return found
     hint = ""
     if df.index.name in (person, *PERSON_CANDIDATES) and df.index.name is not None:
         hint = f" ({df.index.name!r} is the index: use df.reset_index())"

@@ -147,7 +147,7 @@ def _check_separator(path: str | os.PathLike) -> None:
 
 def _require_person_column(path: str | os.PathLike, found: str, renames: dict[str, str]) -> None:
     """An own-format table that a command reads per person needs a person id column."""
-    from ..columns import PERSON_CANDIDATES
+    from ..columns import person_column
     from ._base import head_text
     from .detect import _first_rows
 
@@ -163,7 +163,7 @@ def _require_person_column(path: str | os.PathLike, found: str, renames: dict[st
         return  # not UTF-8, or blank: the reader says so
     header = _first_rows(text, 1)[0]
     names = set(header) | {renames[c] for c in header if c in renames}
-    if names & set(PERSON_CANDIDATES) or {"item", "value"} <= names:
+    if person_column(names) is not None or {"item", "value"} <= names:
         return
     shown = ", ".join(header[:6]) + (", ..." if len(header) > 6 else "")
     raise InputError(

@@ -54,7 +54,13 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from ..columns import DYAD_CANDIDATES, PERSON_CANDIDATES, RESPONSE_KEYS, present_instruments
+from ..columns import (
+    DYAD_CANDIDATES,
+    PERSON_CANDIDATES,
+    RESPONSE_KEYS,
+    person_column,
+    present_instruments,
+)
 from ..errors import InputError, where
 from ..instruments import Instrument, list_instruments, load_instrument
 
@@ -821,7 +827,7 @@ def suggest_mapping(
     order = {it.id: k for k, (_, it) in enumerate(items)}
     columns = dict(sorted(columns.items(), key=lambda kv: order[kv[1]]))
     person = next((c for c in defaults.get("person", []) if c in raw.columns), None)
-    person = person or next((c for c in PERSON_CANDIDATES if c in raw.columns), None)
+    person = person or person_column(raw.columns)
     wave = next((c for c in _varying(raw, defaults.get("wave", []))), None)
     out: dict[str, Any] = {
         "source": raw.attrs.get("platform") or source,
