@@ -61,7 +61,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from .catalogue import check_lang
+from .catalogue import Texts, check_lang
 from .errors import InputError, _file_name_as_source, input_name
 from .results import Result, format_number, format_p_eq, format_stars
 
@@ -1319,96 +1319,7 @@ def _effects(
 
 
 # ------------------------------------------------------------------ words
-_PATH_NAMES = {  # the same in both languages
-    "a": "actor x -> m",
-    "p": "partner x -> m",
-    "b": "actor m -> y",
-    "q": "partner m -> y",
-    "c": "direct actor x -> y",
-    "d": "direct partner x -> y",
-}
-_TEXT = {
-    "en": {
-        "title": "APIM mediation model (Ledermann, Macho & Kenny, 2011)",
-        "dist": "distinguishable dyads ({r1} = 1, {r2} = 2)",
-        "indist": "indistinguishable dyads (equal paths, means and variances for both members)",
-        "vars": "x = {x} -> m = {m} -> y = {y}; {n} couples; ML as lavaan::sem",
-        "boot": "{b} bootstrap resamples of couples (percentile CIs{seed})",
-        "noboot": "no bootstrap (delta-method CIs only; bootstrap=2000 is recommended)",
-        "paths": "Paths (b [95% CI], p; beta = standardised):",
-        "ind": "Indirect effects (estimate [95% delta-method CI]{bt}, z, p):",
-        "bt": " [95% bootstrap CI]",
-        "tot": "Total indirect and total effects:",
-        "boot_ci": "bootstrap",
-        "path": _PATH_NAMES,
-        "on": "on {r}",
-        "kinds": {
-            **_CHAIN_NAMES,
-            "totind_actor": "total indirect actor effect",
-            "totind_partner": "total indirect partner effect",
-            "total_actor": "total actor effect",
-            "total_partner": "total partner effect",
-        },
-        "from": "of {r}'s x",
-        "test": (
-            "Test of indistinguishability (all 12 equality constraints): chi2({df}) = {c}, "
-            "p {p}; equal paths only: chi2({df2}) = {c2}, p {p2}."
-        ),
-        "test_yes": "The roles differ: the distinguishable model fits better.",
-        "test_no": "No evidence that the roles differ; the indistinguishable model is tenable.",
-        "fit": "Indistinguishable model: CFI = {cfi}, RMSEA = {rmsea} [{lo}, {hi}], SRMR = {srmr}.",
-        "note": (
-            "Note. Mediation is a causal claim: it assumes the order x -> m -> y and no "
-            "unmeasured confounding of x-m, m-y and x-y (within and across partners). With "
-            "cross-sectional data the indirect effects describe associations, not change."
-        ),
-        "warn": "Warning: {w}.",
-    },
-    "nl": {
-        "title": "APIM-mediatiemodel (Ledermann, Macho & Kenny, 2011)",
-        "dist": "onderscheidbare dyades ({r1} = 1, {r2} = 2)",
-        "indist": (
-            "niet-onderscheidbare dyades (gelijke paden, gemiddelden en varianties voor beide "
-            "partners)"
-        ),
-        "vars": "x = {x} -> m = {m} -> y = {y}; {n} koppels; ML zoals lavaan::sem",
-        "boot": "{b} bootstrapsteekproeven van koppels (percentiel-BI's{seed})",
-        "noboot": "geen bootstrap (alleen deltamethode-BI's; bootstrap=2000 is aan te raden)",
-        "paths": "Paden (b [95%-BI], p; beta = gestandaardiseerd):",
-        "ind": "Indirecte effecten (schatting [95%-BI deltamethode]{bt}, z, p):",
-        "bt": " [95%-BI bootstrap]",
-        "tot": "Totale indirecte en totale effecten:",
-        "boot_ci": "bootstrap",
-        "path": _PATH_NAMES,
-        "on": "op {r}",
-        "kinds": {
-            **_CHAIN_NAMES,
-            "totind_actor": "totaal indirect actoreffect",
-            "totind_partner": "totaal indirect partnereffect",
-            "total_actor": "totaal actoreffect",
-            "total_partner": "totaal partnereffect",
-        },
-        "from": "van x van {r}",
-        "test": (
-            "Toets van niet-onderscheidbaarheid (alle 12 gelijkheidsrestricties): "
-            "chi2({df}) = {c}, p {p}; alleen gelijke paden: chi2({df2}) = {c2}, p {p2}."
-        ),
-        "test_yes": "De rollen verschillen: het onderscheidbare model past beter.",
-        "test_no": (
-            "Geen aanwijzing dat de rollen verschillen; het niet-onderscheidbare model is houdbaar."
-        ),
-        "fit": (
-            "Niet-onderscheidbaar model: CFI = {cfi}, RMSEA = {rmsea} [{lo}, {hi}], SRMR = {srmr}."
-        ),
-        "note": (
-            "Noot. Mediatie is een causale bewering: ze veronderstelt de volgorde x -> m -> y "
-            "en geen ongemeten confounding van x-m, m-y en x-y (binnen en tussen partners). Bij "
-            "cross-sectionele gegevens beschrijven de indirecte effecten samenhang, geen "
-            "verandering."
-        ),
-        "warn": "Waarschuwing: {w}.",
-    },
-}
+_TEXT = Texts("apimem")  # strings/apimem.yaml
 
 
 def _ci_text(lo: float, hi: float, lang: str, digits: int = 3) -> str:

@@ -32,7 +32,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from .catalogue import check_lang
+from .catalogue import Texts, check_lang
 from .errors import InputError, _file_name_as_source, input_name, reading
 from .results import Result, format_number, format_p_eq
 
@@ -739,73 +739,9 @@ def _lr_tests(fits: pd.DataFrame) -> pd.DataFrame:
 
 
 # ============================================================================ results
-_LICENSE = {
-    "en": {
-        "none": "Not even the configural model was tested; nothing is licensed yet.",
-        "untested": "Higher levels were not tested: what holds beyond this level is unknown.",
-        "configural": (
-            "The scale has the same factor structure in both partners, but the partners' "
-            "loadings differ: their scores are not on the same metric. Analyse each partner's "
-            "scores separately; do not compare partners' means, variances or associations."
-        ),
-        "loading": (
-            "Loadings are equal (metric invariance): associations of the latent construct "
-            "(correlations, APIM actor/partner paths at the latent level) can be compared "
-            "between partners. Comparing the partners' means is NOT licensed: that needs "
-            "intercept invariance."
-        ),
-        "intercept": (
-            "Loadings and intercepts are equal (scalar invariance): the partners' latent means "
-            "can be compared, as can associations. Observed scale scores still carry unequal "
-            "measurement error (residual variances were not constrained)."
-        ),
-        "residual": (
-            "Loadings, intercepts and residual variances are equal (strict invariance): the "
-            "partners' observed scale scores measure the construct on the same metric with the "
-            "same precision, so means, variances and associations of the scores can be compared."
-        ),
-    },
-    "nl": {
-        "none": "Zelfs het configurale model is niet getoetst; er is nog niets onderbouwd.",
-        "untested": "Hogere niveaus zijn niet getoetst: wat daarboven standhoudt is onbekend.",
-        "configural": (
-            "De schaal heeft bij beide partners dezelfde factorstructuur, maar de ladingen "
-            "verschillen: de scores liggen niet op dezelfde maat. Analyseer de scores per "
-            "partner; vergelijk geen gemiddelden, varianties of samenhangen tussen partners."
-        ),
-        "loading": (
-            "De ladingen zijn gelijk (metrische invariantie): samenhangen van het latente "
-            "construct (correlaties, APIM-paden op latent niveau) mogen tussen partners worden "
-            "vergeleken. Gemiddelden van de partners vergelijken mag NIET: daarvoor is "
-            "intercept-invariantie nodig."
-        ),
-        "intercept": (
-            "Ladingen en intercepten zijn gelijk (scalaire invariantie): de latente gemiddelden "
-            "van de partners mogen worden vergeleken, net als samenhangen. De geobserveerde "
-            "schaalscores kunnen nog ongelijke meetfout hebben (residuvarianties niet gelijk)."
-        ),
-        "residual": (
-            "Ladingen, intercepten en residuvarianties zijn gelijk (strikte invariantie): de "
-            "geobserveerde schaalscores van beide partners meten het construct op dezelfde maat "
-            "en even precies; gemiddelden, varianties en samenhangen mogen worden vergeleken."
-        ),
-    },
-}
+_LICENSE = Texts("cfa_licence")  # strings/cfa_licence.yaml
 
-_NAMES = {
-    "en": {
-        "configural": "configural",
-        "loading": "loading (metric)",
-        "intercept": "intercept (scalar)",
-        "residual": "residual (strict)",
-    },
-    "nl": {
-        "configural": "configuraal",
-        "loading": "ladingen (metrisch)",
-        "intercept": "intercepten (scalair)",
-        "residual": "residuen (strikt)",
-    },
-}
+_NAMES = Texts("cfa_levels")  # strings/cfa_levels.yaml
 
 
 def _fit_line(row: pd.Series, lang: str) -> str:

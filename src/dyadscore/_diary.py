@@ -45,7 +45,7 @@ import pandas as pd
 from scipy import stats
 
 from ._lme import LMEFit, containment_df, fit_lme
-from .catalogue import check_lang
+from .catalogue import Texts, check_lang
 from .dyads import _numeric, _require_columns
 from .errors import InputError, _file_name_as_source, input_name
 from .results import (
@@ -547,74 +547,7 @@ class DiaryAPIMResult(_PanelAPIM, Result):
         return out
 
 
-_TEXT = {
-    "en": {
-        "dist": "distinguishable partners",
-        "indist": "indistinguishable partners",
-        "title": "Daily-diary APIM ({kind}), outcome {y!r}, predictor {x!r}",
-        "est": "Estimation: {method} (nlme::lme form), {rand}; {nc} couples, {n} person-days used "
-        "(of {nr} rows)",
-        "ri": "random intercepts per partner",
-        "rs": "random intercepts and within-person actor slopes per partner",
-        "centring": "Centring: x_w = x - person mean (within), x_b = person mean - grand mean "
-        "{gm} (between)",
-        "effect": "Effect",
-        "role": "Role",
-        "names": {
-            "intercept": "intercept",
-            "actor_within": "actor (within)",
-            "partner_within": "partner (within)",
-            "actor_between": "actor (between)",
-            "partner_between": "partner (between)",
-            "time": "time (per week)",
-        },
-        "re": "Random-effect SDs: {sds}",
-        "recorr": "Random-effect correlations: {c}",
-        "resid": "Residual SD: {sd}; same-day residual correlation between partners r = {r}",
-        "resid_ar1": "Residual SD: {sd}; AR(1) residual correlation by row position within the "
-        "couple phi = {r}",
-        "distg": "Distinguishability (LR, ML): chi2({df}) = {chisq}, p {p}",
-        "note": "Note. Within effects: a day on which x is higher than usual; between effects: "
-        "a person whose x is higher on average. t tests on nlme's containment df.",
-        "warn": "Warning: ",
-        "xlab": "daily deviation of {x} from the person's mean",
-        "ylab": "predicted {y}",
-        "ptitle": "Within-person actor and partner effects",
-    },
-    "nl": {
-        "dist": "onderscheidbare partners",
-        "indist": "niet-onderscheidbare partners",
-        "title": "Dagboek-APIM ({kind}), uitkomst {y!r}, voorspeller {x!r}",
-        "est": "Schatting: {method} (vorm van nlme::lme), {rand}; {nc} koppels, {n} "
-        "persoonsdagen gebruikt (van {nr} rijen)",
-        "ri": "random intercepten per partner",
-        "rs": "random intercepten en binnenpersoons-actorhellingen per partner",
-        "centring": "Centrering: x_w = x - persoonsgemiddelde (binnen), x_b = "
-        "persoonsgemiddelde - totaalgemiddelde {gm} (tussen)",
-        "effect": "Effect",
-        "role": "Rol",
-        "names": {
-            "intercept": "intercept",
-            "actor_within": "actor (binnen)",
-            "partner_within": "partner (binnen)",
-            "actor_between": "actor (tussen)",
-            "partner_between": "partner (tussen)",
-            "time": "tijd (per week)",
-        },
-        "re": "SD's van de random effecten: {sds}",
-        "recorr": "Correlaties van de random effecten: {c}",
-        "resid": "Residuele SD: {sd}; residuele correlatie tussen partners op dezelfde dag r = {r}",
-        "resid_ar1": "Residuele SD: {sd}; AR(1)-correlatie van de residuen volgens de "
-        "rijvolgorde binnen het koppel phi = {r}",
-        "distg": "Onderscheidbaarheid (LR, ML): chi2({df}) = {chisq}, p {p}",
-        "note": "Noot. Binneneffecten: een dag waarop x hoger is dan gewoonlijk; tusseneffecten: "
-        "iemand met gemiddeld een hogere x. t-toetsen op de containment-df van nlme.",
-        "warn": "Waarschuwing: ",
-        "xlab": "dagelijkse afwijking van {x} van het persoonsgemiddelde",
-        "ylab": "voorspelde {y}",
-        "ptitle": "Binnenpersoons actor- en partnereffecten",
-    },
-}
+_TEXT = Texts("diary")  # strings/diary.yaml
 
 
 # --------------------------------------------------------------------------------------

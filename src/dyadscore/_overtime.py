@@ -51,7 +51,7 @@ from ._diary import (
     _reml_or_ml,
 )
 from .apim_gls import _Data, _fit
-from .catalogue import check_lang
+from .catalogue import Texts, check_lang
 from .dyads import _numeric, _require_columns
 from .errors import InputError, _file_name_as_source, input_name
 from .results import Result, effects_table, format_number
@@ -214,38 +214,7 @@ class OvertimeAPIMResult(_PanelAPIM, Result):
         return ax
 
 
-_TEXT = {
-    "en": {
-        "title": "Over-time APIM, outcome {y!r}, lagged predictor {x!r}",
-        "est": "Estimation: {m} (GLS as nlme::gls, residuals correlated within wave); "
-        "{nc} couples, {n} person-waves used, {w} waves",
-        "names": {
-            "intercept": "intercept",
-            "stability_actor": "stability (actor)",
-            "stability_partner": "stability (partner)",
-            "actor_lagged": "actor (lagged x)",
-            "partner_lagged": "partner (lagged x)",
-        },
-        "resid": "Residual SD: {sd}; same-wave residual correlation r = {r}",
-        "note": "Note. Effects of the previous wave on the current one; t tests on N - p df.",
-        "ptitle": "Over-time APIM",
-    },
-    "nl": {
-        "title": "APIM over de tijd, uitkomst {y!r}, vertraagde voorspeller {x!r}",
-        "est": "Schatting: {m} (GLS als nlme::gls, residuen gecorreleerd binnen een meting); "
-        "{nc} koppels, {n} persoonsmetingen gebruikt, {w} metingen",
-        "names": {
-            "intercept": "intercept",
-            "stability_actor": "stabiliteit (actor)",
-            "stability_partner": "stabiliteit (partner)",
-            "actor_lagged": "actor (vorige x)",
-            "partner_lagged": "partner (vorige x)",
-        },
-        "resid": "Residuele SD: {sd}; residuele correlatie binnen een meting r = {r}",
-        "note": "Noot. Effecten van de vorige meting op de huidige; t-toetsen op N - p df.",
-        "ptitle": "APIM over de tijd",
-    },
-}
+_TEXT = Texts("overtime")  # strings/overtime.yaml
 
 
 @_file_name_as_source

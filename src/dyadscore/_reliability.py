@@ -43,6 +43,7 @@ import numpy as np
 import pandas as pd
 from scipy import optimize, stats
 
+from .catalogue import Texts
 from .errors import InputError, _file_name_as_source, input_name, reading
 from .results import Result, format_number
 
@@ -611,20 +612,7 @@ def scale_shift_warnings(raw_items: pd.DataFrame, instrument: Any) -> list[str]:
 
 
 # ---------------------------------------------------------------- the result
-_REL_TEXT = {
-    "en": {
-        "title": "Reliability (use={use}, {ci}% Feldt CI for alpha)",
-        "none": "(no subscales)",
-        "items": "Items (r.drop: corrected item-total r; reversed items marked -)",
-        "warnings": "Warnings ({n}):",
-    },
-    "nl": {
-        "title": "Betrouwbaarheid (use={use}, {ci}% Feldt-BI voor alfa)",
-        "none": "(geen subschalen)",
-        "items": "Items (r.drop: gecorrigeerde item-totaalcorrelatie; omgepoolde items met -)",
-        "warnings": "Waarschuwingen ({n}):",
-    },
-}
+_REL_TEXT = Texts("reliability")  # strings/reliability.yaml
 
 
 @dataclass(repr=False)

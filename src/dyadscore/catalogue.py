@@ -3,7 +3,9 @@ researcher in English or Dutch.
 
 The strings are data, like the instruments: one YAML file per part of the program under
 ``dyadscore/strings/`` (``administer.yaml`` for the terminal and web form, ``report.yaml`` for
-the couple report, ``paradox.yaml`` for the paradox summaries), each a mapping
+the couple report, ``paradox.yaml`` for the paradox summaries, ``apimem.yaml``,
+``cfa_*.yaml``, ``diary.yaml``, ``overtime.yaml`` and ``reliability.yaml`` for the summaries
+of the models), each a mapping
 ``key: {en: ..., nl: ...}``. A key is looked up as ``"<file>.<key>"``. Translators edit the YAML;
 code calls :func:`text`.
 
@@ -17,6 +19,7 @@ Examples
 
 from __future__ import annotations
 
+from collections.abc import Iterator, Mapping
 from functools import cache
 
 from .errors import InputError
@@ -54,6 +57,40 @@ def entry(key: str) -> dict[str, str]:
     """
     part, _, name = key.partition(".")
     return _part(part)[name]
+
+
+class Texts(Mapping):
+    """All texts of one part in one language: ``Texts("diary")["nl"]["title"]``.
+
+    For modules that fill a whole summary from one part (the model summaries); loaded when
+    first indexed. A text may itself be a mapping (the names of a model's effects).
+
+    Parameters
+    ----------
+    part : str
+        The YAML file under ``dyadscore/strings/`` (without ``.yaml``).
+
+    Examples
+    --------
+    >>> Texts("administer")["nl"]["progress"]
+    'vraag {i} van {n}'
+    >>> sorted(Texts("administer"))
+    ['en', 'nl']
+    """
+
+    def __init__(self, part: str) -> None:
+        self.part = part
+
+    def __getitem__(self, lang: str) -> dict:
+        if lang not in LANGS:
+            raise KeyError(lang)
+        return {key: entry[lang] for key, entry in _part(self.part).items()}
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(LANGS)
+
+    def __len__(self) -> int:
+        return len(LANGS)
 
 
 def text(key: str, lang: str = "en", /, **fmt: object) -> str:
