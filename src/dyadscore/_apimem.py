@@ -1463,10 +1463,9 @@ def _plot(res: APIMeMResult, ax: Any = None, lang: str = "en") -> Any:
         color="dimgray",
     )
     has_boot = bool(info["bootstrap"])
-    head = "indirect effects, 95% " + ("bootstrap" if has_boot else "delta-method") + " CI"
-    if lang == "nl":
-        head = "indirecte effecten, 95%-BI " + ("bootstrap" if has_boot else "deltamethode")
-    lines = [head]
+    words = Texts("figures")[check_lang(lang)]
+    method = words["apimem_method"]["boot" if has_boot else "delta"]
+    lines = [words["apimem_head"].format(method=method)]
     for r in res.indirect.itertuples(index=False):
         if r.kind != "indirect":
             continue
@@ -1474,9 +1473,7 @@ def _plot(res: APIMeMResult, ax: Any = None, lang: str = "en") -> Any:
         sig = "*" if (lo > 0 or hi < 0) else ""
         lines.append(f"{r.effect:<9} {r.estimate:6.3f} [{lo:6.3f}, {hi:6.3f}]{sig}  {r.chain}")
     ax.text(0.1, -1.3, "\n".join(lines), ha="left", va="top", fontsize=7.5, family="monospace")
-    kind = "distinguishable" if dist else "indistinguishable"
-    if lang == "nl":
-        kind = "onderscheidbaar" if dist else "niet onderscheidbaar"
+    kind = words["apimem_kind"]["dist" if dist else "indist"]
     ax.set_title(f"APIMeM ({kind}); * p < .05, ** p < .01, *** p < .001", fontsize=9)
     return ax
 

@@ -739,9 +739,7 @@ def _lr_tests(fits: pd.DataFrame) -> pd.DataFrame:
 
 
 # ============================================================================ results
-_LICENSE = Texts("cfa_licence")  # strings/cfa_licence.yaml
-
-_NAMES = Texts("cfa_levels")  # strings/cfa_levels.yaml
+_TEXT = Texts("cfa")  # strings/cfa.yaml
 
 
 def _fit_line(row: pd.Series, lang: str) -> str:
@@ -796,26 +794,19 @@ class CFAResult(Result):
         check_lang(lang)
         i = self.info
         what = i["instrument"] or ", ".join(i["factors"])
-        head = (
-            f"CFA of {what}: {len(i['factors'])} factor(s), {i['scaling']} scaling, "
-            f"{'FIML' if i['missing'] == 'fiml' else 'listwise'}"
-            if lang == "en"
-            else f"CFA van {what}: {len(i['factors'])} factor(en), schaling {i['scaling']}, "
-            f"{'FIML' if i['missing'] == 'fiml' else 'listwise'}"
-        )
-        lines = [head]
+        t = _TEXT[lang]
+        missing = "FIML" if i["missing"] == "fiml" else "listwise"
+        k, scaling = len(i["factors"]), i["scaling"]
+        lines = [t["cfa_head"].format(what=what, k=k, scaling=scaling, missing=missing)]
         for _, row in self.fits.iterrows():
-            n_lbl = "n" if lang == "en" else "n"
-            lines.append(
-                f"  {row['group']} ({n_lbl} = {int(row['ntotal'])}): {_fit_line(row, lang)}"
-            )
+            lines.append(f"  {row['group']} (n = {int(row['ntotal'])}): {_fit_line(row, lang)}")
         for _, row in self.omega.iterrows():
             lines.append(
                 f"  omega {row['factor']} [{row['group']}] = "
                 f"{format_number(row['omega_total'], 3, lang)}"
             )
         for w in self.warnings:
-            lines.append(("  warning: " if lang == "en" else "  waarschuwing: ") + w)
+            lines.append(t["warning"] + w)
         return "\n".join(lines)
 
     _dict_fields = ("info", "fits", "params", "omega", "warnings")
@@ -968,105 +959,63 @@ class InvarianceResult(Result):
         """Fit per level, the tests between levels, what holds and what it licenses."""
         check_lang(lang)
         i = self.info
-        en = lang == "en"
+        tx = _TEXT[lang]
+        names = tx["levels"]
         what = i["instrument"] or ", ".join(i["factors"])
         r1, r2 = i["roles"]
+        missing = "FIML" if i["missing"] == "fiml" else "listwise"
         lines = [
-            (
-                f"Dyadic measurement invariance of {what} between {r1} and {r2}"
-                if en
-                else f"Dyadische meetinvariantie van {what} tussen {r1} en {r2}"
-            ),
-            (
-                f"{i['n_couples']} couples ({'FIML' if i['missing'] == 'fiml' else 'listwise'}), "
-                f"{i['scaling']} scaling, dySEM set-up (correlated residuals of the same item)"
-                if en
-                else f"{i['n_couples']} koppels ({'FIML' if i['missing'] == 'fiml' else 'listwise'}), "
-                f"schaling {i['scaling']}, opzet van dySEM (gecorreleerde residuen per item)"
-            ),
+            tx["inv_title"].format(what=what, r1=r1, r2=r2),
+            tx["inv_setup"].format(n=i["n_couples"], missing=missing, scaling=i["scaling"]),
             "",
         ]
         for _, row in self.fits.iterrows():
-            lines.append(f"  {_NAMES[lang][row['level']]:<22} {_fit_line(row, lang)}")
+            lines.append(f"  {names[row['level']]:<22} {_fit_line(row, lang)}")
         if len(self.tests):
             lines.append("")
-            lines.append(
-                "Tests between levels (LR test; change in CFI and RMSEA):"
-                if en
-                else "Toetsen tussen niveaus (LR-toets; verandering in CFI en RMSEA):"
-            )
+            lines.append(tx["tests_head"])
         for _, t in self.tests.iterrows():
-            verdict = (
-                (
-                    "holds"
-                    if t["holds"]
-                    else "rejected"
-                    if not (t["lr_ok"] or t["fit_ok"])
-                    else "contested"
-                )
-                if en
-                else (
-                    "houdt stand"
-                    if t["holds"]
-                    else "verworpen"
-                    if not (t["lr_ok"] or t["fit_ok"])
-                    else "omstreden"
-                )
+            kind = (
+                "holds"
+                if t["holds"]
+                else "rejected"
+                if not (t["lr_ok"] or t["fit_ok"])
+                else "contested"
             )
+            verdict = tx["verdict"][kind]
             lines.append(
-                f"  {_NAMES[lang][t['level']]:<22} delta chisq({int(t['delta_df'])}) = "
+                f"  {names[t['level']]:<22} delta chisq({int(t['delta_df'])}) = "
                 f"{format_number(t['delta_chisq'], 2, lang)}, p {format_p_eq(t['p'])}, "
                 f"delta CFI = {format_number(t['delta_cfi'], 3, lang)}, "
                 f"delta RMSEA = {format_number(t['delta_rmsea'], 3, lang)}: {verdict}"
             )
         lines.append("")
         best = self.holds
-        lines.append(
-            f"Highest level that holds: {_NAMES[lang].get(best, best)}."
-            if en
-            else f"Hoogste niveau dat standhoudt: {_NAMES[lang].get(best, best)}."
-        )
+        lines.append(tx["highest"].format(level=names.get(best, best)))
         last = str(self.fits["level"].iloc[-1]) if len(self.fits) else "none"
         if best == last and best != "residual":
-            lines.append(_LICENSE[lang]["untested"])
+            lines.append(tx["licence"]["untested"])
             if best != "configural":
-                lines.append(_LICENSE[lang][best])
+                lines.append(tx["licence"][best])
         else:
-            lines.append(_LICENSE[lang][best])
+            lines.append(tx["licence"][best])
         contested = self.tests[~self.tests["holds"] & (self.tests["lr_ok"] | self.tests["fit_ok"])]
         for _, t in contested.iterrows():
-            lines.append(
-                (
-                    f"Note: at the {t['level']} level the criteria disagree (LR test "
-                    f"{'passes' if t['lr_ok'] else 'rejects'}, change in fit "
-                    f"{'small' if t['fit_ok'] else 'too large'}); with many couples the LR test "
-                    "flags trivial differences, with few it misses real ones."
-                )
-                if en
-                else (
-                    f"Let op: op het niveau {t['level']} zijn de criteria het oneens (LR-toets "
-                    f"{'slaagt' if t['lr_ok'] else 'verwerpt'}, verandering in fit "
-                    f"{'klein' if t['fit_ok'] else 'te groot'})."
-                )
-            )
+            lr = tx["lr"]["pass" if t["lr_ok"] else "fail"]
+            fit = tx["fit"]["pass" if t["fit_ok"] else "fail"]
+            lines.append(tx["disagree"].format(level=t["level"], lr=lr, fit=fit))
         if len(self.omega):
             lines.append("")
             lines.append(
-                ("Omega (configural model): " if en else "Omega (configuraal model): ")
+                tx["omega_head"]
                 + ", ".join(
                     f"{r['factor']} [{r['role']}] {format_number(r['omega_total'], 3, lang)}"
                     for _, r in self.omega.iterrows()
                 )
             )
         for w in self.warnings:
-            lines.append(("warning: " if en else "waarschuwing: ") + w)
-        lines.append(
-            "Not licensed by any level: that the scale measures what its name says (validity), "
-            "or invariance in other groups than these partners."
-            if en
-            else "Door geen enkel niveau onderbouwd: dat de schaal meet wat de naam zegt "
-            "(validiteit), of invariantie in andere groepen dan deze partners."
-        )
+            lines.append(tx["warning"].lstrip() + w)
+        lines.append(tx["not_licensed"])
         return "\n".join(lines)
 
     _dict_fields = ("info", "holds", "fits", "tests", "params", "omega", "warnings")

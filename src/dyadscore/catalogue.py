@@ -3,9 +3,10 @@ researcher in English or Dutch.
 
 The strings are data, like the instruments: one YAML file per part of the program under
 ``dyadscore/strings/`` (``administer.yaml`` for the terminal and web form, ``report.yaml`` for
-the couple report, ``paradox.yaml`` for the paradox summaries, ``apimem.yaml``,
-``cfa_*.yaml``, ``diary.yaml``, ``overtime.yaml`` and ``reliability.yaml`` for the summaries
-of the models), each a mapping
+the couple report, ``paradox.yaml`` for the paradox summaries, ``instruments.yaml`` for
+``dyadscore instruments show``, ``figures.yaml`` for plots and effect tables, and
+``apimem.yaml``, ``cfa.yaml``, ``diary.yaml``, ``overtime.yaml`` and ``reliability.yaml`` for
+the summaries of the models), each a mapping
 ``key: {en: ..., nl: ...}``. A key is looked up as ``"<file>.<key>"``. Translators edit the YAML;
 code calls :func:`text`.
 

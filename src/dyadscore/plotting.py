@@ -299,7 +299,7 @@ def forest_plot(table: Any, ax: Any = None, lang: str = "en") -> Any:
         }.get(row["direction"], [])
         if marks:
             ax.plot(marks, [yi] * len(marks), "|", color="tab:red", markersize=14)
-    ci_word = "CI" if lang == "en" else "BI"
+    ci_word = text("figures.ci", lang)
     labels = [
         f"{h}{f' [{r}]' if r is not None else ''} ({100 * lv:.10g}% {ci_word})"
         for h, r, lv in zip(

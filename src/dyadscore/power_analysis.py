@@ -951,6 +951,10 @@ def plot_power(df: pd.DataFrame, ax: Any = None, *, target: float = 0.80, lang: 
     """
     import matplotlib.pyplot as plt
 
+    from .catalogue import Texts, check_lang
+
+    words = Texts("figures")[check_lang(lang)]
+
     need = {"n_dyads", "effect", "power"}
     if not isinstance(df, pd.DataFrame) or not need <= set(df.columns):
         raise InputError(f"plot_power: expected a table with columns {sorted(need)}")
@@ -976,15 +980,14 @@ def plot_power(df: pd.DataFrame, ax: Any = None, *, target: float = 0.80, lang: 
                 g["analytic"],
                 color=bars[0].get_color(),
                 linewidth=1.5,
-                label=f"{label} ({'analytisch' if lang == 'nl' else 'analytic'})",
+                label=f"{label} ({words['analytic']})",
             )
         else:
             ax.plot(g["n_dyads"], g["power"], color=bars[0].get_color(), linewidth=0.8)
     ax.axhline(target, color="grey", linestyle="--", linewidth=1)
     ax.set_ylim(0, 1.02)
-    nl = lang == "nl"
-    ax.set_xlabel("Aantal koppels" if nl else "Number of couples")
-    ax.set_ylabel("Power (onderscheidingsvermogen)" if nl else "Power")
-    ax.set_title("Power per aantal koppels" if nl else "Power by number of couples")
+    ax.set_xlabel(words["n_couples"])
+    ax.set_ylabel(words["power"])
+    ax.set_title(words["power_title"])
     ax.legend(frameon=False)
     return ax

@@ -206,7 +206,9 @@ def effects_lines(
     actor                 f               0.500    0.100      [0.296, 0.704]       5.00 (30)  < .001
     """
     names = names or {}
-    head = ("Effect", "Role") if lang == "en" else ("Effect", "Rol")
+    from .catalogue import entry
+
+    head = entry("figures.effect_role")[lang]
     lines = [f"{head[0]:<22}{head[1]:<12}{'b':>9}{'SE':>9}{'95% CI':>20}{'t(df)':>16}{'p':>8}"]
     for r in effects.itertuples(index=False):
         role = "" if r.role is None or r.role != r.role else str(r.role)  # None or NaN

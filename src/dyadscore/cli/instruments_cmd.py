@@ -129,37 +129,12 @@ def _shipped_files():
     return list(found.values())
 
 
-_WORDS = {
-    "en": {
-        "scale": "Scale",
-        "subscales": "Subscales",
-        "missing": "Missing answers",
-        "complete": "any missing item -> missing score",
-        "prorate": "prorated when at least {share:.0%} of a subscale's items are answered",
-        "reverse": "(R) = reverse-keyed: scored as {total} - answer",
-        "provenance": "Provenance",
-        "licence": "licence",
-        "based_on": "Based on",
-    },
-    "nl": {
-        "scale": "Schaal",
-        "subscales": "Subschalen",
-        "missing": "Ontbrekende antwoorden",
-        "complete": "een ontbrekende vraag -> geen score",
-        "prorate": "score op de beantwoorde vragen als minstens {share:.0%} van de vragen van "
-        "een subschaal beantwoord is",
-        "reverse": "(R) = omgekeerd gescoord: {total} - antwoord",
-        "provenance": "Herkomst",
-        "licence": "licentie",
-        "based_on": "Gebaseerd op",
-    },
-}
-
-
 def render(inst, lang: str = "en") -> str:
     """Readable text of an instrument in one language."""
     inst.require_language(lang)
-    words = _WORDS[lang]
+    from ..catalogue import Texts
+
+    words = Texts("instruments")[lang]
     scale = inst.response_scale
     lines = [f"{inst.title[lang]}  ({inst.id} v{inst.version})", ""]
     if inst.instructions:
