@@ -1264,7 +1264,7 @@ def apimem(
         "bootstrap_failed": 0 if boot is None else int((~np.isfinite(boot[0]).all(1)).sum()),
         "seed": seed if isinstance(seed, int | type(None)) else str(seed),
         "ci": ci,
-        "source": src,
+        "file": src,
         "estimator": "ML (lavaan conventions: divisor N, expected information)",
     }
     return APIMeMResult(

@@ -271,7 +271,7 @@ def _finish_csv(df: pd.DataFrame, name: str) -> pd.DataFrame:
     if hint:
         raise InputError(f"{name}: line 1: {hint}")
     df.columns = [str(c).strip() for c in df.columns]
-    df.attrs["source"] = name
+    df.attrs["file"] = name
     return df
 
 

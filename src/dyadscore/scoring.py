@@ -74,7 +74,7 @@ def _as_frame(data: Any) -> tuple[pd.DataFrame, str | None]:
                 "data: column names have several levels; flatten them first, e.g. "
                 "df.columns = ['_'.join(map(str, c)) for c in df.columns]"
             )
-        return data, data.attrs.get("source")
+        return data, data.attrs.get("file")
     if isinstance(data, str | os.PathLike):
         df = read_table(data)
         return df, str(data)
@@ -757,7 +757,7 @@ def score(
     with reading(name):
         out = _score_table(df, data, instruments, person, keep, mapping, allow_between_points)
     if name:
-        out.attrs["source"] = name
+        out.attrs["file"] = name
     return out
 
 

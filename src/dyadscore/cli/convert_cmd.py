@@ -43,7 +43,7 @@ def run(args: argparse.Namespace) -> int:
             "codebook": codebook(insts),
         }
     data.attrs.update({k: v for k, v in meta.items() if k in ("provenance", "codebook")})
-    data.attrs["source"] = args.data
+    data.attrs["file"] = args.data
     paths = write_scores(
         data, args.out, fmt=args.format, force=args.force, codebook=not args.no_codebook
     )

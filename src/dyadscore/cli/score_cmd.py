@@ -57,7 +57,7 @@ def run(args: argparse.Namespace) -> int:
 
 def summary(out) -> str:
     """Readable per-subscale summary of a score table."""
-    lines = [f"Scored {len(out)} rows ({out.attrs.get('source', 'data')})", ""]
+    lines = [f"Scored {len(out)} rows ({out.attrs.get('file', 'data')})", ""]
     head = f"{'subscale':<26}{'instrument':<28}{'n':>6}{'mean':>7}{'sd':>6}{'min':>6}{'max':>6}{'prorated':>10}{'missing':>9}"
     lines.append(head)
     lines.append("-" * len(head))

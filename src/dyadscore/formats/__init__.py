@@ -196,7 +196,7 @@ def read_raw(path: str | os.PathLike, *, source: str = "auto", arrow: bool = Fal
 
     fmt = {"excel": "excel", "parquet": "parquet", "json": "json", "csv": "csv"}[source]
     df = read_table(path, fmt=fmt, arrow=arrow)
-    df.attrs.update(source=str(path), platform=source)
+    df.attrs.update(file=str(path), platform=source)
     return df
 
 

@@ -3,7 +3,7 @@
 Every platform reader returns a :class:`pandas.DataFrame` of the export as it is
 (one row per response, the platform's own column names) with these ``attrs``:
 
-``source``         the file name, for error messages (a frame attribute, not an argument)
+``file``           the file name, for error messages (a frame attribute, not an argument)
 ``platform``       ``"qualtrics"``, ``"redcap"``, ...
 ``labels``         ``{column: question text}`` where the export carries it
 ``value_labels``   ``{column: {code: label}}`` (SPSS, Stata, REDCap dictionaries)
@@ -248,7 +248,7 @@ def finish(
         )
     renamed = dict(extra.pop("renamed", None) or df.attrs.get("renamed") or {})
     df.attrs.update(
-        source=name,
+        file=name,
         platform=platform,
         labels=dict(labels or {}),
         value_labels=dict(value_labels or {}),

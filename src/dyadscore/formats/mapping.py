@@ -395,7 +395,7 @@ def _check_value_labels(
     """SPSS/Stata value labels of item variables must fit the instrument's scale."""
     vlabels = raw.attrs.get("value_labels") or {}
     declared = raw.attrs.get("missing_codes") or {}
-    src = raw.attrs.get("source", "data")
+    src = raw.attrs.get("file", "data")
     for item in items:
         col = origin.get(item, item)
         inst = by_item.get(item)
@@ -510,7 +510,7 @@ def _check_formr_keys(
     raw: pd.DataFrame, items: list[str], by_item: dict[str, Instrument], origin: dict[str, str]
 ) -> None:
     marked = set(raw.attrs.get("reversed_in_source") or [])
-    src = raw.attrs.get("source", "data")
+    src = raw.attrs.get("file", "data")
     for item in items:
         col = origin.get(item, item)
         inst = by_item.get(item)
@@ -554,7 +554,7 @@ def apply_mapping(
     [{'person': 'R_1', 'sat1': 4.0}]
     """
     m = load_mapping(mapping)
-    src = raw.attrs.get("source") or "data"
+    src = raw.attrs.get("file") or "data"
     defaults = raw.attrs.get("defaults") or {}
     df = raw
     origin: dict[str, str] = {}
@@ -641,7 +641,7 @@ def apply_mapping(
     _numeric_items(out, numeric, by_item, m, src, out["person"], origin)
     _check_one_row(out, src, m, defaults, raw)
     out.attrs = {
-        "source": src,
+        "file": src,
         "platform": raw.attrs.get("platform"),
         "labels": {origin.get(c, c): t for c, t in (raw.attrs.get("labels") or {}).items()},
         "mapping": m.name,

@@ -285,7 +285,7 @@ def codebook_markdown(
     lines.append(
         f"{len(df) if rows is None else rows} rows, {len(df.columns)} variables; "
         f"written by dyadscore {__version__}"
-        + (f" from {df.attrs['source']}" if df.attrs.get("source") else "")
+        + (f" from {df.attrs['file']}" if df.attrs.get("file") else "")
         + "."
     )
     prov = df.attrs.get("provenance") or []
