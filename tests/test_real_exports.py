@@ -214,3 +214,29 @@ def test_large_redcap_json_is_detected_from_its_first_record(tmp_path):
     assert big.stat().st_size > 1 << 20
     assert detect_source(big) == "redcap"
     assert read_raw(big)["record_id"].nunique() == 30
+
+
+def test_real_redcap_json_one_repeating_form_selected_by_the_mapping(tmp_path, capsys):
+    """`select:` keeps the rows of one repeating form; its instances become the waves.
+    Expected values come from the JSON module, not from our reader."""
+    import json
+
+    rows = json.loads(RL_JSON.read_text(encoding="utf-8"))
+    form = "rarelink_6_3_measurements"
+    want = [r for r in rows if r["redcap_repeat_instrument"] == form]
+    mapping = tmp_path / "map.yaml"
+    mapping.write_text(f"select: {{redcap_repeat_instrument: {form}}}\nkeep: [ncit_c25712]\n")
+    df = read_responses(RL_JSON, mapping=mapping)
+    assert df["person"].astype(str).tolist() == [r["record_id"] for r in want]
+    assert df["wave"].tolist() == [int(r["redcap_repeat_instance"]) for r in want]
+    assert df["ncit_c25712"].astype(str).tolist() == [r["ncit_c25712"] for r in want]
+    # a value no row holds: one line that names the column, the value and what the file holds
+    mapping.write_text("select: {redcap_repeat_instrument: measurements}\n")
+    with pytest.raises(InputError) as err:
+        read_responses(RL_JSON, mapping=mapping)
+    msg = str(err.value)
+    assert "column 'redcap_repeat_instrument': no row holds 'measurements'" in msg
+    assert "'rarelink_6_3_measurements'" in msg and "\n" not in msg
+    assert main(["score", str(RL_JSON), "--map", str(mapping), "-o", str(tmp_path / "s.csv")]) == 2
+    assert len(capsys.readouterr().err.strip().splitlines()) == 1
+    assert not (tmp_path / "s.csv").exists()

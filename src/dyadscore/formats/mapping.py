@@ -18,6 +18,7 @@ role and wave are, and how the partners of a couple are laid out::
     values: {"Helemaal waar": 5}      # extra answer text -> number
     missing: [-99, -98]               # codes meaning "no answer"
     keep: [Finished]                  # extra columns to carry along
+    select: {redcap_repeat_instrument: daily}   # only the rows with these values
 
 Partners in one row (each row a couple) use ``layout: same_row`` and one block per role,
 either by explicit columns or by a column-name prefix/suffix::
@@ -80,6 +81,7 @@ _KEYS = {
     "keep",
     "layout",
     "partners",
+    "select",
 }
 _LAYOUTS = ("rows", "same_row")
 
@@ -101,6 +103,7 @@ class Mapping:
     keep: list[str] = field(default_factory=list)
     layout: str = "rows"
     partners: dict[str, dict[str, Any]] = field(default_factory=dict)
+    select: dict[str, list[str]] = field(default_factory=dict)
     source: str | None = None
     instruments: list[str] = field(default_factory=list)
     name: str = "mapping"
@@ -219,6 +222,10 @@ def load_mapping(spec: Mapping | dict | str | os.PathLike | None) -> Mapping:
         keep=[str(k) for k in (data.get("keep") or [])],
         layout=layout,
         partners=partners,
+        select={
+            str(k): [str(v) for v in _listify(v)]
+            for k, v in _str_dict(data.get("select"), "select", name).items()
+        },
         source=data.get("source"),
         instruments=[_beside(name, i) for i in ([insts] if isinstance(insts, str) else insts)],
         name=name,
@@ -249,6 +256,25 @@ def _require(df: pd.DataFrame, cols: list[str], what: str, m: Mapping, src: str)
     for col in cols:
         if col not in df.columns:
             raise _missing_column(col, df, what, m, src)
+
+
+def _select_rows(df: pd.DataFrame, m: Mapping, src: str) -> pd.DataFrame:
+    """Only the rows whose ``select`` columns hold one of the listed values (text compared;
+    an empty cell is ``""``), keeping the rows' positions for messages."""
+    keep = np.ones(len(df), dtype=bool)
+    for col, wanted in m.select.items():
+        _require(df, [col], "select", m, src)
+        keep &= df[col].astype("string").fillna("").isin(wanted).to_numpy()
+    if not keep.any():
+        col, wanted = next(iter(m.select.items()))
+        seen = ", ".join(map(repr, pd.unique(df[col].astype("string").fillna(""))[:5]))
+        raise InputError(
+            f"{src}: column {col!r}: no row holds {' or '.join(map(repr, wanted))} "
+            f"(the value {m.name} selects); expected one of the values in the file: {seen}"
+        )
+    out = df.loc[keep]
+    out.attrs = dict(df.attrs)
+    return out
 
 
 def _unstack_partners(df: pd.DataFrame, m: Mapping, src: str) -> tuple[pd.DataFrame, list[str]]:
@@ -556,6 +582,8 @@ def apply_mapping(
     m = load_mapping(mapping)
     src = raw.attrs.get("file") or "data"
     defaults = raw.attrs.get("defaults") or {}
+    if m.select:
+        raw = _select_rows(raw, m, src)
     df = raw
     origin: dict[str, str] = {}
     if m.layout == "same_row":
@@ -634,7 +662,7 @@ def apply_mapping(
         by_item = _instruments_for(items, m.instruments or _listify(instruments))
         numeric = items
     out = pd.DataFrame(ids, index=df.index)
-    extra = [c for c in (*items, *m.keep) if c not in out.columns]
+    extra = [c for c in dict.fromkeys((*items, *m.keep)) if c not in out.columns]
     out = pd.concat([out, df[extra]], axis=1).reset_index(drop=True)
     _check_value_labels(raw, numeric, by_item, m, origin)
     _check_formr_keys(raw, numeric, by_item, origin)
