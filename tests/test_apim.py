@@ -847,3 +847,29 @@ def test_plot_unknown_predictor_is_input_error(review_couples: pd.DataFrame) -> 
     res = ds.apim(review_couples, x="x", y="y", dyad="couple", role="role")
     with pytest.raises(InputError, match="predictor 'nope' is not in the model"):
         res.plot(predictor="nope")
+
+
+@pytest.mark.parametrize("method", ["REML", "sem"])
+def test_conf_int_at_another_level_by_hand(method):
+    """conf_int(level) = estimate -+ t(level, df) * se (REML: t on the residual df), or the
+    normal quantile where the fit has no df (sem); at the fit's own level it equals the
+    effects table's interval."""
+    from scipy import stats
+
+    from dyadscore import simulate_dyads
+
+    res = ds.apim(simulate_dyads(150, seed=4), x="x", y="y", role="role", method=method)
+    e = res.effects
+    for level in (0.80, 0.99):
+        ci = res.conf_int(level)
+        q = (
+            stats.norm.ppf(0.5 + level / 2)
+            if method == "sem"
+            else stats.t.ppf(0.5 + level / 2, e["df"])
+        )
+        np.testing.assert_allclose(ci["ci_low"], e["estimate"] - q * e["se"], rtol=1e-10)
+        np.testing.assert_allclose(ci["ci_high"], e["estimate"] + q * e["se"], rtol=1e-10)
+    same = res.conf_int(0.95)
+    np.testing.assert_allclose(same[["ci_low", "ci_high"]], e[["ci_low", "ci_high"]], rtol=1e-12)
+    with pytest.raises(InputError, match="between 0 and 1"):
+        res.conf_int(95)

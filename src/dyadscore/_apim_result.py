@@ -97,6 +97,53 @@ class APIMResult(Result):
     _html_fields = ("effects", "k", "pattern")
 
     # ------------------------------------------------------------------ presentation
+    def conf_int(self, level: float = 0.95) -> pd.DataFrame:
+        """Confidence intervals of the coefficients at another ``level``.
+
+        The same standard errors and df as the ``ci_low``/``ci_high`` columns (t on each
+        row's df; normal where the fit has no df, ``method="sem"``), like statsmodels'
+        ``conf_int(alpha)``.
+
+        Parameters
+        ----------
+        level : float
+            Confidence level, between 0 and 1.
+
+        Returns
+        -------
+        DataFrame
+            ``effect, predictor, role, estimate, ci_low, ci_high``.
+
+        Examples
+        --------
+        >>> from dyadscore import apim, simulate_dyads
+        >>> res = apim(simulate_dyads(100, roles=None, seed=2), x="x", y="y")
+        >>> ci = res.conf_int(0.90)
+        >>> bool((ci["ci_high"] - ci["ci_low"] < res.effects["ci_high"] - res.effects["ci_low"]).all())
+        True
+
+        In R: ``nlme::intervals(fit, level = 0.90, which = "coef")``.
+        """
+        from scipy import stats
+
+        from .errors import InputError
+
+        if not isinstance(level, int | float) or not 0 < level < 1:
+            raise InputError(f"level {level!r}: expected a number between 0 and 1")
+        e = self.effects
+        df = e["df"].to_numpy(dtype=float)
+        has_df = np.isfinite(df)
+
+        def crit(lv: float) -> np.ndarray:
+            t = stats.t.ppf(0.5 + lv / 2, np.where(has_df, df, 1.0))
+            return np.where(has_df, t, stats.norm.ppf(0.5 + lv / 2))
+
+        half = (e["ci_high"] - e["ci_low"]).to_numpy() / 2
+        half = half / crit(float(self.info.get("ci", 0.95))) * crit(float(level))
+        out = e[["effect", "predictor", "role", "estimate"]].copy()
+        out["ci_low"], out["ci_high"] = e["estimate"] - half, e["estimate"] + half
+        return out.reset_index(drop=True)
+
     def summary(self, lang: str = "en") -> str:
         """Readable text report with an APA-style coefficient table (English only so far)."""
         f, info = self.fit, self.info
