@@ -403,8 +403,12 @@ def _trimmed(values: pd.Series) -> pd.Series:
     """Text labels without surrounding spaces (``"man "`` is ``"man"``); others unchanged."""
     if pd.api.types.is_numeric_dtype(values.dtype) or isinstance(values.dtype, pd.CategoricalDtype):
         return values
-    text = values.map(lambda v: v.strip() if isinstance(v, str) else v)
-    return text.mask(text.map(lambda v: isinstance(v, str) and v == ""))
+    lookup = {}  # one entry per distinct label: a couple file has few, however long
+    for label in pd.unique(values.dropna()):
+        text = label.strip() if isinstance(label, str) else label
+        lookup[label] = np.nan if isinstance(text, str) and text == "" else text
+    out = values.map(lookup)
+    return out.astype(values.dtype) if isinstance(values.dtype, pd.StringDtype) else out
 
 
 def _numeric(data: pd.DataFrame, columns: Sequence[str], *, warn: bool = True) -> np.ndarray:
