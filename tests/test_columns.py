@@ -54,11 +54,12 @@ def test_upper_case_person_id_of_spss_and_stata_files_is_found() -> None:
 
     import dyadscore as ds
     from dyadscore.columns import person_column
-    from dyadscore.dyads import _person_column
 
     items = ds.read_table(Path(__file__).parents[1] / "data/sample/couples_items.csv").head(20)
     items = items.rename(columns={"person": "ID"})
     scores = ds.score(items, "relationship-satisfaction")
     assert "ID" in scores.columns and scores["ID"].tolist() == items["ID"].tolist()
     assert person_column(["Person", "person_id"]) == "person_id"  # exact names first
-    assert _person_column(pd.DataFrame(columns=["ID", "couple"]), None) == "ID"
+    # indistinguishable members are ordered by the detected ID (member 1 = lower id)
+    pair = pd.DataFrame({"couple": [1, 1], "ID": [2, 1], "x": [10.0, 20.0]})
+    assert ds.to_dyad(pair, "x")[["x_1", "x_2"]].values.tolist() == [[20.0, 10.0]]

@@ -121,9 +121,7 @@ def score_file(
     name = str(path)
     with reading(name):  # error messages name the file
         m = formats.load_mapping(mapping)
-        source = formats.resolve_source(
-            name, source, m, need_person=person is None
-        )  # one detection
+        source = formats.resolve_source(name, source, m, need_person=person is None)
         if source == "csv" and mapping is None and instruments and _csv_to_csv(name, out, fmt):
             try:
                 return _stream(
@@ -136,8 +134,8 @@ def score_file(
                 )
             except _Fallback:
                 pass
-        data, renames = formats.read_for_scoring(
-            name, source, mapping, instruments=instruments, arrow=True
+        data, renames = formats.read_for_scoring(  # the mapping parsed once, above
+            name, source, None if mapping is None else m, instruments=instruments, arrow=True
         )
         instruments = (
             instruments

@@ -100,7 +100,8 @@ def person_column(columns: Any, taken: Any = ()) -> str | None:
     >>> person_column(["id", "person"], taken=["person"])
     'id'
     """
-    names = [c for c in columns if isinstance(c, str) and c not in set(taken)]
+    taken = set(taken)
+    names = [c for c in columns if isinstance(c, str) and c not in taken]
     for cand in PERSON_CANDIDATES:
         if cand in names:
             return cand

@@ -111,23 +111,16 @@ def _fill_doc(func: _F) -> _F:
     return func
 
 
-def _person_column(data: pd.DataFrame, person: str | None, *taken: str | None) -> str | None:
-    """``person``, else the first :data:`~dyadscore.columns.PERSON_CANDIDATES` column of
-    ``data`` that is not one of the ``taken`` columns; None when there is none."""
-    if person is not None:
-        return person
-    return person_column(data.columns, taken)
-
-
 def _pair(data, dyad, role, person, wave, roles, drop_singles, *, taken=()) -> Pairing:
     """:func:`pair_members`, with the person column detected when ``person`` is None.
 
-    A detected column (:func:`_person_column`; not one of ``dyad, role, wave, *taken``) only
+    A detected column (:func:`~dyadscore.columns.person_column`; not one of ``dyad, role,
+    wave, *taken``) only
     orders the two members of indistinguishable dyads (member 1 = lower value); it is not
     checked nor copied into results, so a member number (1/2 within each couple) serves as
     well as a person id.
     """
-    found = _person_column(data, person, dyad, role, wave, *taken)
+    found = None if person is not None else person_column(data.columns, (dyad, role, wave, *taken))
     pairing = pair_members(
         data,
         dyad,

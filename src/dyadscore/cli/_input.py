@@ -12,13 +12,19 @@ from ..sources import SOURCES
 
 
 def read_scorable(
-    args: argparse.Namespace, *, strict: bool = True, instruments=None, keep_missing_codes=False
+    args: argparse.Namespace,
+    *,
+    strict: bool = True,
+    instruments=None,
+    keep_missing_codes=False,
+    mapping=None,
 ):
     """``(data, mapping still to apply)`` of ``args.data`` for a command that scores it.
 
     One reader: :func:`dyadscore.formats.read_for_scoring` (``--source``, else the
     mapping's ``source:``, else the file's platform). ``strict``: the command needs person
-    ids, so a file of no known platform must have a person id column.
+    ids, so a file of no known platform must have a person id column. ``mapping``: the
+    ``--map`` file already parsed, if the caller has it.
     """
     from ..formats import read_for_scoring
 
@@ -26,7 +32,7 @@ def read_scorable(
     return read_for_scoring(
         args.data,
         args.source,
-        args.mapping,
+        args.mapping if mapping is None else mapping,
         instruments=instruments,
         need_person=strict,
         keep_missing_codes=keep_missing_codes,
@@ -53,10 +59,11 @@ def read_input(args: argparse.Namespace):
     from ..formats import load_mapping
     from ..scoring import rename_columns
 
-    data, renames = read_scorable(args, strict=False, keep_missing_codes=True)
+    parsed = load_mapping(args.mapping)  # parsed once: read here, its codes applied below
+    given = None if args.mapping is None else parsed
+    data, renames = read_scorable(args, strict=False, keep_missing_codes=True, mapping=given)
     if renames is not None:
         data = rename_columns(data, renames)
-    parsed = load_mapping(args.mapping)
     codes = [*(getattr(args, "missing_codes", None) or []), *parsed.missing]
     if codes:
         from ..dyads import replace_missing_codes
